@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
+
+/**
+ * @title SessionEscrow
+ * @notice Holds a client's deposit for a session with one provider and pays the provider
+ * against cumulative usage vouchers signed by the session signer:
+ * `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)` (EIP-712, domain "dvpn SessionEscrow", "1").
+ *
+ * cost(bytes, seconds) = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at
+ * the deposit. Prices and the protocol fee are fixed when the session opens.
+ *
+ * Invariant: per session, paid to provider + fees + refund = deposit; the escrow's balance is
+ * the sum over unsettled sessions of (deposit − paid).
+ */
+contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @dev Packed into four slots; the voucher totals live beside the per-minute price so a
+    /// claim rewrites a single slot.
+    struct Session {
+        // slot 0
+        address client;
+        uint40 deadline;
+        SessionStatus status;
+        uint16 feeBps;
+        // slot 1
+        address provider;
+        uint96 deposit;
+        // slot 2
+        address signer;
+        uint96 pricePerGiB;
+        // slot 3
+        uint96 pricePerMinute;
+        uint64 claimedBytes;
+        uint64 claimedSeconds;
+    }
+
+    /// @notice EIP-712 type hash of a usage voucher.
+    bytes32 public constant USAGE_TYPEHASH = keccak256("Usage(uint256 sessionId,uint64 bytes,uint64 seconds)");
+
+    bytes32 public constant PROTOCOL_FEE_BPS = "protocolFeeBps";
+    bytes32 public constant ACCEPT_TIMEOUT = "acceptTimeout";
+    bytes32 public constant SETTLEMENT_WINDOW = "settlementWindow";
+    bytes32 public constant TREASURY = "treasury";
+
+    uint256 public constant PROTOCOL_FEE_BPS_UPPER = 1_000;
+    uint256 public constant ACCEPT_TIMEOUT_LOWER = 1 minutes;
+    uint256 public constant ACCEPT_TIMEOUT_UPPER = 1 days;
+    uint256 public constant SETTLEMENT_WINDOW_LOWER = 10 minutes;
+    uint256 public constant SETTLEMENT_WINDOW_UPPER = 7 days;
+    uint256 public constant MAX_TUNNEL_ADDRESS_LENGTH = 96;
+
+    /// @notice The token deposits and payments are made in.
+    IERC20 public immutable paymentToken;
+    /// @notice The provider registry that prices and counts sessions.
+    IProviderRegistry public immutable registry;
+    /// @notice The only address allowed to change parameters (the timelock).
+    address public immutable governance;
+
+    /// @notice Receives the protocol fee.
+    address public treasury;
+    /// @notice Protocol fee in basis points of every claim, fixed per session at open.
+    uint16 public protocolFeeBps;
+    /// @notice Seconds a provider has to accept a session.
+    uint40 public acceptTimeout;
+    /// @notice Seconds a provider has for its last claim after the client closes.
+    uint40 public settlementWindow;
+    /// @notice Number of sessions ever opened; session ids run from 1 to this.
+    uint256 public sessionCount;
+
+    mapping(uint256 sessionId => Session) private _sessions;
+
+    constructor(
+        IERC20 paymentToken_,
+        IProviderRegistry registry_,
+        address governance_,
+        address treasury_,
+        uint256 initialProtocolFeeBps,
+        uint256 initialAcceptTimeout,
+        uint256 initialSettlementWindow
+    ) EIP712("dvpn SessionEscrow", "1") {
+        paymentToken = paymentToken_;
+        registry = registry_;
+        governance = governance_;
+        _setTreasury(treasury_);
+        _setProtocolFeeBps(initialProtocolFeeBps);
+        _setAcceptTimeout(initialAcceptTimeout);
+        _setSettlementWindow(initialSettlementWindow);
+    }
+
+    modifier onlyGovernance() {
+        if (msg.sender != governance) revert EscrowUnauthorized(msg.sender);
+        _;
+    }
+
+    // ──────────────────────────── sessions ────────────────────────────
+
+    /**
+     * @notice Opens a session with `provider` and escrows `deposit` (approved before).
+     * @param wgPublicKey the client's WireGuard public key.
+     * @param signer key that signs usage vouchers; zero means the caller.
+     * @param maxPricePerGiB the call reverts if the provider's current price is higher.
+     * @param maxPricePerMinute likewise for the per-minute price.
+     * @return sessionId the new session's id.
+     * Requirements: `provider` is available; `wgPublicKey` not zero; 0 < deposit < 2^96;
+     * the provider's prices are within the maxima.
+     */
+    function openSession(
+        address provider,
+        bytes32 wgPublicKey,
+        address signer,
+        uint256 deposit,
+        uint96 maxPricePerGiB,
+        uint96 maxPricePerMinute
+    ) external nonReentrant returns (uint256 sessionId) {
+        return _open(provider, wgPublicKey, signer, deposit, maxPricePerGiB, maxPricePerMinute);
+    }
+
+    /**
+     * @notice {openSession} with an EIP-2612 permit for the deposit. A failed permit (for
+     * example front-run) is ignored when the allowance already suffices.
+     */
+    function openSessionWithPermit(
+        address provider,
+        bytes32 wgPublicKey,
+        address signer,
+        uint256 deposit,
+        uint96 maxPricePerGiB,
+        uint96 maxPricePerMinute,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256 sessionId) {
+        try
+            IERC20Permit(address(paymentToken)).permit(msg.sender, address(this), deposit, permitDeadline, v, r, s)
+        {} catch {}
+        return _open(provider, wgPublicKey, signer, deposit, maxPricePerGiB, maxPricePerMinute);
+    }
+
+    /**
+     * @notice The provider accepts a pending session and tells the client its tunnel address.
+     * Requirements: caller is the session's provider; status Pending; before the accept
+     * deadline; `tunnelAddress` is 1–96 bytes.
+     */
+    function acceptSession(uint256 sessionId, string calldata tunnelAddress) external {
+        Session storage s = _session(sessionId);
+        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
+        if (block.timestamp > s.deadline) revert EscrowAcceptDeadlinePassed(sessionId, s.deadline);
+        uint256 len = bytes(tunnelAddress).length;
+        if (len == 0 || len > MAX_TUNNEL_ADDRESS_LENGTH) revert EscrowInvalidTunnelAddress(tunnelAddress);
+        s.status = SessionStatus.Active;
+        s.deadline = 0;
+        emit SessionAccepted(sessionId, msg.sender, tunnelAddress);
+    }
+
+    /**
+     * @notice The client takes back the whole deposit of a session the provider did not
+     * accept in time.
+     * Requirements: caller is the session's client; status Pending; accept deadline passed.
+     */
+    function cancelSession(uint256 sessionId) external nonReentrant {
+        Session storage s = _session(sessionId);
+        if (msg.sender != s.client) revert EscrowUnauthorized(msg.sender);
+        if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
+        if (block.timestamp <= s.deadline) revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
+        uint96 refund = s.deposit;
+        address provider = s.provider;
+        s.status = SessionStatus.Closed;
+        s.deadline = 0;
+        emit SessionCancelled(sessionId, provider, refund);
+        registry.releaseSession(provider);
+        paymentToken.safeTransfer(msg.sender, refund);
+    }
+
+    /**
+     * @notice Pays the provider for usage up to a voucher, minus the protocol fee.
+     * Requirements: caller is the session's provider; status Active, or Closing before the
+     * settlement deadline; the voucher is signed by the session signer and is not below the
+     * last claimed totals in either field, and above them in at least one.
+     */
+    function claim(uint256 sessionId, uint64 bytes_, uint64 seconds_, bytes calldata signature) external nonReentrant {
+        Session storage s = _session(sessionId);
+        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        SessionStatus status = s.status;
+        if (status == SessionStatus.Closing) {
+            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
+        } else if (status != SessionStatus.Active) {
+            revert EscrowInvalidStatus(sessionId, status);
+        }
+        _claim(s, sessionId, bytes_, seconds_, signature);
+    }
+
+    /**
+     * @notice Closes a session.
+     * - By the provider (status Active or Closing): settles at once; the rest of the deposit
+     *   returns to the client.
+     * - By the client (status Active): opens the settlement window for the provider's last
+     *   claim; afterwards anyone calls {finalize}.
+     * Requirements: caller is the session's client or provider; status as above.
+     */
+    function closeSession(uint256 sessionId) external nonReentrant {
+        Session storage s = _session(sessionId);
+        SessionStatus status = s.status;
+        if (msg.sender == s.provider) {
+            if (status != SessionStatus.Active && status != SessionStatus.Closing) {
+                revert EscrowInvalidStatus(sessionId, status);
+            }
+            _closeByProvider(s, sessionId, status);
+        } else if (msg.sender == s.client) {
+            if (status != SessionStatus.Active) revert EscrowInvalidStatus(sessionId, status);
+            uint40 deadline = uint40(block.timestamp) + settlementWindow;
+            s.status = SessionStatus.Closing;
+            s.deadline = deadline;
+            address provider = s.provider;
+            emit SessionClosed(sessionId, provider, msg.sender, deadline);
+            registry.releaseSession(provider);
+        } else {
+            revert EscrowUnauthorized(msg.sender);
+        }
+    }
+
+    /**
+     * @notice The provider claims a final voucher and closes at once (see {claim} and
+     * {closeSession}).
+     */
+    function closeWithVoucher(
+        uint256 sessionId,
+        uint64 bytes_,
+        uint64 seconds_,
+        bytes calldata signature
+    ) external nonReentrant {
+        Session storage s = _session(sessionId);
+        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        SessionStatus status = s.status;
+        if (status == SessionStatus.Closing) {
+            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
+        } else if (status != SessionStatus.Active) {
+            revert EscrowInvalidStatus(sessionId, status);
+        }
+        _claim(s, sessionId, bytes_, seconds_, signature);
+        _closeByProvider(s, sessionId, status);
+    }
+
+    /**
+     * @notice Settles a session the client closed, once the settlement window is over: the
+     * rest of the deposit returns to the client. Anyone may call it.
+     * Requirements: status Closing; settlement deadline passed.
+     */
+    function finalize(uint256 sessionId) external nonReentrant {
+        Session storage s = _session(sessionId);
+        if (s.status != SessionStatus.Closing) revert EscrowInvalidStatus(sessionId, s.status);
+        if (block.timestamp <= s.deadline) revert EscrowSettlementWindowOpen(sessionId, s.deadline);
+        _settle(s, sessionId);
+    }
+
+    // ───────────────────────────── reads ──────────────────────────────
+
+    /// @notice The public record of a session (`paid` is the gross amount claimed so far).
+    function getSession(uint256 sessionId) external view returns (SessionInfo memory info) {
+        Session storage s = _sessions[sessionId];
+        info = SessionInfo({
+            client: s.client,
+            provider: s.provider,
+            signer: s.signer,
+            status: s.status,
+            deadline: s.deadline,
+            feeBps: s.feeBps,
+            deposit: s.deposit,
+            pricePerGiB: s.pricePerGiB,
+            pricePerMinute: s.pricePerMinute,
+            claimedBytes: s.claimedBytes,
+            claimedSeconds: s.claimedSeconds,
+            paid: _cost(s, s.claimedBytes, s.claimedSeconds)
+        });
+    }
+
+    /// @notice What a voucher for (`bytes_`, `seconds_`) is worth in `sessionId`, capped at its deposit.
+    function priceOf(uint256 sessionId, uint64 bytes_, uint64 seconds_) external view returns (uint256) {
+        return _cost(_sessions[sessionId], bytes_, seconds_);
+    }
+
+    /// @notice The EIP-712 digest a session signer signs for a voucher.
+    function usageDigest(uint256 sessionId, uint64 bytes_, uint64 seconds_) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, bytes_, seconds_)));
+    }
+
+    /// @notice The EIP-712 domain separator of this escrow.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ─────────────────────────── governance ───────────────────────────
+
+    /// @notice Sets {protocolFeeBps} for sessions opened from now on. Requirements: governance; value ≤ 1000.
+    function setProtocolFeeBps(uint256 value) external onlyGovernance {
+        _setProtocolFeeBps(value);
+    }
+
+    /// @notice Sets {acceptTimeout}. Requirements: governance; 1 minute ≤ value ≤ 1 day.
+    function setAcceptTimeout(uint256 value) external onlyGovernance {
+        _setAcceptTimeout(value);
+    }
+
+    /// @notice Sets {settlementWindow}. Requirements: governance; 10 minutes ≤ value ≤ 7 days.
+    function setSettlementWindow(uint256 value) external onlyGovernance {
+        _setSettlementWindow(value);
+    }
+
+    /// @notice Sets {treasury}. Requirements: governance; not zero.
+    function setTreasury(address value) external onlyGovernance {
+        _setTreasury(value);
+    }
+
+    // ──────────────────────────── internals ───────────────────────────
+
+    function _session(uint256 sessionId) private view returns (Session storage s) {
+        s = _sessions[sessionId];
+        if (s.status == SessionStatus.None) revert EscrowUnknownSession(sessionId);
+    }
+
+    function _open(
+        address provider,
+        bytes32 wgPublicKey,
+        address signer,
+        uint256 deposit,
+        uint96 maxPricePerGiB,
+        uint96 maxPricePerMinute
+    ) private returns (uint256 sessionId) {
+        if (wgPublicKey == bytes32(0)) revert EscrowInvalidWgKey();
+        if (deposit == 0 || deposit > type(uint96).max) revert EscrowInvalidDeposit(deposit);
+        (uint96 pricePerGiB, uint96 pricePerMinute) = registry.reserveSession(provider);
+        if (pricePerGiB > maxPricePerGiB) revert EscrowPriceAboveMaximum(pricePerGiB, maxPricePerGiB);
+        if (pricePerMinute > maxPricePerMinute) revert EscrowPriceAboveMaximum(pricePerMinute, maxPricePerMinute);
+        if (signer == address(0)) signer = msg.sender;
+        uint16 feeBps = protocolFeeBps;
+        uint40 acceptDeadline = uint40(block.timestamp) + acceptTimeout;
+        sessionId = ++sessionCount;
+        _sessions[sessionId] = Session({
+            client: msg.sender,
+            deadline: acceptDeadline,
+            status: SessionStatus.Pending,
+            feeBps: feeBps,
+            provider: provider,
+            deposit: uint96(deposit),
+            signer: signer,
+            pricePerGiB: pricePerGiB,
+            pricePerMinute: pricePerMinute,
+            claimedBytes: 0,
+            claimedSeconds: 0
+        });
+        emit SessionOpened(
+            sessionId,
+            provider,
+            msg.sender,
+            wgPublicKey,
+            signer,
+            uint96(deposit),
+            pricePerGiB,
+            pricePerMinute,
+            feeBps,
+            acceptDeadline
+        );
+        paymentToken.safeTransferFrom(msg.sender, address(this), deposit);
+    }
+
+    function _claim(
+        Session storage s,
+        uint256 sessionId,
+        uint64 bytes_,
+        uint64 seconds_,
+        bytes calldata signature
+    ) private {
+        uint64 claimedBytes = s.claimedBytes;
+        uint64 claimedSeconds = s.claimedSeconds;
+        if (
+            bytes_ < claimedBytes || seconds_ < claimedSeconds || (bytes_ == claimedBytes && seconds_ == claimedSeconds)
+        ) {
+            revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
+        }
+        if (!SignatureChecker.isValidSignatureNow(s.signer, usageDigest(sessionId, bytes_, seconds_), signature)) {
+            revert EscrowInvalidSignature(sessionId);
+        }
+        uint256 before = _cost(s, claimedBytes, claimedSeconds);
+        uint256 total = _cost(s, bytes_, seconds_);
+        uint256 amount = total - before;
+        uint256 fee = (amount * s.feeBps) / 10_000;
+        s.claimedBytes = bytes_;
+        s.claimedSeconds = seconds_;
+        address provider = s.provider;
+        emit UsageClaimed(sessionId, provider, bytes_, seconds_, amount, fee, total);
+        if (amount - fee != 0) paymentToken.safeTransfer(provider, amount - fee);
+        if (fee != 0) paymentToken.safeTransfer(treasury, fee);
+    }
+
+    function _closeByProvider(Session storage s, uint256 sessionId, SessionStatus status) private {
+        address provider = s.provider;
+        emit SessionClosed(sessionId, provider, msg.sender, 0);
+        if (status == SessionStatus.Active) registry.releaseSession(provider);
+        _settle(s, sessionId);
+    }
+
+    function _settle(Session storage s, uint256 sessionId) private {
+        uint256 paid = _cost(s, s.claimedBytes, s.claimedSeconds);
+        uint256 refund = s.deposit - paid;
+        s.status = SessionStatus.Closed;
+        s.deadline = 0;
+        emit SessionSettled(sessionId, s.provider, paid, refund);
+        if (refund != 0) paymentToken.safeTransfer(s.client, refund);
+    }
+
+    /// @dev cost = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at the deposit.
+    function _cost(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
+        uint256 cost = (uint256(bytes_) * s.pricePerGiB) / (1 << 30) + (uint256(seconds_) * s.pricePerMinute) / 60;
+        uint256 deposit = s.deposit;
+        return cost < deposit ? cost : deposit;
+    }
+
+    function _setProtocolFeeBps(uint256 value) private {
+        _checkBounds(PROTOCOL_FEE_BPS, value, 0, PROTOCOL_FEE_BPS_UPPER);
+        emit ParameterUpdated(PROTOCOL_FEE_BPS, protocolFeeBps, value);
+        protocolFeeBps = uint16(value);
+    }
+
+    function _setAcceptTimeout(uint256 value) private {
+        _checkBounds(ACCEPT_TIMEOUT, value, ACCEPT_TIMEOUT_LOWER, ACCEPT_TIMEOUT_UPPER);
+        emit ParameterUpdated(ACCEPT_TIMEOUT, acceptTimeout, value);
+        acceptTimeout = uint40(value);
+    }
+
+    function _setSettlementWindow(uint256 value) private {
+        _checkBounds(SETTLEMENT_WINDOW, value, SETTLEMENT_WINDOW_LOWER, SETTLEMENT_WINDOW_UPPER);
+        emit ParameterUpdated(SETTLEMENT_WINDOW, settlementWindow, value);
+        settlementWindow = uint40(value);
+    }
+
+    function _setTreasury(address value) private {
+        if (value == address(0)) revert EscrowInvalidTreasury();
+        emit ParameterUpdated(TREASURY, uint256(uint160(treasury)), uint256(uint160(value)));
+        treasury = value;
+    }
+
+    function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert EscrowParameterOutOfBounds(name, value, min, max);
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title IProviderRegistry
+ * @notice Staking, pricing and availability of dvpn providers. Every state change emits an
+ * event; the indexer and the gateway agent are built on them.
+ */
+interface IProviderRegistry {
+    /// @notice A provider's public record, as returned by {getProvider}.
+    struct ProviderInfo {
+        bool registered;
+        bool paused;
+        uint128 stake;
+        uint128 unbonding;
+        uint40 unbondingEnd;
+        uint40 lastHeartbeat;
+        uint32 activeSessions;
+        uint32 maxSessions;
+        uint96 pricePerGiB;
+        uint96 pricePerMinute;
+        bytes2 region;
+        bytes32 wgPublicKey;
+        string endpoint;
+    }
+
+    // ───────────────────────────── events ─────────────────────────────
+
+    /// @notice A provider registered with its first stake.
+    event ProviderRegistered(
+        address indexed provider,
+        string endpoint,
+        bytes32 wgPublicKey,
+        bytes2 region,
+        uint96 pricePerGiB,
+        uint96 pricePerMinute,
+        uint32 maxSessions,
+        uint128 stake
+    );
+    /// @notice A provider changed its endpoint, WireGuard key, region or capacity.
+    event ProviderUpdated(
+        address indexed provider,
+        string endpoint,
+        bytes32 wgPublicKey,
+        bytes2 region,
+        uint32 maxSessions
+    );
+    /// @notice A provider changed its prices (open sessions keep the prices they opened with).
+    event PricesUpdated(address indexed provider, uint96 pricePerGiB, uint96 pricePerMinute);
+    /// @notice A provider stopped taking new sessions.
+    event ProviderPaused(address indexed provider);
+    /// @notice A provider takes new sessions again.
+    event ProviderUnpaused(address indexed provider);
+    /// @notice A provider's agent reported it is alive.
+    event Heartbeat(address indexed provider, uint40 timestamp);
+    /// @notice Stake was added to a provider.
+    event StakeAdded(address indexed provider, uint128 amount, uint128 stake);
+    /// @notice Stake moved into unbonding; it can be withdrawn at `releaseTime`.
+    event UnstakeRequested(address indexed provider, uint128 amount, uint128 unbonding, uint40 releaseTime);
+    /// @notice Unbonded stake was paid out.
+    event StakeWithdrawn(address indexed provider, uint128 amount);
+    /// @notice A provider unstaked everything and left the registry.
+    event ProviderDeregistered(address indexed provider);
+    /// @notice Governance slashed a provider (active stake first, then unbonding stake).
+    event ProviderSlashed(
+        address indexed provider,
+        uint128 amount,
+        address indexed beneficiary,
+        uint128 stake,
+        uint128 unbonding
+    );
+    /// @notice The escrow's session accounting changed a provider's open session count.
+    event ActiveSessionsChanged(address indexed provider, uint32 activeSessions);
+    /// @notice Governance changed a parameter.
+    event ParameterUpdated(bytes32 indexed name, uint256 oldValue, uint256 newValue);
+    /// @notice The session escrow was bound to this registry (once, at deployment).
+    event EscrowBound(address escrow);
+
+    // ───────────────────────────── errors ─────────────────────────────
+
+    error RegistryUnauthorized(address caller);
+    error RegistryAlreadyRegistered(address provider);
+    error RegistryNotRegistered(address provider);
+    error RegistryInvalidEndpoint(string endpoint);
+    error RegistryInvalidWgKey();
+    error RegistryInvalidRegion(bytes2 region);
+    error RegistryInvalidCapacity(uint32 maxSessions);
+    error RegistryInvalidAmount(uint256 amount);
+    error RegistryStakeBelowMinimum(uint256 stake, uint256 minStake);
+    error RegistryInsufficientStake(uint256 requested, uint256 stake);
+    error RegistryOpenSessions(address provider, uint32 activeSessions);
+    error RegistryUnbondingNotOver(uint40 releaseTime, uint40 now_);
+    error RegistryNothingToWithdraw(address provider);
+    error RegistrySlashTooLarge(uint256 amount, uint256 maxAmount);
+    error RegistryInvalidBeneficiary();
+    error RegistryProviderUnavailable(address provider);
+    error RegistryAlreadyPaused(address provider);
+    error RegistryNotPaused(address provider);
+    error RegistryParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    error RegistryEscrowAlreadyBound();
+    error RegistryInvalidEscrow();
+
+    // ───────────────────────────── reads ──────────────────────────────
+
+    /// @notice Whether `provider` can be opened right now: registered, not paused, stake at
+    /// least `minStake`, heartbeat within `heartbeatTimeout` and below its session capacity.
+    function isAvailable(address provider) external view returns (bool);
+
+    /// @notice The public record of `provider`.
+    function getProvider(address provider) external view returns (ProviderInfo memory);
+
+    // ───────────────────────── escrow hooks ───────────────────────────
+
+    /// @notice Reserves a session slot on `provider` and returns its current prices.
+    /// Requirements: caller is the bound escrow; `provider` is available.
+    function reserveSession(address provider) external returns (uint96 pricePerGiB, uint96 pricePerMinute);
+
+    /// @notice Frees a session slot reserved with {reserveSession}. Caller is the bound escrow.
+    function releaseSession(address provider) external;
+}

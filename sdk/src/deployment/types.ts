@@ -1,0 +1,38 @@
+import type { Address } from "viem";
+
+/** Names of the deployed contracts in a {@link Deployment}. */
+export type ContractName =
+  "DVPNToken" | "PaymentToken" | "DVPNTimelock" | "DVPNGovernor" | "ProviderRegistry" | "SessionEscrow";
+
+/** Where one contract lives. `blockNumber` is the block it was deployed in (0 when it was given, not deployed). */
+export interface DeployedContract {
+  address: Address;
+  blockNumber: number;
+}
+
+/** Values the protocol was deployed with (all numbers that can exceed 2^53 are decimal strings). */
+export interface DeploymentParameters {
+  tokenSupply: string;
+  governor: {
+    votingDelay: number;
+    votingPeriod: number;
+    proposalThreshold: string;
+    quorumNumerator: number;
+    timelockDelay: number;
+  };
+  registry: { minStake: string; unbondingPeriod: number; heartbeatTimeout: number; maxSlashBps: number };
+  escrow: { protocolFeeBps: number; acceptTimeout: number; settlementWindow: number };
+}
+
+/**
+ * The record in `deployments/<chainId>.json`: every contract address with its deployment
+ * block, the first block worth indexing, and the parameters used at deployment.
+ */
+export interface Deployment {
+  chainId: number;
+  /** The lowest deployment block: indexers and agents start reading logs here. */
+  startBlock: number;
+  deployer: Address;
+  contracts: Record<ContractName, DeployedContract>;
+  parameters: DeploymentParameters;
+}

@@ -1,0 +1,146 @@
+import {
+  hashTypedData,
+  recoverTypedDataAddress,
+  isAddressEqual,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type TypedDataDomain,
+} from "viem";
+
+/** EIP-712 domain name and version of the SessionEscrow. */
+export const USAGE_DOMAIN_NAME = "dvpn SessionEscrow";
+export const USAGE_DOMAIN_VERSION = "1";
+
+/** EIP-712 types of a usage voucher: `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)`. */
+export const usageTypes = {
+  Usage: [
+    { name: "sessionId", type: "uint256" },
+    { name: "bytes", type: "uint64" },
+    { name: "seconds", type: "uint64" },
+  ],
+} as const;
+
+/** A cumulative usage voucher: total bytes and seconds served in a session so far. */
+export interface UsageVoucher {
+  sessionId: bigint;
+  bytes: bigint;
+  seconds: bigint;
+}
+
+/** Where a voucher is valid: one chain, one escrow contract. */
+export interface UsageDomainParameters {
+  chainId: number;
+  escrow: Address;
+}
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/**
+ * The EIP-712 domain of the escrow at `escrow` on `chainId`.
+ * @example usageDomain({ chainId: 31337, escrow: "0x5FbD…" })
+ */
+export function usageDomain({ chainId, escrow }: UsageDomainParameters): TypedDataDomain {
+  return { name: USAGE_DOMAIN_NAME, version: USAGE_DOMAIN_VERSION, chainId, verifyingContract: escrow };
+}
+
+/** Throws a RangeError unless the voucher's fields fit their Solidity types. */
+export function assertVoucherRange(voucher: UsageVoucher): void {
+  if (voucher.sessionId <= 0n || voucher.sessionId >= 1n << 256n)
+    throw new RangeError(`sessionId out of range: ${voucher.sessionId}`);
+  if (voucher.bytes < 0n || voucher.bytes > MAX_UINT64)
+    throw new RangeError(`bytes out of uint64 range: ${voucher.bytes}`);
+  if (voucher.seconds < 0n || voucher.seconds > MAX_UINT64)
+    throw new RangeError(`seconds out of uint64 range: ${voucher.seconds}`);
+}
+
+/**
+ * The digest the session signer signs; equals `SessionEscrow.usageDigest`.
+ * @example hashUsageVoucher({ chainId, escrow }, { sessionId: 1n, bytes: 1024n, seconds: 60n })
+ */
+export function hashUsageVoucher(domain: UsageDomainParameters, voucher: UsageVoucher): Hex {
+  assertVoucherRange(voucher);
+  return hashTypedData({ domain: usageDomain(domain), types: usageTypes, primaryType: "Usage", message: voucher });
+}
+
+/**
+ * Signs a usage voucher with the session signer's local account (the ephemeral key; the
+ * client's wallet stays cold).
+ * @returns the 65-byte signature the escrow's `claim` accepts.
+ * @example const sig = await signUsageVoucher({ account: privateKeyToAccount(k), domain, voucher })
+ */
+export async function signUsageVoucher(params: {
+  account: LocalAccount;
+  domain: UsageDomainParameters;
+  voucher: UsageVoucher;
+}): Promise<Hex> {
+  assertVoucherRange(params.voucher);
+  return params.account.signTypedData({
+    domain: usageDomain(params.domain),
+    types: usageTypes,
+    primaryType: "Usage",
+    message: params.voucher,
+  });
+}
+
+/**
+ * Recovers the EOA that signed a voucher, or `undefined` for a malformed or high-s
+ * (malleable) signature, which the escrow rejects too.
+ */
+export async function recoverUsageSigner(params: {
+  domain: UsageDomainParameters;
+  voucher: UsageVoucher;
+  signature: Hex;
+}): Promise<Address | undefined> {
+  const { signature } = params;
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
+  // secp256k1n / 2: the escrow (OpenZeppelin ECDSA) refuses any s above it.
+  const s = BigInt("0x" + signature.slice(66, 130));
+  if (s > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n) return undefined;
+  try {
+    assertVoucherRange(params.voucher);
+    return await recoverTypedDataAddress({
+      domain: usageDomain(params.domain),
+      types: usageTypes,
+      primaryType: "Usage",
+      message: params.voucher,
+      signature,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `signature` is `signer`'s EOA signature of `voucher` in `domain` (as the escrow checks it). */
+export async function verifyUsageVoucher(params: {
+  domain: UsageDomainParameters;
+  voucher: UsageVoucher;
+  signature: Hex;
+  signer: Address;
+}): Promise<boolean> {
+  const recovered = await recoverUsageSigner(params);
+  return recovered !== undefined && isAddressEqual(recovered, params.signer);
+}
+
+/** The prices and deposit a session was opened with. */
+export interface SessionTerms {
+  pricePerGiB: bigint;
+  pricePerMinute: bigint;
+  deposit: bigint;
+}
+
+/**
+ * What usage costs in a session, exactly as `SessionEscrow` computes it:
+ * `bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60` (each term rounded down),
+ * capped at the deposit.
+ * @example priceUsage({ pricePerGiB: 50_000n, pricePerMinute: 100n, deposit: 10_000_000n }, { bytes: 1n << 30n, seconds: 60n }) // 50_100n
+ */
+export function priceUsage(terms: SessionTerms, usage: { bytes: bigint; seconds: bigint }): bigint {
+  const cost = (usage.bytes * terms.pricePerGiB) / (1n << 30n) + (usage.seconds * terms.pricePerMinute) / 60n;
+  return cost < terms.deposit ? cost : terms.deposit;
+}
+
+/** The protocol fee taken from a claim of `amount` at `feeBps`, rounded down like the escrow. */
+export function protocolFee(amount: bigint, feeBps: number | bigint): bigint {
+  return (amount * BigInt(feeBps)) / 10_000n;
+}
