@@ -1,0 +1,188 @@
+/**
+ * The demo's network: three network namespaces it creates and removes, joined to each other
+ * and to the host by veth pairs. Nothing else on the machine is touched.
+ *
+ *   host (chain, indexer) ── 10.99.0.1/30 ═ 10.99.0.2/30 ── provider ── 10.99.1.1/30 ═ 10.99.1.2/30 ── internet
+ *                                                         └─ 10.99.2.1/30 ═ 10.99.2.2/30 ── client
+ *
+ * The provider namespace forwards (its own sysctl) between its WireGuard interface and the
+ * "internet" namespace, which routes the tunnel pool back through the provider. The client's
+ * only way to the internet namespace is the tunnel.
+ */
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+
+/** Why the WireGuard data plane cannot run here, or `undefined` when it can. */
+export async function dataPlaneUnavailableReason(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return "not running as root (network namespaces and TUN devices need root)";
+  if (!existsSync("/dev/net/tun")) return "/dev/net/tun is missing (the TUN driver is not available)";
+  for (const [bin, pkg] of [
+    ["wg", "wireguard-tools"],
+    ["wireguard-go", "wireguard-go"],
+    ["ip", "iproute2"],
+  ] as const) {
+    try {
+      await exec("sh", ["-c", 'command -v "$0"', bin]);
+    } catch {
+      return `${bin} is missing (install it with: apt-get install -y ${pkg})`;
+    }
+  }
+  try {
+    const probe = `dvpn-probe-${process.pid}`;
+    await exec("ip", ["netns", "add", probe]);
+    await exec("ip", ["netns", "del", probe]);
+  } catch (err) {
+    return `cannot create network namespaces: ${(err as Error).message.split("\n")[0]}`;
+  }
+  return undefined;
+}
+
+/** Addresses of the demo topology. */
+export const TOPOLOGY = {
+  hostAddress: "10.99.0.1",
+  providerUplink: "10.99.0.2",
+  providerToInternet: "10.99.1.1",
+  internetAddress: "10.99.1.2",
+  providerToClient: "10.99.2.1",
+  clientAddress: "10.99.2.2",
+  tunnelPool: "10.77.0.0/16",
+} as const;
+
+/** The created namespaces and how to run things in them. */
+export interface Topology {
+  provider: string;
+  client: string;
+  internet: string;
+  /** Runs a command inside namespace `ns` and returns its stdout. */
+  run(ns: string, cmd: string, args: string[], input?: string): Promise<string>;
+  /** Starts a long-running process inside namespace `ns`; it is killed by {@link Topology.destroy}. */
+  spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
+  /** Kills every process in the namespaces, then deletes them (and so their veths). Idempotent. */
+  destroy(): Promise<void>;
+}
+
+async function ip(args: string[]): Promise<void> {
+  await exec("ip", args);
+}
+
+/**
+ * Creates the three namespaces and their links. `tag` (a few letters/digits) keeps names of
+ * concurrent runs apart. On failure everything already created is removed.
+ */
+export async function createTopology(tag: string): Promise<Topology> {
+  if (!/^[a-z0-9]{1,8}$/.test(tag)) throw new Error(`bad topology tag ${tag}`);
+  const provider = `dvpn-${tag}-p`;
+  const client = `dvpn-${tag}-c`;
+  const internet = `dvpn-${tag}-i`;
+  const children = new Set<ChildProcess>();
+  let destroyed = false;
+
+  const run = async (ns: string, cmd: string, args: string[], input?: string): Promise<string> => {
+    if (input === undefined) return (await exec("ip", ["netns", "exec", ns, cmd, ...args])).stdout;
+    return new Promise((resolve, reject) => {
+      const child = execFile("ip", ["netns", "exec", ns, cmd, ...args], (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
+      child.stdin?.end(input);
+    });
+  };
+
+  const destroy = async () => {
+    if (destroyed) return;
+    destroyed = true;
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    for (const ns of [client, internet, provider]) {
+      try {
+        const { stdout } = await exec("ip", ["netns", "pids", ns]);
+        for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+          try {
+            process.kill(Number(pid), "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
+      } catch {
+        /* namespace absent */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const ns of [client, internet, provider]) {
+      await ip(["netns", "del", ns]).catch(() => {});
+    }
+    await ip(["link", "del", `dv${tag}h`]).catch(() => {});
+  };
+
+  try {
+    for (const ns of [provider, client, internet]) await ip(["netns", "add", ns]);
+    // host ═ provider
+    await ip(["link", "add", `dv${tag}h`, "type", "veth", "peer", "name", `dv${tag}up`, "netns", provider]);
+    await ip(["addr", "add", `${TOPOLOGY.hostAddress}/30`, "dev", `dv${tag}h`]);
+    await ip(["link", "set", `dv${tag}h`, "up"]);
+    // provider ═ internet
+    await ip([
+      "-n",
+      provider,
+      "link",
+      "add",
+      `dv${tag}pi`,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      `dv${tag}ip`,
+      "netns",
+      internet,
+    ]);
+    // provider ═ client
+    await ip([
+      "-n",
+      provider,
+      "link",
+      "add",
+      `dv${tag}pc`,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      `dv${tag}cp`,
+      "netns",
+      client,
+    ]);
+
+    const setUp = async (ns: string, dev: string, addr: string) => {
+      await ip(["-n", ns, "addr", "add", `${addr}/30`, "dev", dev]);
+      await ip(["-n", ns, "link", "set", dev, "up"]);
+    };
+    await setUp(provider, `dv${tag}up`, TOPOLOGY.providerUplink);
+    await setUp(provider, `dv${tag}pi`, TOPOLOGY.providerToInternet);
+    await setUp(provider, `dv${tag}pc`, TOPOLOGY.providerToClient);
+    await setUp(internet, `dv${tag}ip`, TOPOLOGY.internetAddress);
+    await setUp(client, `dv${tag}cp`, TOPOLOGY.clientAddress);
+    for (const ns of [provider, client, internet]) await ip(["-n", ns, "link", "set", "lo", "up"]);
+    // The internet namespace answers the tunnel pool through the provider; nothing else routes.
+    await ip(["-n", internet, "route", "add", TOPOLOGY.tunnelPool, "via", TOPOLOGY.providerToInternet]);
+    await run(provider, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+
+  return {
+    provider,
+    client,
+    internet,
+    run,
+    spawn(ns, cmd, args, options = {}) {
+      const child = spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: "pipe", ...options });
+      children.add(child);
+      child.once("exit", () => children.delete(child));
+      return child;
+    },
+    destroy,
+  };
+}
