@@ -10,10 +10,12 @@
  * only way to the internet namespace is the tunnel.
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const exec = promisify(execFile);
+const WG_SOCKET_DIR = "/var/run/wireguard";
 
 /** Why the WireGuard data plane cannot run here, or `undefined` when it can. */
 export async function dataPlaneUnavailableReason(): Promise<string | undefined> {
@@ -56,6 +58,8 @@ export interface Topology {
   provider: string;
   client: string;
   internet: string;
+  /** Prefix that WireGuard interface names in this topology must start with (so cleanup finds them). */
+  ifacePrefix: string;
   /** Runs a command inside namespace `ns` and returns its stdout. */
   run(ns: string, cmd: string, args: string[], input?: string): Promise<string>;
   /** Starts a long-running process inside namespace `ns`; it is killed by {@link Topology.destroy}. */
@@ -115,6 +119,12 @@ export async function createTopology(tag: string): Promise<Topology> {
       await ip(["netns", "del", ns]).catch(() => {});
     }
     await ip(["link", "del", `dv${tag}h`]).catch(() => {});
+    // wireguard-go leaves its control socket behind when killed; interfaces of this topology
+    // are named dv<tag>…, so their sockets are ours to remove.
+    for (const name of existsSync(WG_SOCKET_DIR) ? readdirSync(WG_SOCKET_DIR, { withFileTypes: true }) : []) {
+      if (name.name.startsWith(`dv${tag}`) && name.name.endsWith(".sock"))
+        rmSync(join(WG_SOCKET_DIR, name.name), { force: true });
+    }
   };
 
   try {
@@ -176,6 +186,7 @@ export async function createTopology(tag: string): Promise<Topology> {
     provider,
     client,
     internet,
+    ifacePrefix: `dv${tag}`,
     run,
     spawn(ns, cmd, args, options = {}) {
       const child = spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: "pipe", ...options });
