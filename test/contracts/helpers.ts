@@ -195,3 +195,34 @@ export async function now(f: Fixture): Promise<bigint> {
 }
 
 export { DVPN, USD };
+
+/** A small seeded PRNG (xorshift64*), so fuzzed tests replay exactly from their seed. */
+export function createPrng(seed: bigint) {
+  const MASK = (1n << 64n) - 1n;
+  let state = (seed ^ 0x9e3779b97f4a7c15n) & MASK || 1n;
+  function next64(): bigint {
+    state ^= state >> 12n;
+    state ^= (state << 25n) & MASK;
+    state ^= state >> 27n;
+    return (state * 0x2545f4914f6cdd1dn) & MASK;
+  }
+  return {
+    /** A uniform integer in [0, 2^bits), for bits ≤ 256. */
+    bits(bits: number): bigint {
+      let v = 0n;
+      for (let have = 0; have < bits; have += 64) v = (v << 64n) | next64();
+      return v & ((1n << BigInt(bits)) - 1n);
+    },
+    /** A uniform integer in [0, n). */
+    below(n: number): number {
+      return Number(next64() % BigInt(n));
+    },
+    /** A uniform bigint in [lo, hi]. */
+    between(lo: bigint, hi: bigint): bigint {
+      return lo + (((next64() << 64n) | next64()) % (hi - lo + 1n));
+    },
+    pick<T>(items: readonly T[]): T {
+      return items[this.below(items.length)]!;
+    },
+  };
+}
