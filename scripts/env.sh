@@ -36,3 +36,10 @@ if [ ! -f "$stamp" ] || [ "$DVPN_ROOT/package.json" -nt "$stamp" ] \
   touch "$stamp"
 fi
 export DVPN_ROOT
+
+# The indexer's Prisma client (generated into indexer/generated/, gitignored; offline, no engines).
+if [ -f "$DVPN_ROOT/indexer/prisma/schema.prisma" ] && { [ ! -f "$DVPN_ROOT/indexer/generated/prisma/client.ts" ] \
+  || [ "$DVPN_ROOT/indexer/prisma/schema.prisma" -nt "$DVPN_ROOT/indexer/generated/prisma/client.ts" ]; }; then
+  log "prisma generate (indexer)"
+  (cd "$DVPN_ROOT" && prisma generate --config indexer/prisma.config.ts >/dev/null)
+fi

@@ -1,0 +1,105 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Common } from "../common/common.ts";
+import { migrate } from "./migrate.ts";
+
+export type { PrismaClient };
+/** A Prisma client or the client of an interactive transaction. */
+export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+/** Storage: PostgreSQL when `databaseUrl` is set, else embedded PGlite in `dataDir`. */
+export interface Database {
+  kind: "postgres" | "pglite";
+  prisma: PrismaClient;
+  /**
+   * Tries to become the single writer (a session-level advisory lock on a dedicated
+   * connection, released by PostgreSQL when this process dies). PGlite: always true.
+   */
+  tryAcquireWriter(): Promise<boolean>;
+  /** Runs `fn` in one database transaction. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const WRITER_LOCK = 7361829305n;
+
+/** Opens the database, applies the committed migrations and returns it. */
+export async function createDatabase(common: Pick<Common, "config" | "logger">): Promise<Database> {
+  const { config, logger } = common;
+  if (config.databaseUrl) {
+    const url = config.databaseUrl;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const applied = await migrate({
+        async transaction(fn) {
+          await client.query("BEGIN");
+          try {
+            await fn(async (sql) => {
+              const r = await client.query(sql);
+              return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
+            });
+            await client.query("COMMIT");
+          } catch (e) {
+            await client.query("ROLLBACK");
+            throw e;
+          }
+        },
+      });
+      if (applied.length) logger.info({ applied }, "migrations applied");
+    } finally {
+      await client.end();
+    }
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    let lockClient: pg.Client | undefined;
+    return {
+      kind: "postgres",
+      prisma,
+      async tryAcquireWriter() {
+        if (!lockClient) {
+          const c = new pg.Client({ connectionString: url });
+          c.on("error", (err) => logger.warn({ err: err.message }, "writer lock connection lost"));
+          await c.connect();
+          lockClient = c;
+        }
+        const r = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [
+          WRITER_LOCK.toString(),
+        ]);
+        return r.rows[0]?.ok === true;
+      },
+      transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
+      async close() {
+        await prisma.$disconnect();
+        await lockClient?.end().catch(() => {});
+      },
+    };
+  }
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const lite = await PGlite.create(config.dataDir);
+  const applied = await migrate({
+    transaction: (fn) =>
+      lite.transaction(async (tx) => {
+        await fn(async (sql) => {
+          const results = await tx.exec(sql);
+          return (results.at(-1)?.rows ?? []) as unknown[];
+        });
+      }),
+  });
+  if (applied.length) logger.info({ applied, dataDir: config.dataDir }, "migrations applied (PGlite)");
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    kind: "pglite",
+    prisma,
+    tryAcquireWriter: async () => true,
+    transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
+    async close() {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}

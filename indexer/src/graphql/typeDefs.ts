@@ -1,0 +1,365 @@
+/**
+ * The feed's GraphQL schema (SDL). `indexer/schema.graphql` is this schema as printed by the
+ * server (`node indexer/scripts/print-schema.ts`); a test keeps them equal. Field names are a
+ * public API: add, never rename.
+ */
+export const typeDefs = /* GraphQL */ `
+  """
+  An unsigned integer of any size (uint256), written as a decimal string. Inputs accept a
+  decimal string or an integer.
+  """
+  scalar BigInt
+
+  enum OrderDirection {
+    asc
+    desc
+  }
+
+  "Cursor pagination (Ponder-style connection)."
+  type PageInfo {
+    hasNextPage: Boolean!
+    "Pass as after to get the next page."
+    endCursor: String
+  }
+
+  enum ProviderOrderBy {
+    id
+    stake
+    pricePerGiB
+    pricePerMinute
+    score
+    registeredAt
+    lastHeartbeat
+    paidVolume
+  }
+
+  "Filters on providers; all given conditions must hold."
+  input ProviderFilter {
+    "ISO 3166-1 alpha-2 code, e.g. DE."
+    region: String
+    "Available as the registry computes it, at the chain head's timestamp."
+    available: Boolean
+    registered: Boolean
+    paused: Boolean
+    minStake: BigInt
+    maxPricePerGiB: BigInt
+    maxPricePerMinute: BigInt
+    "Reputation score (0-100) at least this."
+    minScore: Float
+    id_in: [String!]
+  }
+
+  type ProviderConnection {
+    items: [Provider!]!
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  "A provider registered in the ProviderRegistry."
+  type Provider {
+    "Checksummed address."
+    id: String!
+    endpoint: String!
+    "bytes32 hex as stored on chain."
+    wgPublicKey: String!
+    "The same key in WireGuard's base64."
+    wgPublicKeyBase64: String!
+    region: String!
+    pricePerGiB: BigInt!
+    pricePerMinute: BigInt!
+    maxSessions: Int!
+    stake: BigInt!
+    unbonding: BigInt!
+    unbondingEnd: Int!
+    paused: Boolean!
+    registered: Boolean!
+    registeredAt: Int!
+    registeredBlock: Int!
+    reputation: Reputation!
+    availability: Availability!
+    sessions(
+      where: SessionFilter
+      orderBy: SessionOrderBy = id
+      orderDirection: OrderDirection = desc
+      first: Int = 100
+      after: String
+    ): SessionConnection!
+    slashes: [Slash!]!
+  }
+
+  "Reputation over paid sessions only (sessions with paid > 0); formula in indexer/README.md."
+  type Reputation {
+    "0-100."
+    score: Float!
+    scoreBreakdown: ScoreBreakdown!
+    "Share (0-1) of the last 24 h the provider had a fresh heartbeat."
+    uptime24h: Float!
+    uptime7d: Float!
+    "Accepted paid sessions / (accepted paid sessions + missed acceptances); null before any."
+    acceptanceRate: Float
+    "Median seconds from open to accept over paid sessions; null before any."
+    medianAcceptSeconds: Float
+    "Paid sessions settled."
+    sessionsCompleted: Int!
+    "Sessions with paid > 0."
+    sessionsPaid: Int!
+    "Sessions cancelled by the client because the provider did not accept in time."
+    sessionsMissed: Int!
+    bytesServed: BigInt!
+    "Gross amount claimed (before the protocol fee)."
+    paidVolume: BigInt!
+    slashCount: Int!
+    slashedAmount: BigInt!
+  }
+
+  "Each part of the score: component values are 0-1, points are their weighted share of 100."
+  type ScoreBreakdown {
+    formulaVersion: String!
+    uptime: Float!
+    uptimePoints: Float!
+    acceptance: Float!
+    acceptancePoints: Float!
+    speed: Float!
+    speedPoints: Float!
+    experience: Float!
+    experiencePoints: Float!
+    slashPenalty: Float!
+    "Chain time the stored score was computed at."
+    computedAt: Int!
+  }
+
+  type Availability {
+    available: Boolean!
+    activeSessions: Int!
+    capacity: Int!
+    lastHeartbeat: Int!
+    "Timestamp after which the last heartbeat is stale."
+    heartbeatExpiresAt: Int!
+  }
+
+  enum SessionStatus {
+    Pending
+    Active
+    Closing
+    Closed
+  }
+
+  enum SessionOrderBy {
+    id
+    openedAt
+    paid
+    deposit
+  }
+
+  input SessionFilter {
+    provider: String
+    client: String
+    status: SessionStatus
+    status_in: [SessionStatus!]
+    "Only sessions with paid > 0 (true) or paid = 0 (false)."
+    paid: Boolean
+  }
+
+  type SessionConnection {
+    items: [Session!]!
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  type Session {
+    id: BigInt!
+    provider: String!
+    client: String!
+    signer: String!
+    wgPublicKey: String!
+    status: SessionStatus!
+    "Cancelled or Settled once Closed."
+    outcome: String
+    deposit: BigInt!
+    pricePerGiB: BigInt!
+    pricePerMinute: BigInt!
+    feeBps: Int!
+    acceptDeadline: Int!
+    openedAt: Int!
+    openedBlock: Int!
+    acceptedAt: Int
+    tunnelAddress: String
+    closedAt: Int
+    closedBy: String
+    settlementDeadline: Int
+    settledAt: Int
+    claimedBytes: BigInt!
+    claimedSeconds: BigInt!
+    "Gross amount claimed so far."
+    paid: BigInt!
+    fees: BigInt!
+    refund: BigInt
+    claims: [Claim!]!
+  }
+
+  type Claim {
+    id: String!
+    blockNumber: Int!
+    timestamp: Int!
+    totalBytes: BigInt!
+    totalSeconds: BigInt!
+    amount: BigInt!
+    fee: BigInt!
+    totalPaid: BigInt!
+  }
+
+  type Slash {
+    id: String!
+    blockNumber: Int!
+    timestamp: Int!
+    amount: BigInt!
+    beneficiary: String!
+    stakeAfter: BigInt!
+  }
+
+  enum ProposalState {
+    Pending
+    Active
+    Canceled
+    Defeated
+    Succeeded
+    Queued
+    Executed
+  }
+
+  type ProposalConnection {
+    items: [Proposal!]!
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  type Proposal {
+    id: BigInt!
+    proposer: String!
+    description: String!
+    targets: [String!]!
+    values: [BigInt!]!
+    calldatas: [String!]!
+    voteStart: Int!
+    voteEnd: Int!
+    createdAt: Int!
+    createdBlock: Int!
+    "Computed at the chain head's timestamp; quorum from the indexed quorum numerator and token supply."
+    state: ProposalState!
+    forVotes: BigInt!
+    againstVotes: BigInt!
+    abstainVotes: BigInt!
+    voteCount: Int!
+    queuedAt: Int
+    eta: Int
+    executedAt: Int
+    canceledAt: Int
+    votes(first: Int = 100, after: String): VoteConnection!
+  }
+
+  type VoteConnection {
+    items: [Vote!]!
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  type Vote {
+    id: String!
+    voter: String!
+    "0 against, 1 for, 2 abstain."
+    support: Int!
+    weight: BigInt!
+    reason: String!
+    blockNumber: Int!
+    timestamp: Int!
+  }
+
+  "Protocol parameters as last changed on chain (constructors and governance)."
+  type Parameters {
+    minStake: BigInt!
+    unbondingPeriod: Int!
+    heartbeatTimeout: Int!
+    maxSlashBps: Int!
+    protocolFeeBps: Int!
+    acceptTimeout: Int!
+    settlementWindow: Int!
+    treasury: String!
+    votingDelay: Int!
+    votingPeriod: Int!
+    proposalThreshold: BigInt!
+    quorumNumerator: Int!
+  }
+
+  type RegionStats {
+    region: String!
+    providers: Int!
+    providersOnline: Int!
+    totalStake: BigInt!
+    activeSessions: Int!
+    bytes24h: BigInt!
+    volume24h: BigInt!
+    sessionsOpened24h: Int!
+  }
+
+  type NetworkStats {
+    providers: Int!
+    "Providers available right now."
+    providersOnline: Int!
+    "Stake of registered providers."
+    totalStake: BigInt!
+    activeSessions: Int!
+    "Bytes claimed in the last 24 hourly buckets."
+    bytes24h: BigInt!
+    volume24h: BigInt!
+    sessionsOpened24h: Int!
+    byRegion: [RegionStats!]!
+  }
+
+  type MetaBlock {
+    number: Int!
+    hash: String!
+    timestamp: Int!
+  }
+
+  type Meta {
+    "Last indexed block."
+    block: MetaBlock
+    "Latest chain head seen by the writer."
+    headBlockNumber: Int
+    headTimestamp: Int
+    chainId: Int!
+    reorgs: Int!
+  }
+
+  type Query {
+    "first at most 1000."
+    providers(
+      where: ProviderFilter
+      orderBy: ProviderOrderBy = id
+      orderDirection: OrderDirection = asc
+      first: Int = 100
+      after: String
+    ): ProviderConnection!
+    provider(id: String!): Provider
+    sessions(
+      where: SessionFilter
+      orderBy: SessionOrderBy = id
+      orderDirection: OrderDirection = asc
+      first: Int = 100
+      after: String
+    ): SessionConnection!
+    session(id: BigInt!): Session
+    proposals(orderDirection: OrderDirection = desc, first: Int = 100, after: String): ProposalConnection!
+    proposal(id: BigInt!): Proposal
+    parameters: Parameters!
+    networkStats: NetworkStats!
+    _meta: Meta!
+  }
+
+  type Subscription {
+    "Emits the provider's availability now and whenever it changes."
+    providerAvailability(id: String!): Availability!
+    "Emits the session now and whenever it changes."
+    session(id: BigInt!): Session!
+  }
+`;
