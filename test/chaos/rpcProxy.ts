@@ -194,11 +194,10 @@ export async function createRpcProxy(params: CreateRpcProxyParams): Promise<RpcP
       }
       const res = (await upstream({ ...call, params: [filter] })) as RpcResponse;
       if (Array.isArray(res.result)) {
-        const before = res.result.length;
-        res.result = res.result.filter((log: { blockNumber?: string }) =>
-          log.blockNumber ? BigInt(log.blockNumber) <= visible : true,
-        );
-        if (res.result.length !== before) counters.lagged++;
+        const all = res.result as { blockNumber?: string }[];
+        const shown = all.filter((log) => (log.blockNumber ? BigInt(log.blockNumber) <= visible : true));
+        if (shown.length !== all.length) counters.lagged++;
+        res.result = shown;
       }
       return res;
     }
