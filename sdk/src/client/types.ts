@@ -1,0 +1,26 @@
+import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { Deployment } from "../deployment/types.ts";
+
+/**
+ * What every SDK action needs: viem clients bound to one chain, the signing account (for
+ * writes), the protocol's deployment record and, for feed queries, the indexer URL.
+ * A {@link DvpnClient} is one of these with the actions bound to it.
+ */
+export interface DvpnContext {
+  chain: Chain;
+  publicClient: PublicClient<Transport, Chain>;
+  /** Present when the client has an account. */
+  walletClient: WalletClient<Transport, Chain, Account> | undefined;
+  account: Account | undefined;
+  deployment: Deployment;
+  /** GraphQL endpoint of the indexer feed, e.g. `http://127.0.0.1:42069/graphql`. */
+  indexerUrl: string | undefined;
+  /** `fetch` used by the feed client (defaults to the global one). */
+  fetch: typeof fetch;
+}
+
+/** The result of every write action: the transaction hash and its mined receipt. */
+export interface WriteResult {
+  hash: `0x${string}`;
+  receipt: import("viem").TransactionReceipt;
+}

@@ -1,0 +1,1 @@
+export { feedActions } from "./actions.ts";

@@ -1,0 +1,92 @@
+/**
+ * dvpn SDK: a typed client for the dvpn protocol on viem.
+ *
+ * - {@link createDvpnClient} binds every action to a chain, an account and a deployment.
+ * - Actions are also exported as free functions (`openSession(client, params)`), viem-style.
+ * - Vouchers, WireGuard helpers, the feed client, errors and an ethers v6 adapter.
+ */
+export { createDvpnClient, type CreateDvpnClientParameters, type DvpnClient } from "./client/createDvpnClient.ts";
+export { dvpnActions, type DvpnActions } from "./client/decorators.ts";
+export type { DvpnContext, WriteResult } from "./client/types.ts";
+
+// providers
+export {
+  registerProvider,
+  type RegisterProviderParameters,
+  type RegisterProviderReturnType,
+  type PermitMode,
+} from "./actions/provider/registerProvider.ts";
+export { addStake, type AddStakeParameters, type AddStakeReturnType } from "./actions/provider/addStake.ts";
+export {
+  requestUnstake,
+  type RequestUnstakeParameters,
+  type RequestUnstakeReturnType,
+} from "./actions/provider/requestUnstake.ts";
+export { withdrawStake, type WithdrawStakeReturnType } from "./actions/provider/withdrawStake.ts";
+export { updateProvider, type UpdateProviderParameters } from "./actions/provider/updateProvider.ts";
+export { setPrices, type SetPricesParameters } from "./actions/provider/setPrices.ts";
+export { pauseProvider } from "./actions/provider/pauseProvider.ts";
+export { unpauseProvider } from "./actions/provider/unpauseProvider.ts";
+export { sendHeartbeat } from "./actions/provider/sendHeartbeat.ts";
+
+// sessions
+export { openSession, type OpenSessionParameters, type OpenSessionReturnType } from "./actions/session/openSession.ts";
+export { acceptSession, type AcceptSessionParameters } from "./actions/session/acceptSession.ts";
+export { cancelSession, type CancelSessionReturnType } from "./actions/session/cancelSession.ts";
+export { closeSession, type CloseSessionReturnType } from "./actions/session/closeSession.ts";
+export { closeWithVoucher, type CloseWithVoucherReturnType } from "./actions/session/closeWithVoucher.ts";
+export { finalizeSession, type FinalizeSessionReturnType } from "./actions/session/finalizeSession.ts";
+export { claimUsage, type ClaimUsageParameters, type ClaimUsageReturnType } from "./actions/session/claimUsage.ts";
+export type { SessionCloseOutcome } from "./actions/session/settlement.ts";
+export { signVoucher, type SignVoucherParameters } from "./actions/session/signVoucher.ts";
+export {
+  waitForSessionAccepted,
+  type WaitForSessionAcceptedParameters,
+  type WaitForSessionAcceptedReturnType,
+} from "./actions/session/waitForSessionAccepted.ts";
+
+// governance
+export {
+  getProposalId,
+  proposalArgs,
+  PROPOSAL_STATES,
+  type Proposal,
+  type ProposalAction,
+  type ProposalState,
+} from "./actions/governance/proposal.ts";
+export {
+  buildParameterChange,
+  GOVERNABLE_PARAMETERS,
+  type BuildParameterChangeParameters,
+  type GovernableParameter,
+} from "./actions/governance/buildParameterChange.ts";
+export { buildSlash, type BuildSlashParameters } from "./actions/governance/buildSlash.ts";
+export { delegateVotes } from "./actions/governance/delegateVotes.ts";
+export { propose, type ProposeReturnType } from "./actions/governance/propose.ts";
+export {
+  castVote,
+  type CastVoteParameters,
+  type CastVoteReturnType,
+  type VoteSupport,
+} from "./actions/governance/castVote.ts";
+export { queueProposal, type QueueProposalReturnType } from "./actions/governance/queueProposal.ts";
+export { executeProposal, type ExecuteProposalReturnType } from "./actions/governance/executeProposal.ts";
+export { getProposal, getProposalState, type ProposalInfo } from "./actions/governance/getProposal.ts";
+
+// reads
+export { getProvider, type GetProviderParameters, type ProviderRecord } from "./actions/read/getProvider.ts";
+export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
+export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";
+export { getParameters, type ProtocolParameters } from "./actions/read/getParameters.ts";
+export { getPriceOf } from "./actions/read/getPriceOf.ts";
+export { getUsageDigest } from "./actions/read/getUsageDigest.ts";
+export { getBalances, type Balances } from "./actions/read/getBalances.ts";
+
+// vouchers, deployment, errors, WireGuard, adapters, feed
+export * from "./vouchers/usage.ts";
+export * from "./deployment/index.ts";
+export * from "./errors/index.ts";
+export * from "./wireguard/index.ts";
+export * from "./adapters/ethers.ts";
+export * from "./feed/index.ts";
+export * as abi from "./abi/index.ts";

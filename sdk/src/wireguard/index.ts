@@ -1,0 +1,9 @@
+export {
+  generateWgKeyPair,
+  wgPublicKeyOf,
+  wgKeyToBytes,
+  wgKeyToBytes32,
+  bytes32ToWgKey,
+  isWgKey,
+  type WgKeyPair,
+} from "./keys.ts";
