@@ -7,3 +7,4 @@ export {
   isWgKey,
   type WgKeyPair,
 } from "./keys.ts";
+export { renderWgQuickConfig, parseTunnelAddress, type WgQuickConfigParameters, type TunnelAddress } from "./config.ts";

@@ -1,0 +1,113 @@
+import { isIP } from "node:net";
+import { InvalidInputError } from "../errors/input.ts";
+import { wgKeyToBytes } from "./keys.ts";
+
+export interface WgQuickConfigParameters {
+  /** The client's base64 private key. */
+  privateKey: string;
+  /** Tunnel address(es) with prefixes, e.g. `"10.77.0.2/16,fd77:dead:beef::2/64"` (what acceptSession carried) or a list. */
+  address: string | readonly string[];
+  /** DNS servers for the `DNS =` line (omitted when empty). */
+  dns?: readonly string[];
+  /** The provider's base64 WireGuard public key. */
+  peerPublicKey: string;
+  /** The provider's `"host:port"`. */
+  endpoint: string;
+  /** Routed through the tunnel; default `["0.0.0.0/0", "::/0"]`. */
+  allowedIPs?: readonly string[];
+  /** Seconds between keepalives (0 or omitted: none). */
+  persistentKeepalive?: number;
+  /** Interface MTU (omitted: wg-quick's default). */
+  mtu?: number;
+}
+
+function checkCidr(value: string, field: string): string {
+  const [ip, prefix, extra] = value.trim().split("/");
+  const family = ip ? isIP(ip) : 0;
+  const max = family === 6 ? 128 : 32;
+  if (!family || extra !== undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
+    throw new InvalidInputError({ field, value, reason: "must be an IP address with a prefix, e.g. 10.77.0.2/16" });
+  }
+  return `${ip}/${Number(prefix)}`;
+}
+
+function list(value: string | readonly string[]): string[] {
+  return (typeof value === "string" ? value.split(",") : [...value]).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Renders a wg-quick configuration file for a client tunnel. A pure function: it validates
+ * every value (keys are 32 bytes of base64, addresses are CIDRs, no value can inject a line)
+ * and returns the file's text.
+ * @param params keys, addresses, endpoint and options.
+ * @returns the text of the `.conf` file (write it with mode 0600: it holds the private key).
+ * @throws {InvalidInputError} on any malformed value.
+ * @example
+ * renderWgQuickConfig({
+ *   privateKey: keys.privateKey, address: "10.77.0.2/16", dns: ["1.1.1.1"],
+ *   peerPublicKey: provider.wgPublicKeyBase64, endpoint: provider.endpoint, persistentKeepalive: 25,
+ * })
+ */
+export function renderWgQuickConfig(params: WgQuickConfigParameters): string {
+  wgKeyToBytes(params.privateKey, "privateKey");
+  wgKeyToBytes(params.peerPublicKey, "peerPublicKey");
+  const addresses = list(params.address).map((a) => checkCidr(a, "address"));
+  if (addresses.length === 0) throw new InvalidInputError({ field: "address", value: "", reason: "is empty" });
+  const dns = (params.dns ?? []).map((d) => {
+    if (!isIP(d)) throw new InvalidInputError({ field: "dns", value: d, reason: "must be an IP address" });
+    return d;
+  });
+  const allowed = (params.allowedIPs ?? ["0.0.0.0/0", "::/0"]).map((a) => checkCidr(a, "allowedIPs"));
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(params.endpoint)) {
+    throw new InvalidInputError({ field: "endpoint", value: params.endpoint, reason: 'must be "host:port"' });
+  }
+  const keepalive = params.persistentKeepalive ?? 0;
+  if (!Number.isInteger(keepalive) || keepalive < 0 || keepalive > 65535) {
+    throw new InvalidInputError({ field: "persistentKeepalive", value: keepalive, reason: "must be 0-65535 seconds" });
+  }
+  if (params.mtu !== undefined && (!Number.isInteger(params.mtu) || params.mtu < 1280 || params.mtu > 9000)) {
+    throw new InvalidInputError({ field: "mtu", value: params.mtu, reason: "must be 1280-9000" });
+  }
+  const lines = ["[Interface]", `PrivateKey = ${params.privateKey}`, `Address = ${addresses.join(", ")}`];
+  if (dns.length) lines.push(`DNS = ${dns.join(", ")}`);
+  if (params.mtu !== undefined) lines.push(`MTU = ${params.mtu}`);
+  lines.push("", "[Peer]", `PublicKey = ${params.peerPublicKey}`, `Endpoint = ${params.endpoint}`);
+  lines.push(`AllowedIPs = ${allowed.join(", ")}`);
+  if (keepalive > 0) lines.push(`PersistentKeepalive = ${keepalive}`);
+  return lines.join("\n") + "\n";
+}
+
+/** A session's tunnel addressing, decoded from the `tunnelAddress` of SessionAccepted. */
+export interface TunnelAddress {
+  /** The client's IPv4 address with the pool prefix, e.g. "10.77.0.2/16". */
+  ipv4: string | undefined;
+  /** The client's IPv6 address with the pool prefix, when given. */
+  ipv6: string | undefined;
+  /** The gateway: first host of the IPv4 pool (the agent's voucher API lives there). */
+  gateway: string | undefined;
+  /** Every address, for wg-quick's `Address =`. */
+  addresses: string[];
+}
+
+/**
+ * Decodes a tunnel address string `"<ipv4>/<prefix>,<ipv6>/<prefix>"` (IPv6 optional) and
+ * finds the gateway (first host of the IPv4 pool), per the agent/client conventions.
+ * @param tunnelAddress what the provider passed to acceptSession.
+ * @returns the addresses and the gateway.
+ * @throws {InvalidInputError} when a part is not an IP with a prefix.
+ * @example parseTunnelAddress("10.77.0.2/16,fd77:dead:beef::2/64").gateway // "10.77.0.1"
+ */
+export function parseTunnelAddress(tunnelAddress: string): TunnelAddress {
+  const addresses = list(tunnelAddress).map((a) => checkCidr(a, "tunnelAddress"));
+  const ipv4 = addresses.find((a) => isIP(a.split("/")[0]!) === 4);
+  const ipv6 = addresses.find((a) => isIP(a.split("/")[0]!) === 6);
+  let gateway: string | undefined;
+  if (ipv4) {
+    const [ip, prefix] = ipv4.split("/") as [string, string];
+    const n = ip.split(".").reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
+    const mask = Number(prefix) === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - Number(prefix))) - 1n);
+    const first = (n & mask) + (Number(prefix) >= 31 ? 0n : 1n);
+    gateway = [24n, 16n, 8n, 0n].map((s) => String((first >> s) & 255n)).join(".");
+  }
+  return { ipv4, ipv6, gateway, addresses };
+}
