@@ -1,0 +1,485 @@
+/**
+ * `createGatewayAgent(config)`: the provider daemon. Wires the store, the address pool, the
+ * WireGuard backend, the chain, the voucher API and /metrics, and runs the loops:
+ * chain poll (events past the confirmation depth → store → reconcile → actions), a reconcile
+ * timer (metering, payment policy, drift repair), a resync timer (getSession of every open
+ * session) and registry heartbeats. Every loop runs through one queue, so passes never overlap.
+ */
+import { createServer, type Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pino, { type Logger } from "pino";
+import { getAddress, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
+import type { AgentChain } from "./chain/types.ts";
+import { createViemChain } from "./chain/viemChain.ts";
+import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./config/schema.ts";
+import { validateConfig } from "./config/load.ts";
+import { meteredUsage, type AgentContext } from "./context.ts";
+import { ConfigError } from "./errors.ts";
+import { createMetrics, type Metrics } from "./http/metrics.ts";
+import { createVoucherServer } from "./payment/server.ts";
+import { settle } from "./payment/settle.ts";
+import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
+import { acceptPending } from "./sessions/accept.ts";
+import { applyEvents } from "./sessions/applyEvents.ts";
+import { resync } from "./sessions/resync.ts";
+import { openStore, type SessionRecord, type Store } from "./store/store.ts";
+import type { WgBackend } from "./wireguard/backend.ts";
+import { ensureKeyFile } from "./wireguard/keyfile.ts";
+import { wgKeyToBytes32 } from "./wireguard/keys.ts";
+import { createSystemBackend } from "./wireguard/system.ts";
+
+/** Parts a caller may supply instead of the real ones (tests, benchmarks, embedding). */
+export interface GatewayAgentDeps {
+  backend?: WgBackend;
+  chain?: AgentChain;
+  logger?: Logger;
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+/** A running (or startable) agent. */
+export interface GatewayAgent {
+  config: AgentConfig;
+  store: Store;
+  backend: WgBackend;
+  chain: AgentChain;
+  metrics: Metrics;
+  /** Creates/adopts the interface, backfills the chain, reconciles, opens the HTTP endpoints, starts the loops. */
+  start(): Promise<void>;
+  /** Stops the loops and endpoints; leaves the interface and live peers up. */
+  stop(): Promise<void>;
+  /** One chain poll + reconcile + actions pass, now. */
+  tick(): Promise<void>;
+  /** One reconcile pass, now. */
+  reconcile(): Promise<ReconcileResult>;
+  /** One resync (getSession of every open session) + reconcile, now. */
+  resync(): Promise<void>;
+  /** Where the voucher API and /metrics listen (after start). */
+  urls(): { vouchers?: string; metrics?: string };
+  /** A session as the agent sees it, with its metered usage. */
+  session(id: bigint): (SessionRecord & { meteredSeconds: bigint }) | undefined;
+  /** Milliseconds from the agent's first sight of a session's SessionOpened to peer present / accept mined. */
+  timings(): Map<string, { seen: number; peer?: number; accepted?: number }>;
+}
+
+function splitHostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(":");
+  return { host: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
+}
+
+function loadDeployment(d: AgentConfig["deployment"]) {
+  if (typeof d !== "string") return d;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(d, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`deployment file ${d} cannot be read: ${(err as Error).message}`);
+  }
+  const r = deploymentSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(`deployment file ${d} is not a deployment record (deployments/<chainId>.json)`);
+  return r.data;
+}
+
+function loadPrivateKey(config: AgentConfig): Hex {
+  if (config.privateKey) return config.privateKey as Hex;
+  const file = config.privateKeyFile ?? "";
+  let key: string;
+  try {
+    key = readFileSync(file, "utf8").trim();
+  } catch (err) {
+    throw new ConfigError(`privateKeyFile ${file} cannot be read: ${(err as Error).message}`);
+  }
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
+    throw new ConfigError(`privateKeyFile ${file} does not hold a 32-byte hex key`);
+  return (key.startsWith("0x") ? key : `0x${key}`) as Hex;
+}
+
+/**
+ * Creates the agent. Validates `input` first (throws {@link ConfigError} naming every bad option).
+ * @example
+ * const agent = createGatewayAgent({ rpcUrl, deployment: "deployments/31337.json", privateKeyFile: "provider.key" });
+ * await agent.start();
+ * process.on("SIGTERM", () => agent.stop());
+ */
+export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: GatewayAgentDeps = {}): GatewayAgent {
+  const config = validateConfig(input);
+  const log =
+    deps.logger ??
+    pino({
+      level: config.logLevel,
+      base: { svc: "gateway-agent" },
+      redact: { paths: ["privateKey", "*.privateKey", "config.privateKey"], censor: "[redacted]" },
+    });
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const dataDir = resolve(config.dataDir);
+  const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
+  const gateway = gatewayOf(layout);
+  const deployment = loadDeployment(config.deployment);
+  const wgKeyFile = resolve(config.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
+
+  const chain =
+    deps.chain ??
+    createViemChain({
+      rpcUrl: config.rpcUrl,
+      chainId: deployment.chainId,
+      escrow: getAddress(deployment.contracts.SessionEscrow.address),
+      registry: getAddress(deployment.contracts.ProviderRegistry.address),
+      account: privateKeyToAccount(loadPrivateKey(config)),
+      pollingIntervalMs: Math.min(250, config.pollIntervalMs),
+      maxLogRange: BigInt(config.maxLogRange),
+    });
+  const backend =
+    deps.backend ??
+    createSystemBackend({
+      iface: config.interface,
+      privateKeyFile: wgKeyFile,
+      listenPort: config.wgListenPort,
+      addresses: [gateway.v4Cidr, ...(gateway.v6Cidr ? [gateway.v6Cidr] : [])],
+      prefer: config.backend,
+      wireguardGo: config.wireguardGo,
+      runDir: dataDir,
+      ...(config.mtu ? { mtu: config.mtu } : {}),
+      log: log.child({ part: "wireguard" }),
+    });
+  const store = openStore(join(dataDir, "agent.sqlite"));
+  const pool = createAddressPool({
+    layout,
+    quarantineSeconds: config.addressQuarantineSeconds,
+    entries: store.addresses(),
+    cursor: Number(store.getMeta("poolCursor") ?? 1),
+  });
+  const metrics = createMetrics();
+  const ctx: AgentContext = {
+    config,
+    store,
+    pool,
+    backend,
+    chain,
+    log,
+    metrics,
+    now,
+    maxPeers: config.maxPeers || pool.capacity,
+  };
+
+  const timers = new Set<NodeJS.Timeout>();
+  const timings = new Map<string, { seen: number; peer?: number; accepted?: number }>();
+  let servers: Server[] = [];
+  let urls: { vouchers?: string; metrics?: string } = {};
+  let running = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastOk = 0;
+  let interfaceUp = false;
+  let restoring = false;
+
+  /** Runs `fn` after every queued pass; passes never overlap. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async function ensureInterface(reason: string): Promise<void> {
+    const state = await backend.ensureInterface();
+    const known = store.getMeta("ifindex");
+    if (state.created || (known !== undefined && known !== String(state.ifindex))) {
+      // A new interface: every peer is gone and every counter starts from zero.
+      store.transaction(() => {
+        for (const s of store.list(["accepting", "active", "closing", "closed", "expired"])) {
+          if (!s.provisioned) continue;
+          s.provisioned = false;
+          s.lastRx = 0n;
+          s.lastTx = 0n;
+          store.put(s);
+        }
+      });
+      if (known !== undefined) metrics.inc("dvpn_agent_interface_restores_total");
+    }
+    store.setMeta("ifindex", String(state.ifindex));
+    interfaceUp = true;
+    metrics.set("dvpn_agent_mode", 1, { mode: state.mode });
+    log.info({ iface: backend.iface, mode: state.mode, created: state.created, reason }, "interface ready");
+  }
+
+  async function reconcileOnce(): Promise<ReconcileResult> {
+    let dump;
+    try {
+      dump = await backend.dump();
+    } catch (err) {
+      interfaceUp = false;
+      log.warn({ err: (err as Error).message }, "interface unreadable; restoring it");
+      await ensureInterface("restore");
+      dump = await backend.dump();
+    }
+    const result = await reconcileWith(ctx, dump);
+    const t = performance.now();
+    for (const [id, v] of timings) {
+      if (v.peer === undefined && store.get(BigInt(id))?.provisioned) v.peer = t;
+    }
+    metrics.set("dvpn_agent_wg_calls_total", backend.calls());
+    return result;
+  }
+
+  async function syncChain(): Promise<number> {
+    const head = await chain.blockNumber();
+    const target = head - BigInt(config.confirmations);
+    const checkpoint = BigInt(store.getMeta("checkpoint") ?? String(deployment.startBlock - 1));
+    let applied = 0;
+    if (target > checkpoint) {
+      const events = await chain.escrowEvents(checkpoint + 1n, target);
+      const t = performance.now();
+      for (const e of events) if (e.type === "SessionOpened") timings.set(e.sessionId.toString(), { seen: t });
+      applyEvents(ctx, events, target);
+      applied = events.length;
+    }
+    const done = target > checkpoint ? target : checkpoint;
+    metrics.set("dvpn_agent_chain_block", Number(done));
+    metrics.set("dvpn_agent_chain_lag_blocks", Number(head - done));
+    return applied;
+  }
+
+  async function actions(): Promise<void> {
+    const accepted = await acceptPending(ctx, (s) => {
+      const v = timings.get(s.id.toString());
+      if (v) v.accepted = performance.now();
+    });
+    await settle(ctx);
+    // Sessions that ended in this pass lose their peer now rather than at the next timer.
+    if (
+      accepted >= 0 &&
+      store
+        .list(["active", "closing", "closed", "expired"])
+        .some((s) => s.provisioned && (s.cutReason || s.status !== "active"))
+    ) {
+      await reconcileOnce();
+      await settle(ctx);
+    }
+    updateSessionGauges();
+  }
+
+  function updateSessionGauges(): void {
+    for (const st of ["accepting", "active", "closing"] as const) {
+      metrics.set("dvpn_agent_sessions", store.list([st]).length, { status: st });
+    }
+  }
+
+  async function tick(): Promise<void> {
+    await serial(async () => {
+      await syncChain();
+      await reconcileOnce();
+      await actions();
+      lastOk = Date.now();
+    });
+  }
+
+  function loop(name: string, everyMs: number, fn: () => Promise<unknown>): void {
+    const run = () => {
+      const t = setTimeout(async () => {
+        timers.delete(t);
+        if (!running) return;
+        try {
+          await fn();
+        } catch (err) {
+          metrics.inc("dvpn_agent_chain_errors_total");
+          log.warn({ loop: name, err: (err as Error).message }, "loop pass failed; retrying");
+        }
+        if (running) run();
+      }, everyMs);
+      timers.add(t);
+    };
+    run();
+  }
+
+  async function heartbeatOnce(): Promise<void> {
+    try {
+      await chain.heartbeat();
+      metrics.inc("dvpn_agent_heartbeats_total");
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "heartbeat failed");
+    }
+  }
+
+  function listen(server: Server, where: string): Promise<string> {
+    const { host, port } = splitHostPort(where);
+    return new Promise((resolveUrl, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        const a = server.address();
+        const p = typeof a === "object" && a ? a.port : port;
+        resolveUrl(`http://${host.includes(":") ? `[${host}]` : host}:${p}`);
+      });
+    });
+  }
+
+  const agent: GatewayAgent = {
+    config,
+    store,
+    backend,
+    chain,
+    metrics,
+    async start() {
+      if (running) return;
+      running = true;
+      metrics.set("dvpn_agent_up", 1);
+      if (!deps.backend) {
+        const key = ensureKeyFile(wgKeyFile);
+        if (key.created)
+          log.warn({ wgPublicKey: key.publicKey }, "generated a WireGuard key; register this public key");
+        if (key.tightened) log.warn({ file: wgKeyFile }, "WireGuard key file was readable by others; set to 0600");
+        try {
+          const p = await chain.getProvider();
+          if (!p.registered)
+            log.warn({ provider: chain.provider }, "provider is not registered: sessions cannot be opened");
+          else if (p.wgPublicKey.toLowerCase() !== wgKeyToBytes32(key.publicKey).toLowerCase()) {
+            log.warn(
+              { wgPublicKey: key.publicKey },
+              "the registry holds another WireGuard key for this provider; clients will fail",
+            );
+          }
+          if (!config.maxPeers && p.maxSessions > 0) ctx.maxPeers = Math.min(pool.capacity, p.maxSessions);
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, "could not read the provider record");
+        }
+      }
+      await serial(async () => {
+        await ensureInterface("start");
+        await reconcileOnce();
+      });
+      backend.onDown(() => {
+        if (!running || restoring) return;
+        restoring = true;
+        interfaceUp = false;
+        void serial(async () => {
+          try {
+            await ensureInterface("data plane died");
+            await reconcileOnce();
+          } finally {
+            restoring = false;
+          }
+        }).catch((err: unknown) => log.error({ err: (err as Error).message }, "could not restore the interface"));
+      });
+      await serial(() => resync(ctx));
+      await tick();
+
+      const voucherWhere = config.voucherListen.replace(/^gateway:/, `${gateway.ipv4}:`);
+      const voucherServer = createVoucherServer({
+        store,
+        domain: { chainId: chain.chainId, escrow: chain.escrow },
+        metered: (s) => meteredUsage(s, now()),
+        log: log.child({ part: "vouchers" }),
+        onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
+        onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),
+      });
+      servers.push(voucherServer);
+      urls.vouchers = await listen(voucherServer, voucherWhere);
+      if (config.metricsListen) {
+        const m = createServer((req, res) => {
+          if (req.url === "/metrics") {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(metrics.render());
+          } else if (req.url === "/healthz") {
+            const fresh =
+              Date.now() - lastOk < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
+            const ok = running && interfaceUp && fresh;
+            res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+            res.end(JSON.stringify({ ok, interfaceUp, lastPassAgoMs: Date.now() - lastOk, mode: backend.mode() }));
+          } else {
+            res.writeHead(404).end();
+          }
+        });
+        servers.push(m);
+        urls.metrics = await listen(m, config.metricsListen);
+      }
+
+      if (config.pauseOnShutdown) {
+        try {
+          if ((await chain.getProvider()).paused) await chain.unpause();
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, "could not unpause in the registry");
+        }
+      }
+      if (config.heartbeat) {
+        let every = config.heartbeatIntervalSeconds;
+        if (!every) {
+          try {
+            every = Math.max(10, Math.floor((await chain.heartbeatTimeout()) / 3));
+          } catch {
+            every = 300;
+          }
+        }
+        await heartbeatOnce();
+        loop("heartbeat", every * 1000, heartbeatOnce);
+      }
+      loop("chain", config.pollIntervalMs, () =>
+        serial(async () => {
+          const n = await syncChain();
+          if (n > 0 || store.list(["accepting"]).length > 0) {
+            await reconcileOnce();
+            await actions();
+          }
+          lastOk = Date.now();
+        }),
+      );
+      loop("reconcile", config.reconcileIntervalMs, () =>
+        serial(async () => {
+          await reconcileOnce();
+          await actions();
+          lastOk = Date.now();
+        }),
+      );
+      loop("resync", config.resyncIntervalMs, () => serial(() => resync(ctx)));
+      log.info(
+        {
+          provider: chain.provider,
+          iface: backend.iface,
+          vouchers: urls.vouchers,
+          metrics: urls.metrics,
+          maxPeers: ctx.maxPeers,
+        },
+        "gateway agent started",
+      );
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await queue;
+      await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
+      servers = [];
+      if (config.pauseOnShutdown) {
+        try {
+          const p = await chain.getProvider();
+          if (p.registered && !p.paused) await chain.pause();
+          log.info("paused in the registry");
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, "could not pause in the registry");
+        }
+      }
+      await backend.release();
+      metrics.set("dvpn_agent_up", 0);
+      store.close();
+      log.info("gateway agent stopped; interface and peers left up");
+    },
+    tick,
+    reconcile: () => serial(reconcileOnce),
+    resync: () =>
+      serial(async () => {
+        await resync(ctx);
+        await reconcileOnce();
+        await actions();
+      }),
+    urls: () => urls,
+    session(id) {
+      const s = store.get(id);
+      return s ? { ...s, meteredSeconds: meteredUsage(s, now()).seconds } : undefined;
+    },
+    timings: () => timings,
+  };
+  return agent;
+}
+
+export type { AgentConfig, AgentConfigInput, Address };

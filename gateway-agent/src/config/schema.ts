@@ -1,0 +1,112 @@
+/**
+ * The agent's configuration: one zod schema with every default, validated once at start.
+ * Sources, highest first: command-line flags (`--rpc-url …`), environment variables
+ * (`DVPN_AGENT_RPC_URL`), a JSON file (`--config agent.json` / `DVPN_AGENT_CONFIG`), defaults.
+ */
+import { z } from "zod";
+
+const uint = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const boolish = (def: boolean) =>
+  z
+    .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+    .default(def)
+    .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+const decimal = (def: string) =>
+  z
+    .union([z.string(), z.number().int().nonnegative()])
+    .default(def)
+    .transform((v) => String(v))
+    .refine((v) => /^\d{1,30}$/.test(v), "must be a non-negative integer (decimal string)")
+    .transform((v) => BigInt(v));
+const hostPort = z
+  .string()
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+    'must be "host:port" (or "gateway:port" for the tunnel gateway)',
+  );
+
+/** Deployment record subset the agent needs (a `deployments/<chainId>.json` file fits). */
+export const deploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  startBlock: z.number().int().nonnegative(),
+  contracts: z.object({
+    ProviderRegistry: z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }),
+    SessionEscrow: z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }),
+  }),
+});
+
+/** Every option with its default. */
+export const configSchema = z
+  .object({
+    /** JSON-RPC endpoint of the chain. */
+    rpcUrl: z.url({ message: "must be an http(s) URL of a JSON-RPC endpoint, e.g. http://127.0.0.1:8545" }),
+    /** Path of `deployments/<chainId>.json`, or the record itself. */
+    deployment: z.union([z.string().min(1), deploymentSchema]),
+    /** Provider's EVM private key (0x + 64 hex). Prefer `privateKeyFile`. Never logged. */
+    privateKey: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
+      .optional(),
+    /** File holding the provider's EVM private key. */
+    privateKeyFile: z.string().min(1).optional(),
+    /** Folder of the store, the WireGuard key (when generated) and wireguard-go's pid/log files. */
+    dataDir: z.string().min(1).default(".data/gateway-agent"),
+    /** WireGuard interface name (1–15 characters). */
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/, "must be 1–15 of A-Z a-z 0-9 _ . = + - (not starting with -)")
+      .default("dvpn0"),
+    /** File with the interface's base64 private key (0600); created with a new key when missing. */
+    wgPrivateKeyFile: z.string().min(1).optional(),
+    wgListenPort: z.coerce.number().int().min(1).max(65535).default(51820),
+    /** `auto`: kernel WireGuard when `ip link add … type wireguard` works, else wireguard-go. */
+    backend: z.enum(["auto", "kernel", "userspace"]).default("auto"),
+    wireguardGo: z.string().min(1).default("wireguard-go"),
+    mtu: uint(0),
+    ipv4Pool: z.string().default("10.77.0.0/16"),
+    /** Empty string: IPv4 only. */
+    ipv6Pool: z.string().default("fd77:dead:beef::/64"),
+    /** Seconds a released tunnel address stays unused. */
+    addressQuarantineSeconds: uint(600),
+    /** Most live sessions at once (0: the registry's maxSessions, else the pool size). */
+    maxPeers: uint(0),
+    /** Blocks behind the head an event must be before the agent acts on it. */
+    confirmations: uint(2),
+    /** Chain polling period (ms). */
+    pollIntervalMs: z.coerce.number().int().min(50).default(2000),
+    /** Reconcile and metering period (ms). */
+    reconcileIntervalMs: z.coerce.number().int().min(50).default(10_000),
+    /** Re-read open sessions from the contract every this many ms (subscriptions drop events). */
+    resyncIntervalMs: z.coerce.number().int().min(100).default(60_000),
+    maxLogRange: z.coerce.number().int().min(1).default(2000),
+    /** Voucher HTTP API; `gateway:51830` binds the tunnel gateway address. */
+    voucherListen: hostPort.default("gateway:51830"),
+    /** /metrics and /healthz; keep it local. Empty string disables it. */
+    metricsListen: z.union([hostPort, z.literal("")]).default("127.0.0.1:9464"),
+    /** Voucher lag tolerance: bytes + percent of metered, and seconds + percent. */
+    lagToleranceBytes: decimal(String(1 << 20)),
+    lagTolerancePercent: z.coerce.number().min(0).max(100).default(5),
+    lagToleranceSeconds: decimal("120"),
+    /** Claim when the unclaimed voucher is worth this much (payment-token base units)… */
+    claimEveryAmount: decimal("1000000"),
+    /** …or when this long passed since the last claim. */
+    claimIntervalSeconds: uint(900),
+    /** A peer without a handshake for this long is gone: the agent closes with its best voucher. */
+    idleTimeoutSeconds: uint(900),
+    /** Send registry heartbeats (every heartbeatTimeout/3 unless heartbeatIntervalSeconds is set). */
+    heartbeat: boolish(true),
+    heartbeatIntervalSeconds: uint(0),
+    /** Pause in the registry on graceful shutdown (and unpause at start). */
+    pauseOnShutdown: boolish(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .strict()
+  .refine((c) => c.privateKey !== undefined || c.privateKeyFile !== undefined, {
+    message: "set privateKeyFile (or DVPN_AGENT_PRIVATE_KEY_FILE) to the provider's key file",
+    path: ["privateKeyFile"],
+  });
+
+/** The input shape (before defaults and coercion). */
+export type AgentConfigInput = z.input<typeof configSchema>;
+/** Validated configuration. */
+export type AgentConfig = z.output<typeof configSchema>;

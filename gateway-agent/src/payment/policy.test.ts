@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { evaluateLag, isAbove, shouldClaim } from "./policy.ts";
+
+const MiB = 1n << 20n;
+const terms = { deposit: 10_000_000n, pricePerGiB: 1_000_000n, pricePerMinute: 600n };
+const tolerance = { bytes: MiB, percent: 5, seconds: 120n };
+
+test("voucher lag: within tolerance keeps, beyond it cuts", () => {
+  const metered = { bytes: 100n * MiB, seconds: 600n };
+  // 1 MiB + 5 % of 100 MiB = 6 MiB allowed.
+  assert.equal(evaluateLag({ metered, signed: { bytes: 94n * MiB, seconds: 600n }, terms, tolerance }), null);
+  assert.equal(
+    evaluateLag({ metered, signed: { bytes: 94n * MiB - 1n, seconds: 600n }, terms, tolerance }),
+    "voucher-lag-bytes",
+  );
+  // 120 s + 5 % of 600 s = 150 s allowed.
+  assert.equal(evaluateLag({ metered, signed: { bytes: 100n * MiB, seconds: 450n }, terms, tolerance }), null);
+  assert.equal(
+    evaluateLag({ metered, signed: { bytes: 100n * MiB, seconds: 449n }, terms, tolerance }),
+    "voucher-lag-seconds",
+  );
+  // A new session has not signed anything yet: within the fixed allowance.
+  assert.equal(
+    evaluateLag({ metered: { bytes: MiB / 2n, seconds: 30n }, signed: { bytes: 0n, seconds: 0n }, terms, tolerance }),
+    null,
+  );
+});
+
+test("a spent deposit cuts even with perfect vouchers", () => {
+  const tenGiB = 10n << 30n;
+  const metered = { bytes: tenGiB, seconds: 0n };
+  assert.equal(evaluateLag({ metered, signed: metered, terms, tolerance }), "deposit-spent");
+});
+
+test("isAbove follows the escrow's stale-voucher rule", () => {
+  assert.ok(isAbove({ bytes: 2n, seconds: 1n }, { bytes: 1n, seconds: 1n }));
+  assert.ok(!isAbove({ bytes: 1n, seconds: 1n }, { bytes: 1n, seconds: 1n }));
+  assert.ok(!isAbove({ bytes: 5n, seconds: 0n }, { bytes: 1n, seconds: 1n }));
+});
+
+test("claims happen every N tokens or every T seconds, never for nothing", () => {
+  const base = {
+    terms,
+    claimed: { bytes: 0n, seconds: 0n },
+    lastClaimAt: 1000,
+    everyAmount: 500_000n,
+    intervalSeconds: 900,
+  };
+  const halfGiB = { bytes: 1n << 29n, seconds: 0n }; // worth 500_000
+  assert.ok(shouldClaim({ ...base, voucher: halfGiB, now: 1001 }));
+  const small = { bytes: 1n << 20n, seconds: 0n };
+  assert.ok(!shouldClaim({ ...base, voucher: small, now: 1001 }));
+  assert.ok(shouldClaim({ ...base, voucher: small, now: 1900 }));
+  assert.ok(!shouldClaim({ ...base, voucher: { bytes: 0n, seconds: 0n }, now: 99_999 }));
+});

@@ -1,0 +1,163 @@
+/**
+ * The voucher API (docs/agent-api.md): `POST /v1/vouchers` stores a session's best signed
+ * usage voucher, `GET /v1/sessions/<id>` tells the client what it is metered. Bodies are
+ * limited to 4 KiB and validated strictly; every refusal is logged and changes nothing.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { z } from "zod";
+import type { Hex } from "viem";
+import { verifyUsageVoucher, type UsageDomainParameters } from "../../../sdk/src/vouchers/usage.ts";
+import type { Store, SessionRecord } from "../store/store.ts";
+import { isAbove, type Usage } from "./policy.ts";
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 4096;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+const uintString = (max: bigint, what: string) =>
+  z
+    .string()
+    .regex(/^(0|[1-9]\d{0,77})$/, `${what} must be a decimal string`)
+    .transform((v) => BigInt(v))
+    .refine((v) => v <= max, `${what} is out of range`);
+
+/** The request body of `POST /v1/vouchers`. */
+export const voucherBodySchema = z
+  .object({
+    sessionId: uintString(MAX_UINT256, "sessionId").refine((v) => v > 0n, "sessionId must be positive"),
+    bytes: uintString(MAX_UINT64, "bytes"),
+    seconds: uintString(MAX_UINT64, "seconds"),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "signature must be 65 bytes of hex"),
+  })
+  .strict();
+
+/** Parameters of {@link createVoucherServer}. */
+export interface VoucherServerParams {
+  store: Store;
+  domain: UsageDomainParameters;
+  metered(s: SessionRecord): Usage;
+  log: { warn(o: object, m: string): void; info(o: object, m: string): void };
+  onRefused?(reason: string): void;
+  onAccepted?(s: SessionRecord): void;
+}
+
+class HttpError extends Error {
+  status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.pause();
+        reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function view(s: SessionRecord, metered: Usage) {
+  return {
+    sessionId: s.id.toString(),
+    meteredBytes: metered.bytes.toString(),
+    meteredSeconds: metered.seconds.toString(),
+    voucherBytes: s.voucherBytes.toString(),
+    voucherSeconds: s.voucherSeconds.toString(),
+    status: s.cutReason ? "cut" : s.status,
+  };
+}
+
+/** Creates the HTTP server (not listening yet). */
+export function createVoucherServer(params: VoucherServerParams): Server {
+  const { store, log } = params;
+
+  async function postVoucher(req: IncomingMessage): Promise<object> {
+    const text = await readBody(req);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "malformed JSON");
+    }
+    const parsed = voucherBodySchema.safeParse(json);
+    if (!parsed.success) throw new HttpError(400, `invalid voucher: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
+    const v = parsed.data;
+    const s = store.get(v.sessionId);
+    if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
+    if (s.status !== "active" && s.status !== "closing" && s.status !== "accepting") {
+      throw new HttpError(409, `session is ${s.status}`);
+    }
+    if (!isAbove(v, { bytes: s.voucherBytes, seconds: s.voucherSeconds })) {
+      throw new HttpError(409, "not above the last voucher");
+    }
+    const ok = await verifyUsageVoucher({
+      domain: params.domain,
+      voucher: { sessionId: v.sessionId, bytes: v.bytes, seconds: v.seconds },
+      signature: v.signature as Hex,
+      signer: s.signer as Hex,
+    });
+    if (!ok) throw new HttpError(403, "signature is not the session signer's");
+    // Re-read after the await: another request may have stored a better voucher meanwhile.
+    const stored = store.transaction(() => {
+      const cur = store.get(v.sessionId);
+      if (!cur || !isAbove(v, { bytes: cur.voucherBytes, seconds: cur.voucherSeconds })) return undefined;
+      cur.voucherBytes = v.bytes;
+      cur.voucherSeconds = v.seconds;
+      cur.voucherSig = v.signature;
+      store.put(cur);
+      return cur;
+    });
+    if (!stored) throw new HttpError(409, "not above the last voucher");
+    params.onAccepted?.(stored);
+    return { accepted: true, ...view(stored, params.metered(stored)) };
+  }
+
+  return createServer((req, res) => {
+    const url = req.url ?? "/";
+    const handle = async (): Promise<object> => {
+      if (url === "/v1/vouchers") {
+        if (req.method !== "POST") throw new HttpError(405, "use POST");
+        return postVoucher(req);
+      }
+      const m = /^\/v1\/sessions\/([1-9]\d{0,77})$/.exec(url);
+      if (m && req.method === "GET") {
+        const s = store.get(BigInt(m[1] ?? "0"));
+        if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
+        return view(s, params.metered(s));
+      }
+      throw new HttpError(404, "not found");
+    };
+    handle().then(
+      (body) => send(res, 200, body),
+      (err: unknown) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        const reason = err instanceof HttpError ? err.message : "internal error";
+        if (status >= 500) log.warn({ err: (err as Error).message }, "voucher API error");
+        else log.warn({ status, reason, path: url.slice(0, 80) }, "voucher refused");
+        params.onRefused?.(reason);
+        send(res, status, { error: reason });
+        if (status === 413) req.destroy();
+      },
+    );
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Claims and closes on-chain. Before every claim the session is re-read from the contract, so
+ * a claim that was mined but not recorded (crash) is never sent again; claimed totals are
+ * persisted right after each receipt.
+ */
+import type { Hex } from "viem";
+import { meteredUsage, type AgentContext } from "../context.ts";
+import type { SessionRecord } from "../store/store.ts";
+import { isAbove, shouldClaim } from "./policy.ts";
+
+function voucherOf(s: SessionRecord) {
+  return { bytes: s.voucherBytes, seconds: s.voucherSeconds };
+}
+
+/** Re-reads claimed totals (and status) from the contract into the store. */
+async function refreshClaimed(ctx: AgentContext, s: SessionRecord): Promise<string> {
+  const cs = await ctx.chain.getSession(s.id);
+  const cur = ctx.store.get(s.id) ?? s;
+  if (cs.claimedBytes !== cur.claimedBytes || cs.claimedSeconds !== cur.claimedSeconds) {
+    cur.claimedBytes = cs.claimedBytes;
+    cur.claimedSeconds = cs.claimedSeconds;
+    ctx.store.put(cur);
+  }
+  Object.assign(s, cur);
+  return cs.status;
+}
+
+async function send(
+  ctx: AgentContext,
+  s: SessionRecord,
+  kind: "claim" | "closeWithVoucher" | "closeSession",
+): Promise<boolean> {
+  const id = s.id.toString();
+  const v = voucherOf(s);
+  try {
+    if (kind === "closeSession") await ctx.chain.closeSession(s.id);
+    else await ctx.chain[kind](s.id, v.bytes, v.seconds, s.voucherSig as Hex);
+  } catch (err) {
+    ctx.metrics.inc("dvpn_agent_claim_failures_total");
+    ctx.log.warn({ sessionId: id, kind, err: (err as Error).message }, "claim/close failed");
+    return false;
+  }
+  const cur = ctx.store.get(s.id) ?? s;
+  if (kind !== "closeSession") {
+    if (v.bytes > cur.claimedBytes) cur.claimedBytes = v.bytes;
+    if (v.seconds > cur.claimedSeconds) cur.claimedSeconds = v.seconds;
+    cur.lastClaimAt = ctx.now();
+    ctx.metrics.inc("dvpn_agent_claims_total", { kind });
+  }
+  if (kind !== "claim") {
+    cur.status = "closed";
+    cur.reason ??= cur.cutReason ?? "closed-by-provider";
+  }
+  ctx.store.put(cur);
+  Object.assign(s, cur);
+  ctx.log.info({ sessionId: id, kind, bytes: v.bytes.toString(), seconds: v.seconds.toString() }, "settled on-chain");
+  return true;
+}
+
+/**
+ * Runs the payment actions for every open session:
+ * - active: claim when the voucher is worth `claimEveryAmount` or `claimIntervalSeconds` passed;
+ * - cut (peer removed): closeWithVoucher with the best voucher, else closeSession;
+ * - closing (client closed): a last claim before the settlement deadline, then done.
+ */
+export async function settle(ctx: AgentContext): Promise<void> {
+  const now = ctx.now();
+  for (const s of ctx.store.list(["active", "closing"])) {
+    const id = s.id.toString();
+    try {
+      if (s.status === "active" && s.cutReason === null) {
+        const terms = { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute };
+        const due = shouldClaim({
+          voucher: voucherOf(s),
+          claimed: { bytes: s.claimedBytes, seconds: s.claimedSeconds },
+          terms,
+          lastClaimAt: s.lastClaimAt || (s.acceptedAt ?? now),
+          now,
+          everyAmount: ctx.config.claimEveryAmount,
+          intervalSeconds: ctx.config.claimIntervalSeconds,
+        });
+        if (!due) continue;
+        const status = await refreshClaimed(ctx, s);
+        if (status !== "Active" || !isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds }))
+          continue;
+        await send(ctx, s, "claim");
+      } else if (s.status === "active" && s.cutReason !== null) {
+        if (s.provisioned) continue; // the reconcile removes the peer (and reads its last counters) first
+        const status = await refreshClaimed(ctx, s);
+        if (status === "Closed") {
+          ctx.store.put({ ...s, status: "closed" });
+          continue;
+        }
+        const above =
+          s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
+        await send(ctx, s, above ? "closeWithVoucher" : "closeSession");
+      } else if (s.status === "closing") {
+        if (s.provisioned) continue;
+        const over = s.settleDeadline !== null && now > s.settleDeadline;
+        const status = over ? "Closing" : await refreshClaimed(ctx, s);
+        const above =
+          s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
+        if (!over && status === "Closing" && above) {
+          if (!(await send(ctx, s, "claim"))) continue;
+        }
+        const cur = ctx.store.get(s.id) ?? s;
+        cur.status = "closed";
+        ctx.store.put(cur);
+        ctx.log.info(
+          {
+            sessionId: id,
+            meteredBytes: meteredUsage(cur, now).bytes.toString(),
+            claimedBytes: cur.claimedBytes.toString(),
+          },
+          "session done",
+        );
+      }
+    } catch (err) {
+      ctx.metrics.inc("dvpn_agent_chain_errors_total");
+      ctx.log.warn({ sessionId: id, err: (err as Error).message }, "payment step failed; will retry");
+    }
+  }
+}

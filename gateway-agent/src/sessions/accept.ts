@@ -1,0 +1,55 @@
+/**
+ * Sends acceptSession for sessions whose peer is on the interface. Idempotent across crashes:
+ * a revert is resolved by re-reading the session from the contract.
+ */
+import { endService, type AgentContext } from "../context.ts";
+import { ChainRevertError } from "../chain/types.ts";
+import type { SessionRecord } from "../store/store.ts";
+
+/** Accepts every provisioned `accepting` session; returns how many became active. */
+export async function acceptPending(ctx: AgentContext, onAccepted?: (s: SessionRecord) => void): Promise<number> {
+  let n = 0;
+  for (const s of ctx.store.list(["accepting"])) {
+    if (!s.provisioned || s.cutReason || !s.tunnelAddress) continue;
+    const id = s.id.toString();
+    try {
+      if (s.acceptDeadline < ctx.now())
+        throw new ChainRevertError("accept deadline passed locally", "EscrowAcceptDeadlinePassed");
+      await ctx.chain.acceptSession(s.id, s.tunnelAddress);
+      const cur = ctx.store.get(s.id) ?? s;
+      if (cur.status === "accepting") {
+        cur.status = "active";
+        cur.acceptedAt ??= ctx.now();
+        ctx.store.put(cur);
+      }
+      ctx.metrics.inc("dvpn_agent_sessions_accepted_total");
+      ctx.log.info({ sessionId: id, tunnelAddress: s.tunnelAddress }, "session accepted");
+      onAccepted?.(cur);
+      n++;
+    } catch (err) {
+      let chainStatus: string | undefined;
+      try {
+        chainStatus = (await ctx.chain.getSession(s.id)).status;
+      } catch {
+        ctx.metrics.inc("dvpn_agent_chain_errors_total");
+      }
+      const cur = ctx.store.get(s.id) ?? s;
+      if (chainStatus === "Active") {
+        if (cur.status === "accepting") {
+          cur.status = "active";
+          cur.acceptedAt ??= ctx.now();
+          ctx.store.put(cur);
+        }
+      } else if (chainStatus === "Pending" && s.acceptDeadline >= ctx.now()) {
+        ctx.log.warn({ sessionId: id, err: (err as Error).message }, "acceptSession failed; will retry");
+      } else if (chainStatus !== undefined) {
+        ctx.store.transaction(() => endService(ctx, cur, { status: "expired", reason: "not-accepted" }));
+        ctx.log.warn(
+          { sessionId: id, chainStatus, err: (err as Error).message },
+          "session could not be accepted; peer dropped",
+        );
+      }
+    }
+  }
+  return n;
+}

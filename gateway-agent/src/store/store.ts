@@ -1,0 +1,274 @@
+/**
+ * The agent's local store (node:sqlite, one file, WAL): sessions of this provider with their
+ * tunnel addresses, metered totals, best vouchers and claimed totals; the address pool; the
+ * chain checkpoint. Every change the agent makes goes through a transaction here before it
+ * acts on it, so a crash at any point resumes from a consistent state.
+ */
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { PoolEntry } from "../addresses/pool.ts";
+
+/**
+ * Where a session is, as the agent sees it.
+ * - accepting: validated, address allocated, peer wanted, acceptSession not mined yet;
+ * - active: accepted on chain and served (unless `cutReason` is set);
+ * - closing: the client closed; the peer is gone, a final claim may follow until the deadline;
+ * - closed: settled or done; nothing left to do;
+ * - refused: never provisioned (bad key, duplicate key, capacity, pool…);
+ * - expired: not accepted in time, or cancelled.
+ */
+export type SessionStatus = "accepting" | "active" | "closing" | "closed" | "refused" | "expired";
+
+/** One session row. Integers that can exceed 2^53 are bigint. */
+export interface SessionRecord {
+  id: bigint;
+  client: string;
+  signer: string;
+  wgKey: string;
+  deposit: bigint;
+  pricePerGiB: bigint;
+  pricePerMinute: bigint;
+  feeBps: number;
+  acceptDeadline: number;
+  openedAt: number;
+  status: SessionStatus;
+  reason: string | null;
+  addrIndex: number | null;
+  tunnelAddress: string | null;
+  allowedIps: string[];
+  /** The peer is (believed to be) on the interface. */
+  provisioned: boolean;
+  acceptedAt: number | null;
+  endedAt: number | null;
+  settleDeadline: number | null;
+  meteredBytes: bigint;
+  lastRx: bigint;
+  lastTx: bigint;
+  lastHandshake: number;
+  voucherBytes: bigint;
+  voucherSeconds: bigint;
+  voucherSig: string | null;
+  claimedBytes: bigint;
+  claimedSeconds: bigint;
+  lastClaimAt: number;
+  cutReason: string | null;
+}
+
+/** The store's operations. */
+export interface Store {
+  get(id: bigint): SessionRecord | undefined;
+  /** Sessions whose status is one of `statuses`. */
+  list(statuses: SessionStatus[]): SessionRecord[];
+  /** The live (accepting/active, not cut) session holding `wgKey`, if any. */
+  liveByKey(wgKey: string): SessionRecord | undefined;
+  countLive(): number;
+  put(s: SessionRecord): void;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  addresses(): PoolEntry[];
+  putAddress(e: PoolEntry): void;
+  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, client TEXT NOT NULL, signer TEXT NOT NULL, wg_key TEXT NOT NULL,
+  deposit TEXT NOT NULL, price_gib TEXT NOT NULL, price_min TEXT NOT NULL, fee_bps INTEGER NOT NULL,
+  accept_deadline INTEGER NOT NULL, opened_at INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT,
+  addr_index INTEGER, tunnel_address TEXT, allowed_ips TEXT NOT NULL, provisioned INTEGER NOT NULL,
+  accepted_at INTEGER, ended_at INTEGER, settle_deadline INTEGER,
+  metered_bytes TEXT NOT NULL, last_rx TEXT NOT NULL, last_tx TEXT NOT NULL, last_handshake INTEGER NOT NULL,
+  voucher_bytes TEXT NOT NULL, voucher_seconds TEXT NOT NULL, voucher_sig TEXT,
+  claimed_bytes TEXT NOT NULL, claimed_seconds TEXT NOT NULL, last_claim_at INTEGER NOT NULL, cut_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status);
+CREATE INDEX IF NOT EXISTS sessions_key ON sessions (wg_key);
+CREATE TABLE IF NOT EXISTS addresses (idx INTEGER PRIMARY KEY, session_id TEXT, released_at INTEGER NOT NULL);
+`;
+
+type Row = Record<string, SQLInputValue>;
+
+function fromRow(r: Row): SessionRecord {
+  const n = (k: string) => (r[k] === null ? null : Number(r[k]));
+  const b = (k: string) => BigInt(String(r[k]));
+  return {
+    id: b("id"),
+    client: String(r.client),
+    signer: String(r.signer),
+    wgKey: String(r.wg_key),
+    deposit: b("deposit"),
+    pricePerGiB: b("price_gib"),
+    pricePerMinute: b("price_min"),
+    feeBps: Number(r.fee_bps),
+    acceptDeadline: Number(r.accept_deadline),
+    openedAt: Number(r.opened_at),
+    status: String(r.status) as SessionStatus,
+    reason: r.reason === null ? null : String(r.reason),
+    addrIndex: n("addr_index"),
+    tunnelAddress: r.tunnel_address === null ? null : String(r.tunnel_address),
+    allowedIps: JSON.parse(String(r.allowed_ips)) as string[],
+    provisioned: Number(r.provisioned) === 1,
+    acceptedAt: n("accepted_at"),
+    endedAt: n("ended_at"),
+    settleDeadline: n("settle_deadline"),
+    meteredBytes: b("metered_bytes"),
+    lastRx: b("last_rx"),
+    lastTx: b("last_tx"),
+    lastHandshake: Number(r.last_handshake),
+    voucherBytes: b("voucher_bytes"),
+    voucherSeconds: b("voucher_seconds"),
+    voucherSig: r.voucher_sig === null ? null : String(r.voucher_sig),
+    claimedBytes: b("claimed_bytes"),
+    claimedSeconds: b("claimed_seconds"),
+    lastClaimAt: Number(r.last_claim_at),
+    cutReason: r.cut_reason === null ? null : String(r.cut_reason),
+  };
+}
+
+function toParams(s: SessionRecord): SQLInputValue[] {
+  return [
+    s.id.toString(),
+    s.client,
+    s.signer,
+    s.wgKey,
+    s.deposit.toString(),
+    s.pricePerGiB.toString(),
+    s.pricePerMinute.toString(),
+    s.feeBps,
+    s.acceptDeadline,
+    s.openedAt,
+    s.status,
+    s.reason,
+    s.addrIndex,
+    s.tunnelAddress,
+    JSON.stringify(s.allowedIps),
+    s.provisioned ? 1 : 0,
+    s.acceptedAt,
+    s.endedAt,
+    s.settleDeadline,
+    s.meteredBytes.toString(),
+    s.lastRx.toString(),
+    s.lastTx.toString(),
+    s.lastHandshake,
+    s.voucherBytes.toString(),
+    s.voucherSeconds.toString(),
+    s.voucherSig,
+    s.claimedBytes.toString(),
+    s.claimedSeconds.toString(),
+    s.lastClaimAt,
+    s.cutReason,
+  ];
+}
+
+/**
+ * Opens (and creates) the store at `path`; `":memory:"` for tests.
+ * @example const store = openStore(".data/agent/agent.sqlite")
+ */
+export function openStore(path: string): Store {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  db.exec(SCHEMA);
+  const cols = 30;
+  const insert = db.prepare(`INSERT OR REPLACE INTO sessions VALUES (${Array(cols).fill("?").join(",")})`);
+  const byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
+  const byKey = db.prepare(
+    "SELECT * FROM sessions WHERE wg_key = ? AND status IN ('accepting','active') AND cut_reason IS NULL LIMIT 1",
+  );
+  const live = db.prepare(
+    "SELECT count(*) AS n FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
+  );
+  const metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
+  const metaSet = db.prepare("INSERT OR REPLACE INTO meta VALUES (?, ?)");
+  const addrAll = db.prepare("SELECT idx, session_id, released_at FROM addresses");
+  const addrPut = db.prepare("INSERT OR REPLACE INTO addresses VALUES (?, ?, ?)");
+  let depth = 0;
+
+  return {
+    get(id) {
+      const r = byId.get(id.toString()) as Row | undefined;
+      return r ? fromRow(r) : undefined;
+    },
+    list(statuses) {
+      if (statuses.length === 0) return [];
+      const q = db.prepare(
+        `SELECT * FROM sessions WHERE status IN (${statuses.map(() => "?").join(",")}) ORDER BY CAST(id AS INTEGER)`,
+      );
+      return (q.all(...statuses) as Row[]).map(fromRow);
+    },
+    liveByKey(wgKey) {
+      const r = byKey.get(wgKey) as Row | undefined;
+      return r ? fromRow(r) : undefined;
+    },
+    countLive: () => Number((live.get() as Row).n),
+    put: (s) => void insert.run(...toParams(s)),
+    getMeta: (key) => (metaGet.get(key) as Row | undefined)?.value?.toString(),
+    setMeta: (key, value) => void metaSet.run(key, value),
+    addresses: () =>
+      (addrAll.all() as Row[]).map((r) => ({
+        index: Number(r.idx),
+        sessionId: r.session_id === null ? null : String(r.session_id),
+        releasedAt: Number(r.released_at),
+      })),
+    putAddress: (e) => void addrPut.run(e.index, e.sessionId, e.releasedAt),
+    transaction(fn) {
+      if (depth > 0) return fn();
+      depth++;
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = fn();
+        db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        db.exec("ROLLBACK");
+        throw err;
+      } finally {
+        depth--;
+      }
+    },
+    close: () => db.close(),
+  };
+}
+
+/** A new session row with every counter at zero. */
+export function newSessionRecord(fields: {
+  id: bigint;
+  client: string;
+  signer: string;
+  wgKey: string;
+  deposit: bigint;
+  pricePerGiB: bigint;
+  pricePerMinute: bigint;
+  feeBps: number;
+  acceptDeadline: number;
+  openedAt: number;
+  status: SessionStatus;
+  reason?: string | null;
+}): SessionRecord {
+  return {
+    reason: null,
+    addrIndex: null,
+    tunnelAddress: null,
+    allowedIps: [],
+    provisioned: false,
+    acceptedAt: null,
+    endedAt: null,
+    settleDeadline: null,
+    meteredBytes: 0n,
+    lastRx: 0n,
+    lastTx: 0n,
+    lastHandshake: 0,
+    voucherBytes: 0n,
+    voucherSeconds: 0n,
+    voucherSig: null,
+    claimedBytes: 0n,
+    claimedSeconds: 0n,
+    lastClaimAt: 0,
+    cutReason: null,
+    ...fields,
+  };
+}

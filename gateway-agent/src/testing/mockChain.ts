@@ -1,0 +1,182 @@
+/**
+ * An in-memory {@link AgentChain} for unit tests: a tiny escrow with blocks, events and the
+ * contract's status rules, plus helpers to open and close sessions as a client would.
+ */
+import { getAddress, type Address, type Hex } from "viem";
+import { ChainRevertError, type AgentChain, type ChainSession, type EscrowEvent } from "../chain/types.ts";
+
+/** The mock with its test handles. */
+export interface MockChain extends AgentChain {
+  sessions: Map<bigint, ChainSession & { wgPublicKey: Hex }>;
+  events: EscrowEvent[];
+  calls: { fn: string; args: unknown[] }[];
+  /** Emits SessionOpened (for `provider`, default this agent's) and returns the id. */
+  open(p: {
+    wgPublicKey: Hex;
+    signer: Address;
+    deposit?: bigint;
+    provider?: Address;
+    pricePerGiB?: bigint;
+    pricePerMinute?: bigint;
+    acceptDeadline?: number;
+  }): bigint;
+  clientClose(id: bigint, settlementDeadline: number): void;
+  mine(): void;
+  head: bigint;
+}
+
+/** Creates a mock chain for provider `provider`. */
+export function createMockChain(provider: Address, now: () => number): MockChain {
+  let head = 1n;
+  let nextId = 1n;
+  const sessions: MockChain["sessions"] = new Map();
+  const events: EscrowEvent[] = [];
+  const calls: MockChain["calls"] = [];
+  type NewEvent = EscrowEvent extends infer E
+    ? E extends EscrowEvent
+      ? Omit<E, "blockNumber" | "logIndex">
+      : never
+    : never;
+  const emit = (e: NewEvent) => {
+    head++;
+    events.push({ ...e, blockNumber: head, logIndex: 0 } as EscrowEvent);
+  };
+  const must = (id: bigint) => {
+    const s = sessions.get(id);
+    if (!s) throw new ChainRevertError("unknown", "EscrowUnknownSession");
+    return s;
+  };
+  const claimInto = (id: bigint, bytes: bigint, seconds: bigint) => {
+    const s = must(id);
+    if (
+      bytes < s.claimedBytes ||
+      seconds < s.claimedSeconds ||
+      (bytes === s.claimedBytes && seconds === s.claimedSeconds)
+    ) {
+      throw new ChainRevertError("stale", "EscrowStaleVoucher");
+    }
+    s.claimedBytes = bytes;
+    s.claimedSeconds = seconds;
+    emit({ type: "UsageClaimed", sessionId: id, provider, totalBytes: bytes, totalSeconds: seconds });
+  };
+  const chain: MockChain = {
+    provider: getAddress(provider),
+    chainId: 31337,
+    escrow: "0x00000000000000000000000000000000000000e5",
+    sessions,
+    events,
+    calls,
+    get head() {
+      return head;
+    },
+    mine: () => void head++,
+    async blockNumber() {
+      return head;
+    },
+    async escrowEvents(from, to) {
+      return events.filter((e) => e.blockNumber >= from && e.blockNumber <= to);
+    },
+    async getSession(id) {
+      const s = sessions.get(id);
+      if (!s) {
+        const zero = "0x0000000000000000000000000000000000000000" as Address;
+        return {
+          client: zero,
+          provider: zero,
+          signer: zero,
+          status: "None",
+          deadline: 0,
+          deposit: 0n,
+          pricePerGiB: 0n,
+          pricePerMinute: 0n,
+          claimedBytes: 0n,
+          claimedSeconds: 0n,
+        };
+      }
+      return { ...s };
+    },
+    async getProvider() {
+      return { registered: true, paused: false, maxSessions: 100, wgPublicKey: `0x${"11".repeat(32)}` };
+    },
+    async heartbeatTimeout() {
+      return 900;
+    },
+    async acceptSession(id, tunnelAddress) {
+      calls.push({ fn: "acceptSession", args: [id, tunnelAddress] });
+      const s = must(id);
+      if (s.status !== "Pending") throw new ChainRevertError("status", "EscrowInvalidStatus");
+      if (now() > s.deadline) throw new ChainRevertError("deadline", "EscrowAcceptDeadlinePassed");
+      s.status = "Active";
+      s.deadline = 0;
+      emit({ type: "SessionAccepted", sessionId: id, provider, tunnelAddress });
+    },
+    async claim(id, bytes, seconds, signature) {
+      calls.push({ fn: "claim", args: [id, bytes, seconds, signature] });
+      const s = must(id);
+      if (s.status !== "Active" && s.status !== "Closing") throw new ChainRevertError("status", "EscrowInvalidStatus");
+      claimInto(id, bytes, seconds);
+    },
+    async closeWithVoucher(id, bytes, seconds, signature) {
+      calls.push({ fn: "closeWithVoucher", args: [id, bytes, seconds, signature] });
+      claimInto(id, bytes, seconds);
+      must(id).status = "Closed";
+      emit({ type: "SessionClosed", sessionId: id, provider, closedBy: provider, settlementDeadline: 0 });
+      emit({ type: "SessionSettled", sessionId: id, provider });
+    },
+    async closeSession(id) {
+      calls.push({ fn: "closeSession", args: [id] });
+      must(id).status = "Closed";
+      emit({ type: "SessionClosed", sessionId: id, provider, closedBy: provider, settlementDeadline: 0 });
+      emit({ type: "SessionSettled", sessionId: id, provider });
+    },
+    async heartbeat() {
+      calls.push({ fn: "heartbeat", args: [] });
+    },
+    async pause() {
+      calls.push({ fn: "pause", args: [] });
+    },
+    async unpause() {
+      calls.push({ fn: "unpause", args: [] });
+    },
+    open(p) {
+      const id = nextId++;
+      const forProvider = getAddress(p.provider ?? provider);
+      const deadline = p.acceptDeadline ?? now() + 300;
+      const client = "0x00000000000000000000000000000000000000c1" as Address;
+      sessions.set(id, {
+        client,
+        provider: forProvider,
+        signer: p.signer,
+        status: "Pending",
+        deadline,
+        deposit: p.deposit ?? 10_000_000n,
+        pricePerGiB: p.pricePerGiB ?? 1_000_000n,
+        pricePerMinute: p.pricePerMinute ?? 0n,
+        claimedBytes: 0n,
+        claimedSeconds: 0n,
+        wgPublicKey: p.wgPublicKey,
+      });
+      emit({
+        type: "SessionOpened",
+        sessionId: id,
+        provider: forProvider,
+        client,
+        wgPublicKey: p.wgPublicKey,
+        signer: p.signer,
+        deposit: p.deposit ?? 10_000_000n,
+        pricePerGiB: p.pricePerGiB ?? 1_000_000n,
+        pricePerMinute: p.pricePerMinute ?? 0n,
+        feeBps: 250,
+        acceptDeadline: deadline,
+      });
+      return id;
+    },
+    clientClose(id, settlementDeadline) {
+      const s = must(id);
+      s.status = "Closing";
+      s.deadline = settlementDeadline;
+      emit({ type: "SessionClosed", sessionId: id, provider, closedBy: s.client, settlementDeadline });
+    },
+  };
+  return chain;
+}

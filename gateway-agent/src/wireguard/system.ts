@@ -1,0 +1,175 @@
+/**
+ * The real data plane: a kernel WireGuard interface when `ip link add … type wireguard` works,
+ * otherwise `wireguard-go -f <if>` started detached (it outlives the agent, so a crash or a
+ * restart of the agent never drops peers) and supervised: when it exits, the agent is told and
+ * recreates the interface and its peers. An existing interface is always adopted, never
+ * recreated. The private key goes in by file path (`wg set <if> private-key <file>`, mode 0600).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { WgCommandError } from "../errors.ts";
+import { assertCidr, assertInterfaceName, buildSetArgs, type PeerChanges } from "./args.ts";
+import type { BackendMode, InterfaceState, WgBackend } from "./backend.ts";
+import { parseDump, type Dump } from "./dump.ts";
+import { runCommand, type Runner } from "./exec.ts";
+
+/** Parameters of {@link createSystemBackend}. */
+export interface SystemBackendParams {
+  iface: string;
+  /** File holding the interface's base64 private key (0600). */
+  privateKeyFile: string;
+  listenPort: number;
+  /** Interface addresses with the pool prefixes, e.g. ["10.77.0.1/16", "fd77:dead:beef::1/64"]. */
+  addresses: string[];
+  /** `auto` tries the kernel module first. */
+  prefer: "auto" | "kernel" | "userspace";
+  wireguardGo: string;
+  /** Folder for the wireguard-go pid and log files. */
+  runDir: string;
+  mtu?: number;
+  batchSize?: number;
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  run?: Runner;
+}
+
+interface LinkInfo {
+  ifindex: number;
+  kind: string | undefined;
+}
+
+/** Creates the system backend. Nothing runs until {@link WgBackend.ensureInterface}. */
+export function createSystemBackend(params: SystemBackendParams): WgBackend {
+  const { iface, log } = params;
+  assertInterfaceName(iface);
+  for (const a of params.addresses) assertCidr(a);
+  const exec = params.run ?? runCommand;
+  let calls = 0;
+  let mode: BackendMode = params.prefer === "kernel" ? "kernel" : "userspace";
+  let child: ChildProcess | undefined;
+  let released = false;
+  const downCallbacks: (() => void)[] = [];
+  const pidFile = join(params.runDir, `wireguard-go.${iface}.pid`);
+  const run: Runner = (cmd, args, options) => {
+    calls++;
+    return exec(cmd, args, options);
+  };
+
+  async function link(): Promise<LinkInfo | undefined> {
+    let out: string;
+    try {
+      out = await run("ip", ["-d", "-j", "link", "show", "dev", iface]);
+    } catch {
+      return undefined;
+    }
+    const [info] = JSON.parse(out) as { ifindex: number; linkinfo?: { info_kind?: string } }[];
+    return info ? { ifindex: info.ifindex, kind: info.linkinfo?.info_kind } : undefined;
+  }
+
+  async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined) return v;
+      if (child && child.exitCode !== null)
+        throw new WgCommandError(`wireguard-go exited (${child.exitCode}) before ${what}`);
+      if (Date.now() > deadline) throw new WgCommandError(`timed out after ${ms} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function startWireguardGo(): Promise<void> {
+    mkdirSync(params.runDir, { recursive: true });
+    const logFd = openSync(join(params.runDir, `wireguard-go.${iface}.log`), "a");
+    try {
+      child = spawn(params.wireguardGo, ["-f", iface], {
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+        env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1", LOG_LEVEL: "error" },
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    const started = child;
+    started.unref();
+    started.once("error", (err) => log.error({ err: err.message }, "wireguard-go could not start"));
+    started.once("exit", (code, signal) => {
+      if (child === started) child = undefined;
+      if (released) return;
+      log.warn({ code, signal, iface }, "wireguard-go exited; the interface and its peers will be restored");
+      for (const cb of downCallbacks) cb();
+    });
+    if (started.pid) writeFileSync(pidFile, `${started.pid}\n`);
+    await waitFor("the wireguard-go control socket", () => run("wg", ["show", iface, "dump"]), 10_000);
+  }
+
+  return {
+    iface,
+    mode: () => mode,
+    async ensureInterface(): Promise<InterfaceState> {
+      let info = await link();
+      let created = false;
+      if (info && info.kind !== "wireguard" && info.kind !== "tun") {
+        throw new WgCommandError(`interface ${iface} exists but is a ${info.kind ?? "unknown"} device, not WireGuard`);
+      }
+      if (!info) {
+        if (params.prefer !== "userspace") {
+          try {
+            await run("ip", ["link", "add", "dev", iface, "type", "wireguard"]);
+            mode = "kernel";
+            created = true;
+          } catch (err) {
+            if (params.prefer === "kernel") throw err;
+            log.info({ iface }, "no kernel WireGuard; using wireguard-go");
+          }
+        }
+        if (!created) {
+          mode = "userspace";
+          await startWireguardGo();
+          created = true;
+        }
+        info = await waitFor("the interface", link, 5_000);
+      } else {
+        mode = info.kind === "wireguard" ? "kernel" : "userspace";
+        log.info({ iface, mode, ifindex: info.ifindex }, "adopting the existing interface (peers kept)");
+      }
+      const set = ["set", iface, "listen-port", String(params.listenPort), "private-key", params.privateKeyFile];
+      await run("wg", set);
+      for (const a of params.addresses) await run("ip", ["address", "replace", a, "dev", iface]);
+      if (params.mtu) await run("ip", ["link", "set", "dev", iface, "mtu", String(params.mtu)]);
+      await run("ip", ["link", "set", "dev", iface, "up"]);
+      return { created, ifindex: info.ifindex, mode };
+    },
+    async dump(): Promise<Dump> {
+      return parseDump(await run("wg", ["show", iface, "dump"]));
+    },
+    async apply(changes: PeerChanges): Promise<number> {
+      const batches = buildSetArgs(iface, changes, params.batchSize);
+      for (const args of batches) await run("wg", args);
+      return batches.length;
+    },
+    onDown: (cb) => void downCallbacks.push(cb),
+    calls: () => calls,
+    async release() {
+      released = true;
+    },
+    async destroy() {
+      released = true;
+      await run("ip", ["link", "del", "dev", iface]).catch(() => undefined);
+      let pid: number | undefined = child?.pid;
+      try {
+        pid ??= Number(readFileSync(pidFile, "utf8").trim()) || undefined;
+      } catch {
+        /* no pid file */
+      }
+      if (pid) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          /* gone */
+        }
+      }
+      rmSync(pidFile, { force: true });
+    },
+  };
+}
