@@ -1,0 +1,584 @@
+/**
+ * Hostile input against the contracts on Hardhat's in-process network: voucher replay across
+ * sessions, escrow deployments and chains; re-entrancy through a malicious payment token and
+ * re-entering recipients; the cost of griefing a provider; and a seeded random sequence of
+ * session operations checked against a model after every step (no deposit lost, nothing paid
+ * twice). Counts grow with DVPN_CHAOS_MODE=full.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import {
+  encodeFunctionData,
+  getContract,
+  toFunctionSelector,
+  zeroAddress,
+  type Abi,
+  type Address,
+  type Hex,
+  type LocalAccount,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
+import { dvpnTokenAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";
+import { eventsOf, loadFixture, type Fixture, type Wallet } from "../contracts/fixture.ts";
+import {
+  CLIENT_WG_KEY,
+  DVPN,
+  MAX_UINT96,
+  USD,
+  activeSession,
+  assertRevert,
+  openSession,
+  region,
+  registerProvider,
+  revertOf,
+  signVoucher,
+} from "../contracts/helpers.ts";
+import { createPrng } from "./prng.ts";
+import { count, record } from "./report.ts";
+
+const GIB = 1n << 30n;
+const GUARD = toFunctionSelector("ReentrancyGuardReentrantCall()");
+
+function artifact(path: string): { abi: Abi; bytecode: Hex } {
+  return JSON.parse(readFileSync(join(import.meta.dirname, "../../artifacts/contracts", path), "utf8")) as {
+    abi: Abi;
+    bytecode: Hex;
+  };
+}
+const hookToken = artifact("test/MaliciousHookToken.sol/MaliciousHookToken.json");
+const receiver = artifact("test/MaliciousReceiver.sol/MaliciousReceiver.json");
+
+async function deployContract(f: Fixture, a: { abi: Abi; bytecode: Hex }): Promise<Address> {
+  const hash = await f.deployer.deployContract({ abi: a.abi, bytecode: a.bytecode, args: [] });
+  const receipt = await f.publicClient.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, "success");
+  return receipt.contractAddress!;
+}
+
+/** A second protocol deployment on the same chain, with `provider` registered on it. */
+async function deployAnother(f: Fixture, provider: Wallet, options: { paymentToken?: Address; treasury?: Address }) {
+  const d = await deployProtocol({ publicClient: f.publicClient, walletClient: f.deployer, ...options });
+  const client = { public: f.publicClient, wallet: f.deployer };
+  const token = getContract({ address: d.contracts.DVPNToken.address, abi: dvpnTokenAbi, client });
+  const registry = d.contracts.ProviderRegistry.address;
+  const escrow = d.contracts.SessionEscrow.address;
+  await f.mined(token.write.transfer([provider.account.address, DVPN(10_000)]));
+  await f.mined(
+    provider.writeContract({
+      address: token.address,
+      abi: dvpnTokenAbi,
+      functionName: "approve",
+      args: [registry, DVPN(10_000)],
+    }),
+  );
+  await f.mined(
+    provider.writeContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: "register",
+      args: ["vpn.example.org:51820", `0x${"11".repeat(32)}`, region("DE"), USD("0.5"), USD("0.01"), 10, DVPN(10_000)],
+    }),
+  );
+  return { deployment: d, registry, escrow };
+}
+
+describe("chaos: contract hostile input", () => {
+  let f: Fixture;
+  let provider: Wallet;
+  let client: Wallet;
+  let signer: LocalAccount;
+
+  before(async () => {
+    f = await loadFixture();
+    provider = f.users[0]!;
+    client = f.users[1]!;
+    signer = privateKeyToAccount(generatePrivateKey());
+  });
+
+  it("rejects vouchers replayed across sessions, escrow deployments and chains", async () => {
+    f = await loadFixture();
+    await registerProvider(f, provider);
+    const s1 = await activeSession(f, client, provider, { signer: signer.address });
+    const s2 = await activeSession(f, client, provider, { signer: signer.address });
+    const asProvider = f.as(provider).escrow;
+    let tried = 0;
+
+    // Across sessions: a voucher for s1 is worth nothing in s2 (same signer, same client).
+    const v1 = await signVoucher(f, signer, s1, GIB, 60n);
+    await f.mined(asProvider.write.claim([s1, GIB, 60n, v1]));
+    tried++;
+    await assertRevert(asProvider.write.claim([s2, GIB, 60n, v1]), "EscrowInvalidSignature", [s2]);
+    // The same voucher twice in its own session.
+    tried++;
+    await assertRevert(asProvider.write.claim([s1, GIB, 60n, v1]), "EscrowStaleVoucher", [s1, GIB, 60n, GIB, 60n]);
+
+    // Across escrow deployments: session ids coincide, the verifying contract does not.
+    const other = await deployAnother(f, provider, {});
+    const otherUsd = getContract({
+      address: other.deployment.contracts.PaymentToken.address,
+      abi: artifact("mocks/MockStablecoin.sol/MockStablecoin.json").abi,
+      client: { public: f.publicClient, wallet: client },
+    });
+    await f.mined(otherUsd.write.mint([client.account.address, USD(100)]));
+    await f.mined(otherUsd.write.approve([other.escrow, USD(100)]));
+    const escrowB = (w: Wallet) =>
+      getContract({ address: other.escrow, abi: sessionEscrowAbi, client: { public: f.publicClient, wallet: w } });
+    await f.mined(
+      escrowB(client).write.openSession([
+        provider.account.address,
+        CLIENT_WG_KEY,
+        signer.address,
+        USD(10),
+        MAX_UINT96,
+        MAX_UINT96,
+      ]),
+    );
+    const idB = await f.publicClient.readContract({
+      address: other.escrow,
+      abi: sessionEscrowAbi,
+      functionName: "sessionCount",
+    });
+    assert.equal(idB, s1, "the two escrows should share a session id for this test");
+    await f.mined(escrowB(provider).write.acceptSession([idB, "10.64.0.2/32"]));
+    const domainB = { chainId: f.deployment.chainId, escrow: other.escrow };
+    const vB = await signVoucher(f, signer, idB, 2n * GIB, 120n, domainB);
+    await f.mined(escrowB(provider).write.claim([idB, 2n * GIB, 120n, vB])); // valid where it was signed
+    tried++;
+    await assertRevert(asProvider.write.claim([s1, 2n * GIB, 120n, vB]), "EscrowInvalidSignature", [s1]);
+    const vA = await signVoucher(f, signer, s1, 3n * GIB, 180n);
+    tried++;
+    await assertRevert(escrowB(provider).write.claim([idB, 3n * GIB, 180n, vA]), "EscrowInvalidSignature", [idB]);
+
+    // Across chains: signed for other chain ids with this escrow's address.
+    for (const chainId of [1, 10, 8453, f.deployment.chainId + 1]) {
+      const v = await signVoucher(f, signer, s2, GIB, 60n, { chainId, escrow: f.escrow.address });
+      tried++;
+      await assertRevert(asProvider.write.claim([s2, GIB, 60n, v]), "EscrowInvalidSignature", [s2]);
+    }
+    // Signed by the client's wallet instead of the session signer, and by the provider itself.
+    for (const wrong of [client, provider]) {
+      const sig = await wrong.signTypedData({
+        account: wrong.account,
+        domain: {
+          name: "dvpn SessionEscrow",
+          version: "1",
+          chainId: f.deployment.chainId,
+          verifyingContract: f.escrow.address,
+        },
+        types: {
+          Usage: [
+            { name: "sessionId", type: "uint256" },
+            { name: "bytes", type: "uint64" },
+            { name: "seconds", type: "uint64" },
+          ],
+        },
+        primaryType: "Usage",
+        message: { sessionId: s2, bytes: GIB, seconds: 60n },
+      });
+      tried++;
+      await assertRevert(asProvider.write.claim([s2, GIB, 60n, sig]), "EscrowInvalidSignature", [s2]);
+    }
+    const s2Info = await f.escrow.read.getSession([s2]);
+    assert.equal(s2Info.paid, 0n, "no replayed voucher paid anything in s2");
+    record({
+      category: "contracts: signature replay",
+      badInputsTried: tried,
+      doublePayments: 0,
+      dataLost: 0,
+      crashes: 0,
+    });
+  });
+
+  it("stops re-entrancy through a malicious payment token and re-entering recipients", async () => {
+    f = await loadFixture();
+    const token = await deployContract(f, hookToken);
+    const attacker = await deployContract(f, receiver); // the client
+    const treasury = await deployContract(f, receiver); // the fee recipient
+    const env = await deployAnother(f, provider, { paymentToken: token, treasury });
+    const escrow = env.escrow;
+    const pub = { public: f.publicClient, wallet: f.deployer };
+    const mal = getContract({ address: token, abi: hookToken.abi, client: pub });
+    const atk = getContract({ address: attacker, abi: receiver.abi, client: pub });
+    const tre = getContract({ address: treasury, abi: receiver.abi, client: pub });
+    const esc = (w: Wallet) =>
+      getContract({ address: escrow, abi: sessionEscrowAbi, client: { public: f.publicClient, wallet: w } });
+    const call = (functionName: string, args: unknown[]) =>
+      encodeFunctionData({ abi: sessionEscrowAbi, functionName, args } as never);
+    const heartbeat = () =>
+      f.mined(provider.writeContract({ address: env.registry, abi: providerRegistryAbi, functionName: "heartbeat" }));
+    const balance = (a: Address) => mal.read.balanceOf([a]) as Promise<bigint>;
+    const start = USD(1000);
+    await f.mined(mal.write.mint([attacker, start]));
+    await f.mined(
+      atk.write.exec([
+        token,
+        encodeFunctionData({ abi: dvpnTokenAbi, functionName: "approve", args: [escrow, 2n ** 255n] }),
+      ]),
+    );
+    const open = async (): Promise<bigint> => {
+      const r = await f.mined(
+        atk.write.exec([
+          escrow,
+          call("openSession", [
+            provider.account.address,
+            CLIENT_WG_KEY,
+            signer.address,
+            USD(10),
+            MAX_UINT96,
+            MAX_UINT96,
+          ]),
+        ]),
+      );
+      const ev = eventsOf(sessionEscrowAbi, escrow, r).find((e) => e.eventName === "SessionOpened");
+      return ev!.args.sessionId as bigint;
+    };
+    let attempts = 0;
+
+    // 1. The refund of a cancelled session re-enters cancelSession.
+    const a = await open();
+    await f.networkHelpers.time.increase(301);
+    await f.mined(atk.write.arm([escrow, call("cancelSession", [a])]));
+    await f.mined(atk.write.exec([escrow, call("cancelSession", [a])]));
+    attempts++;
+    assert.equal(await atk.read.attempts(), 1n);
+    assert.equal(await atk.read.successes(), 0n);
+    assert.equal(await atk.read.lastRevert(), GUARD);
+    assert.equal(await balance(attacker), start, "the deposit came back exactly once");
+
+    // 2. The protocol fee re-enters claim with the same voucher (treasury is the re-entrant).
+    await heartbeat();
+    const b = await open();
+    await f.mined(esc(provider).write.acceptSession([b, "10.64.0.2/32"]));
+    const v = await signVoucher(f, signer, b, GIB, 600n, { chainId: f.deployment.chainId, escrow });
+    await f.mined(tre.write.arm([escrow, call("claim", [b, GIB, 600n, v])]));
+    await f.mined(esc(provider).write.claim([b, GIB, 600n, v]));
+    attempts++;
+    assert.equal(await tre.read.attempts(), 1n);
+    assert.equal(await tre.read.successes(), 0n);
+    assert.equal(await tre.read.lastRevert(), GUARD);
+    const terms = { pricePerGiB: USD("0.5"), pricePerMinute: USD("0.01"), deposit: USD(10) };
+    const paid = priceUsage(terms, { bytes: GIB, seconds: 600n });
+    const fee = protocolFee(paid, 250);
+    assert.equal(await balance(treasury), fee, "the fee was paid once");
+    assert.equal(await balance(provider.account.address), paid - fee, "the provider was paid once");
+
+    // 3. The client's refund at finalize re-enters finalize.
+    await f.mined(atk.write.exec([escrow, call("closeSession", [b])]));
+    await f.networkHelpers.time.increase(3601);
+    await f.mined(atk.write.arm([escrow, call("finalize", [b])]));
+    await f.mined(esc(client).write.finalize([b]));
+    attempts++;
+    assert.equal(await atk.read.attempts(), 2n);
+    assert.equal(await atk.read.successes(), 0n);
+    assert.equal(await atk.read.lastRevert(), GUARD);
+    assert.equal(await balance(attacker), start - paid, "the client paid exactly the voucher");
+
+    // 4. The token itself re-enters the escrow from inside the deposit's transferFrom.
+    await heartbeat();
+    await f.mined(mal.write.arm([escrow, call("finalize", [b])]));
+    const c = await open();
+    attempts++;
+    await f.mined(mal.write.arm([escrow, call("cancelSession", [c])]));
+    await f.networkHelpers.time.increase(301);
+    await f.mined(atk.write.exec([escrow, call("cancelSession", [c])]));
+    attempts++;
+    assert.equal(await mal.read.attempts(), 2n);
+    assert.equal(await mal.read.successes(), 0n);
+    assert.equal(await mal.read.lastRevert(), GUARD);
+
+    // Nothing left behind: every session settled, the escrow holds nothing.
+    assert.equal(await balance(escrow), 0n);
+    assert.equal(
+      (await balance(attacker)) + (await balance(treasury)) + (await balance(provider.account.address)),
+      start,
+    );
+    record({
+      category: "contracts: re-entrancy",
+      faultsInjected: attempts,
+      badInputsTried: attempts,
+      recoveries: attempts,
+      doublePayments: 0,
+      dataLost: 0,
+      crashes: 0,
+    });
+  });
+
+  it("makes griefing cost the attacker gas while the refusing provider spends none", async () => {
+    f = await loadFixture();
+    const maxSessions = 4;
+    await registerProvider(f, provider, { maxSessions });
+    const attacker = f.users[5]!;
+    const providerNonce = await f.publicClient.getTransactionCount({ address: provider.account.address });
+    const rounds = count(2, 10);
+    let attackerGas = 0n;
+    let attackerGasUnits = 0n;
+    let opened = 0;
+    for (let round = 0; round < rounds; round++) {
+      const ids: bigint[] = [];
+      // Fill every slot with sessions whose WireGuard key the agent refuses (all-ones, a
+      // key it does not accept, or one already in use).
+      for (let i = 0; i < maxSessions; i++) {
+        const { sessionId, receipt } = await openSession(f, attacker, provider.account.address, {
+          wgPublicKey: `0x${"ff".repeat(32)}`,
+          deposit: 1n,
+        });
+        attackerGas += receipt.gasUsed * receipt.effectiveGasPrice;
+        attackerGasUnits += receipt.gasUsed;
+        ids.push(sessionId);
+        opened++;
+      }
+      assert.equal(
+        await f.registry.read.isAvailable([provider.account.address]),
+        false,
+        "slots are held while pending",
+      );
+      await f.networkHelpers.time.increase(301);
+      for (const id of ids) {
+        const r = await f.mined(f.as(attacker).escrow.write.cancelSession([id]));
+        attackerGas += r.gasUsed * r.effectiveGasPrice;
+        attackerGasUnits += r.gasUsed;
+      }
+      await f.mined(f.as(provider).registry.write.heartbeat()); // the agent's timer, not caused by the attack
+    }
+    const victimTxs =
+      (await f.publicClient.getTransactionCount({ address: provider.account.address })) - providerNonce - rounds;
+    const victimGas = 0n; // the refusing agent sends no transaction for a refused session
+    assert.equal(victimTxs, 0, "the provider sent nothing in answer to the attack");
+    assert.ok(attackerGas > victimGas, "the attacker paid gas for every slot held");
+    assert.equal(await f.registry.read.isAvailable([provider.account.address]), true, "capacity is back after cancel");
+    record({
+      category: "contracts: griefing",
+      badInputsTried: opened,
+      dataLost: 0,
+      doublePayments: 0,
+      crashes: 0,
+      details: {
+        sessionsOpenedByAttacker: opened,
+        attackerGasUnits,
+        attackerGasUnitsPerSlot: attackerGasUnits / BigInt(opened),
+        attackerGasCostWei: attackerGas,
+        attackerGasCostWeiPerSlot: attackerGas / BigInt(opened),
+        victimTransactions: victimTxs,
+        victimGasUnits: 0,
+        victimGasCostWei: victimGas,
+        slotsHeldPerAcceptTimeout: maxSessions,
+        acceptTimeoutSeconds: 300,
+      },
+    });
+  });
+
+  it("keeps every deposit accounted for over a seeded random sequence of session operations", async () => {
+    f = await loadFixture();
+    const seed = Number(process.env.DVPN_CHAOS_SEED ?? 20261124);
+    const steps = Number(process.env.DVPN_FUZZ_STEPS ?? count(60, 1500));
+    const rng = createPrng(seed);
+    const providers = [f.users[0]!, f.users[1]!];
+    const clients = [f.users[2]!, f.users[3]!, f.users[4]!];
+    for (const p of providers) await registerProvider(f, p, { maxSessions: 50 });
+    const signers = new Map<bigint, LocalAccount>();
+    type S = {
+      id: bigint;
+      client: Wallet;
+      provider: Wallet;
+      deposit: bigint;
+      bytes: bigint;
+      seconds: bigint;
+      status: string;
+    };
+    const sessions: S[] = [];
+    const actors = [...providers, ...clients].map((w) => w.account.address);
+    const treasury = f.timelock.address;
+    const bal = (a: Address) => f.usd.read.balanceOf([a]);
+    const expected = new Map<string, bigint>();
+    for (const a of [...actors, treasury, f.escrow.address]) expected.set(a.toLowerCase(), await bal(a));
+    const add = (a: Address, d: bigint) => expected.set(a.toLowerCase(), expected.get(a.toLowerCase())! + d);
+    const terms = (s: S) => ({ pricePerGiB: USD("0.5"), pricePerMinute: USD("0.01"), deposit: s.deposit });
+    let badInputs = 0;
+    let ops = 0;
+
+    const check = async (step: number) => {
+      for (const [a, want] of expected)
+        assert.equal(await bal(a as Address), want, `balance of ${a} after step ${step} (seed ${seed})`);
+      let held = 0n;
+      for (const s of sessions) {
+        const info = await f.escrow.read.getSession([s.id]);
+        if (info.status !== 4) held += info.deposit - info.paid;
+      }
+      assert.equal(await bal(f.escrow.address), held, `escrow balance = unsettled deposits after step ${step}`);
+    };
+
+    for (let step = 0; step < steps; step++) {
+      const kind = rng.pick([
+        "open",
+        "open",
+        "accept",
+        "claim",
+        "claim",
+        "badClaim",
+        "clientClose",
+        "providerClose",
+        "finalize",
+        "cancel",
+        "time",
+      ]);
+      const pick = (status: string) => {
+        const list = sessions.filter((s) => s.status === status);
+        return list.length ? rng.pick(list) : undefined;
+      };
+      if (kind === "open") {
+        const c = rng.pick(clients);
+        const p = rng.pick(providers);
+        await f.mined(f.as(p).registry.write.heartbeat());
+        const key = privateKeyToAccount(generatePrivateKey());
+        const deposit = BigInt(rng.between(1, 20_000_000));
+        const { sessionId } = await openSession(f, c, p.account.address, { signer: key.address, deposit });
+        signers.set(sessionId, key);
+        sessions.push({ id: sessionId, client: c, provider: p, deposit, bytes: 0n, seconds: 0n, status: "pending" });
+        add(c.account.address, -deposit);
+        add(f.escrow.address, deposit);
+      } else if (kind === "accept") {
+        const s = pick("pending");
+        if (!s) continue;
+        const r = await revertOf(f.as(s.provider).escrow.write.acceptSession([s.id, "10.64.0.2/32"])).catch(
+          () => undefined,
+        );
+        if (r === undefined) s.status = "active";
+        else {
+          assert.equal(r.errorName, "EscrowAcceptDeadlinePassed");
+          badInputs++;
+        }
+      } else if (kind === "claim" || kind === "providerClose") {
+        const s = pick("active") ?? pick("closing");
+        if (!s) continue;
+        const bytes = s.bytes + BigInt(rng.between(0, 3)) * BigInt(rng.between(0, 2 ** 30));
+        const seconds = s.seconds + BigInt(rng.between(0, 3600));
+        const before = priceUsage(terms(s), { bytes: s.bytes, seconds: s.seconds });
+        const after = priceUsage(terms(s), { bytes, seconds });
+        const sig = await signVoucher(f, signers.get(s.id)!, s.id, bytes, seconds);
+        const esc = f.as(s.provider).escrow;
+        const wasActive = s.status === "active";
+        const closingExpired =
+          s.status === "closing" &&
+          (await f.escrow.read.getSession([s.id])).deadline < (await f.publicClient.getBlock()).timestamp + 1n;
+        if (closingExpired) {
+          badInputs++;
+          await assertRevert(esc.write.claim([s.id, bytes, seconds, sig]), "EscrowSettlementWindowOver", [
+            s.id,
+            (await f.escrow.read.getSession([s.id])).deadline,
+          ]);
+          continue;
+        }
+        const unchanged = bytes === s.bytes && seconds === s.seconds;
+        if (kind === "claim" && unchanged) {
+          badInputs++;
+          await assertRevert(esc.write.claim([s.id, bytes, seconds, sig]), "EscrowStaleVoucher", [
+            s.id,
+            bytes,
+            seconds,
+            s.bytes,
+            s.seconds,
+          ]);
+          continue;
+        }
+        const amount = after - before;
+        const fee = protocolFee(amount, 250);
+        if (kind === "claim") await f.mined(esc.write.claim([s.id, bytes, seconds, sig]));
+        else if (unchanged) await f.mined(esc.write.closeSession([s.id]));
+        else await f.mined(esc.write.closeWithVoucher([s.id, bytes, seconds, sig]));
+        if (!unchanged) {
+          s.bytes = bytes;
+          s.seconds = seconds;
+          add(s.provider.account.address, amount - fee);
+          add(treasury, fee);
+          add(f.escrow.address, -amount);
+        }
+        if (kind === "providerClose") {
+          const refund = s.deposit - after;
+          add(s.client.account.address, refund);
+          add(f.escrow.address, -refund);
+          s.status = "closed";
+        }
+        void wasActive;
+      } else if (kind === "badClaim") {
+        const s = pick("active");
+        if (!s) continue;
+        badInputs++;
+        const forged = privateKeyToAccount(generatePrivateKey());
+        const sig = await signVoucher(f, forged, s.id, s.bytes + GIB, s.seconds + 60n);
+        await assertRevert(
+          f.as(s.provider).escrow.write.claim([s.id, s.bytes + GIB, s.seconds + 60n, sig]),
+          "EscrowInvalidSignature",
+          [s.id],
+        );
+        if (s.bytes > 0n) {
+          badInputs++;
+          const old = await signVoucher(f, signers.get(s.id)!, s.id, s.bytes - 1n, s.seconds);
+          await assertRevert(
+            f.as(s.provider).escrow.write.claim([s.id, s.bytes - 1n, s.seconds, old]),
+            "EscrowStaleVoucher",
+            [s.id, s.bytes - 1n, s.seconds, s.bytes, s.seconds],
+          );
+        }
+      } else if (kind === "clientClose") {
+        const s = pick("active");
+        if (!s) continue;
+        await f.mined(f.as(s.client).escrow.write.closeSession([s.id]));
+        s.status = "closing";
+      } else if (kind === "finalize") {
+        const s = pick("closing");
+        if (!s) continue;
+        const info = await f.escrow.read.getSession([s.id]);
+        const ts = (await f.publicClient.getBlock()).timestamp;
+        if (info.deadline >= ts + 1n) {
+          badInputs++;
+          await assertRevert(f.as(s.client).escrow.write.finalize([s.id]), "EscrowSettlementWindowOpen", [
+            s.id,
+            info.deadline,
+          ]);
+          continue;
+        }
+        await f.mined(f.as(rng.pick(clients)).escrow.write.finalize([s.id]));
+        const refund = s.deposit - priceUsage(terms(s), { bytes: s.bytes, seconds: s.seconds });
+        add(s.client.account.address, refund);
+        add(f.escrow.address, -refund);
+        s.status = "closed";
+      } else if (kind === "cancel") {
+        const s = pick("pending");
+        if (!s) continue;
+        const info = await f.escrow.read.getSession([s.id]);
+        const ts = (await f.publicClient.getBlock()).timestamp;
+        if (info.deadline >= ts + 1n) {
+          badInputs++;
+          await assertRevert(f.as(s.client).escrow.write.cancelSession([s.id]), "EscrowAcceptDeadlineNotReached", [
+            s.id,
+            info.deadline,
+          ]);
+          continue;
+        }
+        await f.mined(f.as(s.client).escrow.write.cancelSession([s.id]));
+        add(s.client.account.address, s.deposit);
+        add(f.escrow.address, -s.deposit);
+        s.status = "closed";
+      } else {
+        await f.networkHelpers.time.increase(rng.pick([30, 200, 400, 2000, 4000]));
+      }
+      ops++;
+      if (step % 10 === 9 || step === steps - 1) await check(step);
+    }
+    await check(steps);
+    assert.ok(sessions.length > 0, "the sequence opened sessions");
+    record({
+      category: "contracts: seeded invariant sequence",
+      badInputsTried: badInputs,
+      dataLost: 0,
+      doublePayments: 0,
+      crashes: 0,
+      details: { seed, steps, operations: ops, sessions: sessions.length },
+    });
+    void zeroAddress;
+  });
+});
