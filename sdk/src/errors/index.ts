@@ -3,3 +3,4 @@ export { InvalidInputError, AccountRequiredError, FeedNotConfiguredError } from 
 export { DeploymentNotFoundError, InvalidDeploymentError } from "./deployment.ts";
 export { ContractRevertError, ChainRequestError, TransactionFailedError, toDvpnError } from "./contract.ts";
 export { SessionNotAcceptedError } from "./session.ts";
+export { FeedError } from "./feed.ts";

@@ -1,6 +1,253 @@
+import type { Address } from "viem";
 import type { DvpnContext } from "../client/types.ts";
+import { InvalidInputError } from "../errors/input.ts";
+import { checkAddress, checkRegion, checkUint } from "../internal/validate.ts";
+import {
+  META_QUERY,
+  NETWORK_STATS_QUERY,
+  PROPOSAL_QUERY,
+  PROPOSALS_QUERY,
+  PROVIDER_QUERY,
+  PROVIDERS_QUERY,
+  SESSION_QUERY,
+  SESSIONS_QUERY,
+} from "./documents.ts";
+import { feedRequest, reviveBigInts } from "./request.ts";
+import type {
+  FeedMeta,
+  FeedProposal,
+  FeedProposalDetail,
+  FeedProvider,
+  FeedProviderDetail,
+  FeedSession,
+  FeedSessionDetail,
+  FeedSessionStatus,
+  NetworkStats,
+  OrderDirection,
+  Page,
+} from "./types.ts";
 
-/** Feed queries bound to a client (filled in by the feed client). */
-export function feedActions(_c: DvpnContext) {
-  return {};
+type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch">;
+
+/** Page-size and cursor options shared by the list queries. */
+export interface PageParameters {
+  /** 1–1000 (the server's default is 100). */
+  first?: number;
+  /** `pageInfo.endCursor` of the previous page. */
+  after?: string;
+  orderDirection?: OrderDirection;
+}
+
+function checkPage(p: PageParameters): Record<string, unknown> {
+  if (p.first !== undefined && (!Number.isInteger(p.first) || p.first < 1 || p.first > 1000)) {
+    throw new InvalidInputError({ field: "first", value: p.first, reason: "must be an integer from 1 to 1000" });
+  }
+  if (p.orderDirection !== undefined && p.orderDirection !== "asc" && p.orderDirection !== "desc") {
+    throw new InvalidInputError({ field: "orderDirection", value: p.orderDirection, reason: "must be asc or desc" });
+  }
+  return { first: p.first, after: p.after, orderDirection: p.orderDirection };
+}
+
+const withId = <T extends { id: unknown }>(x: T) => ({ ...x, id: BigInt(x.id as string) });
+
+/** Filters of {@link findProviders}; every given condition must hold. */
+export interface ProviderFilter {
+  /** ISO 3166-1 alpha-2, e.g. "DE". */
+  region?: string;
+  available?: boolean;
+  registered?: boolean;
+  paused?: boolean;
+  minStake?: bigint;
+  maxPricePerGiB?: bigint;
+  maxPricePerMinute?: bigint;
+  /** Reputation score 0–100. */
+  minScore?: number;
+  /** Only these addresses. */
+  idIn?: Address[];
+}
+
+export interface FindProvidersParameters extends PageParameters {
+  where?: ProviderFilter;
+  orderBy?:
+    "id" | "stake" | "pricePerGiB" | "pricePerMinute" | "score" | "registeredAt" | "lastHeartbeat" | "paidVolume";
+}
+
+/**
+ * Lists providers from the indexer feed, with filters, ordering and cursor pagination.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params filters (region, available, minStake, maxPricePerGiB, minScore, ...), order and page.
+ * @returns a page of providers with reputation and availability.
+ * @throws {FeedError} when the feed fails; {@link InvalidInputError} on bad filters.
+ * @example
+ * const { items } = await findProviders(client, {
+ *   where: { region: "DE", available: true, maxPricePerGiB: 50_000n }, orderBy: "score", orderDirection: "desc", first: 10,
+ * })
+ */
+export async function findProviders(
+  client: FeedClient,
+  params: FindProvidersParameters = {},
+): Promise<Page<FeedProvider>> {
+  const w = params.where ?? {};
+  const where: Record<string, unknown> = {};
+  if (w.region !== undefined) {
+    checkRegion(w.region);
+    where.region = w.region.toUpperCase();
+  }
+  for (const k of ["available", "registered", "paused"] as const) if (w[k] !== undefined) where[k] = w[k];
+  for (const k of ["minStake", "maxPricePerGiB", "maxPricePerMinute"] as const) {
+    if (w[k] !== undefined) where[k] = checkUint(w[k], k, 256).toString();
+  }
+  if (w.minScore !== undefined) {
+    if (typeof w.minScore !== "number" || !(w.minScore >= 0 && w.minScore <= 100)) {
+      throw new InvalidInputError({ field: "minScore", value: w.minScore, reason: "must be a number from 0 to 100" });
+    }
+    where.minScore = w.minScore;
+  }
+  if (w.idIn !== undefined) where.id_in = w.idIn.map((a, i) => checkAddress(a, `idIn[${i}]`));
+  const data = await feedRequest<{ providers: unknown }>(client, PROVIDERS_QUERY, {
+    where,
+    orderBy: params.orderBy,
+    ...checkPage(params),
+  });
+  return reviveBigInts<Page<FeedProvider>>(data.providers);
+}
+
+/**
+ * One provider from the feed, with reputation, availability and slashes.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params the provider's address.
+ * @returns the provider, or `null` when the indexer does not know it.
+ * @example const p = await getFeedProvider(client, { id: "0x…" }); console.log(p?.reputation.score)
+ */
+export async function getFeedProvider(client: FeedClient, params: { id: Address }): Promise<FeedProviderDetail | null> {
+  const id = checkAddress(params.id, "id");
+  const data = await feedRequest<{ provider: unknown }>(client, PROVIDER_QUERY, { id });
+  return reviveBigInts<FeedProviderDetail | null>(data.provider);
+}
+
+/** Filters of {@link findSessions}. */
+export interface SessionFilter {
+  provider?: Address;
+  client?: Address;
+  status?: FeedSessionStatus;
+  statusIn?: FeedSessionStatus[];
+  /** Only sessions with paid > 0 (true) or paid = 0 (false). */
+  paid?: boolean;
+}
+
+export interface FindSessionsParameters extends PageParameters {
+  where?: SessionFilter;
+  orderBy?: "id" | "openedAt" | "paid" | "deposit";
+}
+
+/**
+ * Lists sessions from the feed.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params filters (provider, client, status, paid), order and page.
+ * @returns a page of sessions.
+ * @example const { items } = await findSessions(client, { where: { client: me, status: "Active" } })
+ */
+export async function findSessions(
+  client: FeedClient,
+  params: FindSessionsParameters = {},
+): Promise<Page<FeedSession>> {
+  const w = params.where ?? {};
+  const where: Record<string, unknown> = {};
+  if (w.provider !== undefined) where.provider = checkAddress(w.provider, "provider");
+  if (w.client !== undefined) where.client = checkAddress(w.client, "client");
+  if (w.status !== undefined) where.status = w.status;
+  if (w.statusIn !== undefined) where.status_in = w.statusIn;
+  if (w.paid !== undefined) where.paid = w.paid;
+  const data = await feedRequest<{ sessions: Page<{ id: string }> }>(client, SESSIONS_QUERY, {
+    where,
+    orderBy: params.orderBy,
+    ...checkPage(params),
+  });
+  const page = reviveBigInts<Page<FeedSession & { id: unknown }>>(data.sessions);
+  return { ...page, items: page.items.map(withId) };
+}
+
+/**
+ * One session from the feed, with its claims.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params the session id.
+ * @returns the session, or `null` when unknown.
+ * @example const s = await getFeedSession(client, { id: 1n })
+ */
+export async function getFeedSession(client: FeedClient, params: { id: bigint }): Promise<FeedSessionDetail | null> {
+  const id = checkUint(params.id, "id", 256, 1n);
+  const data = await feedRequest<{ session: unknown }>(client, SESSION_QUERY, { id: id.toString() });
+  const s = reviveBigInts<(FeedSessionDetail & { id: unknown }) | null>(data.session);
+  return s ? withId(s) : null;
+}
+
+/**
+ * Lists governance proposals from the feed (newest first by default).
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params order and page.
+ * @returns a page of proposals with their tallies.
+ * @example const { items } = await findProposals(client, { first: 20 })
+ */
+export async function findProposals(client: FeedClient, params: PageParameters = {}): Promise<Page<FeedProposal>> {
+  const data = await feedRequest<{ proposals: unknown }>(client, PROPOSALS_QUERY, checkPage(params));
+  const page = reviveBigInts<Page<FeedProposal & { id: unknown }>>(data.proposals);
+  return { ...page, items: page.items.map(withId) };
+}
+
+/**
+ * One proposal from the feed with a page of its votes.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params the proposal id and the votes page.
+ * @returns the proposal, or `null` when unknown.
+ * @example const p = await getFeedProposal(client, { id: proposalId }); console.log(p?.votes.items)
+ */
+export async function getFeedProposal(
+  client: FeedClient,
+  params: { id: bigint; votesFirst?: number; votesAfter?: string },
+): Promise<FeedProposalDetail | null> {
+  const id = checkUint(params.id, "id", 256);
+  const page = checkPage({ first: params.votesFirst });
+  const data = await feedRequest<{ proposal: unknown }>(client, PROPOSAL_QUERY, {
+    id: id.toString(),
+    votesFirst: page.first,
+    votesAfter: params.votesAfter,
+  });
+  const p = reviveBigInts<(FeedProposalDetail & { id: unknown }) | null>(data.proposal);
+  return p ? withId(p) : null;
+}
+
+/**
+ * Network-wide figures (providers online, stake, sessions, 24 h volume) with a per-region breakdown.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @returns the figures.
+ * @example const { providersOnline } = await getNetworkStats(client)
+ */
+export async function getNetworkStats(client: FeedClient): Promise<NetworkStats> {
+  const data = await feedRequest<{ networkStats: unknown }>(client, NETWORK_STATS_QUERY);
+  return reviveBigInts<NetworkStats>(data.networkStats);
+}
+
+/**
+ * How far the indexer has read the chain (`_meta`).
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @returns the last indexed block, the head seen, chain id and reorg count.
+ * @example const { block } = await getFeedMeta(client)
+ */
+export async function getFeedMeta(client: FeedClient): Promise<FeedMeta> {
+  const data = await feedRequest<{ _meta: FeedMeta }>(client, META_QUERY);
+  return data._meta;
+}
+
+/** Feed queries bound to a client. */
+export function feedActions(c: DvpnContext) {
+  return {
+    findProviders: (p: FindProvidersParameters = {}) => findProviders(c, p),
+    getFeedProvider: (p: { id: Address }) => getFeedProvider(c, p),
+    findSessions: (p: FindSessionsParameters = {}) => findSessions(c, p),
+    getFeedSession: (p: { id: bigint }) => getFeedSession(c, p),
+    findProposals: (p: PageParameters = {}) => findProposals(c, p),
+    getFeedProposal: (p: { id: bigint; votesFirst?: number; votesAfter?: string }) => getFeedProposal(c, p),
+    getNetworkStats: () => getNetworkStats(c),
+    getFeedMeta: () => getFeedMeta(c),
+  };
 }

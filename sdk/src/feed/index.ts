@@ -1,1 +1,19 @@
-export { feedActions } from "./actions.ts";
+export {
+  feedActions,
+  findProviders,
+  getFeedProvider,
+  findSessions,
+  getFeedSession,
+  findProposals,
+  getFeedProposal,
+  getNetworkStats,
+  getFeedMeta,
+  type FindProvidersParameters,
+  type FindSessionsParameters,
+  type PageParameters,
+  type ProviderFilter,
+  type SessionFilter,
+} from "./actions.ts";
+export { FEED_DOCUMENTS } from "./documents.ts";
+export { feedRequest } from "./request.ts";
+export type * from "./types.ts";
