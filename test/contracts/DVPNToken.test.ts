@@ -23,6 +23,14 @@ describe("DVPNToken", () => {
     assert.equal(await f.token.read.balanceOf([f.deployer.account.address]), supply - 10n * DVPN(100_000));
   });
 
+  it("MockStablecoin: a 6-decimal token anyone can mint (local use only)", async () => {
+    const { f, alice } = await setup();
+    assert.equal(await f.usd.read.decimals(), 6);
+    const before = await f.usd.read.balanceOf([alice.account.address]);
+    await f.mined(f.as(alice).usd.write.mint([alice.account.address, USD(3)]));
+    assert.equal(await f.usd.read.balanceOf([alice.account.address]), before + USD(3));
+  });
+
   it("clock: ERC-6372 timestamp mode", async () => {
     const { f } = await setup();
     assert.equal(await f.token.read.CLOCK_MODE(), "mode=timestamp");

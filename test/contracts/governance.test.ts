@@ -106,6 +106,19 @@ describe("governance", () => {
     assert.equal(await f.governor.read.state([run.proposalId]), State.Executed);
   });
 
+  it("cancel: the proposer cancels a pending proposal (ProposalCanceled); proposals need queuing", async () => {
+    const { f } = await setup();
+    const call = escrowCall(f, "setProtocolFeeBps", [100n]);
+    const calldata = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
+    const hash = keccak256(toBytes("to cancel"));
+    await f.mined(f.governor.write.propose([[call.target], [0n], [calldata], "to cancel"]));
+    const id = await f.governor.read.hashProposal([[call.target], [0n], [calldata], hash]);
+    assert.equal(await f.governor.read.proposalNeedsQueuing([id]), true);
+    const receipt = await f.mined(f.governor.write.cancel([[call.target], [0n], [calldata], hash]));
+    assertEvent(dvpnGovernorAbi, f.governor.address, receipt, "ProposalCanceled", { proposalId: id });
+    assert.equal(await f.governor.read.state([id]), State.Canceled);
+  });
+
   it("execute: reverts before the timelock delay is over", async () => {
     const { f } = await setup();
     const calls = [escrowCall(f, "setAcceptTimeout", [600n])];
