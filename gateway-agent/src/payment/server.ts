@@ -59,7 +59,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        req.pause();
+        chunks.length = 0;
         reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
         return;
       }
@@ -70,10 +70,24 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: object): void {
+function send(res: ServerResponse, status: number, body: object, close = false): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...(close ? { connection: "close" } : {}),
+  });
   res.end(text);
+}
+
+/** After refusing an oversized body: discard what the client still sends, but not forever. */
+function drain(req: IncomingMessage): void {
+  let extra = 0;
+  req.on("data", (c: Buffer) => {
+    extra += c.length;
+    if (extra > 1 << 20) req.destroy();
+  });
+  req.resume();
 }
 
 function view(s: SessionRecord, metered: Usage) {
@@ -100,7 +114,10 @@ export function createVoucherServer(params: VoucherServerParams): Server {
       throw new HttpError(400, "malformed JSON");
     }
     const parsed = voucherBodySchema.safeParse(json);
-    if (!parsed.success) throw new HttpError(400, `invalid voucher: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HttpError(400, `invalid voucher: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "bad shape"}`);
+    }
     const v = parsed.data;
     const s = store.get(v.sessionId);
     if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
@@ -155,8 +172,8 @@ export function createVoucherServer(params: VoucherServerParams): Server {
         if (status >= 500) log.warn({ err: (err as Error).message }, "voucher API error");
         else log.warn({ status, reason, path: url.slice(0, 80) }, "voucher refused");
         params.onRefused?.(reason);
-        send(res, status, { error: reason });
-        if (status === 413) req.destroy();
+        send(res, status, { error: reason }, status === 413);
+        if (status === 413) drain(req);
       },
     );
   });

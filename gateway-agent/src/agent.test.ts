@@ -1,0 +1,247 @@
+/**
+ * The agent end to end on the mock data plane and the mock chain: provisioning, refusals,
+ * metering across counter resets, the voucher API's refusals, the payment policy, claims,
+ * closes, and a restart on the same store.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
+import { createMockChain, type MockChain } from "./testing/mockChain.ts";
+import { createMockBackend, type MockBackend } from "./wireguard/mock.ts";
+
+const providerKey = generatePrivateKey();
+const provider = privateKeyToAccount(providerKey).address;
+const signer = privateKeyToAccount(generatePrivateKey());
+const stranger = privateKeyToAccount(generatePrivateKey());
+const keyHex = (n: number) => `0x${n.toString(16).padStart(2, "0").repeat(32)}` as Hex;
+const keyB64 = (n: number) => Buffer.from(keyHex(n).slice(2), "hex").toString("base64");
+
+let dir: string;
+let clock = 1_000_000;
+const now = () => clock;
+let chain: MockChain;
+let backend: MockBackend;
+let agent: GatewayAgent;
+const lines: { msg: string; reason?: string }[] = [];
+const logger = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+
+function makeAgent(): GatewayAgent {
+  return createGatewayAgent(
+    {
+      rpcUrl: "http://127.0.0.1:1",
+      deployment: {
+        chainId: 31337,
+        startBlock: 1,
+        contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
+      },
+      privateKey: providerKey,
+      dataDir: dir,
+      ipv4Pool: "10.66.0.0/29",
+      voucherListen: "127.0.0.1:0",
+      metricsListen: "127.0.0.1:0",
+      confirmations: 0,
+      pollIntervalMs: 3_600_000,
+      reconcileIntervalMs: 3_600_000,
+      resyncIntervalMs: 3_600_000,
+      heartbeat: false,
+      claimEveryAmount: "1000",
+      claimIntervalSeconds: 3600,
+      addressQuarantineSeconds: 60,
+      idleTimeoutSeconds: 0,
+    },
+    { backend, chain, logger, now },
+  );
+}
+
+function http(
+  method: string,
+  url: string,
+  body?: string | Buffer,
+): Promise<{ status: number; json: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function voucher(id: bigint, bytes: bigint, seconds: bigint, by = signer) {
+  const signature = await signUsageVoucher({
+    account: by,
+    domain: { chainId: 31337, escrow: chain.escrow },
+    voucher: { sessionId: id, bytes, seconds },
+  });
+  return JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: seconds.toString(), signature });
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "agent-unit-"));
+  chain = createMockChain(provider, now);
+  backend = createMockBackend();
+  agent = makeAgent();
+  await agent.start();
+});
+
+after(async () => {
+  await agent.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a session is provisioned, accepted with its tunnel address, and metered", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(1), signer: signer.address });
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(1)));
+  assert.deepEqual(backend.peers.get(keyB64(1))?.allowedIps, ["10.66.0.2/32", "fd77:dead:beef::2/128"]);
+  const accept = chain.calls.find((c) => c.fn === "acceptSession");
+  assert.deepEqual(accept?.args, [id, "10.66.0.2/29,fd77:dead:beef::2/64"]);
+  assert.equal(chain.sessions.get(id)?.status, "Active");
+  backend.traffic(keyB64(1), 1000n, 500n);
+  await agent.reconcile();
+  assert.equal(agent.session(id)?.meteredBytes, 1500n);
+});
+
+test("bad, duplicate and foreign sessions are refused, and nothing is provisioned", async () => {
+  const before = backend.peers.size;
+  const zero = chain.open({ wgPublicKey: `0x${"00".repeat(32)}`, signer: signer.address });
+  const dup = chain.open({ wgPublicKey: keyHex(1), signer: signer.address });
+  const other = chain.open({ wgPublicKey: keyHex(9), signer: signer.address, provider: stranger.address });
+  const late = chain.open({ wgPublicKey: keyHex(8), signer: signer.address, acceptDeadline: clock - 1 });
+  await agent.tick();
+  assert.equal(backend.peers.size, before);
+  assert.equal(agent.session(zero)?.status, "refused");
+  assert.equal(agent.session(zero)?.reason, "bad-key");
+  assert.equal(agent.session(dup)?.reason, "duplicate-key");
+  assert.equal(agent.session(other), undefined);
+  assert.equal(agent.session(late)?.status, "expired");
+  const accepted = chain.calls.filter((c) => c.fn === "acceptSession").map((c) => c.args[0]);
+  for (const id of [zero, dup, other, late]) assert.ok(!accepted.includes(id));
+  assert.ok(lines.some((l) => l.msg === "session refused" && l.reason === "duplicate-key"));
+  assert.ok(lines.some((l) => l.msg === "event for another provider ignored"));
+  assert.equal(agent.metrics.get("dvpn_agent_sessions_refused_total", { reason: "bad-key" }), 1);
+});
+
+test("counters that go down are counted as a reset; unknown peers are removed; lost peers restored", async () => {
+  const id = 1n;
+  const before = agent.session(id)!.meteredBytes;
+  backend.traffic(keyB64(1), 100n, 0n);
+  await agent.reconcile();
+  backend.kill(); // the interface and every peer vanish (wireguard-go died)
+  await new Promise((r) => setTimeout(r, 20));
+  await agent.reconcile();
+  assert.ok(backend.peers.has(keyB64(1)), "peer restored");
+  backend.traffic(keyB64(1), 40n, 2n);
+  await agent.reconcile();
+  assert.equal(agent.session(id)!.meteredBytes, before + 100n + 42n);
+  backend.inject({ publicKey: keyB64(77), allowedIps: ["10.66.0.6/32"] });
+  await agent.reconcile();
+  assert.ok(!backend.peers.has(keyB64(77)));
+  assert.ok(agent.metrics.get("dvpn_agent_drift_corrections_total") >= 2);
+});
+
+test("the voucher API refuses malformed, oversized, wrongly signed and replayed vouchers", async () => {
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  const good = await voucher(1n, 1000n, 10n);
+  const cases: [string | Buffer, number, RegExp][] = [
+    ["{not json", 400, /malformed JSON/],
+    [JSON.stringify({ sessionId: "1", bytes: "1", seconds: "1" }), 400, /signature/],
+    [JSON.stringify({ ...JSON.parse(good), extra: 1 }), 400, /invalid/],
+    [JSON.stringify({ ...JSON.parse(good), bytes: "18446744073709551616" }), 400, /out of range/],
+    [JSON.stringify({ ...JSON.parse(good), bytes: 1000 }), 400, /invalid/],
+    [JSON.stringify({ ...JSON.parse(good), sessionId: "999" }), 404, /unknown session/],
+    [await voucher(1n, 1000n, 10n, stranger), 403, /signature/],
+    [JSON.stringify({ ...JSON.parse(good), bytes: "1001" }), 403, /signature/],
+    [Buffer.alloc(5000, 0x20), 413, /4096/],
+  ];
+  for (const [body, status, error] of cases) {
+    const r = await http("POST", url, body);
+    assert.equal(r.status, status, `${String(body).slice(0, 60)} → ${JSON.stringify(r.json)}`);
+    assert.match(r.json.error ?? "", error);
+  }
+  assert.equal(agent.session(1n)?.voucherBytes, 0n);
+  const ok = await http("POST", url, good);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.accepted, true);
+  const replay = await http("POST", url, good);
+  assert.equal(replay.status, 409);
+  assert.equal((await http("POST", url, await voucher(1n, 900n, 20n))).status, 409, "lower bytes refused");
+  const view = await http("GET", `${agent.urls().vouchers}/v1/sessions/1`);
+  assert.equal(view.json.voucherBytes, "1000");
+  assert.equal(view.json.meteredBytes, agent.session(1n)!.meteredBytes.toString());
+  assert.ok(agent.metrics.get("dvpn_agent_vouchers_refused_total", { reason: "malformed JSON" }) >= 1);
+});
+
+test("a worthwhile voucher is claimed once; a restart claims nothing again and keeps the counted bytes", async () => {
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  const metered = agent.session(1n)!.meteredBytes;
+  assert.equal((await http("POST", url, await voucher(1n, 1n << 30n, 30n))).status, 200);
+  await agent.tick();
+  const claims = chain.calls.filter((c) => c.fn === "claim");
+  assert.equal(claims.length, 1);
+  assert.equal(chain.sessions.get(1n)?.claimedBytes, 1n << 30n);
+  await agent.stop();
+  assert.ok(backend.peers.has(keyB64(1)), "stop leaves live peers up");
+  agent = makeAgent();
+  await agent.start();
+  await agent.tick();
+  await agent.resync();
+  assert.equal(chain.calls.filter((c) => c.fn === "claim").length, 1);
+  assert.equal(agent.session(1n)!.meteredBytes, metered);
+  assert.equal(agent.session(1n)!.claimedBytes, 1n << 30n);
+});
+
+test("a peer whose vouchers lag is cut and the session closed with its best voucher", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(2), signer: signer.address });
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(2)));
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  assert.equal((await http("POST", url, await voucher(id, 10n, 1n))).status, 200);
+  backend.traffic(keyB64(2), 3n << 20n, 0n); // 3 MiB, signed 10 bytes: beyond 1 MiB + 5 %
+  await agent.tick();
+  assert.ok(!backend.peers.has(keyB64(2)), "peer cut");
+  const close = chain.calls.find((c) => c.fn === "closeWithVoucher" && c.args[0] === id);
+  assert.deepEqual(close?.args.slice(0, 3), [id, 10n, 1n]);
+  assert.equal(agent.session(id)?.status, "closed");
+  assert.equal(agent.session(id)?.cutReason, "voucher-lag-bytes");
+});
+
+test("a client close: final counters read, peer removed, last voucher claimed within the window", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(3), signer: signer.address });
+  await agent.tick();
+  backend.traffic(keyB64(3), 2000n, 0n);
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  await agent.reconcile();
+  assert.equal((await http("POST", url, await voucher(id, 2000n, 5n))).status, 200);
+  backend.traffic(keyB64(3), 77n, 0n);
+  chain.clientClose(id, clock + 3600);
+  await agent.tick();
+  assert.ok(!backend.peers.has(keyB64(3)));
+  assert.equal(agent.session(id)?.meteredBytes, 2077n, "bytes up to removal counted");
+  assert.equal(agent.session(id)?.status, "closed");
+  assert.equal(chain.sessions.get(id)?.claimedBytes, 2000n);
+});
+
+test("capacity and address exhaustion refuse new sessions; released addresses wait out the quarantine", async () => {
+  // The /29 pool has 5 addresses (2..6): session 1 holds one, sessions 2 and 3 released theirs into quarantine.
+  const ids = [10, 11, 12, 13, 14].map((n) => chain.open({ wgPublicKey: keyHex(n), signer: signer.address }));
+  await agent.tick();
+  const statuses = ids.map((id) => agent.session(id)?.reason ?? agent.session(id)?.status);
+  assert.deepEqual(statuses, ["active", "active", "pool-exhausted", "pool-exhausted", "pool-exhausted"]);
+  const addrs = new Set([1n, ...ids.slice(0, 2)].map((id) => agent.session(id)?.tunnelAddress));
+  assert.equal(addrs.size, 3, "no duplicate addresses");
+  clock += 61;
+  const later = chain.open({ wgPublicKey: keyHex(20), signer: signer.address });
+  await agent.tick();
+  assert.equal(agent.session(later)?.status, "active");
+});
