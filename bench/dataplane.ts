@@ -376,6 +376,14 @@ function buildResult(params: {
       met: pairedPeers.median >= 0.95,
       roundsWithinGoal: pairedPeers.values.filter((v) => v >= 0.95).length,
       rounds: pairedPeers.n,
+      /**
+       * The provider's wireguard-go CPU-seconds per GiB, N peers over 1 peer (ratio of medians): the same
+       * cost seen through CPU time, which a busy shared machine disturbs less than throughput.
+       */
+      providerCpuPerGiBRatio: round(
+        summarize(runs.tunnelManyPeers.map((m) => m.providerWgCpuSeconds / (m.bytes / 2 ** 30))).median /
+          summarize(runs.tunnel1Peer.map((m) => m.providerWgCpuSeconds / (m.bytes / 2 ** 30))).median,
+      ),
       /** Spread (max − min) of the per-round ratios, in percent: a cost smaller than this is within noise. */
       noisePercent: round((pairedPeers.max - pairedPeers.min) * 100, 3),
     },

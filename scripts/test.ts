@@ -4,7 +4,7 @@
  * 1. system parts (WireGuard, iperf3, PostgreSQL started) via scripts/setup-system.sh;
  * 2. contracts compiled and the SDK's generated ABIs checked against them;
  * 3. type check and lint;
- * 4. every `*.test.ts` under test/, sdk/, indexer/ and gateway-agent/ with node's test runner.
+ * 4. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/ and bench/ (the benchmark smoke test) with node's test runner.
  *
  * Ends with a line `N passed, N failed` and exits non-zero if anything failed.
  * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=claim`).
@@ -38,7 +38,7 @@ if (!process.env.DVPN_SKIP_LINT) {
   step("lint", "node", ["scripts/lint.ts"]);
 }
 
-const pattern = process.env.DVPN_TEST_FILES ?? "{test,sdk,indexer,gateway-agent}/**/*.test.ts";
+const pattern = process.env.DVPN_TEST_FILES ?? "{test,sdk,indexer,gateway-agent,bench}/**/*.test.ts";
 const files: string[] = [];
 for await (const f of glob(pattern, { exclude: (p) => p.includes("node_modules") })) files.push(f);
 files.sort();

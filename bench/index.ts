@@ -1,0 +1,290 @@
+/**
+ * `npm run bench [-- --quick] [-- --only dataplane,gas]`: every benchmark, one after another
+ * (never in parallel: they would measure each other), each as a child process bounded by a
+ * time budget. Merges their result files into one JSON with the machine description, renders a
+ * chart per measured series and a markdown summary with a growth sentence per series, and
+ * prints the summary.
+ *
+ * Full runs publish: bench/results/latest.json, bench/results/<date>.json,
+ * bench/results/summary.md and docs/perf/<series>.svg. Quick runs (`--quick`, under two
+ * minutes) write the same files under bench/results/quick/ (not committed) so they never
+ * replace published figures. `--results-dir` and `--charts-dir` override both.
+ *
+ * A sub-benchmark that is missing, fails or overruns its budget is reported as such; no
+ * figure is ever filled in for it.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { renderChart } from "./lib/charts.ts";
+import { analyseGrowth, type Growth } from "./lib/growth.ts";
+import { machineInfo, type MachineInfo } from "./lib/machine.ts";
+import { mtimeMs, RESULTS_DIR, ROOT, writeJson } from "./lib/results.ts";
+import { runChild } from "./lib/runChild.ts";
+import { dataplaneSection, genericSection, type Section } from "./lib/sections.ts";
+import type { Series } from "./lib/series.ts";
+import { sweepTopology } from "./lib/sweep.ts";
+
+/** A sub-benchmark: its script, its result file name and its time budgets in seconds. */
+interface SubBench {
+  name: string;
+  title: string;
+  script: string;
+  budget: { quick: number; full: number };
+  section: (result: unknown) => Section;
+}
+
+/** Quick budgets add up to 110 s, leaving room for start-up, charts and the summary within two minutes. */
+const BENCHES: SubBench[] = [
+  {
+    name: "gas",
+    title: "Gas per operation",
+    script: "bench/gas.ts",
+    budget: { quick: 25, full: 900 },
+    section: (r) => genericSection("gas", r),
+  },
+  {
+    name: "indexer",
+    title: "Indexer backfill and GraphQL",
+    script: "bench/indexer.ts",
+    budget: { quick: 30, full: 3600 },
+    section: (r) => genericSection("indexer", r),
+  },
+  {
+    name: "agent",
+    title: "Gateway agent",
+    script: "bench/agent.ts",
+    budget: { quick: 20, full: 1800 },
+    section: (r) => genericSection("agent", r),
+  },
+  {
+    name: "dataplane",
+    title: "Data plane (WireGuard)",
+    script: "bench/dataplane.ts",
+    budget: { quick: 35, full: 900 },
+    section: dataplaneSection,
+  },
+];
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "results-dir": { type: "string" },
+    "charts-dir": { type: "string" },
+  },
+});
+const quick = flags.quick;
+const only = flags.only?.split(",").map((s) => s.trim()) ?? BENCHES.map((b) => b.name);
+for (const name of only) {
+  if (!BENCHES.some((b) => b.name === name))
+    throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHES.map((b) => b.name).join(", ")})`);
+}
+const resultsDir = flags["results-dir"] ?? (quick ? join(RESULTS_DIR, "quick") : RESULTS_DIR);
+const chartsDir = flags["charts-dir"] ?? (quick ? join(resultsDir, "charts") : join(ROOT, "docs", "perf"));
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** The outcome of one sub-benchmark in the merged JSON. */
+interface BenchOutcome {
+  status: "ok" | "unavailable" | "failed" | "timed out" | "missing" | "not selected";
+  seconds?: number;
+  budgetSeconds?: number;
+  reason?: string;
+  result?: unknown;
+}
+
+function gitInfo(): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: ROOT }).toString().trim() !== "";
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+async function runBench(b: SubBench): Promise<BenchOutcome> {
+  const budgetSeconds = quick ? b.budget.quick : b.budget.full;
+  if (!existsSync(join(ROOT, b.script))) return { status: "missing", reason: `${b.script} does not exist yet` };
+  const file = join(resultsDir, `${b.name}.json`);
+  // Sub-benchmarks that do not read DVPN_BENCH_RESULTS_DIR write to bench/results/ directly.
+  const candidates = [...new Set([file, join(RESULTS_DIR, `${b.name}.json`)])];
+  const startedMs = Date.now();
+  const tag = `bo${Math.random().toString(36).slice(2, 7)}`;
+  const args = ["scripts/run", "node", b.script, ...(quick ? ["--quick"] : [])];
+  if (b.name === "dataplane") args.push("--tag", tag);
+  log(`${b.name}: ${args.slice(2).join(" ")} (budget ${budgetSeconds} s)`);
+  const outcome = await runChild({
+    name: b.name,
+    cmd: "bash",
+    args,
+    cwd: ROOT,
+    env: { ...process.env, DVPN_BENCH_RESULTS_DIR: resultsDir, ...(quick ? { DVPN_BENCH_QUICK: "1" } : {}) },
+    timeoutMs: budgetSeconds * 1000,
+  });
+  if (b.name === "dataplane") await sweepTopology(tag);
+  const seconds = Math.round(outcome.seconds * 10) / 10;
+  const lastLine = outcome.stderrTail
+    .filter((l) => l.trim())
+    .at(-1)
+    ?.trim();
+  if (outcome.timedOut)
+    return { status: "timed out", seconds, budgetSeconds, reason: `exceeded its ${budgetSeconds} s budget` };
+  if (outcome.code !== 0)
+    return {
+      status: "failed",
+      seconds,
+      budgetSeconds,
+      reason: `exit ${outcome.code ?? "by signal"}: ${lastLine ?? "no output"}`,
+    };
+  const fresh = candidates.find((f) => (mtimeMs(f) ?? 0) >= startedMs - 1000);
+  if (!fresh)
+    return {
+      status: "failed",
+      seconds,
+      budgetSeconds,
+      reason: `exited 0 but wrote none of ${candidates.map((c) => relative(ROOT, c)).join(", ")}`,
+    };
+  let result: unknown;
+  try {
+    result = JSON.parse(readFileSync(fresh, "utf8"));
+  } catch (err) {
+    return {
+      status: "failed",
+      seconds,
+      budgetSeconds,
+      reason: `${relative(ROOT, fresh)} is not JSON: ${(err as Error).message}`,
+    };
+  }
+  const status = (result as { status?: unknown }).status;
+  if (status === "unavailable")
+    return {
+      status: "unavailable",
+      seconds,
+      budgetSeconds,
+      reason: String((result as { reason?: unknown }).reason ?? "unavailable"),
+      result,
+    };
+  return { status: "ok", seconds, budgetSeconds, result };
+}
+
+function machineLine(m: MachineInfo): string {
+  const v = m.versions;
+  return (
+    `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, load ${m.loadAverage1m} at start; ` +
+    `Node ${v.node}, hardhat ${v.hardhat}, solc ${v.solc}, viem ${v.viem}, graphql-yoga ${v["graphql-yoga"]}, ` +
+    `PostgreSQL ${v.postgresql}, wireguard-go ${v["wireguard-go"]}, wireguard-tools ${v["wireguard-tools"]}, iperf3 ${v.iperf3}`
+  );
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const t0 = performance.now();
+  const machine = await machineInfo();
+  const git = gitInfo();
+  log(`${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${relative(ROOT, resultsDir) || "."}`);
+
+  // Ctrl-C / SIGTERM: the running child's group is stopped (see runChild), the rest is skipped,
+  // and what was measured so far is still written.
+  let interrupted = false;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (interrupted = true));
+
+  const benchmarks: Record<string, BenchOutcome> = {};
+  for (const b of BENCHES) {
+    if (interrupted && only.includes(b.name)) benchmarks[b.name] = { status: "failed", reason: "not run: interrupted" };
+    else benchmarks[b.name] = only.includes(b.name) ? await runBench(b) : { status: "not selected" };
+    log(
+      `${b.name}: ${benchmarks[b.name]!.status}${benchmarks[b.name]!.reason ? ` (${benchmarks[b.name]!.reason})` : ""}`,
+    );
+  }
+
+  // Sections, series, growth and charts.
+  const sections: { bench: SubBench; section: Section }[] = [];
+  const noSeries: string[] = [];
+  for (const b of BENCHES) {
+    const o = benchmarks[b.name]!;
+    if (o.status !== "ok") continue;
+    try {
+      const section = b.section(o.result);
+      sections.push({ bench: b, section });
+      if (section.series.length === 0) noSeries.push(b.name);
+    } catch (err) {
+      o.status = "failed";
+      o.reason = `its result file could not be read: ${(err as Error).message}`;
+    }
+  }
+  const series: Series[] = sections.flatMap((s) => s.section.series);
+  const growth: Growth[] = series.flatMap(analyseGrowth);
+  const subtitle = `${quick ? "quick run" : "full run"} ${started.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · medians, bars min–max`;
+  mkdirSync(chartsDir, { recursive: true });
+  const charts: Record<string, string> = {};
+  for (const s of series) {
+    const file = join(chartsDir, `${s.id}.svg`);
+    writeFileSync(file, (await renderChart(s, subtitle)) + "\n");
+    charts[s.id] = relative(ROOT, file);
+  }
+
+  const totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  const latest = {
+    schema: 1,
+    mode: quick ? "quick" : "full",
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    totalSeconds,
+    git,
+    machine,
+    method:
+      "Each figure is the median of several measured runs after warm-up runs, with min and max; ratios are " +
+      "taken against a baseline measured in the same run, since the machine is shared and noisy.",
+    benchmarks,
+    series: series.map((s) => ({ ...s, chart: charts[s.id] ?? null })),
+    growth,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  writeJson(join(resultsDir, "latest.json"), latest);
+  writeJson(join(resultsDir, `${started.toISOString().slice(0, 10)}.json`), latest);
+
+  const summaryFile = join(resultsDir, "summary.md");
+  const link = (id: string) => relative(resultsDir, join(ROOT, charts[id]!));
+  const md: string[] = [
+    `# Benchmarks — ${quick ? "quick" : "full"} run, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    "",
+    `Commit ${git.commit ?? "unknown"}${git.dirty ? " (with uncommitted changes)" : ""}; ${totalSeconds} s in total.`,
+    `Machine: ${machineLine(machine)}.`,
+    "",
+    "Figures are medians of several measured runs after warm-up, with [min–max]. Ratios are against a baseline " +
+      "measured in the same run: this machine is shared, so absolute figures move between runs and ratios much less.",
+    "",
+    "| benchmark | status | time (s) | budget (s) | note |",
+    "|---|---|---:|---:|---|",
+    ...BENCHES.map((b) => {
+      const o = benchmarks[b.name]!;
+      return `| ${b.name} | ${o.status} | ${o.seconds ?? ""} | ${o.budgetSeconds ?? ""} | ${(o.reason ?? "").replaceAll("|", "\\|")} |`;
+    }),
+  ];
+  for (const { bench, section } of sections) md.push("", `## ${bench.title}`, "", section.markdown);
+  md.push("", "## How costs grow", "");
+  if (growth.length === 0) md.push("No series with at least two sizes was measured in this run.");
+  for (const g of growth) md.push(`- ${g.sentence}${charts[g.series] ? ` ([chart](${link(g.series)}))` : ""}`);
+  const notCharted = [
+    ...BENCHES.filter((b) => benchmarks[b.name]!.status !== "ok" && benchmarks[b.name]!.status !== "not selected").map(
+      (b) => `${b.name} (${benchmarks[b.name]!.status})`,
+    ),
+    ...noSeries.map((n) => `${n} (its result has no \`series\` yet)`),
+  ];
+  if (notCharted.length) md.push("", `Not charted in this run: ${notCharted.join(", ")}.`);
+  const summary = md.join("\n") + "\n";
+  writeFileSync(summaryFile, summary);
+  process.stdout.write(summary);
+  log(
+    `wrote ${relative(ROOT, join(resultsDir, "latest.json"))}, ${relative(ROOT, summaryFile)} and ${series.length} chart(s) in ${totalSeconds} s`,
+  );
+  // A benchmark that broke or overran fails the command; one that is missing or cannot run here does not.
+  if (Object.values(benchmarks).some((o) => o.status === "failed" || o.status === "timed out")) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

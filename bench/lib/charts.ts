@@ -1,0 +1,60 @@
+/**
+ * Charts of measured series as standalone SVG, rendered in Node by Vega-Lite (compiled to
+ * Vega, drawn by Vega's SVG string renderer: no browser, no canvas). Medians are lines with
+ * points; min–max of the measured runs are vertical bars.
+ */
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { Series } from "./series.ts";
+
+/** Renders `series` as an SVG document; `subtitle` says what machine and run it comes from. */
+export async function renderChart(series: Series, subtitle: string): Promise<string> {
+  const xs = series.points.map((p) => p.x).filter((x) => x > 0);
+  const ys = series.points.flatMap((p) => [p.min ?? p.median, p.max ?? p.median]).filter((y) => y > 0);
+  const logX = xs.length > 0 && Math.max(...xs) / Math.min(...xs) >= 20;
+  const logY = ys.length > 0 && Math.max(...ys) / Math.min(...ys) >= 20;
+  const values = series.points.map((p) => ({ ...p, min: p.min ?? p.median, max: p.max ?? p.median }));
+  const x = {
+    field: "x",
+    type: "quantitative" as const,
+    title: series.x.label,
+    scale: logX ? { type: "log" as const } : { zero: false },
+    axis: { values: [...new Set(xs)].sort((a, b) => a - b), format: "~s" },
+  };
+  const yScale = logY ? { type: "log" as const } : { zero: true };
+  const color = {
+    field: "group",
+    type: "nominal" as const,
+    title: null,
+    legend: { orient: "bottom" as const, labelLimit: 400, columns: 2 },
+  };
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: series.title, subtitle },
+    width: 560,
+    height: 300,
+    background: "white",
+    data: { values },
+    layer: [
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: { x, y: { field: "min", type: "quantitative", scale: yScale }, y2: { field: "max" }, color },
+      },
+      {
+        mark: { type: "line", point: true },
+        encoding: {
+          x,
+          y: { field: "median", type: "quantitative", title: series.y.label, scale: yScale },
+          color,
+          tooltip: [{ field: "group" }, { field: "x" }, { field: "median" }, { field: "min" }, { field: "max" }],
+        },
+      },
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Per-benchmark reading of result files: the series each one measured and a markdown section
+ * with its headline figures. A sub-benchmark that publishes `series` in the shape of
+ * {@link Series} is charted as is; the data-plane file is read field by field.
+ */
+import type { Series, SeriesPoint } from "./series.ts";
+import type { Summary } from "./stats.ts";
+
+/** What the summary shows for one sub-benchmark. */
+export interface Section {
+  markdown: string;
+  series: Series[];
+}
+
+/** Formats a median with its spread: "598 [505–744]". */
+export function spread(s: Pick<Summary, "median" | "min" | "max">, digits = 3): string {
+  const f = (v: number) => Number(v.toPrecision(digits)).toLocaleString("en-US");
+  return `${f(s.median)} [${f(s.min)}–${f(s.max)}]`;
+}
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+
+function isPoint(p: unknown): p is SeriesPoint {
+  const q = p as SeriesPoint;
+  return !!q && typeof q.x === "number" && typeof q.median === "number";
+}
+
+/** The series of a result file that have the {@link Series} shape (others are ignored). */
+export function seriesOf(name: string, result: unknown): Series[] {
+  const list = (result as { series?: unknown }).series;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((s): s is Series => {
+      const t = s as Series;
+      return (
+        !!t &&
+        typeof t.id === "string" &&
+        /^[a-z0-9-]+$/.test(t.id) &&
+        typeof t.title === "string" &&
+        Array.isArray(t.points) &&
+        t.points.every(isPoint)
+      );
+    })
+    .map((s) => ({
+      ...s,
+      x: { label: s.x?.label ?? "size" },
+      y: { label: s.y?.label ?? "value" },
+      higherIsBetter: !!s.higherIsBetter,
+      xIsWork: !!s.xIsWork,
+      points: s.points.map((p) => ({ ...p, group: p.group ?? s.title })),
+      source: name,
+    }));
+}
+
+interface DataplaneResult {
+  status: string;
+  quick: boolean;
+  method: { runSeconds: number; rounds: number; peersMany: number };
+  throughputMbps: Record<"noTunnel" | "tunnel1Peer" | "tunnelManyPeers", Summary>;
+  ratios: {
+    tunnelOverNoTunnel: { ofMedians: number; pairedByRound: Summary };
+    tunnelManyPeersOverNoTunnel: number;
+    manyPeersOver1Peer: { ofMedians: number; pairedByRound: Summary };
+  };
+  goal: {
+    statement: string;
+    peerCostPercent: number;
+    met: boolean;
+    roundsWithinGoal: number;
+    rounds: number;
+    noisePercent: number;
+    providerCpuPerGiBRatio: number;
+  };
+  peerProvisioning: { peers: number; batchSize: number; addMs: Summary };
+  cpu: Record<
+    "tunnel1Peer" | "tunnelManyPeers",
+    {
+      providerWireguardGoCoreShare: Summary;
+      clientWireguardGoCoreShare: Summary;
+      providerWireguardGoCpuSecondsPerGiB: Summary;
+    }
+  >;
+}
+
+/** The data-plane section: throughput table, ratios, the peer-count goal and the CPU note. */
+export function dataplaneSection(result: unknown): Section {
+  const r = result as DataplaneResult;
+  const t = r.throughputMbps;
+  const n = r.method.peersMany;
+  const lines = [
+    `One TCP flow (iperf3), client → provider → internet namespaces; ${r.method.rounds} rounds of ` +
+      `${r.method.runSeconds} s runs after a warm-up. Mbit/s: median [min–max].`,
+    "",
+    "| configuration | Mbit/s | vs no tunnel (same run) |",
+    "|---|---:|---:|",
+    `| no tunnel (same path) | ${spread(t.noTunnel)} | 100% |`,
+    `| wireguard-go tunnel, 1 peer | ${spread(t.tunnel1Peer)} | ${pct(r.ratios.tunnelOverNoTunnel.ofMedians)} (paired ${spread(r.ratios.tunnelOverNoTunnel.pairedByRound)}) |`,
+    `| wireguard-go tunnel, ${n} peers | ${spread(t.tunnelManyPeers)} | ${pct(r.ratios.tunnelManyPeersOverNoTunnel)} |`,
+    "",
+    `- Goal "${r.goal.statement}": **${r.goal.met ? "met" : "not met"}** — ${n} peers / 1 peer = ` +
+      `${r.ratios.manyPeersOver1Peer.pairedByRound.median} (median of per-round pairs, ` +
+      `range ${r.ratios.manyPeersOver1Peer.pairedByRound.min}–${r.ratios.manyPeersOver1Peer.pairedByRound.max}), ` +
+      (r.goal.peerCostPercent > 0
+        ? `a cost of ${r.goal.peerCostPercent}%`
+        : `no measurable cost (${n} peers ran ${-r.goal.peerCostPercent}% faster)`) +
+      `; ${r.goal.roundsWithinGoal} of ${r.goal.rounds} rounds within 5%. ` +
+      `Round-to-round spread of that ratio: ${r.goal.noisePercent} percentage points; differences smaller than that are noise. ` +
+      `The provider's wireguard-go CPU-seconds per GiB, ${n} peers / 1 peer: ${r.goal.providerCpuPerGiBRatio} ` +
+      `(the same cost seen through CPU time, which the shared machine disturbs less).`,
+    `- CPU (single flow, 1 peer): the provider's wireguard-go used ${spread(r.cpu.tunnel1Peer.providerWireguardGoCoreShare, 2)} ` +
+      `of a core and the client's ${spread(r.cpu.tunnel1Peer.clientWireguardGoCoreShare, 2)}; that is ` +
+      `${spread(r.cpu.tunnel1Peer.providerWireguardGoCpuSecondsPerGiB)} CPU-seconds per GiB on the provider. ` +
+      `The tunnel is CPU-bound in userspace (both ends, iperf3 and forwarding share the cores), ` +
+      `so its ratio to the kernel-only path measures wireguard-go's cost, not the link.`,
+    `- Provisioning ${r.peerProvisioning.peers} extra peers in batched \`wg set\` calls of ${r.peerProvisioning.batchSize} ` +
+      `took ${spread(r.peerProvisioning.addMs)} ms.`,
+  ];
+  if (r.quick) lines.push("- Quick run: short runs and fewer peers; use a full run to judge the 5% goal.");
+  return { markdown: lines.join("\n"), series: seriesOf("dataplane", result) };
+}
+
+/** A section for a result file this orchestrator has no specific reader for. */
+export function genericSection(name: string, result: unknown): Section {
+  const series = seriesOf(name, result);
+  const md = (result as { summaryMarkdown?: unknown }).summaryMarkdown;
+  const lines: string[] = [];
+  if (typeof md === "string" && md.trim()) lines.push(md.trim());
+  else lines.push(`Figures: \`benchmarks.${name}.result\` in the JSON.`);
+  return { markdown: lines.join("\n"), series };
+}
