@@ -51,3 +51,12 @@ test("bad values are named with their flag and env variable", () => {
     ConfigError,
   );
 });
+
+test("a validated configuration validates again unchanged (in-process embedding)", async () => {
+  const { validateConfig } = await import("./load.ts");
+  const c = loadConfig({
+    argv: ["--rpc-url", "http://x:1", "--deployment", "d.json", "--private-key-file", "k", "--claim-every-amount", "5"],
+  });
+  assert.deepEqual(validateConfig(c), c);
+  assert.equal(validateConfig(c).claimEveryAmount, 5n);
+});

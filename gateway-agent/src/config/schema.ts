@@ -13,7 +13,7 @@ const boolish = (def: boolean) =>
     .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
 const decimal = (def: string) =>
   z
-    .union([z.string(), z.number().int().nonnegative()])
+    .union([z.string(), z.number().int().nonnegative(), z.bigint().nonnegative()])
     .default(def)
     .transform((v) => String(v))
     .refine((v) => /^\d{1,30}$/.test(v), "must be a non-negative integer (decimal string)")
