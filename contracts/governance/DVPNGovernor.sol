@@ -30,6 +30,9 @@ contract DVPNGovernor is
     uint256 public constant MAX_VOTING_PERIOD = 90 days;
     uint256 public constant MIN_QUORUM_NUMERATOR = 1;
     uint256 public constant MAX_QUORUM_NUMERATOR = 50;
+    /// @notice Highest proposal threshold (1% of the local 1,000,000,000-token supply): above it a
+    /// vote could raise the threshold out of every holder's reach and freeze governance for good.
+    uint256 public constant MAX_PROPOSAL_THRESHOLD = 10_000_000 ether;
 
     /// @notice A governor setting was set outside its bounds.
     error GovernorSettingOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
@@ -57,6 +60,11 @@ contract DVPNGovernor is
     function _setVotingPeriod(uint32 newVotingPeriod) internal override {
         _checkBounds("votingPeriod", newVotingPeriod, MIN_VOTING_PERIOD, MAX_VOTING_PERIOD);
         super._setVotingPeriod(newVotingPeriod);
+    }
+
+    function _setProposalThreshold(uint256 newProposalThreshold) internal override {
+        _checkBounds("proposalThreshold", newProposalThreshold, 0, MAX_PROPOSAL_THRESHOLD);
+        super._setProposalThreshold(newProposalThreshold);
     }
 
     function _updateQuorumNumerator(uint256 newQuorumNumerator) internal override {

@@ -218,11 +218,31 @@ describe("governance", () => {
       ["setVotingDelay", [Number(30n * DAY + 1n)], [name("votingDelay"), 30n * DAY + 1n, 0n, 30n * DAY]],
       ["updateQuorumNumerator", [0n], [name("quorumNumerator"), 0n, 1n, 50n]],
       ["updateQuorumNumerator", [51n], [name("quorumNumerator"), 51n, 1n, 50n]],
+      [
+        "setProposalThreshold",
+        [DVPN(10_000_000) + 1n],
+        [name("proposalThreshold"), DVPN(10_000_000) + 1n, 0n, DVPN(10_000_000)],
+      ],
     ];
     for (const [fn, args, errorArgs] of cases) {
       const run = await passProposal(f, [governorCall(f, fn, args)], `${fn} ${String(args[0])}`);
       await assertRevert(run.execute(), "GovernorSettingOutOfBounds", errorArgs);
     }
+  });
+
+  it("setProposalThreshold: a vote cannot raise the threshold out of reach (GovernorSettingOutOfBounds)", async () => {
+    const { f } = await setup();
+    const max = await f.governor.read.MAX_PROPOSAL_THRESHOLD();
+    assert.equal(max, DVPN(10_000_000));
+    const tooHigh = 2n ** 256n - 1n;
+    const run = await passProposal(f, [governorCall(f, "setProposalThreshold", [tooHigh])], "freeze governance");
+    await assertRevert(run.execute(), "GovernorSettingOutOfBounds", [name("proposalThreshold"), tooHigh, 0n, max]);
+    assert.equal(await f.governor.read.proposalThreshold(), 0n);
+    // The highest allowed threshold still leaves proposing possible.
+    const ok = await passProposal(f, [governorCall(f, "setProposalThreshold", [max])], "threshold at the bound");
+    await f.mined(ok.execute());
+    assert.equal(await f.governor.read.proposalThreshold(), max);
+    await passProposal(f, [escrowCall(f, "setProtocolFeeBps", [10n])], "still governable");
   });
 
   it("governor settings: in-bounds values are applied by a proposal", async () => {
@@ -258,6 +278,18 @@ describe("governance", () => {
       f.viem.deployContract("DVPNGovernor", args(Number(31n * DAY), 300, 4n)),
       "GovernorSettingOutOfBounds",
       [name("votingDelay"), 31n * DAY, 0n, 30n * DAY],
+    );
+    await assertRevert(
+      f.viem.deployContract("DVPNGovernor", [
+        f.token.address,
+        f.timelock.address,
+        60,
+        300,
+        DVPN(10_000_000) + 1n,
+        4n,
+      ] as never),
+      "GovernorSettingOutOfBounds",
+      [name("proposalThreshold"), DVPN(10_000_000) + 1n, 0n, DVPN(10_000_000)],
     );
     await assertRevert(f.viem.deployContract("DVPNGovernor", args(60, 300, 0n)), "GovernorSettingOutOfBounds", [
       name("quorumNumerator"),

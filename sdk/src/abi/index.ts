@@ -1945,6 +1945,13 @@ export const dvpnGovernorAbi = [
   },
   {
     inputs: [],
+    name: "MAX_PROPOSAL_THRESHOLD",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MAX_QUORUM_NUMERATOR",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
