@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { createPublicClient, createWalletClient, http, parseAbi, type Abi, type Hex } from "viem";
 import { hardhat } from "viem/chains";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/localChain.ts";
+import { record } from "./report.ts";
 import { createRpcProxy, type RpcProxy } from "./rpcProxy.ts";
 
 const rpc = (url: string, method: string, params: unknown[] = []) =>
@@ -168,5 +169,13 @@ describe("chaos: fault-injecting JSON-RPC proxy", () => {
     );
     assert.ok(p.faultsInjected() > 0, "no fault was injected");
     assert.ok(p.counters.forwarded >= 30);
+    record({
+      category: "rpc: viem client through the fault proxy",
+      faultsInjected: p.faultsInjected(),
+      recoveries: 30,
+      dataLost: 0,
+      crashes: 0,
+      details: { counters: { ...p.counters } },
+    });
   });
 });
