@@ -73,7 +73,10 @@ export { queueProposal, type QueueProposalReturnType } from "./actions/governanc
 export { executeProposal, type ExecuteProposalReturnType } from "./actions/governance/executeProposal.ts";
 export { getProposal, getProposalState, type ProposalInfo } from "./actions/governance/getProposal.ts";
 
+export { listProposals, getProposalDefinition, type ProposalDefinition } from "./actions/governance/listProposals.ts";
+
 // reads
+export { listProviders, type ListedProvider } from "./actions/read/listProviders.ts";
 export { getProvider, type GetProviderParameters, type ProviderRecord } from "./actions/read/getProvider.ts";
 export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
 export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";
@@ -90,3 +93,4 @@ export * from "./wireguard/index.ts";
 export * from "./adapters/ethers.ts";
 export * from "./feed/index.ts";
 export * as abi from "./abi/index.ts";
+export * from "./tunnel/index.ts";

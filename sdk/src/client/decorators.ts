@@ -39,6 +39,8 @@ import { getProvider } from "../actions/read/getProvider.ts";
 import { getSession } from "../actions/read/getSession.ts";
 import { getUsageDigest } from "../actions/read/getUsageDigest.ts";
 import { isProviderAvailable } from "../actions/read/isProviderAvailable.ts";
+import { listProviders } from "../actions/read/listProviders.ts";
+import { getProposalDefinition, listProposals } from "../actions/governance/listProposals.ts";
 import { feedActions } from "../feed/actions.ts";
 import type { DvpnContext } from "./types.ts";
 
@@ -81,6 +83,8 @@ export function dvpnActions(c: DvpnContext) {
     executeProposal: (p: Proposal) => executeProposal(c, p),
     getProposalState: (p: { proposalId: bigint }) => getProposalState(c, p),
     getProposal: (p: { proposalId: bigint }) => getProposal(c, p),
+    listProposals: () => listProposals(c),
+    getProposalDefinition: (p: { proposalId: bigint }) => getProposalDefinition(c, p),
     // reads
     getProvider: (p: { provider: Address }) => getProvider(c, p),
     isProviderAvailable: (p: { provider: Address }) => isProviderAvailable(c, p),
@@ -88,6 +92,7 @@ export function dvpnActions(c: DvpnContext) {
     getParameters: () => getParameters(c),
     getPriceOf: (p: { sessionId: bigint; bytes: bigint; seconds: bigint }) => getPriceOf(c, p),
     getUsageDigest: (p: { sessionId: bigint; bytes: bigint; seconds: bigint }) => getUsageDigest(c, p),
+    listProviders: () => listProviders(c),
     getBalances: (p: { address?: Address } = {}) => getBalances(c, p),
     // feed
     ...feedActions(c),

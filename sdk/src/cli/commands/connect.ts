@@ -1,0 +1,299 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { DvpnClient } from "../../client/createDvpnClient.ts";
+import { DvpnError } from "../../errors/base.ts";
+import { priceUsage } from "../../vouchers/usage.ts";
+import { generateWgKeyPair } from "../../wireguard/keys.ts";
+import { parseTunnelAddress, renderWgQuickConfig } from "../../wireguard/config.ts";
+import { interfaceOf, readPeerCounters, wgQuick } from "../../tunnel/wgCommands.ts";
+import { postVoucher } from "../../tunnel/voucherApi.ts";
+import { defineCommand } from "../command.ts";
+import type { CliContext } from "../context.ts";
+import { UsageError } from "../errors.ts";
+import { formatAmount, formatBytes, formatDuration, parseAmount, type TokenInfo } from "../format.ts";
+import { keyValues } from "../output.ts";
+import { addressText, amountText, noPositionals } from "./shared.ts";
+
+/** No provider matched the request. */
+class NoProviderError extends DvpnError {
+  override name = "NoProviderError";
+}
+
+async function pickProvider(
+  ctx: CliContext,
+  client: DvpnClient,
+  o: { provider?: Address; region?: string; maxPricePerGiB?: bigint },
+  paymentToken: TokenInfo,
+): Promise<Address> {
+  if (o.provider) {
+    const p = await client.getProvider({ provider: o.provider });
+    if (!p.registered) throw new NoProviderError(`provider ${o.provider} is not registered`);
+    if (!(await client.isProviderAvailable({ provider: o.provider }))) {
+      throw new NoProviderError(`provider ${o.provider} is not available (paused, full or stale heartbeat)`);
+    }
+    return p.address;
+  }
+  const where = `${o.region ? ` in ${o.region}` : ""}${o.maxPricePerGiB !== undefined ? ` at or under ${formatAmount(o.maxPricePerGiB, paymentToken)}/GiB` : ""}`;
+  if (client.indexerUrl) {
+    const page = await client.findProviders({
+      where: {
+        available: true,
+        ...(o.region ? { region: o.region } : {}),
+        ...(o.maxPricePerGiB !== undefined ? { maxPricePerGiB: o.maxPricePerGiB } : {}),
+      },
+      orderBy: "score",
+      orderDirection: "desc",
+      first: 1,
+    });
+    const best = page.items[0];
+    if (!best) throw new NoProviderError(`no available provider${where}`);
+    ctx.out.progress(`picked ${best.id} (score ${best.reputation.score.toFixed(1)}) from the feed`);
+    return best.id;
+  }
+  const candidates = (await client.listProviders())
+    .filter((p) => p.available)
+    .filter((p) => (o.region ? p.region === o.region : true))
+    .filter((p) => (o.maxPricePerGiB !== undefined ? p.pricePerGiB <= o.maxPricePerGiB : true))
+    .sort((a, b) => (a.pricePerGiB < b.pricePerGiB ? -1 : a.pricePerGiB > b.pricePerGiB ? 1 : 0));
+  const best = candidates[0];
+  if (!best) throw new NoProviderError(`no available provider${where}`);
+  ctx.out.progress(`picked ${best.address}, the cheapest of ${candidates.length} on chain (no --indexer for scores)`);
+  return best.address;
+}
+
+export default defineCommand({
+  path: ["connect"],
+  summary: "open a session, wait for acceptance, write the WireGuard config (and bring it up)",
+  options: {
+    provider: { type: "string", value: "<address>", description: "this provider (else the best in --region)" },
+    region: { type: "string", value: "<CC>", description: "pick the best available provider in this region" },
+    "max-price-gib": { type: "string", value: "<amount>", description: "highest price per GiB you accept" },
+    "max-price-min": {
+      type: "string",
+      value: "<amount>",
+      description: "highest price per minute you accept (default: the provider's current price)",
+    },
+    deposit: { type: "string", value: "<amount>", description: "deposit, in payment tokens" },
+    config: {
+      type: "string",
+      value: "<file>",
+      description: "where to write the wg-quick config (default ./dvpn<id>.conf)",
+    },
+    dns: { type: "string", multiple: true, value: "<ip>", description: "DNS server for the tunnel (default 1.1.1.1)" },
+    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and stream vouchers until Ctrl-C" },
+    "voucher-interval": { type: "string", value: "<seconds>", description: "seconds between vouchers (default 30)" },
+    "close-at": {
+      type: "string",
+      value: "<percent>",
+      description: "close when usage reaches this share of the deposit (default 90)",
+    },
+    "accept-timeout": {
+      type: "string",
+      value: "<seconds>",
+      description: "stop waiting for acceptance after this long (default: the contract's deadline)",
+    },
+  },
+  schema: z.object({
+    positionals: noPositionals,
+    provider: addressText.optional(),
+    region: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
+      .transform((s) => s.toUpperCase())
+      .optional(),
+    maxPriceGib: amountText.optional(),
+    maxPriceMin: amountText.optional(),
+    deposit: amountText,
+    config: z.string().optional(),
+    dns: z.array(z.string()).optional(),
+    up: z.boolean().optional(),
+    voucherInterval: z.coerce.number().int().min(1).max(3600).default(30),
+    closeAt: z.coerce.number().min(1).max(100).default(90),
+    acceptTimeout: z.coerce.number().int().min(1).optional(),
+  }),
+  notes: [
+    "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
+    "wallet only signs the open (with an EIP-2612 permit for the deposit). The config file holds",
+    "the tunnel's private key and is written with mode 0600.",
+    "Without --up the command stops after writing the config: bring it up yourself and send",
+    "vouchers (the provider cuts tunnels whose vouchers lag), or close with `dvpn session close`.",
+    "With --up (root): wg-quick up, then a voucher from the tunnel's own counters every",
+    "--voucher-interval seconds to the agent (http://<gateway>:51830); Ctrl-C or a nearly used",
+    "deposit sends a last voucher, takes the tunnel down and closes the session.",
+  ],
+  examples: [
+    "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
+    "sudo dvpn connect --provider 0x7099…79C8 --max-price-gib 0.05 --deposit 5 --up --key-file ~/.dvpn/key",
+    "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
+  ],
+  async run(ctx, o) {
+    if (!o.provider && !o.region) throw new UsageError("give --provider <address> or --region <CC>");
+    if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
+    if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
+    const client = await ctx.client(true);
+    const t = await ctx.tokens();
+    const deposit = parseAmount(o.deposit, t.paymentToken, "--deposit");
+    const capGib =
+      o.maxPriceGib !== undefined ? parseAmount(o.maxPriceGib, t.paymentToken, "--max-price-gib") : undefined;
+    const providerAddress = await pickProvider(
+      ctx,
+      client,
+      {
+        ...(o.provider ? { provider: o.provider } : {}),
+        ...(o.region ? { region: o.region } : {}),
+        maxPricePerGiB: capGib,
+      },
+      t.paymentToken,
+    );
+    const provider = await client.getProvider({ provider: providerAddress });
+    const maxPricePerGiB = capGib ?? provider.pricePerGiB;
+    const maxPricePerMinute =
+      o.maxPriceMin !== undefined
+        ? parseAmount(o.maxPriceMin, t.paymentToken, "--max-price-min")
+        : provider.pricePerMinute;
+
+    const keys = generateWgKeyPair();
+    const signer = privateKeyToAccount(generatePrivateKey());
+    ctx.out.progress(
+      `opening a session with ${provider.address} (${provider.endpoint}), deposit ${formatAmount(deposit, t.paymentToken)}`,
+    );
+    const opened = await client.openSession({
+      provider: provider.address,
+      wgPublicKey: keys.publicKey,
+      signer: signer.address,
+      deposit,
+      maxPricePerGiB,
+      maxPricePerMinute,
+    });
+    const sessionId = opened.sessionId;
+    ctx.out.progress(`session ${sessionId} opened (transaction ${opened.hash})`);
+
+    const spinner = ctx.out.spinner(`waiting for the provider to accept session ${sessionId}`);
+    let accepted;
+    try {
+      accepted = await client.waitForSessionAccepted({
+        sessionId,
+        fromBlock: opened.receipt.blockNumber,
+        pollIntervalMs: 1000,
+        signal: ctx.signal,
+        ...(o.acceptTimeout ? { timeoutMs: o.acceptTimeout * 1000 } : {}),
+        onPoll: ({ elapsedMs }) =>
+          spinner.update(
+            `waiting for the provider to accept session ${sessionId} (${formatDuration(elapsedMs / 1000)})`,
+          ),
+      });
+    } catch (err) {
+      spinner.stop();
+      ctx.out.progress(
+        `session ${sessionId} is still pending: after its accept deadline, \`dvpn session close ${sessionId}\` refunds the deposit`,
+      );
+      throw err;
+    }
+    const acceptedAt = Date.now();
+    spinner.stop(`session ${sessionId} accepted: tunnel address ${accepted.tunnelAddress}`);
+
+    const tunnel = parseTunnelAddress(accepted.tunnelAddress);
+    const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
+    const text = renderWgQuickConfig({
+      privateKey: keys.privateKey,
+      address: tunnel.addresses,
+      dns: o.dns ?? ["1.1.1.1"],
+      peerPublicKey: provider.wgPublicKeyBase64,
+      endpoint: provider.endpoint,
+      allowedIPs: ["0.0.0.0/0", "::/0"],
+      persistentKeepalive: 25,
+    });
+    writeFileSync(configPath, text, { mode: 0o600 });
+    ctx.out.progress(`wrote ${configPath}`);
+
+    const summary = {
+      sessionId,
+      provider: provider.address,
+      endpoint: provider.endpoint,
+      tunnelAddress: accepted.tunnelAddress,
+      gateway: tunnel.gateway ?? null,
+      config: configPath,
+      deposit,
+      pricePerGiB: opened.pricePerGiB,
+      pricePerMinute: opened.pricePerMinute,
+      voucherSigner: signer.address,
+      up: Boolean(o.up),
+    };
+    const human = (extra: [string, string][] = []) =>
+      keyValues([
+        ["session", String(sessionId)],
+        ["provider", `${provider.address} (${provider.endpoint}, ${provider.region})`],
+        ["tunnel address", accepted.tunnelAddress],
+        ["config", configPath],
+        [
+          "price",
+          `${formatAmount(opened.pricePerGiB, t.paymentToken)}/GiB + ${formatAmount(opened.pricePerMinute, t.paymentToken)}/min`,
+        ],
+        ["deposit", formatAmount(deposit, t.paymentToken)],
+        ...extra,
+      ]);
+    if (!o.up) {
+      ctx.out.progress(
+        `not brought up (no --up): \`sudo wg-quick up ${configPath}\`; vouchers are not streamed by this run`,
+      );
+      ctx.out.result(summary, () => human());
+      return;
+    }
+
+    // --up: bring the tunnel up and stream vouchers from its counters until Ctrl-C or a used deposit.
+    const iface = interfaceOf(configPath);
+    await wgQuick("up", configPath);
+    ctx.out.progress(`tunnel ${iface} up; vouchers every ${o.voucherInterval}s to ${tunnel.gateway}:51830`);
+    const terms = { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit };
+    let last = { bytes: 0n, seconds: 0n };
+    const sendVoucher = async () => {
+      const counters = await readPeerCounters(iface, provider.wgPublicKeyBase64);
+      const bytes = counters ? counters.rxBytes + counters.txBytes : last.bytes;
+      const seconds = BigInt(Math.floor((Date.now() - acceptedAt) / 1000));
+      const next = {
+        bytes: bytes > last.bytes ? bytes : last.bytes,
+        seconds: seconds > last.seconds ? seconds : last.seconds,
+      };
+      if (next.bytes === last.bytes && next.seconds === last.seconds) return priceUsage(terms, last);
+      const { signature } = await client.signVoucher({ sessionId, ...next, signer });
+      try {
+        await postVoucher({ gateway: tunnel.gateway!, sessionId, ...next, signature });
+        last = next;
+      } catch (err) {
+        ctx.out.progress(`voucher not delivered: ${(err as DvpnError).shortMessage ?? String(err)}`);
+      }
+      const cost = priceUsage(terms, next);
+      ctx.out.progress(
+        `used ${formatBytes(next.bytes)}, ${formatDuration(Number(next.seconds))}: ${formatAmount(cost, t.paymentToken)} of ${formatAmount(deposit, t.paymentToken)}`,
+      );
+      return cost;
+    };
+    let reason = "interrupted";
+    while (!ctx.signal.aborted) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, o.voucherInterval * 1000);
+        ctx.signal.addEventListener("abort", () => (clearTimeout(timer), r()), { once: true });
+      });
+      const cost = await sendVoucher();
+      if (cost * 100n >= deposit * BigInt(Math.round(o.closeAt))) {
+        reason = `usage reached ${o.closeAt}% of the deposit`;
+        break;
+      }
+    }
+    ctx.out.progress(`closing: ${reason}`);
+    await sendVoucher().catch(() => undefined);
+    await wgQuick("down", configPath).catch((err: unknown) =>
+      ctx.out.progress(String((err as DvpnError).shortMessage)),
+    );
+    const closed = await client.closeSession({ sessionId });
+    ctx.out.result({ ...summary, closed: true, usage: last, settlementDeadline: closed.settlementDeadline }, () =>
+      human([
+        ["used", `${formatBytes(last.bytes)}, ${formatDuration(Number(last.seconds))}`],
+        ["closed", `transaction ${closed.hash}`],
+      ]),
+    );
+  },
+});

@@ -1,0 +1,45 @@
+import type { Command } from "../command.ts";
+import connect from "./connect.ts";
+import govDelegate from "./gov-delegate.ts";
+import govExecute from "./gov-execute.ts";
+import govProposals from "./gov-proposals.ts";
+import govPropose from "./gov-propose.ts";
+import govQueue from "./gov-queue.ts";
+import govVote from "./gov-vote.ts";
+import providerHeartbeat from "./provider-heartbeat.ts";
+import providerPause from "./provider-pause.ts";
+import providerRegister from "./provider-register.ts";
+import providerStake from "./provider-stake.ts";
+import providerStatus from "./provider-status.ts";
+import providerUnpause from "./provider-unpause.ts";
+import providerUnstake from "./provider-unstake.ts";
+import providerUpdate from "./provider-update.ts";
+import providerWithdraw from "./provider-withdraw.ts";
+import providers from "./providers.ts";
+import sessionClose from "./session-close.ts";
+import sessionFinalize from "./session-finalize.ts";
+import sessionStatus from "./session-status.ts";
+
+/** Every command, in the order --help lists them. */
+export const COMMANDS: readonly Command[] = [
+  providers,
+  connect,
+  providerRegister,
+  providerUpdate,
+  providerStake,
+  providerUnstake,
+  providerWithdraw,
+  providerPause,
+  providerUnpause,
+  providerHeartbeat,
+  providerStatus,
+  sessionStatus,
+  sessionClose,
+  sessionFinalize,
+  govProposals,
+  govPropose,
+  govVote,
+  govQueue,
+  govExecute,
+  govDelegate,
+] as unknown as readonly Command[];

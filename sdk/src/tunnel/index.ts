@@ -1,0 +1,15 @@
+export {
+  parseWgDump,
+  readPeerCounters,
+  wgQuick,
+  interfaceOf,
+  WireGuardCommandError,
+  type PeerCounters,
+} from "./wgCommands.ts";
+export {
+  postVoucher,
+  getAgentSession,
+  VOUCHER_API_PORT,
+  VoucherRejectedError,
+  type AgentSessionState,
+} from "./voucherApi.ts";

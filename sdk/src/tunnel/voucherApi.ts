@@ -1,0 +1,98 @@
+/**
+ * The client side of the gateway agent's voucher API (docs/agent-api.md): vouchers are
+ * posted over HTTP inside the tunnel to the gateway, port 51830.
+ */
+import type { Hex } from "viem";
+import { DvpnError } from "../errors/base.ts";
+
+/** The agent's voucher API port. */
+export const VOUCHER_API_PORT = 51830;
+
+/** The agent refused a voucher or could not be reached. */
+export class VoucherRejectedError extends DvpnError {
+  override name = "VoucherRejectedError";
+  /** HTTP status when the agent answered. */
+  status: number | undefined;
+  /** @param message why; @param status the HTTP status. */
+  constructor(message: string, status?: number, cause?: unknown) {
+    super(message, { cause });
+    this.status = status;
+  }
+}
+
+/** What the agent reports about a session. */
+export interface AgentSessionState {
+  sessionId: string;
+  meteredBytes: string;
+  meteredSeconds: string;
+  voucherBytes: string;
+  voucherSeconds: string;
+  status: string;
+}
+
+/**
+ * Sends a signed cumulative voucher to the agent: `POST http://<gateway>:51830/v1/vouchers`.
+ * @param params the gateway, the voucher and its signature.
+ * @returns the agent's metered totals.
+ * @throws {VoucherRejectedError} on a 4xx/5xx or when the agent is unreachable.
+ * @example await postVoucher({ gateway: "10.77.0.1", sessionId: 1n, bytes, seconds, signature })
+ */
+export async function postVoucher(params: {
+  gateway: string;
+  port?: number;
+  sessionId: bigint;
+  bytes: bigint;
+  seconds: bigint;
+  signature: Hex;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}): Promise<{ meteredBytes: bigint; meteredSeconds: bigint }> {
+  const url = `http://${params.gateway}:${params.port ?? VOUCHER_API_PORT}/v1/vouchers`;
+  let res: Response;
+  try {
+    res = await (params.fetch ?? fetch)(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sessionId: params.sessionId.toString(),
+        bytes: params.bytes.toString(),
+        seconds: params.seconds.toString(),
+        signature: params.signature,
+      }),
+      signal: AbortSignal.timeout(params.timeoutMs ?? 5_000),
+    });
+  } catch (err) {
+    throw new VoucherRejectedError(`cannot reach the agent at ${url}`, undefined, err);
+  }
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: string;
+    meteredBytes?: string;
+    meteredSeconds?: string;
+  };
+  if (!res.ok)
+    throw new VoucherRejectedError(`agent refused the voucher: ${body.error ?? `HTTP ${res.status}`}`, res.status);
+  return { meteredBytes: BigInt(body.meteredBytes ?? "0"), meteredSeconds: BigInt(body.meteredSeconds ?? "0") };
+}
+
+/**
+ * Asks the agent what it metered for a session and the best voucher it holds.
+ * @param params the gateway and session id.
+ * @returns the agent's view of the session.
+ * @example const { meteredBytes } = await getAgentSession({ gateway: "10.77.0.1", sessionId: 1n })
+ */
+export async function getAgentSession(params: {
+  gateway: string;
+  port?: number;
+  sessionId: bigint;
+  fetch?: typeof fetch;
+}): Promise<AgentSessionState> {
+  const url = `http://${params.gateway}:${params.port ?? VOUCHER_API_PORT}/v1/sessions/${params.sessionId}`;
+  let res: Response;
+  try {
+    res = await (params.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
+  } catch (err) {
+    throw new VoucherRejectedError(`cannot reach the agent at ${url}`, undefined, err);
+  }
+  if (!res.ok) throw new VoucherRejectedError(`agent answered HTTP ${res.status}`, res.status);
+  return (await res.json()) as AgentSessionState;
+}

@@ -1,0 +1,69 @@
+/**
+ * The few `wg` / `wg-quick` calls a client needs. Every call is an argument array (never a
+ * shell string); the parsing is a pure function, tested on its own.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { DvpnError } from "../errors/base.ts";
+
+const run = promisify(execFile);
+
+/** A `wg`/`wg-quick` call failed. */
+export class WireGuardCommandError extends DvpnError {
+  override name = "WireGuardCommandError";
+}
+
+/** Transfer counters of one peer from `wg show <if> dump`. */
+export interface PeerCounters {
+  publicKey: string;
+  latestHandshake: number;
+  rxBytes: bigint;
+  txBytes: bigint;
+}
+
+/**
+ * Parses `wg show <if> dump`: the first line is the interface, each next line a peer
+ * (public-key, preshared-key, endpoint, allowed-ips, latest-handshake, rx, tx, keepalive).
+ * @param dump the command's output.
+ * @returns the peers' counters.
+ * @example parseWgDump(stdout).find((p) => p.publicKey === providerKey)?.rxBytes
+ */
+export function parseWgDump(dump: string): PeerCounters[] {
+  const peers: PeerCounters[] = [];
+  const lines = dump.split("\n").filter((l) => l.trim() !== "");
+  for (const line of lines.slice(1)) {
+    const f = line.split("\t");
+    if (f.length < 8 || !/^\d+$/.test(f[5] ?? "") || !/^\d+$/.test(f[6] ?? "")) continue;
+    peers.push({ publicKey: f[0]!, latestHandshake: Number(f[4]), rxBytes: BigInt(f[5]!), txBytes: BigInt(f[6]!) });
+  }
+  return peers;
+}
+
+/** Reads one peer's counters from the interface. */
+export async function readPeerCounters(iface: string, peerPublicKey: string): Promise<PeerCounters | undefined> {
+  try {
+    const { stdout } = await run("wg", ["show", iface, "dump"]);
+    return parseWgDump(stdout).find((p) => p.publicKey === peerPublicKey);
+  } catch (err) {
+    throw new WireGuardCommandError(`wg show ${iface} dump failed`, { cause: err });
+  }
+}
+
+/** `wg-quick up|down <config file>`. */
+export async function wgQuick(action: "up" | "down", configPath: string): Promise<void> {
+  try {
+    await run("wg-quick", [action, configPath], {
+      env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" },
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim().split("\n").at(-1);
+    throw new WireGuardCommandError(`wg-quick ${action} ${configPath} failed${stderr ? `: ${stderr}` : ""}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The interface name wg-quick derives from a config path (its base name without `.conf`). */
+export function interfaceOf(configPath: string): string {
+  return (configPath.split("/").pop() ?? "").replace(/\.conf$/, "");
+}
