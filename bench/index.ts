@@ -8,7 +8,8 @@
  * Full runs publish: bench/results/latest.json, bench/results/<date>.json,
  * bench/results/summary.md and docs/perf/<series>.svg. Quick runs (`--quick`, under two
  * minutes) write the same files under bench/results/quick/ (not committed) so they never
- * replace published figures. `--results-dir` and `--charts-dir` override both.
+ * replace published figures. `--results-dir` and `--charts-dir` override both. With `--reuse`,
+ * benchmarks left out by `--only` are taken from their published result files, labelled as reused.
  *
  * A sub-benchmark that is missing, fails or overruns its budget is reported as such; no
  * figure is ever filled in for it.
@@ -73,6 +74,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     "results-dir": { type: "string" },
     "charts-dir": { type: "string" },
+    reuse: { type: "boolean", default: false },
   },
 });
 const quick = flags.quick;
@@ -87,7 +89,7 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /** The outcome of one sub-benchmark in the merged JSON. */
 interface BenchOutcome {
-  status: "ok" | "unavailable" | "failed" | "timed out" | "missing" | "not selected";
+  status: "ok" | "reused" | "unavailable" | "failed" | "timed out" | "missing" | "not selected";
   seconds?: number;
   budgetSeconds?: number;
   reason?: string;
@@ -169,6 +171,26 @@ async function runBench(b: SubBench): Promise<BenchOutcome> {
   return { status: "ok", seconds, budgetSeconds, result };
 }
 
+/**
+ * With `--reuse`, a benchmark left out by `--only` is taken from its published result file
+ * (bench/results/<name>.json, written by an earlier full run) and labelled as such.
+ */
+function reuse(b: SubBench): BenchOutcome {
+  const file = join(RESULTS_DIR, `${b.name}.json`);
+  if (!flags.reuse || quick || !existsSync(file)) return { status: "not selected" };
+  try {
+    const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; generatedAt?: unknown };
+    const when = String(result.startedAt ?? result.generatedAt ?? new Date(mtimeMs(file)!).toISOString());
+    return {
+      status: "reused",
+      reason: `not run now: figures of an earlier run (${when}) from ${relative(ROOT, file)}`,
+      result,
+    };
+  } catch (err) {
+    return { status: "failed", reason: `--reuse: ${relative(ROOT, file)} is not JSON: ${(err as Error).message}` };
+  }
+}
+
 function machineLine(m: MachineInfo): string {
   const v = m.versions;
   return (
@@ -193,7 +215,7 @@ async function main(): Promise<void> {
   const benchmarks: Record<string, BenchOutcome> = {};
   for (const b of BENCHES) {
     if (interrupted && only.includes(b.name)) benchmarks[b.name] = { status: "failed", reason: "not run: interrupted" };
-    else benchmarks[b.name] = only.includes(b.name) ? await runBench(b) : { status: "not selected" };
+    else benchmarks[b.name] = only.includes(b.name) ? await runBench(b) : reuse(b);
     log(
       `${b.name}: ${benchmarks[b.name]!.status}${benchmarks[b.name]!.reason ? ` (${benchmarks[b.name]!.reason})` : ""}`,
     );
@@ -204,7 +226,7 @@ async function main(): Promise<void> {
   const noSeries: string[] = [];
   for (const b of BENCHES) {
     const o = benchmarks[b.name]!;
-    if (o.status !== "ok") continue;
+    if (o.status !== "ok" && o.status !== "reused") continue;
     try {
       const section = b.section(o.result);
       sections.push({ bench: b, section });
@@ -268,7 +290,7 @@ async function main(): Promise<void> {
   if (growth.length === 0) md.push("No series with at least two sizes was measured in this run.");
   for (const g of growth) md.push(`- ${g.sentence}${charts[g.series] ? ` ([chart](${link(g.series)}))` : ""}`);
   const notCharted = [
-    ...BENCHES.filter((b) => benchmarks[b.name]!.status !== "ok" && benchmarks[b.name]!.status !== "not selected").map(
+    ...BENCHES.filter((b) => !["ok", "reused", "not selected"].includes(benchmarks[b.name]!.status)).map(
       (b) => `${b.name} (${benchmarks[b.name]!.status})`,
     ),
     ...noSeries.map((n) => `${n} (its result has no \`series\` yet)`),

@@ -65,11 +65,16 @@ interface DataplaneResult {
   goal: {
     statement: string;
     peerCostPercent: number;
-    met: boolean;
+    ratioInterval: { low: number; high: number; confidence: number };
+    verdict: string;
     roundsWithinGoal: number;
     rounds: number;
     noisePercent: number;
-    providerCpuPerGiBRatio: number;
+    providerCpuPerGiB: {
+      pairedByRound: Summary;
+      interval: { low: number; high: number; confidence: number };
+      verdict: string;
+    };
   };
   peerProvisioning: { peers: number; batchSize: number; addMs: Summary };
   cpu: Record<
@@ -97,16 +102,19 @@ export function dataplaneSection(result: unknown): Section {
     `| wireguard-go tunnel, 1 peer | ${spread(t.tunnel1Peer)} | ${pct(r.ratios.tunnelOverNoTunnel.ofMedians)} (paired ${spread(r.ratios.tunnelOverNoTunnel.pairedByRound)}) |`,
     `| wireguard-go tunnel, ${n} peers | ${spread(t.tunnelManyPeers)} | ${pct(r.ratios.tunnelManyPeersOverNoTunnel)} |`,
     "",
-    `- Goal "${r.goal.statement}": **${r.goal.met ? "met" : "not met"}** — ${n} peers / 1 peer = ` +
-      `${r.ratios.manyPeersOver1Peer.pairedByRound.median} (median of per-round pairs, ` +
-      `range ${r.ratios.manyPeersOver1Peer.pairedByRound.min}–${r.ratios.manyPeersOver1Peer.pairedByRound.max}), ` +
+    `- Goal "${r.goal.statement}": **${r.goal.verdict}** on throughput — ${n} peers / 1 peer = ` +
+      `${r.ratios.manyPeersOver1Peer.pairedByRound.median} (median of ${r.goal.rounds} per-round pairs; ` +
+      `${Math.round(r.goal.ratioInterval.confidence * 100)}% interval ${r.goal.ratioInterval.low}–${r.goal.ratioInterval.high}), ` +
       (r.goal.peerCostPercent > 0
         ? `a cost of ${r.goal.peerCostPercent}%`
         : `no measurable cost (${n} peers ran ${-r.goal.peerCostPercent}% faster)`) +
       `; ${r.goal.roundsWithinGoal} of ${r.goal.rounds} rounds within 5%. ` +
-      `Round-to-round spread of that ratio: ${r.goal.noisePercent} percentage points; differences smaller than that are noise. ` +
-      `The provider's wireguard-go CPU-seconds per GiB, ${n} peers / 1 peer: ${r.goal.providerCpuPerGiBRatio} ` +
-      `(the same cost seen through CPU time, which the shared machine disturbs less).`,
+      `**${r.goal.providerCpuPerGiB.verdict}** on CPU time — the provider's wireguard-go CPU-seconds per GiB, ` +
+      `${n} peers / 1 peer: ${spread(r.goal.providerCpuPerGiB.pairedByRound)} per round ` +
+      `(${Math.round(r.goal.providerCpuPerGiB.interval.confidence * 100)}% interval ` +
+      `${r.goal.providerCpuPerGiB.interval.low}–${r.goal.providerCpuPerGiB.interval.high}); ` +
+      `CPU time is what peers could cost, and the shared machine's load disturbs it less than throughput. ` +
+      `"Inconclusive" means the run-to-run noise straddles the 5% line.`,
     `- CPU (single flow, 1 peer): the provider's wireguard-go used ${spread(r.cpu.tunnel1Peer.providerWireguardGoCoreShare, 2)} ` +
       `of a core and the client's ${spread(r.cpu.tunnel1Peer.clientWireguardGoCoreShare, 2)}; that is ` +
       `${spread(r.cpu.tunnel1Peer.providerWireguardGoCpuSecondsPerGiB)} CPU-seconds per GiB on the provider. ` +

@@ -71,3 +71,35 @@ export function logLogSlope(points: readonly { x: number; y: number }[]): number
   }
   return num / den;
 }
+
+/** A distribution-free confidence interval for a median: two order statistics of the sample. */
+export interface MedianInterval {
+  low: number;
+  high: number;
+  /** Probability that the interval holds the true median (exact, from the binomial distribution). */
+  confidence: number;
+}
+
+function binomialCdf(k: number, n: number): number {
+  let sum = 0;
+  let c = 1;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) c = (c * (n - i + 1)) / i;
+    sum += c;
+  }
+  return sum / 2 ** n;
+}
+
+/**
+ * The narrowest interval [x(k), x(n−k+1)] of the sorted sample whose confidence of holding the
+ * median is at least `level` (or the whole range when n is too small to reach it).
+ * @example medianInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) // { low: 2, high: 9, confidence: 0.979 }
+ */
+export function medianInterval(values: readonly number[], level = 0.95): MedianInterval {
+  const s = [...values].sort((a, b) => a - b);
+  const n = s.length;
+  let k = 1;
+  // P(x(k) ≤ median ≤ x(n−k+1)) = 1 − 2·P(Bin(n, ½) ≤ k − 1)
+  while (k + 1 <= n / 2 && 1 - 2 * binomialCdf(k, n) >= level) k += 1;
+  return { low: s[k - 1]!, high: s[n - k]!, confidence: 1 - 2 * binomialCdf(k - 1, n) };
+}
