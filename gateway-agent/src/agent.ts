@@ -142,6 +142,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       wireguardGo: config.wireguardGo,
       runDir: dataDir,
       ...(config.mtu ? { mtu: config.mtu } : {}),
+      ...(config.netns ? { netns: config.netns } : {}),
       log: log.child({ part: "wireguard" }),
     });
   const store = openStore(join(dataDir, "agent.sqlite"));

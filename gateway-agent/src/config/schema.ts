@@ -58,6 +58,11 @@ export const configSchema = z
       .default("dvpn0"),
     /** File with the interface's base64 private key (0600); created with a new key when missing. */
     wgPrivateKeyFile: z.string().min(1).optional(),
+    /** Network namespace holding the interface (the agent itself stays where it runs). Unset: this namespace. */
+    netns: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a network namespace name (ip netns list)")
+      .optional(),
     wgListenPort: z.coerce.number().int().min(1).max(65535).default(51820),
     /** `auto`: kernel WireGuard when `ip link add … type wireguard` works, else wireguard-go. */
     backend: z.enum(["auto", "kernel", "userspace"]).default("auto"),

@@ -29,6 +29,8 @@ export interface SystemBackendParams {
   runDir: string;
   mtu?: number;
   batchSize?: number;
+  /** Network namespace that holds the interface (wireguard-go started in it); root namespace when unset. */
+  netns?: string;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
   run?: Runner;
 }
@@ -42,6 +44,9 @@ interface LinkInfo {
 export function createSystemBackend(params: SystemBackendParams): WgBackend {
   const { iface, log } = params;
   assertInterfaceName(iface);
+  if (params.netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(params.netns)) {
+    throw new WgCommandError("invalid network namespace name");
+  }
   for (const a of params.addresses) assertCidr(a);
   const exec = params.run ?? runCommand;
   let calls = 0;
@@ -52,7 +57,8 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
   const pidFile = join(params.runDir, `wireguard-go.${iface}.pid`);
   const run: Runner = (cmd, args, options) => {
     calls++;
-    return exec(cmd, args, options);
+    // `wg` reaches wireguard-go through its socket from any namespace; `ip` must be told.
+    return exec(cmd, cmd === "ip" && params.netns ? ["-n", params.netns, ...args] : args, options);
   };
 
   async function link(): Promise<LinkInfo | undefined> {
@@ -82,7 +88,10 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
     mkdirSync(params.runDir, { recursive: true });
     const logFd = openSync(join(params.runDir, `wireguard-go.${iface}.log`), "a");
     try {
-      child = spawn(params.wireguardGo, ["-f", iface], {
+      const [cmd, args] = params.netns
+        ? ["ip", ["netns", "exec", params.netns, params.wireguardGo, "-f", iface]]
+        : [params.wireguardGo, ["-f", iface]];
+      child = spawn(cmd as string, args as string[], {
         detached: true,
         stdio: ["ignore", logFd, logFd],
         env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1", LOG_LEVEL: "error" },
