@@ -51,11 +51,13 @@ function makeAgent(): GatewayAgent {
       pollIntervalMs: 3_600_000,
       reconcileIntervalMs: 3_600_000,
       resyncIntervalMs: 3_600_000,
-      heartbeat: false,
       claimEveryAmount: "1000",
       claimIntervalSeconds: 3600,
       addressQuarantineSeconds: 60,
-      idleTimeoutSeconds: 0,
+      idleTimeoutSeconds: 10_000,
+      heartbeat: true,
+      heartbeatIntervalSeconds: 3600,
+      pauseOnShutdown: true,
     },
     { backend, chain, logger, now },
   );
@@ -89,7 +91,7 @@ async function voucher(id: bigint, bytes: bigint, seconds: bigint, by = signer) 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "agent-unit-"));
   chain = createMockChain(provider, now);
-  backend = createMockBackend();
+  backend = createMockBackend("dvpn-mock", now);
   agent = makeAgent();
   await agent.start();
 });
@@ -244,4 +246,48 @@ test("capacity and address exhaustion refuse new sessions; released addresses wa
   const later = chain.open({ wgPublicKey: keyHex(20), signer: signer.address });
   await agent.tick();
   assert.equal(agent.session(later)?.status, "active");
+});
+
+test("sessions from the chain with huge numbers are stored and served without loss", async () => {
+  const huge = (1n << 255n) + 12345n;
+  chain.mine();
+  chain.events.push({
+    type: "SessionOpened",
+    sessionId: huge,
+    provider: chain.provider,
+    client: signer.address,
+    wgPublicKey: keyHex(30),
+    signer: signer.address,
+    deposit: (1n << 96n) - 1n,
+    pricePerGiB: (1n << 96n) - 1n,
+    pricePerMinute: (1n << 96n) - 1n,
+    feeBps: 65535,
+    acceptDeadline: 2 ** 40 - 1,
+    blockNumber: chain.head,
+    logIndex: 0,
+  });
+  await agent.tick();
+  const s = agent.session(huge);
+  assert.equal(s?.deposit, (1n << 96n) - 1n);
+  assert.equal(s?.id, huge);
+  const view = await http("GET", `${agent.urls().vouchers}/v1/sessions/${huge}`);
+  assert.equal(view.json.sessionId, huge.toString());
+});
+
+test("a client gone quiet is cut and closed with its best voucher; heartbeats sent; paused on shutdown", async () => {
+  // The pool is full by now: reuse session of key 10 from the capacity test.
+  const id = [...chain.sessions].find(([, s]) => s.wgPublicKey === keyHex(10))![0];
+  backend.traffic(keyB64(10), 100n, 100n);
+  await agent.reconcile();
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  assert.equal((await http("POST", url, await voucher(id, 200n, 3n))).status, 200);
+  clock += 10_001;
+  await agent.tick();
+  assert.ok(!backend.peers.has(keyB64(10)));
+  assert.equal(agent.session(id)?.cutReason, "idle");
+  const close = chain.calls.find((c) => c.fn === "closeWithVoucher" && c.args[0] === id);
+  assert.deepEqual(close?.args.slice(0, 3), [id, 200n, 3n]);
+  assert.ok(chain.calls.some((c) => c.fn === "heartbeat"));
+  await agent.stop();
+  assert.ok(chain.calls.some((c) => c.fn === "pause"));
 });

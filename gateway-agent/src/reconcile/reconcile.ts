@@ -71,14 +71,16 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
   };
   for (const s of sessions) {
     if (s.status !== "active" || !isLive(s)) continue;
-    let reason: string | null = evaluateLag({
-      metered: meteredUsage(s, now),
-      signed: { bytes: s.voucherBytes, seconds: s.voucherSeconds },
-      terms: { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute },
-      tolerance,
-    });
     const lastSeen = Math.max(s.lastHandshake, s.acceptedAt ?? now);
-    if (!reason && ctx.config.idleTimeoutSeconds > 0 && now - lastSeen > ctx.config.idleTimeoutSeconds) reason = "idle";
+    const idle = ctx.config.idleTimeoutSeconds > 0 && now - lastSeen > ctx.config.idleTimeoutSeconds;
+    const reason: string | null = idle
+      ? "idle"
+      : evaluateLag({
+          metered: meteredUsage(s, now),
+          signed: { bytes: s.voucherBytes, seconds: s.voucherSeconds },
+          terms: { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute },
+          tolerance,
+        });
     if (reason) {
       endService(ctx, s, { cutReason: reason });
       metrics.inc("dvpn_agent_cuts_total", { reason });

@@ -20,7 +20,7 @@ export interface MockBackend extends WgBackend {
 }
 
 /** Creates a mock backend for interface `iface`. */
-export function createMockBackend(iface = "dvpn-mock"): MockBackend {
+export function createMockBackend(iface = "dvpn-mock", now = () => Math.floor(Date.now() / 1000)): MockBackend {
   let up = false;
   let ifindex = 100;
   let calls = 0;
@@ -71,7 +71,7 @@ export function createMockBackend(iface = "dvpn-mock"): MockBackend {
       if (!p) throw new Error("no such peer");
       p.rx += rx;
       p.tx += tx;
-      p.latestHandshake = Math.floor(Date.now() / 1000);
+      p.latestHandshake = now();
     },
     kill() {
       up = false;
