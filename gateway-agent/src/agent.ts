@@ -13,7 +13,7 @@ import { getAddress, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
-import { createViemChain } from "./chain/viemChain.ts";
+import { createSdkChain } from "./chain/sdkChain.ts";
 import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./config/schema.ts";
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
@@ -122,7 +122,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
 
   const chain =
     deps.chain ??
-    createViemChain({
+    createSdkChain({
       rpcUrl: config.rpcUrl,
       chainId: deployment.chainId,
       escrow: getAddress(deployment.contracts.SessionEscrow.address),

@@ -1,11 +1,11 @@
 /**
- * {@link AgentChain} on viem with the generated ABIs. Writes are serialized (one nonce stream)
- * and simulated first so reverts come back as named contract errors. When the SDK's client
- * exposes the same actions this is the one file to switch.
+ * {@link AgentChain} on the SDK: its actions for every write (acceptSession, claimUsage,
+ * closeWithVoucher, closeSession, heartbeat, pause) and the session/provider reads, which
+ * simulate first and decode reverts into named contract errors; raw `eth_getLogs` (filtered by
+ * the indexed provider, ranges halved on errors) for the event stream. Writes are serialized:
+ * one account, one nonce stream.
  */
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   decodeEventLog,
@@ -15,13 +15,18 @@ import {
   numberToHex,
   pad,
   toEventSelector,
+  zeroAddress,
   type AbiEvent,
   type Address,
   type Hex,
   type LocalAccount,
 } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
-import { CHAIN_STATUS, ChainRevertError, type AgentChain, type EscrowEvent } from "./types.ts";
+import { createDvpnClient } from "../../../sdk/src/client/createDvpnClient.ts";
+import type { Deployment } from "../../../sdk/src/deployment/types.ts";
+import { DvpnError } from "../../../sdk/src/errors/base.ts";
+import { ContractRevertError } from "../../../sdk/src/errors/contract.ts";
+import { ChainRevertError, type AgentChain, type EscrowEvent } from "./types.ts";
 
 const EVENT_NAMES = [
   "SessionOpened",
@@ -37,8 +42,8 @@ const eventAbis = sessionEscrowAbi.filter(
 );
 const selectors = eventAbis.map((e) => toEventSelector(e as AbiEvent));
 
-/** Parameters of {@link createViemChain}. */
-export interface ViemChainParams {
+/** Parameters of {@link createSdkChain}. */
+export interface SdkChainParams {
   rpcUrl: string;
   chainId: number;
   escrow: Address;
@@ -50,12 +55,10 @@ export interface ViemChainParams {
   maxLogRange?: bigint;
 }
 
-function revertName(err: unknown): string | undefined {
-  if (err instanceof BaseError) {
-    const r = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (r instanceof ContractFunctionRevertedError) return r.data?.errorName ?? r.reason;
-  }
-  return undefined;
+function toChainError(err: unknown, action: string): ChainRevertError {
+  const name = err instanceof ContractRevertError ? err.errorName : undefined;
+  const short = err instanceof DvpnError ? err.shortMessage : ((err as Error)?.message ?? String(err));
+  return new ChainRevertError(`${action}: ${short}`, name, { cause: err });
 }
 
 interface RawLog {
@@ -65,8 +68,8 @@ interface RawLog {
   logIndex: Hex;
 }
 
-/** Creates the viem-backed chain access. */
-export function createViemChain(params: ViemChainParams): AgentChain {
+/** Creates the chain access of one provider account. */
+export function createSdkChain(params: SdkChainParams): AgentChain {
   const chain = defineChain({
     id: params.chainId,
     name: `chain-${params.chainId}`,
@@ -88,26 +91,31 @@ export function createViemChain(params: ViemChainParams): AgentChain {
     return next;
   }
 
-  async function write(target: "escrow" | "registry", functionName: string, args: readonly unknown[]): Promise<void> {
+  // The SDK needs a whole deployment record; the agent only touches the registry and the escrow.
+  const unused = { address: zeroAddress, blockNumber: 0 };
+  const deployment: Deployment = {
+    chainId: params.chainId,
+    startBlock: 0,
+    deployer: zeroAddress,
+    contracts: {
+      DVPNToken: unused,
+      PaymentToken: unused,
+      DVPNTimelock: unused,
+      DVPNGovernor: unused,
+      ProviderRegistry: { address: params.registry, blockNumber: 0 },
+      SessionEscrow: { address: params.escrow, blockNumber: 0 },
+    },
+    parameters: undefined as unknown as Deployment["parameters"],
+  };
+  const sdk = createDvpnClient({ chain, publicClient, walletClient: wallet, deployment });
+
+  /** Runs one SDK write after the previous one (receipts awaited inside). */
+  function write(action: string, fn: () => Promise<unknown>): Promise<void> {
     return serialize(async () => {
-      const address = target === "escrow" ? params.escrow : params.registry;
-      const abi = target === "escrow" ? sessionEscrowAbi : providerRegistryAbi;
       try {
-        const { request } = await publicClient.simulateContract({
-          address,
-          abi: abi as typeof sessionEscrowAbi,
-          functionName: functionName as "acceptSession",
-          args: args as [bigint, string],
-          account: params.account,
-        });
-        const hash = await wallet.writeContract(request);
-        const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
-        if (receipt.status !== "success") throw new ChainRevertError(`${functionName} reverted (${hash})`, undefined);
+        await fn();
       } catch (err) {
-        if (err instanceof ChainRevertError) throw err;
-        const name = revertName(err);
-        const short = err instanceof BaseError ? err.shortMessage : String(err);
-        throw new ChainRevertError(`${functionName}: ${name ?? short}`, name, { cause: err });
+        throw toChainError(err, action);
       }
     });
   }
@@ -204,18 +212,13 @@ export function createViemChain(params: ViemChainParams): AgentChain {
       );
     },
     async getSession(id) {
-      const s = await publicClient.readContract({
-        address: params.escrow,
-        abi: sessionEscrowAbi,
-        functionName: "getSession",
-        args: [id],
-      });
+      const s = await sdk.getSession({ sessionId: id });
       return {
         client: s.client,
         provider: s.provider,
         signer: s.signer,
-        status: CHAIN_STATUS[s.status] ?? "None",
-        deadline: Number(s.deadline),
+        status: s.status,
+        deadline: s.deadline,
         deposit: s.deposit,
         pricePerGiB: s.pricePerGiB,
         pricePerMinute: s.pricePerMinute,
@@ -224,18 +227,8 @@ export function createViemChain(params: ViemChainParams): AgentChain {
       };
     },
     async getProvider() {
-      const p = await publicClient.readContract({
-        address: params.registry,
-        abi: providerRegistryAbi,
-        functionName: "getProvider",
-        args: [provider],
-      });
-      return {
-        registered: p.registered,
-        paused: p.paused,
-        maxSessions: Number(p.maxSessions),
-        wgPublicKey: p.wgPublicKey,
-      };
+      const p = await sdk.getProvider({ provider });
+      return { registered: p.registered, paused: p.paused, maxSessions: p.maxSessions, wgPublicKey: p.wgPublicKey };
     },
     async heartbeatTimeout() {
       return Number(
@@ -246,12 +239,15 @@ export function createViemChain(params: ViemChainParams): AgentChain {
         }),
       );
     },
-    acceptSession: (id, tunnelAddress) => write("escrow", "acceptSession", [id, tunnelAddress]),
-    claim: (id, b, s, sig) => write("escrow", "claim", [id, b, s, sig]),
-    closeWithVoucher: (id, b, s, sig) => write("escrow", "closeWithVoucher", [id, b, s, sig]),
-    closeSession: (id) => write("escrow", "closeSession", [id]),
-    heartbeat: () => write("registry", "heartbeat", []),
-    pause: () => write("registry", "pause", []),
-    unpause: () => write("registry", "unpause", []),
+    acceptSession: (sessionId, tunnelAddress) =>
+      write("acceptSession", () => sdk.acceptSession({ sessionId, tunnelAddress })),
+    claim: (sessionId, bytes, seconds, signature) =>
+      write("claim", () => sdk.claimUsage({ sessionId, bytes, seconds, signature })),
+    closeWithVoucher: (sessionId, bytes, seconds, signature) =>
+      write("closeWithVoucher", () => sdk.closeWithVoucher({ sessionId, bytes, seconds, signature })),
+    closeSession: (sessionId) => write("closeSession", () => sdk.closeSession({ sessionId })),
+    heartbeat: () => write("heartbeat", () => sdk.sendHeartbeat()),
+    pause: () => write("pause", () => sdk.pauseProvider()),
+    unpause: () => write("unpause", () => sdk.unpauseProvider()),
   };
 }
