@@ -8,7 +8,7 @@
  *   - tunnel, N peers: the same, with N−1 extra peers (random keys, distinct /32 allowed-ips)
  *     provisioned on the provider's interface in a few batched `wg set` calls.
  * One warm-up run per configuration is discarded; then rounds of baseline, tunnel (1 peer),
- * tunnel (N peers), baseline, alternating the tunnel order each round so slow drift of the
+ * tunnel (N peers), baseline (quick runs: no second baseline), alternating the tunnel order each round so slow drift of the
  * shared machine does not favour one configuration. Figures: medians with min and max;
  * ratios of medians against the same run's baseline, and per-round paired ratios.
  *
@@ -57,6 +57,8 @@ const config = {
   duration: intFlag("duration", flags.duration, quick ? 2 : 5, 1, 120),
   /** Leading seconds iperf3 leaves out of each run (TCP slow start). */
   omit: quick ? 0 : 1,
+  /** Baseline runs per round: at its start, and (full runs) again at its end. */
+  baselinesPerRound: quick ? 1 : 2,
   /** Seconds of each discarded warm-up run. */
   warmup: quick ? 1 : 3,
   rounds: intFlag("rounds", flags.rounds, quick ? 3 : 10, 1, 50),
@@ -262,7 +264,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < config.rounds; round++) {
       const tunnels: ConfigName[] =
         round % 2 === 0 ? ["tunnelManyPeers", "tunnel1Peer"] : ["tunnel1Peer", "tunnelManyPeers"];
-      for (const name of ["noTunnel", ...tunnels, "noTunnel"] as ConfigName[]) {
+      const order: ConfigName[] = [
+        "noTunnel",
+        ...tunnels,
+        ...(config.baselinesPerRound > 1 ? ["noTunnel" as const] : []),
+      ];
+      for (const name of order) {
         const m = await runOne(name, config.duration, config.omit, round);
         runs[name].push(m);
         log(`round ${round + 1}/${config.rounds} ${name}: ${m.mbps.toFixed(0)} Mbit/s`);
@@ -362,7 +369,9 @@ function buildResult(params: {
       omittedSeconds: config.omit,
       warmupRunSeconds: config.warmup,
       rounds: config.rounds,
-      order: "per round: no tunnel, both tunnel configurations (order alternating by round), no tunnel",
+      order:
+        "per round: no tunnel, both tunnel configurations (order alternating by round)" +
+        (config.baselinesPerRound > 1 ? ", no tunnel" : ""),
       peersMany: config.peers,
       extraPeers: "random 32-byte public keys, distinct /32 allowed-ips, no endpoints, added in batched `wg set` calls",
     },
