@@ -182,12 +182,12 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
 }
 
 /**
- * With `--reuse`, a benchmark left out by `--only` is taken from its published result file
- * (bench/results/<name>.json, written by an earlier full run) and labelled as such.
+ * With `--reuse`, a benchmark left out by `--only` is taken from the result file an earlier run
+ * wrote (bench/results/<name>.json; quick: bench/results/quick/) and labelled as such.
  */
 function reuse(b: SubBench): BenchOutcome {
-  const file = join(RESULTS_DIR, `${b.name}.json`);
-  if (!flags.reuse || quick || !existsSync(file)) return { status: "not selected" };
+  const file = join(resultsDir, `${b.name}.json`);
+  if (!flags.reuse || !existsSync(file)) return { status: "not selected" };
   try {
     const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; generatedAt?: unknown };
     const when = String(result.startedAt ?? result.generatedAt ?? new Date(mtimeMs(file)!).toISOString());

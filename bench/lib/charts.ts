@@ -19,7 +19,7 @@ export async function renderChart(series: Series, subtitle: string): Promise<str
     type: "quantitative" as const,
     title: series.x.label,
     scale: logX ? { type: "log" as const } : { zero: false },
-    axis: { values: [...new Set(xs)].sort((a, b) => a - b), format: "~s" },
+    axis: { values: [...new Set(xs)].sort((a, b) => a - b), labelExpr: "format(datum.value, ',')" },
   };
   const yScale = logY ? { type: "log" as const } : { zero: true };
   const color = {

@@ -99,7 +99,11 @@ export function analyseGrowth(series: Series): Growth[] {
   return out;
 }
 
-/** The reason, read off the numbers: affine fixed + per-item parts, or how per-item cost moves. */
+/**
+ * The reason, read off the numbers: differences within the run-to-run spread; an affine cost
+ * (a fixed part plus a part per unit of size, which looks sub-linear on a log-log plot and tends
+ * to linear as size grows); or how the cost per unit of size moves.
+ */
 function because(
   series: Series,
   cost: { x: number; y: number }[],
@@ -107,29 +111,37 @@ function because(
   first: SeriesPoint,
   last: SeriesPoint,
 ): string {
-  const perItem = (c: { x: number; y: number }) => c.y / c.x;
+  const change = (last.median / first.median - 1) * 100;
+  const range = `across a ${fmt(last.x / first.x)}× range the figure moves ${change > 0 ? "+" : ""}${round(change, 2)}%`;
+  const lo = (p: SeriesPoint) => p.min ?? p.median;
+  const hi = (p: SeriesPoint) => p.max ?? p.median;
+  const spread = first.min !== undefined || last.min !== undefined;
+  if (spread && lo(first) <= hi(last) && lo(last) <= hi(first))
+    return `: ${range}, within the run-to-run spread (the min–max ranges at both ends overlap), so no dependence on size is measurable`;
+  if (growth === "constant")
+    return series.xIsWork
+      ? `: ${range}, so a fixed cost dominates and the part per item is negligible at these sizes`
+      : `: ${range}, so the work per operation barely depends on size`;
+  if (growth === "sub-linear" || growth === "linear") {
+    const fit = linearFit(cost);
+    const exact = cost.length === 2;
+    if (fit.a > 0 && fit.b > 0 && (exact || fit.r2 > 0.98)) {
+      const unit = series.higherIsBetter ? (series.xIsWork ? "size ÷ rate" : "1 ÷ rate") : series.y.label;
+      const how = exact ? "with two sizes this reads as" : `it fits (R² ${round(fit.r2, 3)})`;
+      const tail =
+        growth === "sub-linear"
+          ? `the fixed part dominates at these sizes, so growth tends to linear at larger ones`
+          : `the part per unit of size dominates`;
+      return `: ${how} ${fmt(fit.a)} fixed + ${fmt(fit.b)} per unit of x (in ${unit}; x = ${series.x.label}); ${tail}`;
+    }
+  }
   const c0 = cost[0]!;
   const c1 = cost.at(-1)!;
-  if (!series.xIsWork) {
-    const change = (last.median / first.median - 1) * 100;
-    const range = `across a ${fmt(last.x / first.x)}× range the figure moves ${change > 0 ? "+" : ""}${round(change, 2)}%`;
-    const lo = (p: SeriesPoint) => p.min ?? p.median;
-    const hi = (p: SeriesPoint) => p.max ?? p.median;
-    if (lo(first) <= hi(last) && lo(last) <= hi(first))
-      return `: ${range}, within the run-to-run spread (the min–max ranges at both ends overlap), so no dependence on size is measurable`;
-    if (growth === "constant") return `: ${range}, so the work per operation barely depends on size`;
-    return `: ${range}, so the work per operation depends on size`;
-  }
-  if (cost.length >= 3 || growth === "sub-linear") {
-    const fit = linearFit(cost);
-    if (cost.length >= 3 && fit.r2 > 0.98 && fit.a > 0 && fit.b > 0 && (growth === "sub-linear" || growth === "linear"))
-      return `: it fits fixed + per-item (R² ${round(fit.r2, 3)}): ${fmt(fit.a)} fixed plus ${fmt(fit.b)} per item, so the fixed part ${growth === "sub-linear" ? "dominates at the small sizes" : "is small next to the per-item part"}`;
-  }
-  const p0 = perItem(c0);
-  const p1 = perItem(c1);
-  const change = (p1 / p0 - 1) * 100;
-  if (growth === "linear") return `: the cost per item stays about the same (${round(change, 2)}% across the range)`;
+  const perUnit = (c1.y / c1.x / (c0.y / c0.x) - 1) * 100;
+  if (growth === "linear")
+    return `: the cost per unit of size stays about the same (${round(perUnit, 2)}% across the range)`;
   if (growth === "super-linear")
-    return `: the cost per item rises ${round(change, 3)}% across the range, so something per item grows with size`;
-  return `: the cost per item falls ${round(-change, 3)}% across the range, as fixed costs are spread over more items`;
+    return `: the cost per unit of size rises ${round(perUnit, 3)}% across the range, so something per item grows with size`;
+  if (growth === "falling") return `: ${range}`;
+  return `: the cost per unit of size falls ${round(-perUnit, 3)}% across the range, as fixed costs are spread over more items`;
 }
