@@ -188,7 +188,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     if (state.created || (known !== undefined && known !== String(state.ifindex))) {
       // A new interface: every peer is gone and every counter starts from zero.
       store.transaction(() => {
-        for (const s of store.list(["accepting", "active", "closing", "closed", "expired"])) {
+        for (const s of store.listPeered()) {
           if (!s.provisioned) continue;
           s.provisioned = false;
           s.lastRx = 0n;
@@ -248,12 +248,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     });
     await settle(ctx);
     // Sessions that ended in this pass lose their peer now rather than at the next timer.
-    if (
-      accepted >= 0 &&
-      store
-        .list(["active", "closing", "closed", "expired"])
-        .some((s) => s.provisioned && (s.cutReason || s.status !== "active"))
-    ) {
+    if (accepted >= 0 && store.listPeered().some((s) => s.provisioned && (s.cutReason || s.status !== "active"))) {
       await reconcileOnce();
       await settle(ctx);
     }
@@ -362,8 +357,13 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           }
         }).catch((err: unknown) => log.error({ err: (err as Error).message }, "could not restore the interface"));
       });
-      await serial(() => resync(ctx));
-      await tick();
+      try {
+        await serial(() => resync(ctx));
+        await tick();
+      } catch (err) {
+        // Peers were restored from the store above; the chain loops retry until the RPC answers.
+        log.warn({ err: (err as Error).message }, "chain unreachable at start; serving known peers and retrying");
+      }
 
       const voucherWhere = config.voucherListen.replace(/^gateway:/, `${gateway.ipv4}:`);
       const voucherServer = createVoucherServer({

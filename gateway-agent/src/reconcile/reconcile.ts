@@ -26,9 +26,7 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
   const started = performance.now();
   const now = ctx.now();
   const { store, metrics, log } = ctx;
-  const sessions = store
-    .list(["accepting", "active", "closing", "closed", "expired"])
-    .filter((s) => s.provisioned || isLive(s));
+  const sessions = store.listPeered();
   const provisionedByKey = new Map<string, SessionRecord>();
   for (const s of sessions) if (s.provisioned && !provisionedByKey.has(s.wgKey)) provisionedByKey.set(s.wgKey, s);
   const dirty = new Set<SessionRecord>();

@@ -60,6 +60,8 @@ export interface Store {
   get(id: bigint): SessionRecord | undefined;
   /** Sessions whose status is one of `statuses`. */
   list(statuses: SessionStatus[]): SessionRecord[];
+  /** Sessions that have or should have a peer: provisioned, or live. The reconcile's working set. */
+  listPeered(): SessionRecord[];
   /** The live (accepting/active, not cut) session holding `wgKey`, if any. */
   liveByKey(wgKey: string): SessionRecord | undefined;
   countLive(): number;
@@ -87,6 +89,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status);
 CREATE INDEX IF NOT EXISTS sessions_key ON sessions (wg_key);
+CREATE INDEX IF NOT EXISTS sessions_provisioned ON sessions (provisioned) WHERE provisioned = 1;
 CREATE TABLE IF NOT EXISTS addresses (idx INTEGER PRIMARY KEY, session_id TEXT, released_at INTEGER NOT NULL);
 `;
 
@@ -182,6 +185,9 @@ export function openStore(path: string): Store {
   const live = db.prepare(
     "SELECT count(*) AS n FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
   );
+  const peered = db.prepare(
+    "SELECT * FROM sessions WHERE provisioned = 1 UNION SELECT * FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
+  );
   const metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
   const metaSet = db.prepare("INSERT OR REPLACE INTO meta VALUES (?, ?)");
   const addrAll = db.prepare("SELECT idx, session_id, released_at FROM addresses");
@@ -200,6 +206,7 @@ export function openStore(path: string): Store {
       );
       return (q.all(...statuses) as Row[]).map(fromRow);
     },
+    listPeered: () => (peered.all() as Row[]).map(fromRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     liveByKey(wgKey) {
       const r = byKey.get(wgKey) as Row | undefined;
       return r ? fromRow(r) : undefined;
