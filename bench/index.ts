@@ -73,6 +73,11 @@ const BENCHES: SubBench[] = [
   },
 ];
 
+// Ctrl-C / SIGTERM: the running child's group is stopped (see runChild), the rest is skipped,
+// and what was measured so far is still written.
+let interrupted = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (interrupted = true));
+
 /** Seconds from the start by which every quick sub-benchmark must have ended. */
 const QUICK_DEADLINE_SECONDS = 110;
 
@@ -141,6 +146,7 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
     .filter((l) => l.trim())
     .at(-1)
     ?.trim();
+  if (interrupted) return { status: "failed", seconds, budgetSeconds, reason: "interrupted (SIGINT/SIGTERM)" };
   if (outcome.timedOut)
     return { status: "timed out", seconds, budgetSeconds, reason: `exceeded its ${budgetSeconds} s budget` };
   if (outcome.code !== 0)
@@ -227,11 +233,6 @@ async function main(): Promise<void> {
   const machine = await machineInfo();
   const git = gitInfo();
   log(`${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${relative(ROOT, resultsDir) || "."}`);
-
-  // Ctrl-C / SIGTERM: the running child's group is stopped (see runChild), the rest is skipped,
-  // and what was measured so far is still written.
-  let interrupted = false;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (interrupted = true));
 
   const benchmarks: Record<string, BenchOutcome> = {};
   for (const b of BENCHES) {
@@ -324,7 +325,9 @@ async function main(): Promise<void> {
     `wrote ${relative(ROOT, join(resultsDir, "latest.json"))}, ${relative(ROOT, summaryFile)} and ${series.length} chart(s) in ${totalSeconds} s`,
   );
   // A benchmark that broke or overran fails the command; one that is missing or cannot run here does not.
-  if (Object.values(benchmarks).some((o) => o.status === "failed" || o.status === "timed out")) process.exitCode = 1;
+  if (interrupted) process.exitCode = 130;
+  else if (Object.values(benchmarks).some((o) => o.status === "failed" || o.status === "timed out"))
+    process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
