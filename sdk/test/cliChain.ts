@@ -38,7 +38,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function startCliChain(params: { users?: number } = {}): Promise<CliChain> {
+/**
+ * @param params.users how many funded keys (10 ETH, 100k DVPN, 1k mUSD each).
+ * @param params.voter index of a key that also gets 100M DVPN (enough to meet the quorum alone).
+ */
+export async function startCliChain(params: { users?: number; voter?: number } = {}): Promise<CliChain> {
   const chain = await startLocalChain();
   const dir = mkdtempSync(join(tmpdir(), "dvpn-cli-"));
   try {
@@ -49,7 +53,7 @@ export async function startCliChain(params: { users?: number } = {}): Promise<Cl
       rpcUrls: { default: { http: [chain.url] } },
     });
     const publicClient = createPublicClient({ chain: viemChain, transport: http(chain.url), pollingInterval: 50 });
-    const [deployerAddress] = await publicClient.request({ method: "eth_accounts" });
+    const [deployerAddress] = (await publicClient.transport.request({ method: "eth_accounts" })) as Address[];
     const walletClient = createWalletClient({
       chain: viemChain,
       transport: http(chain.url),
@@ -70,7 +74,7 @@ export async function startCliChain(params: { users?: number } = {}): Promise<Cl
           address: deployment.contracts.DVPNToken.address,
           abi: dvpnTokenAbi,
           functionName: "transfer",
-          args: [address, DVPN(100_000)],
+          args: [address, i === params.voter ? DVPN(100_100_000) : DVPN(100_000)],
         }),
         await walletClient.writeContract({
           address: deployment.contracts.PaymentToken.address,

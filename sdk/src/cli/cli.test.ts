@@ -1,0 +1,287 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPublicClient, defineChain, http, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createDvpnClient } from "../client/createDvpnClient.ts";
+import { generateWgKeyPair, isWgKey } from "../wireguard/keys.ts";
+import { startCliChain, type CliChain } from "../../test/cliChain.ts";
+import { COMMANDS } from "./commands/index.ts";
+import { commandHelp } from "./main.ts";
+
+describe("dvpn CLI", () => {
+  let c: CliChain;
+  let providerAddress: Address;
+  const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
+  const oneLine = (s: string) => s.trim().split("\n").length === 1;
+
+  before(async () => {
+    c = await startCliChain({ users: 4, voter: 1 });
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  async function increaseTime(seconds: number) {
+    const pc = createPublicClient({ transport: http(c.url) });
+    await pc.transport.request({ method: "evm_increaseTime", params: [seconds] });
+    await pc.transport.request({ method: "evm_mine", params: [] });
+  }
+
+  function sdkClient(i: number) {
+    const chain = defineChain({
+      id: 31337,
+      name: "hardhat",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [c.url] } },
+    });
+    return createDvpnClient({
+      chain,
+      transport: http(c.url),
+      account: privateKeyToAccount(c.keys[i]!),
+      deployment: c.deployment,
+      pollingInterval: 50,
+    });
+  }
+
+  it("every command has --help with examples; the binary prints help and rejects unknown commands", async () => {
+    for (const cmd of COMMANDS) {
+      const text = commandHelp(cmd);
+      assert.match(text, new RegExp(`^dvpn ${cmd.path.join(" ")}: `));
+      assert.match(text, /\nExamples:\n {2}dvpn /);
+      assert.match(text, /--key-file <file>/);
+    }
+    const top = await c.dvpn(["--help"]);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /gov propose/);
+    const sub = await c.dvpn(["session", "close", "--help"]);
+    assert.equal(sub.code, 0);
+    assert.match(sub.stdout, /Usage: dvpn session close <session-id>/);
+    const unknown = await c.dvpn(["teleport"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^dvpn: unknown command "teleport"/);
+    const badFlag = await c.dvpn(["providers", "--colour"]);
+    assert.equal(badFlag.code, 2);
+    assert.ok(oneLine(badFlag.stderr), badFlag.stderr);
+  });
+
+  it("provider register, status and providers (table and --json); the key is never printed", async () => {
+    const keys = generateWgKeyPair();
+    const reg = await c.dvpn([
+      "provider",
+      "register",
+      "--endpoint",
+      "gw.example.org:51820",
+      "--wg-public-key",
+      keys.publicKey,
+      "--region",
+      "DE",
+      "--price-gib",
+      "0.05",
+      "--price-min",
+      "0.0001",
+      "--max-sessions",
+      "3",
+      "--stake",
+      "1000",
+      "--key-file",
+      c.keyFiles[0]!,
+      "--json",
+    ]);
+    assert.equal(reg.code, 0, reg.stderr);
+    const out = json(reg.stdout);
+    providerAddress = out.provider as Address;
+    assert.equal(providerAddress, c.addresses[0]);
+    assert.equal(out.stake, "1000000000000000000000");
+    const key = c.keys[0]!.slice(2).toLowerCase();
+    assert.ok(!reg.stdout.toLowerCase().includes(key) && !reg.stderr.toLowerCase().includes(key));
+
+    const status = await c.dvpn(["provider", "status", "--json"], { env: { DVPN_PRIVATE_KEY: c.keys[0]! } });
+    assert.equal(status.code, 0, status.stderr);
+    const s = json(status.stdout);
+    assert.equal(s.registered, true);
+    assert.equal(s.available, true);
+    assert.equal(s.wgPublicKey, keys.publicKey);
+    assert.equal(s.pricePerGiB, "50000");
+
+    const table = await c.dvpn(["providers", "--region", "de"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^ADDRESS\s+REGION\s+PRICE\/GiB/);
+    assert.match(table.stdout, new RegExp(`${providerAddress}\\s+DE\\s+0\\.05 mUSD\\s+0\\.0001 mUSD\\s+1000 DVPN`));
+    const none = await c.dvpn(["providers", "--region", "FR", "--json"]);
+    assert.deepEqual(json(none.stdout).items, []);
+  });
+
+  it("provider pause, unpause, heartbeat and stake", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[0]! };
+    assert.equal((await c.dvpn(["provider", "pause"], { env })).code, 0);
+    const again = await c.dvpn(["provider", "pause"], { env });
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `dvpn: pause: provider ${providerAddress} is already paused\n`);
+    assert.equal((await c.dvpn(["provider", "unpause"], { env })).code, 0);
+    assert.equal((await c.dvpn(["provider", "heartbeat"], { env })).code, 0);
+    const staked = await c.dvpn(["provider", "stake", "--amount", "250.5", "--json"], { env });
+    assert.equal(staked.code, 0, staked.stderr);
+    assert.equal(json(staked.stdout).stake, "1250500000000000000000");
+  });
+
+  it("bad input: a malformed key, an unknown provider, a price above the cap, a missing deployment", async () => {
+    const badKey = join(c.dir, "bad-key");
+    writeFileSync(badKey, "0x1234deadbeef\n");
+    const wrong = await c.dvpn(["provider", "heartbeat", "--key-file", badKey]);
+    assert.equal(wrong.code, 1);
+    assert.ok(oneLine(wrong.stderr));
+    assert.match(wrong.stderr, /private key in --key-file .* is malformed/);
+    assert.ok(!wrong.stderr.includes("1234deadbeef"), "the key's content is not printed");
+    const envKey = await c.dvpn(["provider", "heartbeat"], { env: { DVPN_PRIVATE_KEY: "nothex" } });
+    assert.equal(envKey.code, 1);
+    assert.match(envKey.stderr, /DVPN_PRIVATE_KEY is malformed/);
+    assert.ok(!envKey.stderr.includes("nothex"));
+    const noKey = await c.dvpn(["provider", "heartbeat"]);
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /needs? .*--key-file|signs transactions/);
+
+    const env = { DVPN_PRIVATE_KEY: c.keys[1]! };
+    const unknown = await c.dvpn(
+      ["connect", "--provider", "0x0000000000000000000000000000000000000001", "--max-price-gib", "1", "--deposit", "1"],
+      { env },
+    );
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, "dvpn: provider 0x0000000000000000000000000000000000000001 is not registered\n");
+
+    const tooCheap = await c.dvpn(
+      ["connect", "--provider", providerAddress, "--max-price-gib", "0.01", "--deposit", "1", "--json"],
+      { env },
+    );
+    assert.equal(tooCheap.code, 1);
+    assert.match(tooCheap.stderr, /provider's price 50000 is above your maximum 10000\n$/);
+    assert.match(json(tooCheap.stdout).error as string, /above your maximum 10000/);
+
+    const badRegion = await c.dvpn(["connect", "--region", "Deutschland", "--max-price-gib", "1", "--deposit", "1"], {
+      env,
+    });
+    assert.equal(badRegion.code, 2);
+    assert.match(badRegion.stderr, /^dvpn: invalid --region: must be an ISO 3166-1 alpha-2 code such as DE\n$/);
+
+    const missing = await c.dvpn(["providers", "--deployments-dir", join(c.dir, "nowhere")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^dvpn: no deployment for chain 31337 at .*nowhere\/31337\.json \(file not found\)/);
+    assert.ok(oneLine(missing.stderr));
+  });
+
+  it("connect opens with a permit, waits for acceptance and writes the wg-quick config; session status/close", async () => {
+    const configPath = join(c.dir, "dvpn-test.conf");
+    const provider = sdkClient(0);
+    const child = c.spawnDvpn(
+      [
+        "connect",
+        "--provider",
+        providerAddress,
+        "--max-price-gib",
+        "0.05",
+        "--deposit",
+        "5",
+        "--config",
+        configPath,
+        "--json",
+      ],
+      { DVPN_PRIVATE_KEY: c.keys[2]! },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      // Act as the provider's agent: accept the session once it is pending.
+      let sessionId = 0n;
+      for (let i = 0; i < 200 && sessionId === 0n; i++) {
+        const s = await provider.getSession({ sessionId: 1n });
+        if (s.status === "Pending") sessionId = 1n;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(sessionId, 1n, `no pending session; stderr: ${stderr}`);
+      await provider.acceptSession({ sessionId, tunnelAddress: "10.77.0.2/16,fd77:dead:beef::2/64" });
+      const code = await exited;
+      assert.equal(code, 0, stderr);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    const out = json(stdout);
+    assert.equal(out.sessionId, "1");
+    assert.equal(out.tunnelAddress, "10.77.0.2/16,fd77:dead:beef::2/64");
+    assert.equal(out.gateway, "10.77.0.1");
+    assert.equal(out.config, configPath);
+    assert.match(stderr, /waiting for the provider to accept session 1/);
+    assert.match(stderr, /session 1 accepted/);
+    const text = readFileSync(configPath, "utf8");
+    assert.equal(statSync(configPath).mode & 0o777, 0o600);
+    assert.match(
+      text,
+      /^\[Interface\]\nPrivateKey = \S+\nAddress = 10\.77\.0\.2\/16, fd77:dead:beef::2\/64\nDNS = 1\.1\.1\.1\n/,
+    );
+    const record = await provider.getProvider({ provider: providerAddress });
+    assert.match(text, new RegExp(`\\[Peer\\]\\nPublicKey = ${record.wgPublicKeyBase64.replace(/[+/]/g, "\\$&")}\\n`));
+    assert.match(
+      text,
+      /Endpoint = gw\.example\.org:51820\nAllowedIPs = 0\.0\.0\.0\/0, ::\/0\nPersistentKeepalive = 25\n$/,
+    );
+    const privateKey = /PrivateKey = (\S+)/.exec(text)![1]!;
+    assert.ok(isWgKey(privateKey));
+    assert.ok(!stdout.includes(privateKey) && !stderr.includes(privateKey), "the tunnel key stays in the file");
+
+    const status = await c.dvpn(["session", "status", "1", "--json"]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(json(status.stdout).status, "Active");
+    assert.equal(json(status.stdout).client, c.addresses[2]);
+
+    const close = await c.dvpn(["session", "close", "1", "--json"], { env: { DVPN_PRIVATE_KEY: c.keys[2]! } });
+    assert.equal(close.code, 0, close.stderr);
+    assert.ok(Number(json(close.stdout).settlementDeadline) > 0);
+    const early = await c.dvpn(["session", "finalize", "1"], { env: { DVPN_PRIVATE_KEY: c.keys[3]! } });
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^dvpn: finalize: session 1 can be finalized only after \d{4}-/);
+    const noSession = await c.dvpn(["session", "status", "x"]);
+    assert.equal(noSession.code, 2);
+  });
+
+  it("gov delegate, propose, vote, queue, execute and proposals", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[1]! };
+    const del = await c.dvpn(["gov", "delegate", "--json"], { env });
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(json(del.stdout).votes, "100100000000000000000000000");
+    const outOfBounds = await c.dvpn(["gov", "propose", "--set", "protocolFeeBps=5000", "--description", "x"], { env });
+    assert.equal(outOfBounds.code, 2);
+    assert.match(outOfBounds.stderr, /invalid protocolFeeBps 5000: must be within the contract's bounds \[0, 1000\]/);
+
+    const proposed = await c.dvpn(
+      ["gov", "propose", "--set", "protocolFeeBps=100", "--description", "Lower the protocol fee to 1%", "--json"],
+      { env },
+    );
+    assert.equal(proposed.code, 0, proposed.stderr);
+    const id = json(proposed.stdout).proposalId as string;
+    await increaseTime(61);
+    const vote = await c.dvpn(["gov", "vote", id, "--support", "for", "--reason", "cheaper", "--json"], { env });
+    assert.equal(vote.code, 0, vote.stderr);
+    assert.equal(json(vote.stdout).weight, "100100000000000000000000000");
+    const badVote = await c.dvpn(["gov", "vote", id, "--support", "maybe"], { env });
+    assert.equal(badVote.code, 2);
+    await increaseTime(301);
+    const queued = await c.dvpn(["gov", "queue", id, "--json"], { env });
+    assert.equal(queued.code, 0, queued.stderr);
+    assert.equal(json(queued.stdout).state, "Queued");
+    await increaseTime(61);
+    const executed = await c.dvpn(["gov", "execute", id, "--json"], { env: { DVPN_PRIVATE_KEY: c.keys[3]! } });
+    assert.equal(executed.code, 0, executed.stderr);
+    assert.equal(json(executed.stdout).state, "Executed");
+    const list = await c.dvpn(["gov", "proposals"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^ID\s+STATE\s+FOR/);
+    assert.match(
+      list.stdout,
+      new RegExp(`${id}\\s+Executed\\s+100100000\\s+0\\s+0\\s+\\S+\\s+Lower the protocol fee to 1%`),
+    );
+    assert.equal((await sdkClient(0).getParameters()).escrow.protocolFeeBps, 100);
+  });
+});
