@@ -93,6 +93,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     } catch (err) {
       last = err;
     }
+    const c = agentChild;
+    if (c && c.exitCode !== null && c.signalCode === null) {
+      throw new Error(`the agent exited (${c.exitCode}) while waiting for ${what}\n${agentLog.slice(-3000)}`);
+    }
     if (Date.now() > deadline)
       throw new Error(
         `timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}\n${agentLog.slice(-3000)}`,
