@@ -82,6 +82,18 @@ describe("governance", () => {
     const deployer = f.deployer.account.address;
     const description = "Raise the protocol fee to 5%";
     const run = await passProposal(f, [escrowCall(f, "setProtocolFeeBps", [500n])], description);
+    const proposedAt = (await f.publicClient.getBlock({ blockNumber: run.proposed.blockNumber })).timestamp;
+    assertEvent(dvpnGovernorAbi, f.governor.address, run.proposed, "ProposalCreated", {
+      proposalId: run.proposalId,
+      proposer: deployer,
+      targets: [f.escrow.address],
+      values: [0n],
+      signatures: [""],
+      calldatas: [encodeFunctionData({ abi: sessionEscrowAbi, functionName: "setProtocolFeeBps", args: [500n] })],
+      voteStart: proposedAt + VOTING_DELAY,
+      voteEnd: proposedAt + VOTING_DELAY + VOTING_PERIOD,
+      description,
+    });
     assertEvent(dvpnGovernorAbi, f.governor.address, run.voted, "VoteCast", {
       voter: deployer,
       proposalId: run.proposalId,
