@@ -193,7 +193,9 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
  */
 function reuse(b: SubBench): BenchOutcome {
   const file = join(resultsDir, `${b.name}.json`);
-  if (!flags.reuse || !existsSync(file)) return { status: "not selected" };
+  if (!flags.reuse) return { status: "not selected" };
+  if (!existsSync(file))
+    return { status: "not selected", reason: `no result file from an earlier run (${relative(ROOT, file)})` };
   try {
     const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; generatedAt?: unknown };
     const when = String(result.startedAt ?? result.generatedAt ?? new Date(mtimeMs(file)!).toISOString());
@@ -216,6 +218,17 @@ function budgetFor(b: SubBench, t0: number): number {
   const later = BENCHES.slice(BENCHES.indexOf(b) + 1).filter((l) => only.includes(l.name));
   const left = QUICK_DEADLINE_SECONDS - (performance.now() - t0) / 1000 - later.reduce((s, l) => s + l.budget.quick, 0);
   return Math.max(b.budget.quick, Math.floor(left));
+}
+
+/** The day the charted figures were measured: the earliest start among the results (runs can be reused). */
+function dateOfFigures(benchmarks: Record<string, BenchOutcome>): string | undefined {
+  const days = Object.values(benchmarks)
+    .filter((o) => o.status === "ok" || o.status === "reused")
+    .map((o) => (o.result as { startedAt?: unknown }).startedAt)
+    .filter((d): d is string => typeof d === "string")
+    .map((d) => d.slice(0, 10))
+    .sort();
+  return days[0];
 }
 
 function machineLine(m: MachineInfo): string {
@@ -260,7 +273,7 @@ async function main(): Promise<void> {
   }
   const series: Series[] = sections.flatMap((s) => s.section.series);
   const growth: Growth[] = series.flatMap(analyseGrowth);
-  const subtitle = `${quick ? "quick run" : "full run"} ${started.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · medians, bars min–max`;
+  const subtitle = `${quick ? "quick run" : "full run"} ${dateOfFigures(benchmarks) ?? started.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · medians, bars min–max`;
   mkdirSync(chartsDir, { recursive: true });
   const charts: Record<string, string> = {};
   for (const s of series) {
@@ -273,6 +286,8 @@ async function main(): Promise<void> {
   const latest = {
     schema: 1,
     mode: quick ? "quick" : "full",
+    /** True when at least one benchmark's figures were taken from an earlier run (--reuse, --merge). */
+    reused: Object.values(benchmarks).some((o) => o.status === "reused"),
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     totalSeconds,
@@ -292,7 +307,7 @@ async function main(): Promise<void> {
   const summaryFile = join(resultsDir, "summary.md");
   const link = (id: string) => relative(resultsDir, join(ROOT, charts[id]!));
   const md: string[] = [
-    `# Benchmarks — ${quick ? "quick" : "full"} run, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    `# Benchmarks — ${quick ? "quick" : "full"} run${flags.merge ? "s merged" : ""}, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     "",
     `Commit ${git.commit ?? "unknown"}${git.dirty ? " (with uncommitted changes)" : ""}; ${totalSeconds} s in total.`,
     `Machine: ${machineLine(machine)}.`,
@@ -312,9 +327,10 @@ async function main(): Promise<void> {
   if (growth.length === 0) md.push("No series with at least two sizes was measured in this run.");
   for (const g of growth) md.push(`- ${g.sentence}${charts[g.series] ? ` ([chart](${link(g.series)}))` : ""}`);
   const notCharted = [
-    ...BENCHES.filter((b) => !["ok", "reused", "not selected"].includes(benchmarks[b.name]!.status)).map(
-      (b) => `${b.name} (${benchmarks[b.name]!.status})`,
-    ),
+    ...BENCHES.filter((b) => {
+      const o = benchmarks[b.name]!;
+      return !["ok", "reused", "not selected"].includes(o.status) || (o.status === "not selected" && o.reason);
+    }).map((b) => `${b.name} (${benchmarks[b.name]!.status})`),
     ...noSeries.map((n) => `${n} (its result has no \`series\` yet)`),
   ];
   if (notCharted.length) md.push("", `Not charted in this run: ${notCharted.join(", ")}.`);
