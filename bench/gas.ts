@@ -172,6 +172,10 @@ async function measurePass(f: Fixture, a: Actors, warm: boolean): Promise<Record
   await time.increase(300);
   g.heartbeat = await gasOf(f, p.registry.write.heartbeat());
   g.addStake = await gasOf(f, p.registry.write.addStake([DVPN(100)]));
+  g.update = await gasOf(f, p.registry.write.update(["gw.example.org:51821", WG_KEY, "0x4652", 60]));
+  g.setPrices = await gasOf(f, p.registry.write.setPrices([USD("0.4"), USD("0.01")]));
+  g.pause = await gasOf(f, p.registry.write.pause());
+  g.unpause = await gasOf(f, p.registry.write.unpause());
   g.requestUnstake = await gasOf(f, p.registry.write.requestUnstake([DVPN(100)]));
   g["requestUnstake (more while unbonding)"] = await gasOf(f, p.registry.write.requestUnstake([DVPN(50)]));
   await time.increase(86_401);
