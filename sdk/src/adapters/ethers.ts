@@ -15,6 +15,7 @@ import { InvalidInputError } from "../errors/input.ts";
 /** An ethers provider that can forward raw JSON-RPC (`JsonRpcProvider`, `BrowserProvider`, ...). */
 type SendingProvider = Provider & { send(method: string, params: unknown[]): Promise<unknown> };
 
+/** Options of {@link ethersTransport}. */
 export interface EthersTransportOptions {
   /** Signs and sends for the account; without it the transport is read-only. */
   signer?: Signer;

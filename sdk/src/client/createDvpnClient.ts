@@ -15,6 +15,7 @@ import { checkAddress } from "../internal/validate.ts";
 import { dvpnActions, type DvpnActions } from "./decorators.ts";
 import type { DvpnContext } from "./types.ts";
 
+/** Parameters of {@link createDvpnClient}. */
 export interface CreateDvpnClientParameters {
   /** The chain the protocol is deployed on (a viem `Chain`). */
   chain: Chain;

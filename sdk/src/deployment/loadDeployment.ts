@@ -13,6 +13,7 @@ const CONTRACTS: ContractName[] = [
   "SessionEscrow",
 ];
 
+/** Parameters of {@link loadDeployment}. */
 export interface LoadDeploymentParameters {
   /** Read `<dir>/<chainId>.json`. */
   chainId?: number;

@@ -66,6 +66,7 @@ export interface ProviderFilter {
   idIn?: Address[];
 }
 
+/** Parameters of {@link findProviders}. */
 export interface FindProvidersParameters extends PageParameters {
   where?: ProviderFilter;
   orderBy?:
@@ -135,6 +136,7 @@ export interface SessionFilter {
   paid?: boolean;
 }
 
+/** Parameters of {@link findSessions}. */
 export interface FindSessionsParameters extends PageParameters {
   where?: SessionFilter;
   orderBy?: "id" | "openedAt" | "paid" | "deposit";

@@ -8,8 +8,9 @@ import {
   type TypedDataDomain,
 } from "viem";
 
-/** EIP-712 domain name and version of the SessionEscrow. */
+/** EIP-712 domain name of the SessionEscrow. */
 export const USAGE_DOMAIN_NAME = "dvpn SessionEscrow";
+/** EIP-712 domain version of the SessionEscrow. */
 export const USAGE_DOMAIN_VERSION = "1";
 
 /** EIP-712 types of a usage voucher: `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)`. */

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { InvalidInputError } from "../errors/input.ts";
 import { wgKeyToBytes } from "./keys.ts";
 
+/** Parameters of {@link renderWgQuickConfig}. */
 export interface WgQuickConfigParameters {
   /** The client's base64 private key. */
   privateKey: string;

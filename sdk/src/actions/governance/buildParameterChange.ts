@@ -37,6 +37,7 @@ const ABIS: Record<string, Abi> = {
   DVPNTimelock: dvpnTimelockAbi,
 };
 
+/** Parameters of {@link buildParameterChange}. */
 export interface BuildParameterChangeParameters {
   /** Which parameter, e.g. `"protocolFeeBps"`. */
   parameter: GovernableParameter;

@@ -4,6 +4,7 @@ import type { Deployment } from "../../deployment/types.ts";
 import { checkAddress, checkUint } from "../../internal/validate.ts";
 import type { ProposalAction } from "./proposal.ts";
 
+/** Parameters of {@link buildSlash}. */
 export interface BuildSlashParameters {
   /** The provider to slash. */
   provider: Address;

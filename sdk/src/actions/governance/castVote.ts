@@ -10,6 +10,7 @@ export type VoteSupport = "against" | "for" | "abstain";
 
 const SUPPORT: Record<VoteSupport, number> = { against: 0, for: 1, abstain: 2 };
 
+/** Parameters of {@link castVote}. */
 export interface CastVoteParameters {
   proposalId: bigint;
   support: VoteSupport;
@@ -17,6 +18,7 @@ export interface CastVoteParameters {
   reason?: string;
 }
 
+/** What {@link castVote} returns: the transaction, its receipt and the decoded result. */
 export type CastVoteReturnType = WriteResult & { weight: bigint };
 
 /**

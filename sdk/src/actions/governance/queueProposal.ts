@@ -4,6 +4,7 @@ import { addresses } from "../../internal/contracts.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 import { proposalArgs, type Proposal } from "./proposal.ts";
 
+/** What {@link queueProposal} returns: the transaction, its receipt and the decoded result. */
 export type QueueProposalReturnType = WriteResult & {
   proposalId: bigint;
   /** Unix time it can execute. */ eta: bigint;

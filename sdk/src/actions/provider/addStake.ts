@@ -5,6 +5,7 @@ import { ensureAllowance } from "../../internal/permit.ts";
 import { checkUint } from "../../internal/validate.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 
+/** Parameters of {@link addStake}. */
 export interface AddStakeParameters {
   /** Protocol-token wei to add (> 0). */
   amount: bigint;
@@ -12,6 +13,7 @@ export interface AddStakeParameters {
   approve?: boolean;
 }
 
+/** What {@link addStake} returns: the transaction, its receipt and the decoded result. */
 export type AddStakeReturnType = WriteResult & { amount: bigint; stake: bigint };
 
 /**

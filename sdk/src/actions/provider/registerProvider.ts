@@ -9,6 +9,7 @@ import { findEvent, requireWallet, writeAndWait } from "../../internal/write.ts"
 /** How a stake or deposit is approved: `auto` signs an EIP-2612 permit only when the allowance is short. */
 export type PermitMode = "auto" | "always" | "never";
 
+/** Parameters of {@link registerProvider}. */
 export interface RegisterProviderParameters {
   /** WireGuard endpoint clients connect to, `"host:port"`. */
   endpoint: string;
@@ -28,6 +29,7 @@ export interface RegisterProviderParameters {
   permit?: PermitMode;
 }
 
+/** What {@link registerProvider} returns: the transaction, its receipt and the decoded result. */
 export type RegisterProviderReturnType = WriteResult & { provider: Address; stake: bigint };
 
 /**

@@ -4,11 +4,13 @@ import { addresses } from "../../internal/contracts.ts";
 import { checkUint } from "../../internal/validate.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 
+/** Parameters of {@link requestUnstake}. */
 export interface RequestUnstakeParameters {
   /** Protocol-token wei to move into unbonding. Unstaking everything deregisters the provider. */
   amount: bigint;
 }
 
+/** What {@link requestUnstake} returns: the transaction, its receipt and the decoded result. */
 export type RequestUnstakeReturnType = WriteResult & {
   amount: bigint;
   /** Total now unbonding. */

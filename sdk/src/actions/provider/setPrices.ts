@@ -4,6 +4,7 @@ import { addresses } from "../../internal/contracts.ts";
 import { checkUint } from "../../internal/validate.ts";
 import { writeAndWait } from "../../internal/write.ts";
 
+/** Parameters of {@link setPrices}. */
 export interface SetPricesParameters {
   /** Price per GiB in the payment token's smallest unit (uint96). */
   pricePerGiB: bigint;

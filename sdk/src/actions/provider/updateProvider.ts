@@ -5,6 +5,7 @@ import { checkEndpoint, checkRegion, checkUint, checkWgKey } from "../../interna
 import { requireWallet, writeAndWait } from "../../internal/write.ts";
 import { getProvider } from "../read/getProvider.ts";
 
+/** Parameters of {@link updateProvider}. */
 export interface UpdateProviderParameters {
   /** New `"host:port"`; unchanged when omitted. */
   endpoint?: string;

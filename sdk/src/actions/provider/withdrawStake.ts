@@ -3,6 +3,7 @@ import type { DvpnContext, WriteResult } from "../../client/types.ts";
 import { addresses } from "../../internal/contracts.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 
+/** What {@link withdrawStake} returns: the transaction, its receipt and the decoded result. */
 export type WithdrawStakeReturnType = WriteResult & { amount: bigint };
 
 /**

@@ -6,6 +6,7 @@ import { checkAddress } from "../../internal/validate.ts";
 import { read } from "../../internal/write.ts";
 import { bytes32ToWgKey } from "../../wireguard/keys.ts";
 
+/** Parameters of {@link getProvider}. */
 export interface GetProviderParameters {
   /** The provider's address. */
   provider: Address;

@@ -4,6 +4,7 @@ import { addresses } from "../../internal/contracts.ts";
 import { checkSessionId, checkText } from "../../internal/validate.ts";
 import { writeAndWait } from "../../internal/write.ts";
 
+/** Parameters of {@link acceptSession}. */
 export interface AcceptSessionParameters {
   sessionId: bigint;
   /** The client's tunnel address(es), e.g. `"10.77.0.2/16,fd77:dead:beef::2/64"` (1–96 bytes). */

@@ -4,6 +4,7 @@ import { addresses } from "../../internal/contracts.ts";
 import { checkSessionId } from "../../internal/validate.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 
+/** What {@link cancelSession} returns: the transaction, its receipt and the decoded result. */
 export type CancelSessionReturnType = WriteResult & { refund: bigint };
 
 /**

@@ -6,6 +6,7 @@ import { checkSessionId, checkUint } from "../../internal/validate.ts";
 import { findEvent, writeAndWait } from "../../internal/write.ts";
 import { InvalidInputError } from "../../errors/input.ts";
 
+/** Parameters of {@link claimUsage}. */
 export interface ClaimUsageParameters {
   sessionId: bigint;
   /** Cumulative bytes of the voucher. */
@@ -16,6 +17,7 @@ export interface ClaimUsageParameters {
   signature: Hex;
 }
 
+/** What {@link claimUsage} returns: the transaction, its receipt and the decoded result. */
 export type ClaimUsageReturnType = WriteResult & {
   /** Gross increase paid for this voucher. */
   amount: bigint;

@@ -5,6 +5,7 @@ import { writeAndWait } from "../../internal/write.ts";
 import { checkVoucherInput, type ClaimUsageParameters } from "./claimUsage.ts";
 import { closeOutcome, type SessionCloseOutcome } from "./settlement.ts";
 
+/** What {@link closeWithVoucher} returns: the transaction, its receipt and the decoded result. */
 export type CloseWithVoucherReturnType = WriteResult & SessionCloseOutcome;
 
 /**

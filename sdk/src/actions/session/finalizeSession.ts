@@ -5,6 +5,7 @@ import { checkSessionId } from "../../internal/validate.ts";
 import { writeAndWait } from "../../internal/write.ts";
 import { closeOutcome, type SessionCloseOutcome } from "./settlement.ts";
 
+/** What {@link finalizeSession} returns: the transaction, its receipt and the decoded result. */
 export type FinalizeSessionReturnType = WriteResult & SessionCloseOutcome;
 
 /**

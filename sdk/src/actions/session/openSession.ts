@@ -7,6 +7,7 @@ import { checkAddress, checkUint, checkWgKey } from "../../internal/validate.ts"
 import { findEvent, requireWallet, writeAndWait } from "../../internal/write.ts";
 import type { PermitMode } from "../provider/registerProvider.ts";
 
+/** Parameters of {@link openSession}. */
 export interface OpenSessionParameters {
   /** The provider's address. */
   provider: Address;
@@ -24,6 +25,7 @@ export interface OpenSessionParameters {
   permit?: PermitMode;
 }
 
+/** What {@link openSession} returns: the transaction, its receipt and the decoded result. */
 export type OpenSessionReturnType = WriteResult & {
   /** The new session's id, from the `SessionOpened` event. */
   sessionId: bigint;

@@ -3,6 +3,7 @@ import type { DvpnContext } from "../../client/types.ts";
 import { checkSessionId, checkUint } from "../../internal/validate.ts";
 import { signUsageVoucher, type UsageVoucher } from "../../vouchers/usage.ts";
 
+/** Parameters of {@link signVoucher}. */
 export interface SignVoucherParameters {
   sessionId: bigint;
   /** Cumulative bytes (uint64). */

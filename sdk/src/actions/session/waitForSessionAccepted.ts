@@ -6,6 +6,7 @@ import { addresses } from "../../internal/contracts.ts";
 import { checkSessionId } from "../../internal/validate.ts";
 import { getSession, type SessionRecord } from "../read/getSession.ts";
 
+/** Parameters of {@link waitForSessionAccepted}. */
 export interface WaitForSessionAcceptedParameters {
   sessionId: bigint;
   /** Give up after this many milliseconds (default: until the accept deadline passes). */
@@ -20,6 +21,7 @@ export interface WaitForSessionAcceptedParameters {
   signal?: AbortSignal;
 }
 
+/** What {@link waitForSessionAccepted} returns. */
 export interface WaitForSessionAcceptedReturnType {
   /** The tunnel address(es) the provider assigned, e.g. `"10.77.0.2/16,fd77:dead:beef::2/64"`. */
   tunnelAddress: string;
