@@ -11,14 +11,17 @@ import type { Series } from "./series.ts";
 export async function renderChart(series: Series, subtitle: string): Promise<string> {
   const xs = series.points.map((p) => p.x).filter((x) => x > 0);
   const ys = series.points.flatMap((p) => [p.min ?? p.median, p.max ?? p.median]).filter((y) => y > 0);
-  const logX = xs.length > 0 && Math.max(...xs) / Math.min(...xs) >= 20;
-  const logY = ys.length > 0 && Math.max(...ys) / Math.min(...ys) >= 20;
+  // Log-log when both axes span more than a decade or so (a power law is then a straight line);
+  // otherwise linear axes, where an affine cost is a straight line.
+  const wide = (v: number[]) => v.length > 0 && Math.max(...v) / Math.min(...v) >= 20;
+  const logX = wide(xs) && wide(ys);
+  const logY = logX;
   const values = series.points.map((p) => ({ ...p, min: p.min ?? p.median, max: p.max ?? p.median }));
   const x = {
     field: "x",
     type: "quantitative" as const,
     title: series.x.label,
-    scale: logX ? { type: "log" as const } : { zero: false },
+    scale: logX ? { type: "log" as const, nice: false } : { zero: false, nice: false },
     axis: { values: [...new Set(xs)].sort((a, b) => a - b), labelExpr: "format(datum.value, ',')" },
   };
   const yScale = logY ? { type: "log" as const } : { zero: true };
