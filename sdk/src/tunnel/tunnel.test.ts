@@ -1,0 +1,87 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { interfaceOf, parseWgDump } from "./wgCommands.ts";
+import { getAgentSession, postVoucher, VoucherRejectedError } from "./voucherApi.ts";
+
+describe("wg dump parsing", () => {
+  it("reads each peer's counters and skips the interface line and junk", () => {
+    const dump = [
+      "cHJpdmF0ZQ==\tcHVibGlj\t51820\toff",
+      "UEVFUjE=\t(none)\t203.0.113.5:51820\t0.0.0.0/0,::/0\t1700000000\t1234\t5678\t25",
+      "UEVFUjI=\t(none)\t(none)\t10.0.0.0/8\t0\t0\t0\toff",
+      "garbage line",
+      "",
+    ].join("\n");
+    assert.deepEqual(parseWgDump(dump), [
+      { publicKey: "UEVFUjE=", latestHandshake: 1700000000, rxBytes: 1234n, txBytes: 5678n },
+      { publicKey: "UEVFUjI=", latestHandshake: 0, rxBytes: 0n, txBytes: 0n },
+    ]);
+    assert.deepEqual(parseWgDump(""), []);
+    assert.equal(interfaceOf("/etc/wireguard/dvpn12.conf"), "dvpn12");
+  });
+});
+
+describe("agent voucher API client", () => {
+  let server: Server;
+  let port: number;
+  const received: unknown[] = [];
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        res.setHeader("content-type", "application/json");
+        if (req.method === "POST" && req.url === "/v1/vouchers") {
+          const v = JSON.parse(body) as { sessionId: string; bytes: string; seconds: string };
+          received.push(v);
+          if (v.bytes === "0") {
+            res.statusCode = 400;
+            res.end(JSON.stringify({ error: "not above the last voucher" }));
+            return;
+          }
+          res.end(
+            JSON.stringify({ accepted: true, sessionId: v.sessionId, meteredBytes: "2000", meteredSeconds: "61" }),
+          );
+        } else if (req.method === "GET" && req.url === "/v1/sessions/3") {
+          res.end(
+            JSON.stringify({
+              sessionId: "3",
+              meteredBytes: "2000",
+              meteredSeconds: "61",
+              voucherBytes: "1500",
+              voucherSeconds: "60",
+              status: "Active",
+            }),
+          );
+        } else {
+          res.statusCode = 404;
+          res.end(JSON.stringify({ error: "unknown session" }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("posts cumulative vouchers with integers as decimal strings", async () => {
+    const signature = `0x${"ab".repeat(65)}` as const;
+    const r = await postVoucher({ gateway: "127.0.0.1", port, sessionId: 3n, bytes: 1500n, seconds: 60n, signature });
+    assert.deepEqual(r, { meteredBytes: 2000n, meteredSeconds: 61n });
+    assert.deepEqual(received[0], { sessionId: "3", bytes: "1500", seconds: "60", signature });
+    await assert.rejects(
+      postVoucher({ gateway: "127.0.0.1", port, sessionId: 3n, bytes: 0n, seconds: 0n, signature }),
+      (e: unknown) =>
+        e instanceof VoucherRejectedError && e.status === 400 && /not above the last voucher/.test(e.shortMessage),
+    );
+    const s = await getAgentSession({ gateway: "127.0.0.1", port, sessionId: 3n });
+    assert.equal(s.voucherBytes, "1500");
+    await assert.rejects(getAgentSession({ gateway: "127.0.0.1", port, sessionId: 4n }), VoucherRejectedError);
+    await assert.rejects(
+      postVoucher({ gateway: "127.0.0.1", port: 1, sessionId: 3n, bytes: 1n, seconds: 1n, signature }),
+      (e: unknown) => e instanceof VoucherRejectedError && e.status === undefined,
+    );
+  });
+});
