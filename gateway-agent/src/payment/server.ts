@@ -138,11 +138,8 @@ export function createVoucherServer(params: VoucherServerParams): Server {
     const stored = store.transaction(() => {
       const cur = store.get(v.sessionId);
       if (!cur || !isAbove(v, { bytes: cur.voucherBytes, seconds: cur.voucherSeconds })) return undefined;
-      cur.voucherBytes = v.bytes;
-      cur.voucherSeconds = v.seconds;
-      cur.voucherSig = v.signature;
-      store.put(cur);
-      return cur;
+      store.setVoucher(v.sessionId, v.bytes, v.seconds, v.signature);
+      return store.get(v.sessionId);
     });
     if (!stored) throw new HttpError(409, "not above the last voucher");
     params.onAccepted?.(stored);

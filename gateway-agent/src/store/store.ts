@@ -65,7 +65,13 @@ export interface Store {
   /** The live (accepting/active, not cut) session holding `wgKey`, if any. */
   liveByKey(wgKey: string): SessionRecord | undefined;
   countLive(): number;
+  /**
+   * Inserts or updates a session. The voucher fields are written only on insert: after that they
+   * belong to {@link Store.setVoucher}, so a pass holding an older copy never rolls a voucher back.
+   */
   put(s: SessionRecord): void;
+  /** Stores a better voucher (the caller checked it is above the stored one, in a transaction). */
+  setVoucher(id: bigint, bytes: bigint, seconds: bigint, signature: string): void;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
   addresses(): PoolEntry[];
@@ -94,6 +100,12 @@ CREATE TABLE IF NOT EXISTS addresses (idx INTEGER PRIMARY KEY, session_id TEXT, 
 `;
 
 type Row = Record<string, SQLInputValue>;
+
+/** Column order of the sessions table (matches {@link toParams}). */
+const SESSION_COLUMNS = `id, client, signer, wg_key, deposit, price_gib, price_min, fee_bps, accept_deadline, opened_at,
+  status, reason, addr_index, tunnel_address, allowed_ips, provisioned, accepted_at, ended_at, settle_deadline,
+  metered_bytes, last_rx, last_tx, last_handshake, voucher_bytes, voucher_seconds, voucher_sig,
+  claimed_bytes, claimed_seconds, last_claim_at, cut_reason`;
 
 function fromRow(r: Row): SessionRecord {
   const n = (k: string) => (r[k] === null ? null : Number(r[k]));
@@ -177,7 +189,19 @@ export function openStore(path: string): Store {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   db.exec(SCHEMA);
   const cols = 30;
-  const insert = db.prepare(`INSERT OR REPLACE INTO sessions VALUES (${Array(cols).fill("?").join(",")})`);
+  const names = SESSION_COLUMNS.split(",").map((c) => c.trim());
+  if (names.length !== cols) throw new Error("session columns out of sync");
+  const owned = new Set(["id", "voucher_bytes", "voucher_seconds", "voucher_sig"]);
+  const insert = db.prepare(
+    `INSERT INTO sessions (${names.join(",")}) VALUES (${Array(cols).fill("?").join(",")}) ` +
+      `ON CONFLICT(id) DO UPDATE SET ${names
+        .filter((n) => !owned.has(n))
+        .map((n) => `${n} = excluded.${n}`)
+        .join(", ")}`,
+  );
+  const voucherSet = db.prepare(
+    "UPDATE sessions SET voucher_bytes = ?, voucher_seconds = ?, voucher_sig = ? WHERE id = ?",
+  );
   const byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
   const byKey = db.prepare(
     "SELECT * FROM sessions WHERE wg_key = ? AND status IN ('accepting','active') AND cut_reason IS NULL LIMIT 1",
@@ -213,6 +237,8 @@ export function openStore(path: string): Store {
     },
     countLive: () => Number((live.get() as Row).n),
     put: (s) => void insert.run(...toParams(s)),
+    setVoucher: (id, bytes, seconds, signature) =>
+      void voucherSet.run(bytes.toString(), seconds.toString(), signature, id.toString()),
     getMeta: (key) => (metaGet.get(key) as Row | undefined)?.value?.toString(),
     setMeta: (key, value) => void metaSet.run(key, value),
     addresses: () =>
