@@ -378,6 +378,8 @@ test(
       const v = await agentView(id);
       return BigInt(v.meteredBytes ?? "0") >= 200_000n ? v : undefined;
     });
+    const own = await clientFetch(`http://${GATEWAY}:${voucherPort}/v1/sessions/${id}`);
+    assert.equal(own.status, 200, "a client reads its own session through the tunnel");
     const v1 = { bytes: BigInt(view.meteredBytes ?? "0"), seconds: BigInt(view.meteredSeconds ?? "0") + 1n };
     const posted = await clientFetch(`http://${GATEWAY}:${voucherPort}/v1/vouchers`, {
       method: "POST",

@@ -118,6 +118,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
   const gateway = gatewayOf(layout);
   const deployment = loadDeployment(config.deployment);
+  const localAddresses = new Set(["127.0.0.1", "::1", gateway.ipv4, ...(gateway.ipv6 ? [gateway.ipv6] : [])]);
   const wgKeyFile = resolve(config.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
 
   const chain =
@@ -373,6 +374,9 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
         onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),
+        // A client sees its own session only (from its tunnel address); the operator from this host.
+        mayView: (s, remote) =>
+          localAddresses.has(remote) || s.allowedIps.some((cidr) => cidr.slice(0, cidr.indexOf("/")) === remote),
       });
       servers.push(voucherServer);
       urls.vouchers = await listen(voucherServer, voucherWhere);

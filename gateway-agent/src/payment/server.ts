@@ -39,6 +39,11 @@ export interface VoucherServerParams {
   metered(s: SessionRecord): Usage;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
   onRefused?(reason: string): void;
+  /**
+   * Who may read a session's usage (`GET /v1/sessions/<id>`), by the request's source address.
+   * Default: anyone. The agent allows the session's own tunnel addresses and local addresses.
+   */
+  mayView?(s: SessionRecord, remoteAddress: string): boolean;
   onAccepted?(s: SessionRecord): void;
 }
 
@@ -157,6 +162,8 @@ export function createVoucherServer(params: VoucherServerParams): Server {
       if (m && req.method === "GET") {
         const s = store.get(BigInt(m[1] ?? "0"));
         if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
+        const remote = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+        if (params.mayView && !params.mayView(s, remote)) throw new HttpError(403, "not your session");
         return view(s, params.metered(s));
       }
       throw new HttpError(404, "not found");
