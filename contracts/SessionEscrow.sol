@@ -166,13 +166,14 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice The client takes back the whole deposit of a session the provider did not
-     * accept in time.
-     * Requirements: caller is the session's client; status Pending; accept deadline passed.
+     * @notice Returns the whole deposit of a session the provider did not accept in time to its
+     * client. Anyone may call it once the accept deadline has passed (the client, or the
+     * provider's agent freeing the slot), so an abandoned pending session can neither hold the
+     * provider's capacity nor block its exit for good.
+     * Requirements: status Pending; accept deadline passed.
      */
     function cancelSession(uint256 sessionId) external nonReentrant {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.client) revert EscrowUnauthorized(msg.sender);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp <= s.deadline) revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
         uint96 refund = s.deposit;
@@ -181,7 +182,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         s.deadline = 0;
         emit SessionCancelled(sessionId, provider, refund);
         registry.releaseSession(provider);
-        paymentToken.safeTransfer(msg.sender, refund);
+        paymentToken.safeTransfer(s.client, refund);
     }
 
     /**

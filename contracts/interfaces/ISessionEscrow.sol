@@ -54,7 +54,8 @@ interface ISessionEscrow {
     );
     /// @notice The provider accepted and assigned the client `tunnelAddress`.
     event SessionAccepted(uint256 indexed sessionId, address indexed provider, string tunnelAddress);
-    /// @notice The client cancelled a session the provider did not accept in time.
+    /// @notice A session the provider did not accept in time was cancelled; `refund` (the whole
+    /// deposit) went back to the client.
     event SessionCancelled(uint256 indexed sessionId, address indexed provider, uint96 refund);
     /// @notice The provider was paid for usage up to (`totalBytes`, `totalSeconds`).
     /// `amount` is the gross increase, `fee` the part sent to the treasury.

@@ -311,10 +311,13 @@ describe("SessionEscrow", () => {
       ]);
     });
 
-    it("cancelSession: reverts EscrowUnauthorized for anyone but the client and EscrowInvalidStatus once accepted", async () => {
-      const { f, provider, client, p } = await setup();
+    it("cancelSession: reverts EscrowInvalidStatus once accepted and EscrowUnknownSession for no session", async () => {
+      const { f, provider, client, stranger, p } = await setup();
       const { sessionId } = await openSession(f, client, p);
-      await assertRevert(f.as(provider).escrow.write.cancelSession([sessionId]), "EscrowUnauthorized", [p]);
+      await assertRevert(f.as(stranger).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+        sessionId,
+        (await f.escrow.read.getSession([sessionId])).deadline,
+      ]);
       await f.mined(f.as(provider).escrow.write.acceptSession([sessionId, "10.0.0.2"]));
       await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
       await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
@@ -322,6 +325,55 @@ describe("SessionEscrow", () => {
         ACTIVE,
       ]);
       await assertRevert(f.as(client).escrow.write.cancelSession([77n]), "EscrowUnknownSession", [77n]);
+    });
+
+    it("cancelSession: anyone may cancel an expired pending session and the refund still goes to the client", async () => {
+      const { f, provider, client, stranger, p, c } = await setup();
+      const before = await f.usd.read.balanceOf([c]);
+      const { sessionId: first } = await openSession(f, client, p, { deposit: USD(2) });
+      const { sessionId: second } = await openSession(f, client, p, { deposit: USD(3) });
+      await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
+      const strangerBefore = await f.usd.read.balanceOf([stranger.account.address]);
+      const providerBefore = await f.usd.read.balanceOf([p]);
+      const r1 = await f.mined(f.as(stranger).escrow.write.cancelSession([first]));
+      assertEvent(sessionEscrowAbi, f.escrow.address, r1, "SessionCancelled", {
+        sessionId: first,
+        provider: p,
+        refund: USD(2),
+      });
+      const r2 = await f.mined(f.as(provider).escrow.write.cancelSession([second]));
+      assertEvent(sessionEscrowAbi, f.escrow.address, r2, "SessionCancelled", {
+        sessionId: second,
+        provider: p,
+        refund: USD(3),
+      });
+      assert.equal(await f.usd.read.balanceOf([c]), before, "both deposits back with the client");
+      assert.equal(await f.usd.read.balanceOf([stranger.account.address]), strangerBefore);
+      assert.equal(await f.usd.read.balanceOf([p]), providerBefore);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+    });
+
+    it("cancelSession: abandoned pending sessions cannot lock the provider's capacity or exit", async () => {
+      // A client that opens sessions and never cancels them held the provider's slots, and
+      // blocked its full exit, for good: only the client could cancel. Now the provider does.
+      const { f, provider, stranger, p } = await setup();
+      await f.mined(
+        f.as(provider).registry.write.update(["vpn.example.org:51820", `0x${"11".repeat(32)}`, "0x4445", 2]),
+      );
+      const a = await openSession(f, stranger, p, { deposit: 1n });
+      const b = await openSession(f, stranger, p, { deposit: 1n });
+      assert.equal(await f.registry.read.isAvailable([p]), false, "at capacity");
+      await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
+      await assertRevert(f.as(provider).registry.write.requestUnstake([10_000n * 10n ** 18n]), "RegistryOpenSessions", [
+        p,
+        2,
+      ]);
+      await f.mined(f.as(provider).escrow.write.cancelSession([a.sessionId]));
+      await f.mined(f.as(provider).escrow.write.cancelSession([b.sessionId]));
+      await f.mined(f.as(provider).registry.write.heartbeat());
+      assert.equal(await f.registry.read.isAvailable([p]), true, "capacity is back");
+      await f.mined(f.as(provider).registry.write.requestUnstake([10_000n * 10n ** 18n]));
+      assert.equal((await f.registry.read.getProvider([p])).registered, false, "the provider could leave");
     });
   });
 

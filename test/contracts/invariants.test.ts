@@ -424,7 +424,9 @@ describe("invariants", () => {
           // Often the client waits for the accept deadline first.
           if (s.status === Status.Pending && rng.below(2) === 0 && t < s.deadline) t = s.deadline;
           const at = t + 1n;
-          const r = await send(() => f.as(s.client.wallet).escrow.write.cancelSession([s.id]));
+          // Anyone may cancel: the client, the provider's agent, or a stranger; the refund goes to the client.
+          const caller = rng.pick([s.client.wallet, s.provider.wallet, rng.pick(clients).wallet]);
+          const r = await send(() => f.as(caller).escrow.write.cancelSession([s.id]));
           if (s.status !== Status.Pending) return expect("cancel", r, "EscrowInvalidStatus", [s.id, s.status]);
           if (at <= s.deadline)
             return expect("cancel", r, "EscrowAcceptDeadlineNotReached", [s.id, Number(s.deadline)]);
