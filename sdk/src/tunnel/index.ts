@@ -13,3 +13,9 @@ export {
   VoucherRejectedError,
   type AgentSessionState,
 } from "./voucherApi.ts";
+export {
+  streamVouchers,
+  type StreamVouchersParameters,
+  type StreamVouchersReturnType,
+  type Usage,
+} from "./streamVouchers.ts";

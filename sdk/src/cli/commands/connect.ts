@@ -5,11 +5,11 @@ import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import { DvpnError } from "../../errors/base.ts";
-import { priceUsage } from "../../vouchers/usage.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
 import { parseTunnelAddress, renderWgQuickConfig } from "../../wireguard/config.ts";
 import { interfaceOf, readPeerCounters, wgQuick } from "../../tunnel/wgCommands.ts";
 import { postVoucher } from "../../tunnel/voucherApi.ts";
+import { streamVouchers } from "../../tunnel/streamVouchers.ts";
 import { defineCommand } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
@@ -248,43 +248,31 @@ export default defineCommand({
     await wgQuick("up", configPath);
     ctx.out.progress(`tunnel ${iface} up; vouchers every ${o.voucherInterval}s to ${tunnel.gateway}:51830`);
     const terms = { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit };
-    let last = { bytes: 0n, seconds: 0n };
-    const sendVoucher = async () => {
-      const counters = await readPeerCounters(iface, provider.wgPublicKeyBase64);
-      const bytes = counters ? counters.rxBytes + counters.txBytes : last.bytes;
-      const seconds = BigInt(Math.floor((Date.now() - acceptedAt) / 1000));
-      const next = {
-        bytes: bytes > last.bytes ? bytes : last.bytes,
-        seconds: seconds > last.seconds ? seconds : last.seconds,
-      };
-      if (next.bytes === last.bytes && next.seconds === last.seconds) return priceUsage(terms, last);
-      const { signature } = await client.signVoucher({ sessionId, ...next, signer });
-      try {
-        await postVoucher({ gateway: tunnel.gateway!, sessionId, ...next, signature });
-        last = next;
-      } catch (err) {
-        ctx.out.progress(`voucher not delivered: ${(err as DvpnError).shortMessage ?? String(err)}`);
-      }
-      const cost = priceUsage(terms, next);
-      ctx.out.progress(
-        `used ${formatBytes(next.bytes)}, ${formatDuration(Number(next.seconds))}: ${formatAmount(cost, t.paymentToken)} of ${formatAmount(deposit, t.paymentToken)}`,
-      );
-      return cost;
-    };
-    let reason = "interrupted";
-    while (!ctx.signal.aborted) {
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, o.voucherInterval * 1000);
-        ctx.signal.addEventListener("abort", () => (clearTimeout(timer), r()), { once: true });
-      });
-      const cost = await sendVoucher();
-      if (cost * 100n >= deposit * BigInt(Math.round(o.closeAt))) {
-        reason = `usage reached ${o.closeAt}% of the deposit`;
-        break;
-      }
-    }
-    ctx.out.progress(`closing: ${reason}`);
-    await sendVoucher().catch(() => undefined);
+    const { delivered: last, reason } = await streamVouchers(client, {
+      sessionId,
+      signer,
+      terms,
+      intervalMs: o.voucherInterval * 1000,
+      closeAtPercent: o.closeAt,
+      signal: ctx.signal,
+      readUsage: async () => {
+        const counters = await readPeerCounters(iface, provider.wgPublicKeyBase64);
+        return {
+          bytes: counters ? counters.rxBytes + counters.txBytes : 0n,
+          seconds: BigInt(Math.floor((Date.now() - acceptedAt) / 1000)),
+        };
+      },
+      send: async (v) => {
+        await postVoucher({ gateway: tunnel.gateway!, ...v });
+      },
+      onTick: ({ usage, cost, error }) =>
+        ctx.out.progress(
+          error
+            ? `voucher not delivered: ${(error as DvpnError).shortMessage ?? String(error)}`
+            : `used ${formatBytes(usage.bytes)}, ${formatDuration(Number(usage.seconds))}: ${formatAmount(cost, t.paymentToken)} of ${formatAmount(deposit, t.paymentToken)}`,
+        ),
+    });
+    ctx.out.progress(`closing: ${reason === "deposit" ? `usage reached ${o.closeAt}% of the deposit` : "interrupted"}`);
     await wgQuick("down", configPath).catch((err: unknown) =>
       ctx.out.progress(String((err as DvpnError).shortMessage)),
     );
