@@ -21,34 +21,34 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bringUpClientTunnel } from "../scripts/demo/clientTunnel.ts";
 import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../scripts/lib/netns.ts";
 import { createShutdown } from "../scripts/lib/shutdown.ts";
 import { cpuSeconds, pidsNamed, runIperf, type IperfResult } from "./lib/iperf.ts";
+import { parseFlags } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
 import type { Series } from "./lib/series.ts";
 import { medianInterval, round, roundSummary, summarize } from "./lib/stats.ts";
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    duration: { type: "string" },
-    rounds: { type: "string" },
-    peers: { type: "string" },
-    tag: { type: "string" },
-    out: { type: "string" },
-  },
+const flags = parseFlags({
+  quick: { type: "boolean", default: false },
+  duration: { type: "string" },
+  rounds: { type: "string" },
+  peers: { type: "string" },
+  tag: { type: "string" },
+  out: { type: "string" },
 });
 const quick = flags.quick || process.env.DVPN_BENCH_QUICK === "1";
 
 function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`--${name} must be an integer from ${min} to ${max} (got ${value})\n`);
+    process.exit(2);
+  }
   return n;
 }
 

@@ -18,9 +18,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
 import { renderChart } from "./lib/charts.ts";
 import { analyseGrowth, type Growth } from "./lib/growth.ts";
+import { parseFlags } from "./lib/args.ts";
 import { machineInfo, type MachineInfo } from "./lib/machine.ts";
 import { mtimeMs, RESULTS_DIR, ROOT, writeJson } from "./lib/results.ts";
 import { runChild } from "./lib/runChild.ts";
@@ -81,23 +81,23 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (inter
 /** Seconds from the start by which every quick sub-benchmark must have ended. */
 const QUICK_DEADLINE_SECONDS = 110;
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    only: { type: "string" },
-    "results-dir": { type: "string" },
-    "charts-dir": { type: "string" },
-    reuse: { type: "boolean", default: false },
-    merge: { type: "boolean", default: false },
-  },
+const flags = parseFlags({
+  quick: { type: "boolean", default: false },
+  only: { type: "string" },
+  "results-dir": { type: "string" },
+  "charts-dir": { type: "string" },
+  reuse: { type: "boolean", default: false },
+  merge: { type: "boolean", default: false },
 });
 const quick = flags.quick;
 // --merge runs nothing: it re-merges the published result files (charts and summary included).
 const only = flags.merge ? [] : (flags.only?.split(",").map((s) => s.trim()) ?? BENCHES.map((b) => b.name));
 if (flags.merge) flags.reuse = true;
 for (const name of only) {
-  if (!BENCHES.some((b) => b.name === name))
-    throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHES.map((b) => b.name).join(", ")})`);
+  if (!BENCHES.some((b) => b.name === name)) {
+    process.stderr.write(`--only: unknown benchmark "${name}" (known: ${BENCHES.map((b) => b.name).join(", ")})\n`);
+    process.exit(2);
+  }
 }
 const resultsDir = flags["results-dir"] ?? (quick ? join(RESULTS_DIR, "quick") : RESULTS_DIR);
 const chartsDir = flags["charts-dir"] ?? (quick ? join(resultsDir, "charts") : join(ROOT, "docs", "perf"));
