@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { pino, destination, type Logger } from "pino";
 
 export type { Logger };
 
@@ -7,5 +7,5 @@ export type { Logger };
  * @param level pino level; `silent` in tests unless DVPN_LOG_LEVEL says otherwise.
  */
 export function createLogger(level: string): Logger {
-  return pino({ name: "dvpn-indexer", level }, pino.destination(2));
+  return pino({ name: "dvpn-indexer", level }, destination(2));
 }

@@ -135,7 +135,7 @@ export function createConfig(params: IndexerParams): Config {
     readOnly: params.readOnly ?? false,
     maxDepth: int("maxDepth", params.maxDepth, 10, 2, 100),
     maxAliases: int("maxAliases", params.maxAliases, 30, 1, 1000),
-    maxCost: int("maxCost", params.maxCost, 50_000, 1),
+    maxCost: int("maxCost", params.maxCost, 100_000, 1),
     maxPageSize: 1000,
     maskErrors: params.maskErrors ?? true,
   };

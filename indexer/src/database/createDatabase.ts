@@ -91,7 +91,10 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
       }),
   });
   if (applied.length) logger.info({ applied, dataDir: config.dataDir }, "migrations applied (PGlite)");
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const prisma = new PrismaClient({
+    // pglite-prisma-adapter 0.6 is typed against a slightly older driver-adapter-utils.
+    adapter: new PrismaPGlite(lite) as unknown as PrismaPg,
+  });
   return {
     kind: "pglite",
     prisma,

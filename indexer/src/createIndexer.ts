@@ -1,0 +1,136 @@
+import { createCommon, type Common } from "./common/common.ts";
+import { IndexerError } from "./common/errors.ts";
+import { sleep } from "./common/shutdown.ts";
+import { createConfig, type IndexerParams } from "./config/createConfig.ts";
+import { readCheckpoint } from "./database/checkpoint.ts";
+import { createDatabase, type Database, type PrismaClient } from "./database/createDatabase.ts";
+import { createServer, type Server } from "./server/createServer.ts";
+import { createRpc } from "./sync-historical/createRpc.ts";
+import { createSync, type Sync } from "./sync-realtime/createSync.ts";
+
+export type { IndexerParams };
+
+/** A running (or startable) indexer: sync + GraphQL server. */
+export interface Indexer {
+  /** Opens the database (applying migrations), starts the server and the sync. */
+  start(): Promise<void>;
+  /** Stops the sync and the server and closes the database. */
+  stop(): Promise<void>;
+  /** GraphQL endpoint, e.g. http://127.0.0.1:4350/graphql (after start). */
+  readonly url: string;
+  /** Resolves once the index has reached the confirmed chain head (rejects if the sync dies). */
+  ready: Promise<void>;
+  isCaughtUp(): boolean;
+  /** Whether this instance is the database's writer. */
+  isWriter(): boolean;
+  /** The Prisma client over the indexer's database (after start), for in-process readers. */
+  readonly prisma: PrismaClient;
+  common: Common;
+}
+
+/**
+ * Creates an indexer. Several instances may share one PostgreSQL database: one writes (it holds
+ * an advisory lock; another takes over when it dies), all serve queries. PGlite: one instance.
+ *
+ * @example
+ * const indexer = createIndexer({ rpcUrl: "http://127.0.0.1:8545", deployment: "deployments/31337.json", port: 0 });
+ * await indexer.start();
+ * await indexer.ready;
+ * console.log(indexer.url);
+ */
+export function createIndexer(params: IndexerParams): Indexer {
+  const config = createConfig(params);
+  const common = createCommon(config);
+  const { logger, shutdown } = common;
+  let db: Database | undefined;
+  let server: Server | undefined;
+  let sync: Sync | undefined;
+  let writer = false;
+  let followerReady = false;
+  let loop: Promise<void> | undefined;
+  let resolveReady!: () => void;
+  let rejectReady!: (e: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  ready.catch(() => {});
+
+  async function followerCheck(database: Database): Promise<boolean> {
+    const cp = await readCheckpoint(database.prisma);
+    return cp !== undefined && cp.blockNumber >= cp.headNumber - config.confirmations;
+  }
+
+  async function run(database: Database): Promise<void> {
+    const rpc = createRpc(common);
+    const chainId = await rpc.getChainId();
+    if (chainId !== config.deployment.chainId) {
+      throw new IndexerError(
+        `the RPC serves chain ${chainId} but the deployment is for chain ${config.deployment.chainId}: check --rpc and --deployment`,
+      );
+    }
+    while (!shutdown.isKilled) {
+      if (await database.tryAcquireWriter()) {
+        writer = true;
+        common.metrics.set("dvpn_indexer_is_writer", 1);
+        logger.info({ db: database.kind }, "writer lock taken: indexing");
+        sync = createSync(common, database, rpc);
+        void sync.caughtUp.then(resolveReady);
+        await sync.run();
+        return;
+      }
+      // Reader: serve queries, try to take over every few poll intervals.
+      if (!followerReady && (await followerCheck(database).catch(() => false))) {
+        followerReady = true;
+        resolveReady();
+      }
+      await sleep(Math.max(1000, config.pollIntervalMs * 2), shutdown.signal);
+    }
+  }
+
+  return {
+    common,
+    ready,
+    get url() {
+      if (!server) throw new IndexerError("the indexer is not started");
+      return server.url;
+    },
+    get prisma() {
+      if (!db) throw new IndexerError("the indexer is not started");
+      return db.prisma;
+    },
+    isCaughtUp: () => (writer ? (sync?.isCaughtUp() ?? false) : followerReady),
+    isWriter: () => writer,
+    async start() {
+      if (db) return;
+      const database = await createDatabase(common);
+      db = database;
+      shutdown.add(() => database.close());
+      server = await createServer(common, {
+        db: database,
+        isReady: async () => (writer ? (sync?.isCaughtUp() ?? false) : followerCheck(database)),
+      });
+      const srv = server;
+      shutdown.add(() => srv.close());
+      if (config.readOnly) {
+        void (async () => {
+          while (!shutdown.isKilled && !(await followerCheck(database).catch(() => false)))
+            await sleep(config.pollIntervalMs, shutdown.signal);
+          followerReady = true;
+          resolveReady();
+        })();
+        return;
+      }
+      loop = run(database).catch((error: unknown) => {
+        logger.error({ err: (error as Error).message }, "indexer stopped");
+        rejectReady(error);
+        throw error;
+      });
+      loop.catch(() => {});
+      shutdown.add(() => loop?.catch(() => {}));
+    },
+    async stop() {
+      await shutdown.kill();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { Db } from "./createDatabase.ts";
+import { TABLES, type ColumnType, type Row, type TableName, type TableSpec } from "./tables.ts";
+
+const CAST: Record<ColumnType, string> = {
+  text: "text",
+  int: "int4",
+  bool: "bool",
+  numeric: "numeric",
+  float: "float8",
+  json: "jsonb",
+};
+
+const q = (id: string) => `"${id}"`;
+
+/** Converts an in-memory value to a query parameter for a column of `type`. */
+function toParam(type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (type === "numeric") return String(value);
+  if (type === "json") return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+  return value;
+}
+
+/** Select list that returns numeric columns as text (converted back to bigint by {@link fromDb}). */
+export function selectList(spec: TableSpec): string {
+  return Object.entries(spec.columns)
+    .map(([c, type]) => (type === "numeric" ? `${q(c)}::text AS ${q(c)}` : q(c)))
+    .join(", ");
+}
+
+/** Converts a row read with {@link selectList} to its in-memory form. */
+export function fromDb(spec: TableSpec, raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const [c, type] of Object.entries(spec.columns)) {
+    const v = raw[c];
+    row[c] = v === null || v === undefined ? null : type === "numeric" ? BigInt(String(v)) : v;
+  }
+  return row;
+}
+
+/** A JSON-safe copy of a row (bigint as decimal strings), for the journal. */
+export function toJson(row: Row): Row {
+  return JSON.parse(JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v))) as Row;
+}
+
+/** The in-memory form of a row stored with {@link toJson}. */
+export function fromJson(spec: TableSpec, json: Row): Row {
+  const row: Row = {};
+  for (const [c, type] of Object.entries(spec.columns)) {
+    const v = json[c];
+    row[c] = v === null || v === undefined ? null : type === "numeric" ? BigInt(String(v)) : v;
+  }
+  return row;
+}
+
+/** Stable string key of a row in its table. */
+export function rowKey(spec: TableSpec, row: Row): string {
+  return spec.key.map((k) => String(row[k])).join("|");
+}
+
+const CHUNK = 400;
+
+/**
+ * Writes rows with one multi-row INSERT per chunk. `mode`: "replace" upserts every column,
+ * "add" sums the non-key columns into existing rows (hourly buckets), "ignore" skips rows that
+ * exist (idempotent event inserts).
+ */
+export async function writeRows(
+  db: Db,
+  table: TableName,
+  rows: Row[],
+  mode: "replace" | "add" | "ignore",
+): Promise<void> {
+  const spec: TableSpec = TABLES[table];
+  const cols = Object.keys(spec.columns);
+  const nonKey = cols.filter((c) => !spec.key.includes(c));
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
+    const params: unknown[] = [];
+    const values = chunk.map((row) => {
+      const parts = cols.map((c) => {
+        const type = spec.columns[c]!;
+        params.push(toParam(type, row[c]));
+        return `$${params.length}::${CAST[type]}`;
+      });
+      return `(${parts.join(", ")})`;
+    });
+    let conflict: string;
+    if (mode === "ignore") conflict = "DO NOTHING";
+    else if (mode === "add") {
+      conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = ${q(spec.name)}.${q(c)} + EXCLUDED.${q(c)}`).join(", ")}`;
+    } else conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}`;
+    const sql = `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
+    await db.$executeRawUnsafe(sql, ...params);
+  }
+}
+
+/** Reads the rows of `table` whose keys are in `keys` (each key a row with the key columns). */
+export async function readRows(db: Db, table: TableName, keys: Row[]): Promise<Row[]> {
+  const spec: TableSpec = TABLES[table];
+  const out: Row[] = [];
+  for (let start = 0; start < keys.length; start += CHUNK) {
+    const chunk = keys.slice(start, start + CHUNK);
+    const params: unknown[] = [];
+    const conds = chunk.map((key) => {
+      const parts = spec.key.map((k) => {
+        params.push(toParam(spec.columns[k]!, key[k]));
+        return `${q(k)} = $${params.length}::${CAST[spec.columns[k]!]}`;
+      });
+      return `(${parts.join(" AND ")})`;
+    });
+    const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT ${selectList(spec)} FROM ${q(spec.name)} WHERE ${conds.join(" OR ")}`,
+      ...params,
+    );
+    for (const r of rows) out.push(fromDb(spec, r));
+  }
+  return out;
+}
+
+/** Deletes the rows of `table` with the given keys. */
+export async function deleteRows(db: Db, table: TableName, keys: Row[]): Promise<void> {
+  const spec: TableSpec = TABLES[table];
+  for (let start = 0; start < keys.length; start += CHUNK) {
+    const chunk = keys.slice(start, start + CHUNK);
+    const params: unknown[] = [];
+    const conds = chunk.map((key) => {
+      const parts = spec.key.map((k) => {
+        params.push(toParam(spec.columns[k]!, key[k]));
+        return `${q(k)} = $${params.length}::${CAST[spec.columns[k]!]}`;
+      });
+      return `(${parts.join(" AND ")})`;
+    });
+    await db.$executeRawUnsafe(`DELETE FROM ${q(spec.name)} WHERE ${conds.join(" OR ")}`, ...params);
+  }
+}

@@ -1,0 +1,449 @@
+import { getAddress, isAddress, toHex } from "viem";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { scoreOf } from "../indexing/refreshScores.ts";
+import { histogramMedian, uptime, windowStart } from "../indexing/reputation.ts";
+import { sleep } from "../common/shutdown.ts";
+import type { FeedContext } from "./context.ts";
+import { badInput } from "./errors.ts";
+import { connection, pageSize, seekAfter } from "./pagination.ts";
+import { BigIntScalar } from "./scalars.ts";
+
+type ProviderRow = Prisma.ProviderGetPayload<object>;
+type SessionRow = Prisma.SessionGetPayload<object>;
+type ProposalRow = Prisma.ProposalGetPayload<object>;
+type Dir = "asc" | "desc";
+
+const big = (d: { toFixed(): string }) => BigInt(d.toFixed());
+
+function address(value: string, what: string): string {
+  if (typeof value !== "string" || !isAddress(value, { strict: false })) {
+    throw badInput(`${what} must be a 0x-prefixed 20-byte hex address (got ${JSON.stringify(value)})`);
+  }
+  return getAddress(value);
+}
+
+function direction(d: string | null | undefined): Dir {
+  return d === "desc" ? "desc" : "asc";
+}
+
+async function availabilityWhere(ctx: FeedContext, available: boolean): Promise<Prisma.ProviderWhereInput> {
+  const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
+  const minStake = (params.get("minStake") ?? 0n).toString();
+  const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
+  if (available) {
+    return {
+      registered: true,
+      paused: false,
+      stake: { gte: minStake },
+      lastHeartbeat: { gte: fresh },
+      hasCapacity: true,
+    };
+  }
+  return {
+    OR: [
+      { registered: false },
+      { paused: true },
+      { stake: { lt: minStake } },
+      { lastHeartbeat: { lt: fresh } },
+      { hasCapacity: false },
+    ],
+  };
+}
+
+async function availability(p: ProviderRow, ctx: FeedContext) {
+  const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
+  const timeout = Number(params.get("heartbeatTimeout") ?? 0n);
+  const available =
+    p.registered &&
+    !p.paused &&
+    big(p.stake) >= (params.get("minStake") ?? 0n) &&
+    now <= p.lastHeartbeat + timeout &&
+    p.activeSessions < p.maxSessions;
+  return {
+    available,
+    activeSessions: p.activeSessions,
+    capacity: p.maxSessions,
+    lastHeartbeat: p.lastHeartbeat,
+    heartbeatExpiresAt: p.lastHeartbeat + timeout,
+  };
+}
+
+const PROVIDER_ORDER: Record<string, string> = {
+  id: "id",
+  stake: "stake",
+  pricePerGiB: "pricePerGiB",
+  pricePerMinute: "pricePerMinute",
+  score: "score",
+  registeredAt: "registeredAt",
+  lastHeartbeat: "lastHeartbeat",
+  paidVolume: "paidVolume",
+};
+const SESSION_ORDER: Record<string, string> = { id: "id", openedAt: "openedAt", paid: "paid", deposit: "deposit" };
+
+interface ProviderFilter {
+  region?: string | null;
+  available?: boolean | null;
+  registered?: boolean | null;
+  paused?: boolean | null;
+  minStake?: bigint | null;
+  maxPricePerGiB?: bigint | null;
+  maxPricePerMinute?: bigint | null;
+  minScore?: number | null;
+  id_in?: string[] | null;
+}
+
+async function providerWhere(
+  where: ProviderFilter | null | undefined,
+  ctx: FeedContext,
+): Promise<Prisma.ProviderWhereInput> {
+  const and: Prisma.ProviderWhereInput[] = [];
+  if (!where) return {};
+  if (where.region != null) {
+    if (!/^[A-Za-z]{2}$/.test(where.region))
+      throw badInput(`region must be an ISO 3166-1 alpha-2 code such as "DE" (got ${JSON.stringify(where.region)})`);
+    and.push({ region: where.region.toUpperCase() });
+  }
+  if (where.available != null) and.push(await availabilityWhere(ctx, where.available));
+  if (where.registered != null) and.push({ registered: where.registered });
+  if (where.paused != null) and.push({ paused: where.paused });
+  if (where.minStake != null) and.push({ stake: { gte: where.minStake.toString() } });
+  if (where.maxPricePerGiB != null) and.push({ pricePerGiB: { lte: where.maxPricePerGiB.toString() } });
+  if (where.maxPricePerMinute != null) and.push({ pricePerMinute: { lte: where.maxPricePerMinute.toString() } });
+  if (where.minScore != null) {
+    if (!Number.isFinite(where.minScore)) throw badInput("minScore must be a number between 0 and 100");
+    and.push({ score: { gte: where.minScore } });
+  }
+  if (where.id_in != null) {
+    if (where.id_in.length > 1000) throw badInput("id_in takes at most 1000 addresses");
+    and.push({ id: { in: where.id_in.map((a) => address(a, "id_in")) } });
+  }
+  return { AND: and };
+}
+
+interface SessionFilter {
+  provider?: string | null;
+  client?: string | null;
+  status?: string | null;
+  status_in?: string[] | null;
+  paid?: boolean | null;
+}
+
+function sessionWhere(where: SessionFilter | null | undefined): Prisma.SessionWhereInput {
+  if (!where) return {};
+  const and: Prisma.SessionWhereInput[] = [];
+  if (where.provider != null) and.push({ provider: address(where.provider, "provider") });
+  if (where.client != null) and.push({ client: address(where.client, "client") });
+  if (where.status != null) and.push({ status: where.status });
+  if (where.status_in != null) and.push({ status: { in: where.status_in } });
+  if (where.paid != null) and.push(where.paid ? { paid: { gt: 0 } } : { paid: 0 });
+  return { AND: and };
+}
+
+async function listSessions(
+  ctx: FeedContext,
+  args: {
+    where?: SessionFilter | null;
+    orderBy?: string | null;
+    orderDirection?: string | null;
+    first?: number | null;
+    after?: string | null;
+  },
+  extra: Prisma.SessionWhereInput = {},
+) {
+  const first = pageSize(args.first);
+  const field = SESSION_ORDER[args.orderBy ?? "id"] ?? "id";
+  const dir = direction(args.orderDirection);
+  const where: Prisma.SessionWhereInput = { AND: [sessionWhere(args.where), extra] };
+  const seek = seekAfter(field, dir, args.after) as Prisma.SessionWhereInput | undefined;
+  const orderBy: Prisma.SessionOrderByWithRelationInput[] =
+    field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
+  const [rows, totalCount] = await Promise.all([
+    ctx.prisma.session.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
+    ctx.prisma.session.count({ where }),
+  ]);
+  return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
+}
+
+async function proposalState(p: ProposalRow, ctx: FeedContext): Promise<string> {
+  if (p.canceledAt !== null) return "Canceled";
+  if (p.executedAt !== null) return "Executed";
+  if (p.queuedAt !== null) return "Queued";
+  const now = await ctx.now();
+  if (now <= p.voteStart) return "Pending";
+  if (now <= p.voteEnd) return "Active";
+  const params = await ctx.params();
+  const supply = BigInt(ctx.config.deployment.parameters.tokenSupply);
+  const quorum = (supply * (params.get("quorumNumerator") ?? 0n)) / 100n;
+  const forVotes = big(p.forVotes);
+  const reached = forVotes + big(p.abstainVotes) >= quorum;
+  return reached && forVotes > big(p.againstVotes) ? "Succeeded" : "Defeated";
+}
+
+async function availabilitySnapshot(ctx: FeedContext, id: string) {
+  const p = await ctx.prisma.provider.findUnique({ where: { id } });
+  return p ? availability(p, ctx) : null;
+}
+
+/** Polls `read` and yields each new distinct value until the subscription ends. */
+async function* watch<T>(read: () => Promise<T | null>, intervalMs: number, signal: AbortSignal): AsyncGenerator<T> {
+  let last = "";
+  while (!signal.aborted) {
+    const value = await read();
+    const text = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+    if (value !== null && text !== last) {
+      last = text;
+      yield value;
+    }
+    await sleep(intervalMs, signal);
+  }
+}
+
+/** The feed's resolvers. `signal` ends subscriptions at shutdown. */
+export function createResolvers(signal: AbortSignal) {
+  return {
+    BigInt: BigIntScalar,
+    Query: {
+      async providers(
+        _: unknown,
+        args: { where?: ProviderFilter; orderBy?: string; orderDirection?: string; first?: number; after?: string },
+        ctx: FeedContext,
+      ) {
+        const first = pageSize(args.first);
+        const field = PROVIDER_ORDER[args.orderBy ?? "id"] ?? "id";
+        const dir = direction(args.orderDirection);
+        const where = await providerWhere(args.where, ctx);
+        const seek = seekAfter(field, dir, args.after) as Prisma.ProviderWhereInput | undefined;
+        const orderBy: Prisma.ProviderOrderByWithRelationInput[] =
+          field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
+        const [rows, totalCount] = await Promise.all([
+          ctx.prisma.provider.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
+          ctx.prisma.provider.count({ where }),
+        ]);
+        return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
+      },
+      provider: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+        ctx.prisma.provider.findUnique({ where: { id: address(args.id, "id") } }),
+      sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext) => listSessions(ctx, args),
+      session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
+        ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
+      async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
+        const first = pageSize(args.first);
+        const dir = direction(args.orderDirection);
+        const seek = seekAfter("createdBlock", dir, args.after) as Prisma.ProposalWhereInput | undefined;
+        const [rows, totalCount] = await Promise.all([
+          ctx.prisma.proposal.findMany({
+            where: seek ?? {},
+            orderBy: [{ createdBlock: dir }, { id: dir }],
+            take: first + 1,
+          }),
+          ctx.prisma.proposal.count(),
+        ]);
+        return connection(rows as unknown as Record<string, unknown>[], first, "createdBlock", totalCount);
+      },
+      proposal: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
+        ctx.prisma.proposal.findUnique({ where: { id: args.id.toString() } }),
+      async parameters(_: unknown, __: unknown, ctx: FeedContext) {
+        const p = await ctx.params();
+        const n = (k: string) => Number(p.get(k) ?? 0n);
+        return {
+          minStake: p.get("minStake") ?? 0n,
+          unbondingPeriod: n("unbondingPeriod"),
+          heartbeatTimeout: n("heartbeatTimeout"),
+          maxSlashBps: n("maxSlashBps"),
+          protocolFeeBps: n("protocolFeeBps"),
+          acceptTimeout: n("acceptTimeout"),
+          settlementWindow: n("settlementWindow"),
+          treasury: getAddress(toHex(p.get("treasury") ?? 0n, { size: 20 })),
+          votingDelay: n("votingDelay"),
+          votingPeriod: n("votingPeriod"),
+          proposalThreshold: p.get("proposalThreshold") ?? 0n,
+          quorumNumerator: n("quorumNumerator"),
+        };
+      },
+      async networkStats(_: unknown, __: unknown, ctx: FeedContext) {
+        const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
+        const minStake = (params.get("minStake") ?? 0n).toString();
+        const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
+        const providers = await ctx.prisma.$queryRawUnsafe<
+          { region: string; providers: bigint; online: bigint; stake: string | null; active: bigint | null }[]
+        >(
+          `SELECT region,
+             COUNT(*) FILTER (WHERE registered) AS providers,
+             COUNT(*) FILTER (WHERE registered AND NOT paused AND stake >= $1::numeric AND "lastHeartbeat" >= $2::int4 AND "hasCapacity") AS online,
+             (SUM(stake) FILTER (WHERE registered))::text AS stake,
+             SUM("activeSessions")::int8 AS active
+           FROM providers GROUP BY region`,
+          minStake,
+          fresh,
+        );
+        const hours = await ctx.prisma.$queryRawUnsafe<
+          { region: string; bytes: string; volume: string; opened: bigint }[]
+        >(
+          `SELECT region, SUM(bytes)::text AS bytes, SUM(volume)::text AS volume, SUM("sessionsOpened")::int8 AS opened
+           FROM region_hours WHERE hour >= $1::int4 GROUP BY region`,
+          windowStart(now, 24),
+        );
+        const regions = new Map<
+          string,
+          {
+            region: string;
+            providers: number;
+            providersOnline: number;
+            totalStake: bigint;
+            activeSessions: number;
+            bytes24h: bigint;
+            volume24h: bigint;
+            sessionsOpened24h: number;
+          }
+        >();
+        const get = (region: string) => {
+          let r = regions.get(region);
+          if (!r) {
+            r = {
+              region,
+              providers: 0,
+              providersOnline: 0,
+              totalStake: 0n,
+              activeSessions: 0,
+              bytes24h: 0n,
+              volume24h: 0n,
+              sessionsOpened24h: 0,
+            };
+            regions.set(region, r);
+          }
+          return r;
+        };
+        for (const row of providers) {
+          const r = get(row.region);
+          r.providers = Number(row.providers);
+          r.providersOnline = Number(row.online);
+          r.totalStake = BigInt(row.stake ?? "0");
+          r.activeSessions = Number(row.active ?? 0);
+        }
+        for (const row of hours) {
+          const r = get(row.region);
+          r.bytes24h = BigInt(row.bytes);
+          r.volume24h = BigInt(row.volume);
+          r.sessionsOpened24h = Number(row.opened);
+        }
+        const byRegion = [...regions.values()].sort((a, b) => a.region.localeCompare(b.region));
+        const sum = <K extends "providers" | "providersOnline" | "activeSessions" | "sessionsOpened24h">(k: K) =>
+          byRegion.reduce((s, r) => s + r[k], 0);
+        const sumBig = <K extends "totalStake" | "bytes24h" | "volume24h">(k: K) =>
+          byRegion.reduce((s, r) => s + r[k], 0n);
+        return {
+          providers: sum("providers"),
+          providersOnline: sum("providersOnline"),
+          totalStake: sumBig("totalStake"),
+          activeSessions: sum("activeSessions"),
+          bytes24h: sumBig("bytes24h"),
+          volume24h: sumBig("volume24h"),
+          sessionsOpened24h: sum("sessionsOpened24h"),
+          byRegion,
+        };
+      },
+      async _meta(_: unknown, __: unknown, ctx: FeedContext) {
+        const cp = await ctx.checkpoint();
+        return {
+          block: cp ? { number: cp.blockNumber, hash: cp.blockHash, timestamp: cp.blockTimestamp } : null,
+          headBlockNumber: cp?.headNumber ?? null,
+          headTimestamp: cp?.headTimestamp ?? null,
+          chainId: ctx.config.deployment.chainId,
+          reorgs: cp?.reorgs ?? 0,
+        };
+      },
+    },
+    Provider: {
+      wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
+      availability: (p: ProviderRow, _: unknown, ctx: FeedContext) => availability(p, ctx),
+      reputation: (p: ProviderRow) => p,
+      sessions: (p: ProviderRow, args: Parameters<typeof listSessions>[1], ctx: FeedContext) =>
+        listSessions(ctx, args, { provider: p.id }),
+      slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
+        ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
+    },
+    Reputation: {
+      score: (p: ProviderRow) => p.score,
+      async scoreBreakdown(p: ProviderRow, _: unknown, ctx: FeedContext) {
+        // Recomputed at the time the stored score was computed, so the parts add up to it.
+        const covered = p.scoreAt > 0 ? await ctx.covered(p.id, p.scoreAt, 168) : 0;
+        const row = { ...p, acceptHistogram: p.acceptHistogram } as unknown as Record<string, unknown>;
+        const b = scoreOf(row, covered, p.scoreAt, await ctx.params());
+        return { ...b, computedAt: p.scoreAt };
+      },
+      async uptime24h(p: ProviderRow, _: unknown, ctx: FeedContext) {
+        const now = await ctx.now();
+        const covered = await ctx.covered(p.id, now, 24);
+        return uptime({
+          now,
+          hours: 24,
+          registeredAt: p.registeredAt,
+          coveredUntil: p.coveredUntil,
+          coveredInWindow: covered,
+        });
+      },
+      async uptime7d(p: ProviderRow, _: unknown, ctx: FeedContext) {
+        const now = await ctx.now();
+        const covered = await ctx.covered(p.id, now, 168);
+        return uptime({
+          now,
+          hours: 168,
+          registeredAt: p.registeredAt,
+          coveredUntil: p.coveredUntil,
+          coveredInWindow: covered,
+        });
+      },
+      acceptanceRate: (p: ProviderRow) =>
+        p.sessionsAcceptedPaid + p.sessionsMissed === 0
+          ? null
+          : p.sessionsAcceptedPaid / (p.sessionsAcceptedPaid + p.sessionsMissed),
+      medianAcceptSeconds: (p: ProviderRow) => histogramMedian(p.acceptHistogram as Record<string, number>),
+      sessionsCompleted: (p: ProviderRow) => p.sessionsCompleted,
+      sessionsPaid: (p: ProviderRow) => p.sessionsPaid,
+      sessionsMissed: (p: ProviderRow) => p.sessionsMissed,
+      bytesServed: (p: ProviderRow) => p.bytesServed,
+      paidVolume: (p: ProviderRow) => p.paidVolume,
+      slashCount: (p: ProviderRow) => p.slashCount,
+      slashedAmount: (p: ProviderRow) => p.slashedAmount,
+    },
+    Session: {
+      claims: (s: SessionRow, _: unknown, ctx: FeedContext) =>
+        ctx.prisma.claim.findMany({ where: { sessionId: s.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
+    },
+    Proposal: {
+      state: (p: ProposalRow, _: unknown, ctx: FeedContext) => proposalState(p, ctx),
+      async votes(p: ProposalRow, args: { first?: number; after?: string }, ctx: FeedContext) {
+        const first = pageSize(args.first);
+        const seek = seekAfter("id", "asc", args.after) as Prisma.VoteWhereInput | undefined;
+        const where: Prisma.VoteWhereInput = { proposalId: p.id };
+        const [rows, totalCount] = await Promise.all([
+          ctx.prisma.vote.findMany({
+            where: seek ? { AND: [where, seek] } : where,
+            orderBy: [{ id: "asc" }],
+            take: first + 1,
+          }),
+          ctx.prisma.vote.count({ where }),
+        ]);
+        return connection(rows as unknown as Record<string, unknown>[], first, "id", totalCount);
+      },
+    },
+    Subscription: {
+      providerAvailability: {
+        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) => {
+          const id = address(args.id, "id");
+          return watch(() => availabilitySnapshot(ctx, id), ctx.config.pollIntervalMs, signal);
+        },
+        resolve: (value: unknown) => value,
+      },
+      session: {
+        subscribe: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
+          watch(
+            () => ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
+            ctx.config.pollIntervalMs,
+            signal,
+          ),
+        resolve: (value: unknown) => value,
+      },
+    },
+  };
+}

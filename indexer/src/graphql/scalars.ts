@@ -1,0 +1,33 @@
+import { GraphQLScalarType, Kind } from "graphql";
+import { badInput } from "./errors.ts";
+
+function toDecimalString(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === "string" && /^\d+$/.test(value)) return value;
+  if (value && typeof value === "object" && "toFixed" in value) return (value as { toFixed(): string }).toFixed();
+  throw new TypeError(`BigInt cannot represent ${String(value)}`);
+}
+
+function parse(value: unknown): bigint {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  if (typeof value === "string" && /^\d{1,78}$/.test(value)) {
+    const v = BigInt(value);
+    if (v < 2n ** 256n) return v;
+  }
+  throw badInput(
+    `BigInt must be a non-negative integer below 2^256, as a decimal string (got ${JSON.stringify(value)})`,
+  );
+}
+
+/** uint256 as a decimal string on output; a decimal string or an integer on input. */
+export const BigIntScalar = new GraphQLScalarType({
+  name: "BigInt",
+  serialize: toDecimalString,
+  parseValue: parse,
+  parseLiteral(ast) {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT)
+      return parse(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+    throw badInput("BigInt must be a decimal string or an integer");
+  },
+});

@@ -1,0 +1,82 @@
+/**
+ * `npm run indexer`: sync the protocol's events into PostgreSQL (DATABASE_URL) or an embedded
+ * PGlite folder, and serve the GraphQL feed.
+ *
+ * Flags (flag > env > default): --rpc <url>[,<url>...] (DVPN_RPC_URL, default http://127.0.0.1:8545),
+ * --deployment <file> (DVPN_DEPLOYMENT, default deployments/<chainId>.json of the RPC's chain),
+ * --database-url (DATABASE_URL), --data-dir (DVPN_INDEXER_DATA_DIR), --port (DVPN_INDEXER_PORT,
+ * 4350), --host (DVPN_INDEXER_HOST, 127.0.0.1), --confirmations (DVPN_CONFIRMATIONS),
+ * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --read-only.
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createPublicClient, http } from "viem";
+import { createIndexer } from "./createIndexer.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`indexer: ${message}\n`);
+  process.exit(1);
+}
+
+const { values } = parseArgs({
+  options: {
+    rpc: { type: "string" },
+    deployment: { type: "string" },
+    "database-url": { type: "string" },
+    "data-dir": { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    confirmations: { type: "string" },
+    "poll-interval-ms": { type: "string" },
+    "read-only": { type: "boolean" },
+  },
+});
+
+const num = (name: string, v: string | undefined) => {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) fail(`${name} must be an integer (got ${v})`);
+  return n;
+};
+
+try {
+  const rpcUrl = (values.rpc ?? process.env.DVPN_RPC_URL ?? "http://127.0.0.1:8545").split(",");
+  let deployment = values.deployment ?? process.env.DVPN_DEPLOYMENT;
+  if (!deployment) {
+    const chainId = await createPublicClient({ transport: http(rpcUrl[0]) })
+      .getChainId()
+      .catch(() => fail(`cannot reach ${rpcUrl[0]}: pass --rpc <url> or set DVPN_RPC_URL`));
+    deployment = `deployments/${chainId}.json`;
+    if (!existsSync(deployment)) fail(`no ${deployment}: deploy first (npm run deploy) or pass --deployment <file>`);
+  }
+  const indexer = createIndexer({
+    rpcUrl,
+    deployment,
+    databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+    dataDir: values["data-dir"] ?? process.env.DVPN_INDEXER_DATA_DIR,
+    port: num("--port", values.port ?? process.env.DVPN_INDEXER_PORT),
+    host: values.host ?? process.env.DVPN_INDEXER_HOST,
+    confirmations: num("--confirmations", values.confirmations ?? process.env.DVPN_CONFIRMATIONS),
+    pollIntervalMs: num("--poll-interval-ms", values["poll-interval-ms"] ?? process.env.DVPN_POLL_INTERVAL_MS),
+    readOnly: values["read-only"] ?? false,
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await indexer.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  await indexer.start();
+  // Print the URL on stdout so a parent process can read it.
+  process.stdout.write(`${JSON.stringify({ url: indexer.url })}\n`);
+  indexer.ready.catch(async (error: unknown) => {
+    process.stderr.write(`indexer: ${(error as Error).message}\n`);
+    await indexer.stop();
+    process.exit(1);
+  });
+} catch (error) {
+  fail((error as Error).message);
+}

@@ -1,0 +1,206 @@
+import type { Common } from "../common/common.ts";
+import { DatabaseMismatchError } from "../common/errors.ts";
+import { sleep } from "../common/shutdown.ts";
+import {
+  readBlock,
+  readCheckpoint,
+  writeCheckpoint,
+  writeHead,
+  type BlockRef,
+  type Checkpoint,
+} from "../database/checkpoint.ts";
+import type { Database } from "../database/createDatabase.ts";
+import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
+import { indexRange } from "../indexing/indexRange.ts";
+import { resetAll, rollbackTo } from "../indexing/rollback.ts";
+import { createLogFetcher } from "../sync-historical/createLogFetcher.ts";
+import type { Rpc } from "../sync-historical/createRpc.ts";
+
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+
+/** The writer's loop: backfill in adaptive ranges, then follow the head block by block. */
+export interface Sync {
+  /** Runs until shutdown. */
+  run(): Promise<void>;
+  isCaughtUp(): boolean;
+  /** Resolves the first time the index reaches the confirmed head. */
+  caughtUp: Promise<void>;
+}
+
+export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
+  const { config, logger, metrics, shutdown } = common;
+  const { deployment } = config;
+  const contracts = contractsOf(deployment);
+  const addresses = [...contracts.keys()];
+  const fetcher = createLogFetcher(common, rpc, addresses);
+  const registry = deployment.contracts.ProviderRegistry.address;
+  let caughtUp = false;
+  let resolveCaughtUp!: () => void;
+  const caughtUpPromise = new Promise<void>((r) => (resolveCaughtUp = r));
+
+  function base(cp: Checkpoint | undefined, head: BlockRef) {
+    return {
+      chainId: deployment.chainId,
+      registry,
+      headNumber: head.number,
+      headTimestamp: head.timestamp,
+      reorgs: cp?.reorgs ?? 0,
+    };
+  }
+
+  async function handleReorg(cp: Checkpoint, from: number, head: BlockRef): Promise<void> {
+    let ancestor: BlockRef | undefined;
+    for (let k = from; k >= 0 && !shutdown.isKilled; k--) {
+      const stored = await readBlock(db.prisma, k);
+      if (!stored) break;
+      const onChain = await rpc.getBlock(k);
+      if (onChain && onChain.hash === stored.hash) {
+        ancestor = stored;
+        break;
+      }
+    }
+    metrics.inc("dvpn_indexer_reorgs_total");
+    if (!ancestor) {
+      logger.error(
+        { from, kept: config.finalityDepth },
+        "reorg deeper than the kept unfinalized blocks: reindexing from the start block",
+      );
+      await db.transaction(async (tx) => {
+        await resetAll(tx);
+      });
+      return;
+    }
+    const depth = cp.blockNumber - ancestor.number;
+    metrics.set("dvpn_indexer_reorg_depth", depth);
+    logger.warn({ ancestor: ancestor.number, depth }, "reorg: rolling back to the common ancestor");
+    await db.transaction(async (tx) => {
+      const r = await rollbackTo(tx, ancestor.number);
+      await writeCheckpoint(tx, {
+        ...base(cp, head),
+        reorgs: cp.reorgs + 1,
+        blockNumber: ancestor.number,
+        blockHash: ancestor.hash,
+        blockTimestamp: ancestor.timestamp,
+      });
+      logger.info(r, "rolled back");
+    });
+  }
+
+  async function step(): Promise<boolean> {
+    const headNumber = await rpc.getBlockNumber();
+    const head = await rpc.getBlock(headNumber);
+    if (!head) return false;
+    metrics.set("dvpn_indexer_head_block", head.number);
+    const target = head.number - config.confirmations;
+    const cp = await readCheckpoint(db.prisma);
+    if (cp && (cp.chainId !== deployment.chainId || cp.registry !== registry)) {
+      throw new DatabaseMismatchError(
+        `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
+      );
+    }
+    const next = cp ? cp.blockNumber + 1 : deployment.startBlock;
+
+    // Near the head: check that the indexed tip is still on the canonical chain.
+    if (cp && cp.blockNumber > target - config.finalityDepth) {
+      const onChain = cp.blockNumber <= head.number ? await rpc.getBlock(cp.blockNumber) : undefined;
+      if (!onChain || onChain.hash !== cp.blockHash) {
+        await handleReorg(cp, Math.min(cp.blockNumber, head.number), head);
+        return true;
+      }
+    }
+    if (next > target) {
+      if (cp) await writeHead(db.prisma, head);
+      metrics.set("dvpn_indexer_head_lag_blocks", Math.max(0, head.number - (cp?.blockNumber ?? 0)));
+      if (!caughtUp) logger.info({ block: cp?.blockNumber, head: head.number }, "caught up with the chain head");
+      caughtUp = true;
+      metrics.set("dvpn_indexer_caught_up", 1);
+      resolveCaughtUp();
+      return false;
+    }
+
+    const safe = target - config.finalityDepth;
+    let indexed: number;
+    let events = 0;
+    if (next <= safe) {
+      const { logs, toBlock, timestamps } = await fetcher.fetch(next, safe);
+      const toRef = await rpc.getBlock(toBlock);
+      if (!toRef) return false;
+      const decoded = decodeLogs(logs, contracts, timestamps);
+      await db.transaction((tx) =>
+        indexRange(tx, {
+          events: decoded,
+          toBlock: toRef,
+          base: base(cp, head),
+          journal: false,
+          finalityDepth: config.finalityDepth,
+        }),
+      );
+      indexed = toBlock;
+      events = decoded.length;
+    } else {
+      const block = await rpc.getBlock(next);
+      if (!block) return false;
+      const parent = cp ? await readBlock(db.prisma, next - 1) : undefined;
+      if (cp && parent && block.parentHash !== parent.hash) {
+        let linked = false;
+        if (block.parentHash === ZERO_HASH) {
+          // Hardhat's hardhat_mine(count) leaves parentHash zero: check by number instead.
+          linked = (await rpc.getBlock(next - 1))?.hash === parent.hash;
+        }
+        if (!linked) {
+          await handleReorg(cp, next - 1, head);
+          return true;
+        }
+      }
+      let logs;
+      for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
+        try {
+          logs = await rpc.getLogsOnce({ address: addresses, blockHash: block.hash });
+          break;
+        } catch (error) {
+          if (shutdown.isKilled) throw error;
+          logger.warn({ block: next, err: (error as Error).message.split("\n")[0] }, "eth_getLogs failed, retrying");
+          await sleep(delay, shutdown.signal);
+        }
+      }
+      const decoded = decodeLogs(logs, contracts, new Map([[block.number, block.timestamp]]));
+      await db.transaction((tx) =>
+        indexRange(tx, {
+          events: decoded,
+          toBlock: block,
+          base: base(cp, head),
+          journal: true,
+          finalityDepth: config.finalityDepth,
+        }),
+      );
+      indexed = block.number;
+      events = decoded.length;
+    }
+    metrics.inc("dvpn_indexer_events_total", undefined, events);
+    metrics.set("dvpn_indexer_indexed_block", indexed);
+    metrics.set("dvpn_indexer_head_lag_blocks", Math.max(0, head.number - indexed));
+    if (events > 0) logger.debug({ from: next, to: indexed, events }, "indexed");
+    return true;
+  }
+
+  return {
+    isCaughtUp: () => caughtUp,
+    caughtUp: caughtUpPromise,
+    async run() {
+      logger.info({ startBlock: deployment.startBlock, chainId: deployment.chainId }, "sync started");
+      while (!shutdown.isKilled) {
+        let more = false;
+        try {
+          more = await step();
+        } catch (error) {
+          if (shutdown.isKilled) break;
+          if (error instanceof DatabaseMismatchError) throw error;
+          logger.error({ err: (error as Error).message }, "sync step failed, retrying");
+          await sleep(1000, shutdown.signal);
+          continue;
+        }
+        if (!more) await sleep(config.pollIntervalMs, shutdown.signal);
+      }
+    },
+  };
+}
