@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { printFeedSchema } from "../src/graphql/printFeedSchema.ts";
 
 const file = join(import.meta.dirname, "../schema.graphql");
-const text = printFeedSchema();
+const text = await printFeedSchema(file);
 if (process.argv.includes("--check")) {
   if (readFileSync(file, "utf8") !== text) {
     console.error("indexer/schema.graphql is out of date: run node indexer/scripts/print-schema.ts");

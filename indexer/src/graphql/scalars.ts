@@ -23,6 +23,8 @@ function parse(value: unknown): bigint {
 /** uint256 as a decimal string on output; a decimal string or an integer on input. */
 export const BigIntScalar = new GraphQLScalarType({
   name: "BigInt",
+  description:
+    "An unsigned integer of any size (uint256), written as a decimal string. Inputs accept a decimal string or an integer.",
   serialize: toDecimalString,
   parseValue: parse,
   parseLiteral(ast) {
