@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +73,18 @@ const clientAccount = privateKeyToAccount(generatePrivateKey());
 const signer = privateKeyToAccount(generatePrivateKey());
 let clientWgPublic: string;
 let clientKeyFile: string;
+
+/** A UDP port nothing listens on right now (for the agent's WireGuard endpoint). */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket("udp4");
+    sock.once("error", reject);
+    sock.bind(0, "0.0.0.0", () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
+}
 
 function wallet(account: Account, url: string, chainId: number): WalletClient<Transport, Chain, Account> {
   const c = defineChain({
@@ -242,7 +255,7 @@ before(async () => {
   const client = wallet(clientAccount, chain.url, chain.chainId);
   await send(client, c.PaymentToken.address, mockStablecoinAbi, "approve", [c.SessionEscrow.address, 2n ** 255n]);
 
-  wgPort = 20000 + Math.floor(Math.random() * 20000);
+  wgPort = await freeUdpPort();
   voucherPort = await freePort();
   metricsPort = await freePort();
   const wgKeyFile = join(dir, "agent", "wg.key");
