@@ -103,6 +103,12 @@ const resultsDir = flags["results-dir"] ?? (quick ? join(RESULTS_DIR, "quick") :
 const chartsDir = flags["charts-dir"] ?? (quick ? join(resultsDir, "charts") : join(ROOT, "docs", "perf"));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+/** A path for messages: relative to the repository when inside it. */
+function show(path: string): string {
+  const r = relative(ROOT, path);
+  return r.startsWith("..") ? path : r || ".";
+}
+
 /** The outcome of one sub-benchmark in the merged JSON. */
 interface BenchOutcome {
   status: "ok" | "reused" | "unavailable" | "failed" | "timed out" | "missing" | "not selected";
@@ -162,7 +168,7 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
       status: "failed",
       seconds,
       budgetSeconds,
-      reason: `exited 0 but wrote none of ${candidates.map((c) => relative(ROOT, c)).join(", ")}`,
+      reason: `exited 0 but wrote none of ${candidates.map((c) => show(c)).join(", ")}`,
     };
   let result: unknown;
   try {
@@ -172,7 +178,7 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
       status: "failed",
       seconds,
       budgetSeconds,
-      reason: `${relative(ROOT, fresh)} is not JSON: ${(err as Error).message}`,
+      reason: `${show(fresh)} is not JSON: ${(err as Error).message}`,
     };
   }
   const status = (result as { status?: unknown }).status;
@@ -195,17 +201,17 @@ function reuse(b: SubBench): BenchOutcome {
   const file = join(resultsDir, `${b.name}.json`);
   if (!flags.reuse) return { status: "not selected" };
   if (!existsSync(file))
-    return { status: "not selected", reason: `no result file from an earlier run (${relative(ROOT, file)})` };
+    return { status: "not selected", reason: `no result file from an earlier run (${show(file)})` };
   try {
     const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; generatedAt?: unknown };
     const when = String(result.startedAt ?? result.generatedAt ?? new Date(mtimeMs(file)!).toISOString());
     return {
       status: "reused",
-      reason: `not run now: figures of an earlier run (${when}) from ${relative(ROOT, file)}`,
+      reason: `not run now: figures of an earlier run (${when}) from ${show(file)}`,
       result,
     };
   } catch (err) {
-    return { status: "failed", reason: `--reuse: ${relative(ROOT, file)} is not JSON: ${(err as Error).message}` };
+    return { status: "failed", reason: `--reuse: ${show(file)} is not JSON: ${(err as Error).message}` };
   }
 }
 
@@ -245,7 +251,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const machine = await machineInfo();
   const git = gitInfo();
-  log(`${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${relative(ROOT, resultsDir) || "."}`);
+  log(`${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${show(resultsDir)}`);
 
   const benchmarks: Record<string, BenchOutcome> = {};
   for (const b of BENCHES) {
@@ -338,7 +344,7 @@ async function main(): Promise<void> {
   writeFileSync(summaryFile, summary);
   process.stdout.write(summary);
   log(
-    `wrote ${relative(ROOT, join(resultsDir, "latest.json"))}, ${relative(ROOT, summaryFile)} and ${series.length} chart(s) in ${totalSeconds} s`,
+    `wrote ${show(join(resultsDir, "latest.json"))}, ${show(summaryFile)} and ${series.length} chart(s) in ${totalSeconds} s`,
   );
   // A benchmark that broke or overran fails the command; one that is missing or cannot run here does not.
   if (interrupted) process.exitCode = 130;
