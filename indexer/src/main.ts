@@ -6,7 +6,9 @@
  * --deployment <file> (DVPN_DEPLOYMENT, default deployments/<chainId>.json of the RPC's chain),
  * --database-url (DATABASE_URL), --data-dir (DVPN_INDEXER_DATA_DIR), --port (DVPN_INDEXER_PORT,
  * 4350), --host (DVPN_INDEXER_HOST, 127.0.0.1), --confirmations (DVPN_CONFIRMATIONS),
- * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --read-only.
+ * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --finality-depth (DVPN_FINALITY_DEPTH, 64),
+ * --block-range / --max-block-range (DVPN_BLOCK_RANGE 2000 / DVPN_MAX_BLOCK_RANGE 10000),
+ * --log-level (DVPN_LOG_LEVEL, info), --read-only (serve queries, never write).
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -29,6 +31,10 @@ const { values } = parseArgs({
     confirmations: { type: "string" },
     "poll-interval-ms": { type: "string" },
     "read-only": { type: "boolean" },
+    "finality-depth": { type: "string" },
+    "block-range": { type: "string" },
+    "max-block-range": { type: "string" },
+    "log-level": { type: "string" },
   },
 });
 
@@ -59,6 +65,10 @@ try {
     confirmations: num("--confirmations", values.confirmations ?? process.env.DVPN_CONFIRMATIONS),
     pollIntervalMs: num("--poll-interval-ms", values["poll-interval-ms"] ?? process.env.DVPN_POLL_INTERVAL_MS),
     readOnly: values["read-only"] ?? false,
+    finalityDepth: num("--finality-depth", values["finality-depth"] ?? process.env.DVPN_FINALITY_DEPTH),
+    initialBlockRange: num("--block-range", values["block-range"] ?? process.env.DVPN_BLOCK_RANGE),
+    maxBlockRange: num("--max-block-range", values["max-block-range"] ?? process.env.DVPN_MAX_BLOCK_RANGE),
+    logLevel: values["log-level"],
   });
   let stopping = false;
   const stop = async () => {
