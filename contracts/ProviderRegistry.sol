@@ -129,7 +129,8 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     /**
      * @notice Registers the caller as a provider and stakes `stake` tokens (approved before).
      * The registration counts as a first heartbeat.
-     * Requirements: not registered; `endpoint` is "host:port" of 3–255 bytes; `wgPublicKey`
+     * Requirements: not registered; `endpoint` is "host:port" of 3–255 printable ASCII bytes
+     * (no spaces) with a port from 1 to 65535; `wgPublicKey`
      * is not zero; `region` is two upper-case letters (ISO 3166-1 alpha-2); `maxSessions` > 0;
      * `stake` ≥ {minStake}.
      */
@@ -413,11 +414,33 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         bytes2 region,
         uint32 maxSessions
     ) private pure {
-        uint256 len = bytes(endpoint).length;
-        if (len < 3 || len > MAX_ENDPOINT_LENGTH) revert RegistryInvalidEndpoint(endpoint);
+        if (!_isHostPort(bytes(endpoint))) revert RegistryInvalidEndpoint(endpoint);
         if (wgPublicKey == bytes32(0)) revert RegistryInvalidWgKey();
         if (!_isUpper(region[0]) || !_isUpper(region[1])) revert RegistryInvalidRegion(region);
         if (maxSessions == 0) revert RegistryInvalidCapacity(maxSessions);
+    }
+
+    /// @dev "host:port": 3–255 printable ASCII bytes without spaces, a non-empty host and, after
+    /// the last ':', a decimal port from 1 to 65535 ("[2001:db8::1]:51820" is fine). Clients
+    /// write the endpoint into WireGuard configurations, so nothing else may pass.
+    function _isHostPort(bytes calldata e) private pure returns (bool) {
+        uint256 len = e.length;
+        if (len < 3 || len > MAX_ENDPOINT_LENGTH) return false;
+        uint256 colon = 0;
+        for (uint256 i = 0; i < len; ++i) {
+            bytes1 c = e[i];
+            if (c < 0x21 || c > 0x7E) return false;
+            if (c == ":") colon = i;
+        }
+        // No ':' (colon stays 0) or an empty host; then 1–5 digits.
+        if (colon == 0 || len - colon - 1 == 0 || len - colon - 1 > 5) return false;
+        uint256 port = 0;
+        for (uint256 i = colon + 1; i < len; ++i) {
+            uint8 d = uint8(e[i]);
+            if (d < 0x30 || d > 0x39) return false;
+            port = port * 10 + (d - 0x30);
+        }
+        return port != 0 && port <= 65_535;
     }
 
     function _isUpper(bytes1 c) private pure returns (bool) {

@@ -161,6 +161,38 @@ describe("ProviderRegistry", () => {
       ]);
     });
 
+    it("register: reverts RegistryInvalidEndpoint for anything but host:port", async () => {
+      const { alice, reg } = await setup();
+      const bad = [
+        "no-port",
+        "host:",
+        ":51820",
+        "host:0",
+        "host:65536",
+        "host:123456",
+        "host:51a20",
+        "host :51820",
+        "host:51820\nPostUp = x",
+        "h\u00f4st:51820",
+        "host:51820 ",
+      ];
+      for (const endpoint of bad) {
+        await assertRevert(reg(alice).write.register(registerArgs({ endpoint })), "RegistryInvalidEndpoint", [
+          endpoint,
+        ]);
+      }
+    });
+
+    it("register: accepts host names, IPv4 and bracketed IPv6 endpoints up to 255 bytes", async () => {
+      const { f, reg } = await setup();
+      const good = ["h:1", "10.0.0.1:65535", "[2001:db8::1]:51820", "h".repeat(249) + ":51820"];
+      for (const [i, endpoint] of good.entries()) {
+        const w = f.users[i + 4]!;
+        await f.mined(reg(w).write.register(registerArgs({ endpoint, stake: MIN_STAKE })));
+        assert.equal((await f.registry.read.getProvider([w.account.address])).endpoint, endpoint);
+      }
+    });
+
     it("register: reverts RegistryInvalidWgKey for a zero key", async () => {
       const { alice, reg } = await setup();
       await assertRevert(
