@@ -7,6 +7,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createDvpnClient } from "../client/createDvpnClient.ts";
 import { generateWgKeyPair, isWgKey } from "../wireguard/keys.ts";
 import { startCliChain, type CliChain } from "../../test/cliChain.ts";
+import { feedProvider, startFakeFeed } from "../../test/fakeFeed.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { commandHelp } from "./main.ts";
 
@@ -111,6 +112,59 @@ describe("dvpn CLI", () => {
     assert.match(table.stdout, new RegExp(`${providerAddress}\\s+DE\\s+0\\.05 mUSD\\s+0\\.0001 mUSD\\s+1000 DVPN`));
     const none = await c.dvpn(["providers", "--region", "FR", "--json"]);
     assert.deepEqual(json(none.stdout).items, []);
+  });
+
+  it("providers and provider status read the indexer feed with --indexer", async () => {
+    const item = feedProvider({ id: providerAddress });
+    const feed = await startFakeFeed({
+      providers: () => ({ items: [item], pageInfo: { hasNextPage: true, endCursor: "abc" }, totalCount: 7 }),
+      provider: () => item,
+    });
+    try {
+      const list = await c.dvpn([
+        "providers",
+        "--indexer",
+        feed.url,
+        "--region",
+        "DE",
+        "--max-price-gib",
+        "0.06",
+        "--min-score",
+        "80",
+        "--order-by",
+        "score",
+        "--order",
+        "desc",
+        "--first",
+        "5",
+        "--json",
+      ]);
+      assert.equal(list.code, 0, list.stderr);
+      const out = json(list.stdout) as { source: string; items: { id: string; score: number }[]; pageInfo: unknown };
+      assert.equal(out.source, "feed");
+      assert.equal(out.items[0]!.id, providerAddress);
+      assert.equal(out.items[0]!.score, 87.5);
+      assert.deepEqual(feed.calls.at(-1), {
+        where: { region: "DE", maxPricePerGiB: "60000", minScore: 80 },
+        orderBy: "score",
+        orderDirection: "desc",
+        first: 5,
+      });
+      const human = await c.dvpn(["providers"], { env: { DVPN_INDEXER_URL: feed.url } });
+      assert.match(human.stdout, /87\.5/);
+      assert.match(human.stdout, /more: --after abc\n$/);
+      const status = await c.dvpn(["provider", "status", "--address", providerAddress, "--indexer", feed.url]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /score\s+87\.5/);
+      assert.match(status.stdout, /paid volume\s+0\.25 mUSD/);
+      const badScore = await c.dvpn(["providers", "--indexer", feed.url, "--min-score", "101"]);
+      assert.equal(badScore.code, 2);
+    } finally {
+      await feed.close();
+    }
+    const down = await c.dvpn(["providers", "--indexer", "http://127.0.0.1:1/graphql"]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /^dvpn: indexer feed at http:\/\/127\.0\.0\.1:1\/graphql: cannot reach it/);
   });
 
   it("provider pause, unpause, heartbeat and stake", async () => {

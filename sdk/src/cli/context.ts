@@ -41,11 +41,11 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 /** Validated global options (flag > environment > default). */
 export const globalSchema = z.object({
-  rpc: z.url({ message: "--rpc must be an http(s) URL" }),
+  rpc: z.url({ message: "must be an http(s) URL" }),
   deployment: z.string().optional(),
   deploymentsDir: z.string(),
   keyFile: z.string().optional(),
-  indexer: z.url({ message: "--indexer must be an http(s) URL" }).optional(),
+  indexer: z.url({ message: "must be an http(s) URL" }).optional(),
   json: z.boolean(),
 });
 

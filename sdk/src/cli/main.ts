@@ -87,7 +87,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     const lookup = argv[0] === "help" ? argv.slice(1) : argv;
     const { cmd } = findCommand(lookup.filter((a) => !a.startsWith("-")));
-    if (!cmd) throw new UsageError(`unknown command "${words.join(" ")}": run dvpn --help for the list`);
+    if (!cmd) {
+      const group = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === words[0]);
+      if (group.length) {
+        throw new UsageError(`${words[0]} needs a subcommand: ${group.map((c) => c.path[1]).join(", ")}`);
+      }
+      throw new UsageError(`unknown command "${words.join(" ")}": run dvpn --help for the list`);
+    }
     if (argv[0] === "help") {
       process.stdout.write(commandHelp(cmd) + "\n");
       return 0;
