@@ -48,6 +48,7 @@ function makeAgent(): GatewayAgent {
       voucherListen: "127.0.0.1:0",
       metricsListen: "127.0.0.1:0",
       confirmations: 0,
+      maxLogRange: 3, // backfill in many small ranges, each with its checkpoint
       pollIntervalMs: 3_600_000,
       reconcileIntervalMs: 3_600_000,
       resyncIntervalMs: 3_600_000,
@@ -199,6 +200,7 @@ test("a worthwhile voucher is claimed once; a restart claims nothing again and k
   await agent.tick();
   await agent.resync();
   assert.equal(chain.calls.filter((c) => c.fn === "claim").length, 1);
+  assert.equal(agent.store.getMeta("checkpoint"), chain.head.toString());
   assert.equal(agent.session(1n)!.meteredBytes, metered);
   assert.equal(agent.session(1n)!.claimedBytes, 1n << 30n);
 });

@@ -227,29 +227,36 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   async function syncChain(): Promise<number> {
     const head = await chain.blockNumber();
     const target = head - BigInt(config.confirmations);
-    const checkpoint = BigInt(store.getMeta("checkpoint") ?? String(deployment.startBlock - 1));
+    let checkpoint = BigInt(store.getMeta("checkpoint") ?? String(deployment.startBlock - 1));
     let applied = 0;
-    if (target > checkpoint) {
-      const events = await chain.escrowEvents(checkpoint + 1n, target);
+    const step = BigInt(config.maxLogRange);
+    // Range by range, each applied with its checkpoint: a long backfill holds one range in memory
+    // and a crash resumes where it stopped.
+    while (target > checkpoint) {
+      const to = checkpoint + step < target ? checkpoint + step : target;
+      const events = await chain.escrowEvents(checkpoint + 1n, to);
       const t = performance.now();
       for (const e of events) if (e.type === "SessionOpened") timings.set(e.sessionId.toString(), { seen: t });
-      applyEvents(ctx, events, target);
-      applied = events.length;
+      while (timings.size > 10_000) timings.delete(timings.keys().next().value as string);
+      applyEvents(ctx, events, to);
+      applied += events.length;
+      checkpoint = to;
+      metrics.set("dvpn_agent_chain_block", Number(checkpoint));
+      metrics.set("dvpn_agent_chain_lag_blocks", Number(head - checkpoint));
     }
-    const done = target > checkpoint ? target : checkpoint;
-    metrics.set("dvpn_agent_chain_block", Number(done));
-    metrics.set("dvpn_agent_chain_lag_blocks", Number(head - done));
+    metrics.set("dvpn_agent_chain_block", Number(checkpoint));
+    metrics.set("dvpn_agent_chain_lag_blocks", Number(head > checkpoint ? head - checkpoint : 0n));
     return applied;
   }
 
   async function actions(): Promise<void> {
-    const accepted = await acceptPending(ctx, (s) => {
+    await acceptPending(ctx, (s) => {
       const v = timings.get(s.id.toString());
       if (v) v.accepted = performance.now();
     });
     await settle(ctx);
     // Sessions that ended in this pass lose their peer now rather than at the next timer.
-    if (accepted >= 0 && store.listPeered().some((s) => s.provisioned && (s.cutReason || s.status !== "active"))) {
+    if (store.listPeered().some((s) => s.provisioned && (s.cutReason || s.status !== "active"))) {
       await reconcileOnce();
       await settle(ctx);
     }
@@ -257,8 +264,9 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   }
 
   function updateSessionGauges(): void {
+    const counts = store.countByStatus();
     for (const st of ["accepting", "active", "closing"] as const) {
-      metrics.set("dvpn_agent_sessions", store.list([st]).length, { status: st });
+      metrics.set("dvpn_agent_sessions", counts[st] ?? 0, { status: st });
     }
   }
 

@@ -65,6 +65,8 @@ export interface Store {
   /** The live (accepting/active, not cut) session holding `wgKey`, if any. */
   liveByKey(wgKey: string): SessionRecord | undefined;
   countLive(): number;
+  /** Number of sessions per status. */
+  countByStatus(): Partial<Record<SessionStatus, number>>;
   /**
    * Inserts or updates a session. The voucher fields are written only on insert: after that they
    * belong to {@link Store.setVoucher}, so a pass holding an older copy never rolls a voucher back.
@@ -212,6 +214,7 @@ export function openStore(path: string): Store {
   const peered = db.prepare(
     "SELECT * FROM sessions WHERE provisioned = 1 UNION SELECT * FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
   );
+  const byStatus = db.prepare("SELECT status, count(*) AS n FROM sessions GROUP BY status");
   const metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
   const metaSet = db.prepare("INSERT OR REPLACE INTO meta VALUES (?, ?)");
   const addrAll = db.prepare("SELECT idx, session_id, released_at FROM addresses");
@@ -236,6 +239,10 @@ export function openStore(path: string): Store {
       return r ? fromRow(r) : undefined;
     },
     countLive: () => Number((live.get() as Row).n),
+    countByStatus: () =>
+      Object.fromEntries((byStatus.all() as Row[]).map((r) => [String(r.status), Number(r.n)])) as Partial<
+        Record<SessionStatus, number>
+      >,
     put: (s) => void insert.run(...toParams(s)),
     setVoucher: (id, bytes, seconds, signature) =>
       void voucherSet.run(bytes.toString(), seconds.toString(), signature, id.toString()),
