@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Topology } from "../lib/netns.ts";
 
@@ -13,29 +14,15 @@ export interface ClientTunnel {
   iface: string;
   /** Bytes the client's interface counted for the peer (received + sent). */
   counters(): Promise<{ rx: bigint; tx: bigint; total: bigint }>;
-  /** GETs `url` through the tunnel `times` times; returns the body bytes received. */
-  fetch(url: string, times?: number): Promise<number>;
+  /** GETs `url` through the tunnel; returns the body bytes received. */
+  fetch(url: string): Promise<number>;
   /** POSTs JSON to `url` through the tunnel; returns status and parsed body. */
   post(url: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  /** GETs JSON from `url` through the tunnel. */
+  get(url: string): Promise<{ status: number; body: unknown }>;
   /** Removes the interface and its process. */
   down(): Promise<void>;
 }
-
-const FETCH_SCRIPT = `
-const [url, times] = process.argv.slice(1);
-let total = 0;
-for (let i = 0; i < Number(times); i++) {
-  const r = await fetch(url, { signal: AbortSignal.timeout(15000) });
-  total += (await r.arrayBuffer()).byteLength;
-}
-console.log(total);
-`;
-
-const POST_SCRIPT = `
-const [url, body] = process.argv.slice(1);
-const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10000) });
-console.log(JSON.stringify({ status: r.status, body: await r.json().catch(() => null) }));
-`;
 
 /**
  * Brings up `iface` in the client namespace with the session's private key and address, one
@@ -93,7 +80,31 @@ export async function bringUpClientTunnel(params: {
   await t.run(ns, "ip", ["link", "set", iface, "up"]);
   await t.run(ns, "ip", ["route", "add", "default", "dev", iface]);
 
-  const node = process.execPath;
+  const worker = t.spawn(ns, process.execPath, [join(import.meta.dirname, "clientWorker.ts")], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const pending = new Map<number, (answer: Record<string, unknown>) => void>();
+  let nextId = 1;
+  createInterface({ input: worker.stdout! }).on("line", (line) => {
+    const answer = JSON.parse(line) as Record<string, unknown>;
+    pending.get(answer.id as number)?.(answer);
+    pending.delete(answer.id as number);
+  });
+  const ask = (req: Record<string, unknown>): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`client request timed out: ${String(req.url)}`));
+      }, 20_000);
+      pending.set(id, (a) => {
+        clearTimeout(timer);
+        if (typeof a.error === "string") reject(new Error(`${String(req.url)}: ${a.error}`));
+        else resolve(a);
+      });
+      worker.stdin!.write(JSON.stringify({ id, ...req }) + "\n");
+    });
+
   return {
     iface,
     async counters() {
@@ -101,15 +112,17 @@ export async function bringUpClientTunnel(params: {
       const [, rx = "0", tx = "0"] = out.trim().split(/\s+/);
       return { rx: BigInt(rx), tx: BigInt(tx), total: BigInt(rx) + BigInt(tx) };
     },
-    async fetch(url, times = 1) {
-      const out = await t.run(ns, node, ["--input-type=module", "-e", FETCH_SCRIPT, url, String(times)]);
-      return Number(out.trim());
+    async fetch(url) {
+      return (await ask({ op: "fetch", url })).bytes as number;
     },
     async post(url, body) {
-      const out = await t.run(ns, node, ["--input-type=module", "-e", POST_SCRIPT, url, JSON.stringify(body)]);
-      return JSON.parse(out) as { status: number; body: unknown };
+      return (await ask({ op: "json", url, body })) as { status: number; body: unknown };
+    },
+    async get(url) {
+      return (await ask({ op: "json", url })) as { status: number; body: unknown };
     },
     async down() {
+      worker.kill("SIGKILL");
       await t.run(ns, "ip", ["link", "del", iface]).catch(() => {});
     },
   };

@@ -34,6 +34,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
 async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
   return new Promise((resolve) => {
@@ -46,15 +56,18 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /**
- * Starts `hardhat node` on 127.0.0.1 (a free port unless `port` is given) and waits until it
- * answers, at most `timeoutMs`.
+ * Starts `hardhat node` on `hostname` (127.0.0.1 by default; a free port unless `port` is
+ * given) and waits until it answers, at most `timeoutMs`.
  */
-export async function startLocalChain(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalChain> {
+export async function startLocalChain(
+  options: { port?: number; timeoutMs?: number; hostname?: string } = {},
+): Promise<LocalChain> {
+  const hostname = options.hostname ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${hostname}:${port}`;
   const child = spawn(
     join(root, "node_modules/.bin/hardhat"),
-    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
+    ["node", "--hostname", hostname, "--port", String(port)],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],

@@ -2,8 +2,11 @@
  * The demo's network: three network namespaces it creates and removes, joined to each other
  * and to the host by veth pairs. Nothing else on the machine is touched.
  *
- *   host (chain, indexer) ── 10.99.0.1/30 ═ 10.99.0.2/30 ── provider ── 10.99.1.1/30 ═ 10.99.1.2/30 ── internet
- *                                                         └─ 10.99.2.1/30 ═ 10.99.2.2/30 ── client
+ *   host (chain, indexer) ── 10.98.x.y+1/30 ═ 10.98.x.y+2/30 ── provider ── 10.99.1.1/30 ═ 10.99.1.2/30 ── internet
+ *                                                              └─ 10.99.2.1/30 ═ 10.99.2.2/30 ── client
+ *
+ * The host link's /30 is chosen free among the host's addresses (several topologies may exist
+ * at once); the links inside the namespaces are private to them and always the same.
  *
  * The provider namespace forwards (its own sysctl) between its WireGuard interface and the
  * "internet" namespace, which routes the tunnel pool back through the provider. The client's
@@ -44,8 +47,6 @@ export async function dataPlaneUnavailableReason(): Promise<string | undefined> 
 
 /** Addresses of the demo topology. */
 export const TOPOLOGY = {
-  hostAddress: "10.99.0.1",
-  providerUplink: "10.99.0.2",
   providerToInternet: "10.99.1.1",
   internetAddress: "10.99.1.2",
   providerToClient: "10.99.2.1",
@@ -58,6 +59,10 @@ export interface Topology {
   provider: string;
   client: string;
   internet: string;
+  /** The host's end of the host ═ provider link (where the host's services are reached from the provider). */
+  hostAddress: string;
+  /** The provider's end of that link (where the provider's services are reached from the host). */
+  providerUplink: string;
   /** Prefix that WireGuard interface names in this topology must start with (so cleanup finds them). */
   ifacePrefix: string;
   /** Runs a command inside namespace `ns` and returns its stdout. */
@@ -66,6 +71,24 @@ export interface Topology {
   spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Kills every process in the namespaces, then deletes them (and so their veths). Idempotent. */
   destroy(): Promise<void>;
+}
+
+/** A /30 in 10.98.0.0/16 that no host interface uses yet, starting from one derived from `tag`. */
+async function freeHostLink(tag: string): Promise<{ hostAddress: string; providerUplink: string }> {
+  const { stdout } = await exec("ip", ["-o", "-4", "addr", "show"]);
+  let seed = 0;
+  for (const c of tag) seed = (seed * 31 + c.charCodeAt(0)) % 16384;
+  for (let i = 0; i < 16384; i++) {
+    const block = (seed + i) % 16384;
+    const base = `10.98.${block >> 6}.${(block & 63) * 4}`;
+    const prefix = base.slice(0, base.lastIndexOf(".") + 1);
+    const last = (block & 63) * 4;
+    const host = `${prefix}${last + 1}`;
+    if (!stdout.includes(` ${host}/`) && !stdout.includes(` ${prefix}${last + 2}/`)) {
+      return { hostAddress: host, providerUplink: `${prefix}${last + 2}` };
+    }
+  }
+  throw new Error("no free /30 left in 10.98.0.0/16 for the host link");
 }
 
 async function ip(args: string[]): Promise<void> {
@@ -127,11 +150,12 @@ export async function createTopology(tag: string): Promise<Topology> {
     }
   };
 
+  const { hostAddress, providerUplink } = await freeHostLink(tag);
   try {
     for (const ns of [provider, client, internet]) await ip(["netns", "add", ns]);
     // host ═ provider
     await ip(["link", "add", `dv${tag}h`, "type", "veth", "peer", "name", `dv${tag}up`, "netns", provider]);
-    await ip(["addr", "add", `${TOPOLOGY.hostAddress}/30`, "dev", `dv${tag}h`]);
+    await ip(["addr", "add", `${hostAddress}/30`, "dev", `dv${tag}h`]);
     await ip(["link", "set", `dv${tag}h`, "up"]);
     // provider ═ internet
     await ip([
@@ -168,7 +192,7 @@ export async function createTopology(tag: string): Promise<Topology> {
       await ip(["-n", ns, "addr", "add", `${addr}/30`, "dev", dev]);
       await ip(["-n", ns, "link", "set", dev, "up"]);
     };
-    await setUp(provider, `dv${tag}up`, TOPOLOGY.providerUplink);
+    await setUp(provider, `dv${tag}up`, providerUplink);
     await setUp(provider, `dv${tag}pi`, TOPOLOGY.providerToInternet);
     await setUp(provider, `dv${tag}pc`, TOPOLOGY.providerToClient);
     await setUp(internet, `dv${tag}ip`, TOPOLOGY.internetAddress);
@@ -186,6 +210,8 @@ export async function createTopology(tag: string): Promise<Topology> {
     provider,
     client,
     internet,
+    hostAddress,
+    providerUplink,
     ifacePrefix: `dv${tag}`,
     run,
     spawn(ns, cmd, args, options = {}) {

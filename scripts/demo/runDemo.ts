@@ -1,0 +1,546 @@
+/**
+ * The whole protocol on one machine: a local chain, the contracts, providers, the indexer and
+ * its GraphQL feed, a gateway agent with a real WireGuard interface, and a client that picks a
+ * provider from the feed, pays for real traffic through the tunnel with signed vouchers and is
+ * refunded the rest; then a governance round that changes the protocol fee.
+ *
+ * `npm run demo` prints each step; the end-to-end test runs the same function and checks every
+ * figure of the returned {@link DemoSummary}.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { formatUnits, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
+import { deployProtocol } from "../deploy/deployProtocol.ts";
+import { isPortFree, startLocalChain } from "../lib/localChain.ts";
+import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../lib/netns.ts";
+import { createReporter, type Reporter } from "../lib/reporter.ts";
+import { createShutdown, type Shutdown } from "../lib/shutdown.ts";
+import {
+  buildParameterChange,
+  generateWgKeyPair,
+  getProposalId,
+  priceUsage,
+  signUsageVoucher,
+  type Availability,
+  type DvpnClient,
+  type Reputation,
+} from "../../sdk/src/index.ts";
+import { sessionEscrowAbi, dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";
+import { createDemoAccount, createKeyDir, GAS_FUNDING, localChain, type DemoAccount } from "./accounts.ts";
+import { bringUpClientTunnel, startContentServer, type ClientTunnel } from "./clientTunnel.ts";
+import { startAgentService, startIndexerService, type AgentService, type IndexerService } from "./services.ts";
+
+const root = join(import.meta.dirname, "../..");
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** PostgreSQL URL for the indexer; embedded PGlite in `.data/demo/` when absent. */
+  databaseUrl?: string;
+  /** GraphQL port of the indexer (default 4350 when free, else any free one; 0 picks a free one). */
+  indexerPort?: number;
+  /** Force the data plane off (the demo says so); default: on when the machine allows it. */
+  skipDataPlane?: boolean;
+  /** Where progress goes (stdout by default). */
+  write?: (text: string) => void;
+  /** Shutdown registry to add resources to; the caller runs it. */
+  shutdown?: Shutdown;
+}
+
+/** Every figure the demo prints, for the summary and the end-to-end test. */
+export interface DemoSummary {
+  dataPlane: { enabled: boolean; reason?: string };
+  rpcUrl: string;
+  graphqlUrl: string;
+  indexerMetricsUrl: string;
+  agentMetricsUrl?: string;
+  provider: Address;
+  sessionId: bigint;
+  terms: { pricePerGiB: bigint; pricePerMinute: bigint; deposit: bigint; feeBps: number };
+  /** Bytes the client's WireGuard interface counted (rx + tx) for the provider peer. */
+  clientTunnelBytes: bigint;
+  /** Body bytes fetched through the tunnel from the internet namespace. */
+  contentBytes: number;
+  /** What the agent metered for the session (rx + tx), from its voucher API. */
+  agentMeteredBytes: bigint;
+  /** The last voucher the provider claimed. */
+  voucher: { bytes: bigint; seconds: bigint };
+  /** Gross amount paid out of the deposit (provider + fee). */
+  paid: bigint;
+  providerReceived: bigint;
+  fee: bigint;
+  refund: bigint;
+  claims: number;
+  governance: { proposalId: bigint; oldFeeBps: number; newFeeBps: number; feedFeeBps: number };
+  reputation: { before: Reputation | undefined; after: Reputation | undefined };
+  availability: Availability | undefined;
+  elapsedSeconds: number;
+}
+
+const USD = (n: string) => parseUnits(n, 6);
+/** Content is fetched in chunks well below the agent's voucher lag tolerance (1 MiB + 5 %). */
+const CHUNK = 512 << 10;
+const CHUNKS_PER_ROUND = 8;
+const ROUNDS = 3;
+const DVPN = (n: string) => parseUnits(n, 18);
+
+/** Runs the scenario once and returns its figures. Resources are closed by `options.shutdown`. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const r = createReporter(options.write);
+  const shutdown = options.shutdown ?? createShutdown();
+  const reason = options.skipDataPlane ? "disabled by --no-tunnel" : await dataPlaneUnavailableReason();
+  const dataPlane = { enabled: reason === undefined, ...(reason ? { reason } : {}) };
+
+  let topology: Topology | undefined;
+  if (dataPlane.enabled) {
+    topology = await r.step("Create the demo network (provider, client and internet namespaces)", async (note) => {
+      const t = await createTopology(`d${Math.random().toString(36).slice(2, 6)}`);
+      shutdown.add("network namespaces", () => t.destroy());
+      note(`namespaces ${t.provider}, ${t.client}, ${t.internet}`);
+      return t;
+    });
+  } else {
+    r.note(`WireGuard data plane skipped: ${reason}.`);
+    r.note("Everything else runs for real; the provider accepts and is paid for time only.");
+  }
+
+  const chain = await r.step("Start a local chain (hardhat node)", async (note) => {
+    const c = await startLocalChain(topology ? { hostname: topology.hostAddress } : {});
+    shutdown.add("local chain", () => c.stop());
+    note(`JSON-RPC ${c.url}, chain id ${c.chainId}`);
+    return c;
+  });
+  const viemChain = localChain(chain.url, chain.chainId);
+  const [funder] = (await chain.publicClient.request({ method: "eth_accounts" } as never)) as Address[];
+  if (!funder) throw new Error("the local chain has no unlocked account");
+
+  const { deployment, deploymentFile } = await r.step("Deploy the protocol", async (note) => {
+    const { createWalletClient, http } = await import("viem");
+    const walletClient = createWalletClient({ chain: viemChain, transport: http(chain.url), account: funder });
+    const d = await deployProtocol({ publicClient: chain.publicClient, walletClient: walletClient as never });
+    const dir = join(root, "deployments");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${d.chainId}.json`);
+    writeFileSync(file, JSON.stringify(d, null, 2) + "\n");
+    for (const [name, c] of Object.entries(d.contracts)) note(`${name.padEnd(17)} ${c.address}`);
+    note(`deployment record: deployments/${d.chainId}.json`);
+    return { deployment: d, deploymentFile: file };
+  });
+
+  const keys = createKeyDir();
+  shutdown.add("key files", () => keys.remove());
+  const indexer = await r.step("Start the indexer and its GraphQL feed", async (note) => {
+    const dataDir = join(root, ".data/demo/indexer");
+    if (!options.databaseUrl) rmSync(dataDir, { recursive: true, force: true });
+    const s = await startIndexerService({
+      rpcUrl: chain.url,
+      deployment,
+      port: options.indexerPort ?? ((await isPortFree(4350)) ? 4350 : 0),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
+    });
+    shutdown.add("indexer", () => s.stop());
+    note(`GraphQL ${s.graphqlUrl} (${options.databaseUrl ? "PostgreSQL" : "embedded PGlite in .data/demo/indexer"})`);
+    return s;
+  });
+
+  const make = (name: string) =>
+    createDemoAccount({
+      name,
+      chain: viemChain,
+      rpcUrl: chain.url,
+      deployment,
+      indexerUrl: indexer.graphqlUrl,
+      keyDir: keys.dir,
+    });
+  const voter = make("voter");
+  const client = make("client");
+  const providers = [
+    { ...make("provider-de"), region: "DE", pricePerGiB: USD("0.05"), pricePerMinute: USD("0.001"), agent: true },
+    { ...make("provider-de2"), region: "DE", pricePerGiB: USD("0.09"), pricePerMinute: USD("0.001"), agent: false },
+    { ...make("provider-us"), region: "US", pricePerGiB: USD("0.04"), pricePerMinute: USD("0.002"), agent: false },
+    { ...make("provider-sg"), region: "SG", pricePerGiB: USD("0.06"), pricePerMinute: USD("0.001"), agent: false },
+  ];
+  const gatewayKeys = generateWgKeyPair();
+  const gatewayKeyFile = join(keys.dir, "gateway-wg.key");
+  writeFileSync(gatewayKeyFile, gatewayKeys.privateKey + "\n", { mode: 0o600 });
+
+  await r.step("Fund demo accounts (fresh keys for this run)", async (note) => {
+    const { createWalletClient, http } = await import("viem");
+    const funderWallet = createWalletClient({ chain: viemChain, transport: http(chain.url), account: funder });
+    const send = async (hash: Hex) => chain.publicClient.waitForTransactionReceipt({ hash });
+    const token = deployment.contracts.DVPNToken.address;
+    const usd = deployment.contracts.PaymentToken.address;
+    for (const a of [voter, client, ...providers]) {
+      await send(await funderWallet.sendTransaction({ to: a.address, value: GAS_FUNDING }));
+    }
+    for (const p of providers) {
+      await send(
+        await funderWallet.writeContract({
+          address: token,
+          abi: dvpnTokenAbi,
+          functionName: "transfer",
+          args: [p.address, DVPN("5000")],
+        }),
+      );
+    }
+    // The voter holds most of the supply and delegates to itself (votes are checkpointed).
+    await send(
+      await funderWallet.writeContract({
+        address: token,
+        abi: dvpnTokenAbi,
+        functionName: "transfer",
+        args: [voter.address, DVPN("100000000")],
+      }),
+    );
+    await send(
+      await funderWallet.writeContract({
+        address: usd,
+        abi: mockStablecoinAbi,
+        functionName: "mint",
+        args: [client.address, USD("100")],
+      }),
+    );
+    note(`4 providers with 5,000 DVPN each, a client with 100 mUSD, a voter with 100,000,000 DVPN`);
+  });
+
+  await r.step("Register providers in DE, DE, US and SG (stake with an EIP-2612 permit)", async (note) => {
+    for (const p of providers) {
+      const endpoint = p.agent ? `${TOPOLOGY.providerToClient}:51820` : `${p.region.toLowerCase()}.vpn.example:51820`;
+      const wgPublicKey = p.agent ? gatewayKeys.publicKey : generateWgKeyPair().publicKey;
+      const res = await p.client.registerProvider({
+        endpoint,
+        wgPublicKey,
+        region: p.region,
+        pricePerGiB: p.pricePerGiB,
+        pricePerMinute: p.pricePerMinute,
+        maxSessions: 16,
+        stake: DVPN("2000"),
+      });
+      note(
+        `${p.name.padEnd(12)} ${p.address} ${p.region} ${formatUnits(p.pricePerGiB, 6)} mUSD/GiB ` +
+          `${formatUnits(p.pricePerMinute, 6)} mUSD/min (gas ${res.receipt.gasUsed})`,
+      );
+    }
+    await voter.client.delegateVotes({ delegatee: voter.address });
+    note("voter delegated its votes to itself");
+  });
+  const provider = providers[0]!;
+
+  let agent: AgentService | undefined;
+  if (topology) {
+    agent = await r.step(
+      "Start the gateway agent for provider-de (WireGuard in the provider namespace)",
+      async (note) => {
+        const a = await startAgentService({
+          topology: topology!,
+          rpcUrl: chain.url,
+          deploymentFile,
+          providerKeyFile: provider.keyFile,
+          wgPrivateKeyFile: gatewayKeyFile,
+          iface: `${topology!.ifacePrefix}w`,
+          dataDir: join(root, ".data/demo/agent"),
+        });
+        shutdown.add("gateway agent", () => a.stop());
+        note(`interface ${a.iface}, voucher API http://${a.gateway}:51830, metrics ${a.metricsUrl}`);
+        return a;
+      },
+    );
+  }
+
+  await indexer.waitForChainHead(chain.publicClient);
+  const before = await indexer.providerFeed(provider.address);
+
+  const picked = await r.step(
+    "Client: pick the best available provider in DE under 0.06 mUSD/GiB from the feed",
+    async (note) => {
+      const found = await client.client.findProviders({
+        where: { region: "DE", available: true, maxPricePerGiB: USD("0.06") },
+        orderBy: "score",
+        orderDirection: "desc",
+        first: 5,
+      });
+      for (const p of found.items)
+        note(`${p.id} score ${p.reputation.score} ${formatUnits(BigInt(p.pricePerGiB), 6)} mUSD/GiB`);
+      const best = found.items[0];
+      if (!best) throw new Error("the feed lists no available provider in DE under the price cap");
+      return best.id as Address;
+    },
+  );
+
+  const clientWg = generateWgKeyPair();
+  const signer = privateKeyToAccount(generatePrivateKey());
+  const opened = await r.step(
+    "Client: open a session with a 5 mUSD deposit (permit, ephemeral voucher signer)",
+    async (note) => {
+      const o = await client.client.openSession({
+        provider: picked,
+        wgPublicKey: clientWg.publicKey,
+        signer: signer.address,
+        deposit: USD("5"),
+        maxPricePerGiB: USD("0.06"),
+        maxPricePerMinute: USD("0.001"),
+      });
+      note(
+        `session ${o.sessionId} opened (gas ${o.receipt.gasUsed}), accept deadline in ${o.acceptDeadline - Math.floor(Date.now() / 1000)} s`,
+      );
+      return o;
+    },
+  );
+  const sessionId = opened.sessionId;
+  const openedAt = Date.now();
+
+  const accepted = await r.step("Provider: accept the session", async (note) => {
+    if (!agent) {
+      const a = await provider.client.acceptSession({ sessionId, tunnelAddress: "10.77.0.2/16" });
+      note("accepted by the demo on the provider's behalf (no agent without the data plane)");
+      return { tunnelAddress: "10.77.0.2/16", hash: a.hash };
+    }
+    const a = await client.client.waitForSessionAccepted({ sessionId, timeoutMs: 60_000 });
+    note(`the agent added the peer and accepted: tunnel address ${a.tunnelAddress}`);
+    return a;
+  });
+
+  let tunnel: ClientTunnel | undefined;
+  let contentBytes = 0;
+  const domain = { chainId: chain.chainId, escrow: deployment.contracts.SessionEscrow.address };
+  let lastVoucher = { bytes: 0n, seconds: 0n };
+  const sendVoucher = async (bytes: bigint): Promise<void> => {
+    const seconds = BigInt(Math.max(1, Math.round((Date.now() - openedAt) / 1000)));
+    const voucher = { sessionId, bytes, seconds };
+    const signature = await signUsageVoucher({ account: signer, domain, voucher });
+    if (tunnel && agent) {
+      const res = await tunnel.post(`http://${agent.gateway}:51830/v1/vouchers`, {
+        sessionId: sessionId.toString(),
+        bytes: bytes.toString(),
+        seconds: seconds.toString(),
+        signature,
+      });
+      if (res.status !== 200) throw new Error(`the agent refused the voucher: ${JSON.stringify(res.body)}`);
+    } else {
+      await provider.client.claimUsage({ sessionId, bytes, seconds, signature });
+    }
+    lastVoucher = { bytes, seconds };
+  };
+
+  if (topology && agent) {
+    tunnel = await r.step("Client: bring the WireGuard tunnel up", async (note) => {
+      const t = await bringUpClientTunnel({
+        topology: topology!,
+        iface: `${topology!.ifacePrefix}c`,
+        privateKey: clientWg.privateKey,
+        tunnelAddress: accepted.tunnelAddress,
+        peerPublicKey: gatewayKeys.publicKey,
+        endpoint: `${TOPOLOGY.providerToClient}:51820`,
+      });
+      shutdown.add("client tunnel", () => t.down());
+      note(`${t.iface} up in ${topology!.client}; default route through the tunnel`);
+      return t;
+    });
+    await startContentServer(topology, TOPOLOGY.internetAddress, 8080, CHUNK);
+    await r.step(
+      `Client: fetch ${(ROUNDS * CHUNKS_PER_ROUND * CHUNK) >> 20} MiB through the tunnel, a voucher after each chunk`,
+      async (note) => {
+        // Pay before you fetch: each voucher covers what the client's interface counted so far plus
+        // the next chunk (and 10 % for WireGuard and TCP overhead), so the agent's meter never runs
+        // ahead of the signed usage by more than its tolerance. The client's risk is one chunk.
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (let i = 0; i < CHUNKS_PER_ROUND; i++) {
+            const own = (await tunnel!.counters()).total;
+            await sendVoucher(max(own + (BigInt(CHUNK) * 11n) / 10n, lastVoucher.bytes));
+            contentBytes += await retry(() => tunnel!.fetch(`http://${TOPOLOGY.internetAddress}:8080/blob`), 5);
+          }
+          const theirs = await agent!.metered(tunnel!, sessionId);
+          note(
+            `round ${round}: ${contentBytes} bytes fetched, voucher for ${lastVoucher.bytes} bytes, agent meter ${theirs}`,
+          );
+        }
+        // A final voucher for what was really used, if that is more than already signed.
+        await new Promise((res) => setTimeout(res, 1500));
+        const final = max((await tunnel!.counters()).total, await agent!.metered(tunnel!, sessionId));
+        if (final > lastVoucher.bytes) await sendVoucher(final);
+        note(`final voucher: ${lastVoucher.bytes} bytes, ${lastVoucher.seconds} s`);
+      },
+    );
+  } else {
+    await r.step("Client: sign a voucher for the time used (no traffic without the data plane)", async (note) => {
+      await new Promise((res) => setTimeout(res, 1500));
+      await sendVoucher(0n);
+      note(`voucher for ${lastVoucher.seconds} s claimed by the provider`);
+    });
+  }
+
+  await r.step("Provider: claim the vouchers on-chain", async (note) => {
+    const claimed = await waitFor(async () => {
+      const s = await client.client.getSession({ sessionId });
+      return s.claimedBytes >= lastVoucher.bytes && s.claimedSeconds >= lastVoucher.seconds ? s : undefined;
+    }, 60_000);
+    note(
+      `claimed up to ${claimed.claimedBytes} bytes and ${claimed.claimedSeconds} s: ${formatUnits(claimed.paid, 6)} mUSD paid`,
+    );
+  });
+
+  const clientBalanceBefore = await client.client.getBalances({ address: client.address });
+  await r.step("Client: close the session; the provider settles and the rest is refunded", async (note) => {
+    await client.client.closeSession({ sessionId });
+    const settled = await waitFor(async () => {
+      const s = await client.client.getSession({ sessionId });
+      return s.status === "Closed" ? s : undefined;
+    }, 60_000).catch(async () => {
+      note("the provider did not settle in time: waiting out the settlement window and finalizing");
+      await chain.publicClient.request({
+        method: "evm_increaseTime" as never,
+        params: [deployment.parameters.escrow.settlementWindow + 1] as never,
+      });
+      await chain.publicClient.request({ method: "evm_mine" as never });
+      await client.client.finalizeSession({ sessionId });
+      return client.client.getSession({ sessionId });
+    });
+    note(`session ${sessionId} ${settled.status}`);
+  });
+
+  const figures = await settlementFigures(client.client, sessionId, deployment.contracts.SessionEscrow.address);
+  const clientBalanceAfter = await client.client.getBalances({ address: client.address });
+  if (clientBalanceAfter.paymentToken - clientBalanceBefore.paymentToken !== figures.refund) {
+    throw new Error("the client's balance did not grow by the refund");
+  }
+  const clientTunnelBytes = tunnel ? (await tunnel.counters()).total : 0n;
+  const agentMeteredBytes = tunnel && agent ? await agent.metered(tunnel, sessionId) : 0n;
+
+  const governance = await r.step(
+    "Governance: propose, vote, queue and execute a protocol fee of 3 %",
+    async (note) => {
+      const oldFeeBps = (await client.client.getParameters()).escrow.protocolFeeBps;
+      const action = buildParameterChange(deployment, { parameter: "protocolFeeBps", value: 300n });
+      const proposal = {
+        actions: [action],
+        description: `Raise the protocol fee to 3 % (${new Date().toISOString()})`,
+      };
+      const proposalId = getProposalId(proposal);
+      await voter.client.propose(proposal);
+      note(`proposal ${proposalId.toString().slice(0, 12)}… submitted`);
+      const p = deployment.parameters.governor;
+      await advanceTime(chain.publicClient, p.votingDelay + 1);
+      await voter.client.castVote({ proposalId, support: "for", reason: "fees fund the treasury" });
+      note("voted for");
+      await advanceTime(chain.publicClient, p.votingPeriod + 1);
+      await voter.client.queueProposal(proposal);
+      note(`queued in the timelock (moved the clock ${p.votingDelay + p.votingPeriod + 2} s)`);
+      await advanceTime(chain.publicClient, p.timelockDelay + 1);
+      await voter.client.executeProposal(proposal);
+      const newFeeBps = (await client.client.getParameters()).escrow.protocolFeeBps;
+      note(`executed: protocolFeeBps ${oldFeeBps} → ${newFeeBps}`);
+      return { proposalId, oldFeeBps, newFeeBps };
+    },
+  );
+
+  await indexer.waitForChainHead(chain.publicClient);
+  const feedFeeBps = await indexer.protocolFeeBps();
+  const after = await indexer.providerFeed(provider.address);
+
+  return {
+    dataPlane,
+    rpcUrl: chain.url,
+    graphqlUrl: indexer.graphqlUrl,
+    indexerMetricsUrl: indexer.metricsUrl,
+    ...(agent ? { agentMetricsUrl: agent.metricsUrl } : {}),
+    provider: provider.address,
+    sessionId,
+    terms: {
+      pricePerGiB: opened.pricePerGiB,
+      pricePerMinute: opened.pricePerMinute,
+      deposit: opened.deposit,
+      feeBps: opened.feeBps,
+    },
+    clientTunnelBytes,
+    contentBytes,
+    agentMeteredBytes,
+    voucher: lastVoucher,
+    ...figures,
+    governance: { ...governance, feedFeeBps },
+    reputation: { before: before?.reputation, after: after?.reputation },
+    availability: after?.availability,
+    elapsedSeconds: r.elapsed(),
+  };
+}
+
+/** Paid, fee, provider share and refund of a settled session, from its events. */
+async function settlementFigures(client: DvpnClient, sessionId: bigint, escrow: Address) {
+  const logs = await client.publicClient.getLogs({ address: escrow, fromBlock: 0n });
+  const events = parseEventLogs({ abi: sessionEscrowAbi, logs }).filter(
+    (e) => "sessionId" in e.args && e.args.sessionId === sessionId,
+  );
+  let fee = 0n;
+  let paid = 0n;
+  let claims = 0;
+  let refund = 0n;
+  for (const e of events) {
+    if (e.eventName === "UsageClaimed") {
+      fee += e.args.fee;
+      paid += e.args.amount;
+      claims += 1;
+    }
+    if (e.eventName === "SessionSettled") refund = e.args.refund;
+  }
+  return { paid, fee, providerReceived: paid - fee, refund, claims };
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+async function advanceTime(publicClient: { request: (a: never) => Promise<unknown> }, seconds: number): Promise<void> {
+  await publicClient.request({ method: "evm_increaseTime", params: [seconds] } as never);
+  await publicClient.request({ method: "evm_mine", params: [] } as never);
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+async function retry<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+}
+
+/** Prints the summary block of a finished run. */
+export function printSummary(s: DemoSummary, r: Pick<Reporter, "note">, write: (t: string) => void): void {
+  const usd = (v: bigint) => `${formatUnits(v, 6)} mUSD`;
+  write("\nSummary\n");
+  r.note(
+    `data plane              ${s.dataPlane.enabled ? "real WireGuard tunnel (wireguard-go)" : `skipped: ${s.dataPlane.reason}`}`,
+  );
+  r.note(`content fetched         ${s.contentBytes} bytes through the tunnel`);
+  r.note(`client tunnel counter   ${s.clientTunnelBytes} bytes; agent meter ${s.agentMeteredBytes} bytes`);
+  r.note(`voucher claimed         ${s.voucher.bytes} bytes, ${s.voucher.seconds} s in ${s.claims} claim(s)`);
+  r.note(
+    `expected price          ${usd(priceUsage(s.terms, s.voucher))} at ${usd(s.terms.pricePerGiB)}/GiB + ${usd(s.terms.pricePerMinute)}/min`,
+  );
+  r.note(`paid                    ${usd(s.paid)} (provider ${usd(s.providerReceived)}, protocol fee ${usd(s.fee)})`);
+  r.note(`refunded                ${usd(s.refund)} of the ${usd(s.terms.deposit)} deposit`);
+  const rep = s.reputation.after;
+  if (rep)
+    r.note(
+      `provider reputation     score ${rep.score}, ${rep.sessionsCompleted} session(s), ${rep.bytesServed} bytes served`,
+    );
+  r.note(
+    `governance              protocol fee ${s.governance.oldFeeBps} → ${s.governance.newFeeBps} bps (feed shows ${s.governance.feedFeeBps})`,
+  );
+  r.note(`took                    ${s.elapsedSeconds.toFixed(1)} s`);
+  write("\nExplore\n");
+  r.note(`GraphiQL                ${s.graphqlUrl}`);
+  r.note(`indexer metrics         ${s.indexerMetricsUrl}`);
+  if (s.agentMetricsUrl) r.note(`agent metrics           ${s.agentMetricsUrl}`);
+  r.note(`JSON-RPC                ${s.rpcUrl}`);
+}

@@ -1,0 +1,198 @@
+/**
+ * The long-running parts the demo starts: the indexer (in-process) and the gateway agent (a
+ * child process inside the provider namespace, where its WireGuard interface lives).
+ */
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Address, PublicClient } from "viem";
+import { createIndexer } from "../../indexer/src/createIndexer.ts";
+import type { Deployment } from "../../sdk/src/deployment/types.ts";
+import { feedRequest, getFeedMeta, getFeedProvider, type Availability, type Reputation } from "../../sdk/src/index.ts";
+import type { DvpnContext } from "../../sdk/src/client/types.ts";
+import type { Topology } from "../lib/netns.ts";
+import type { ClientTunnel } from "./clientTunnel.ts";
+
+const root = join(import.meta.dirname, "../..");
+
+/** A running indexer and the feed reads the demo needs. */
+export interface IndexerService {
+  graphqlUrl: string;
+  metricsUrl: string;
+  /** Resolves once the feed's `_meta` block has reached the chain's current head. */
+  waitForChainHead(publicClient: PublicClient): Promise<void>;
+  providerFeed(provider: Address): Promise<{ reputation: Reputation; availability: Availability } | undefined>;
+  protocolFeeBps(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A running gateway agent. */
+export interface AgentService {
+  iface: string;
+  gateway: string;
+  metricsUrl: string;
+  /** What the agent metered for a session, read through the client's tunnel from its voucher API. */
+  metered(tunnel: ClientTunnel, sessionId: bigint): Promise<bigint>;
+  stop(): Promise<void>;
+}
+
+/** Starts the indexer in this process and waits until it has caught up with the chain. */
+export async function startIndexerService(params: {
+  rpcUrl: string;
+  deployment: Deployment;
+  databaseUrl?: string;
+  dataDir?: string;
+  port?: number;
+}): Promise<IndexerService> {
+  const indexer = createIndexer({
+    rpcUrl: params.rpcUrl,
+    deployment: params.deployment,
+    databaseUrl: params.databaseUrl,
+    dataDir: params.dataDir,
+    port: params.port ?? 4350,
+    pollIntervalMs: 250,
+    logLevel: process.env.DVPN_LOG_LEVEL ?? "warn",
+  });
+  await indexer.start();
+  await indexer.ready;
+  const graphqlUrl = indexer.url;
+  const feed = { indexerUrl: graphqlUrl, fetch: globalThis.fetch } as DvpnContext;
+  return {
+    graphqlUrl,
+    metricsUrl: graphqlUrl.replace(/\/graphql$/, "/metrics"),
+    async waitForChainHead(publicClient) {
+      const head = await publicClient.getBlockNumber();
+      await waitFor(
+        async () => (((await getFeedMeta(feed)).block?.number ?? -1) >= Number(head) ? true : undefined),
+        60_000,
+      );
+    },
+    async providerFeed(provider) {
+      const p = await getFeedProvider(feed, { id: provider });
+      return p ? { reputation: p.reputation, availability: p.availability } : undefined;
+    },
+    async protocolFeeBps() {
+      const data = await feedRequest<{ parameters: { protocolFeeBps: number } }>(
+        feed,
+        "query { parameters { protocolFeeBps } }",
+        {},
+      );
+      return data.parameters.protocolFeeBps;
+    },
+    stop: () => indexer.stop(),
+  };
+}
+
+/**
+ * Starts the gateway agent as a child process inside the provider namespace (its WireGuard
+ * interface, its gateway address and its voucher API live there) and waits for /healthz.
+ */
+export async function startAgentService(params: {
+  topology: Topology;
+  rpcUrl: string;
+  deploymentFile: string;
+  providerKeyFile: string;
+  wgPrivateKeyFile: string;
+  iface: string;
+  dataDir: string;
+}): Promise<AgentService> {
+  rmSync(params.dataDir, { recursive: true, force: true });
+  mkdirSync(params.dataDir, { recursive: true });
+  const metricsPort = 9464;
+  const child = params.topology.spawn(
+    params.topology.provider,
+    process.execPath,
+    [
+      join(root, "gateway-agent/src/main.ts"),
+      "--rpc-url",
+      params.rpcUrl,
+      "--deployment",
+      params.deploymentFile,
+      "--private-key-file",
+      params.providerKeyFile,
+      "--wg-private-key-file",
+      params.wgPrivateKeyFile,
+      "--interface",
+      params.iface,
+      "--data-dir",
+      params.dataDir,
+      "--backend",
+      "userspace",
+      "--voucher-listen",
+      "gateway:51830",
+      "--metrics-listen",
+      `${params.topology.providerUplink}:${metricsPort}`,
+      "--confirmations",
+      "0",
+      "--poll-interval-ms",
+      "250",
+      "--reconcile-interval-ms",
+      "1000",
+      // Claim as soon as a voucher is worth anything, and at least every 2 s, so the demo shows it.
+      "--claim-every-amount",
+      "1",
+      "--claim-interval-seconds",
+      "2",
+      "--address-quarantine-seconds",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const log = createWriteStream(join(params.dataDir, "agent.log"));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const metricsUrl = `http://${params.topology.providerUplink}:${metricsPort}/metrics`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          resolve();
+        }, 10_000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    // The demo's interface goes with the namespace; the agent itself leaves peers up on purpose.
+    await params.topology.run(params.topology.provider, "ip", ["link", "del", params.iface]).catch(() => {});
+  };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null)
+        throw new Error(`the agent exited (${child.exitCode}); see ${join(params.dataDir, "agent.log")}`);
+      const res = await fetch(metricsUrl.replace(/metrics$/, "healthz"), { signal: AbortSignal.timeout(1000) }).catch(
+        () => undefined,
+      );
+      return res?.ok ? true : undefined;
+    }, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const gateway = "10.77.0.1";
+  return {
+    iface: params.iface,
+    gateway,
+    metricsUrl,
+    async metered(tunnel, sessionId) {
+      const res = await tunnel.get(`http://${gateway}:51830/v1/sessions/${sessionId}`);
+      const body = res.body as { meteredBytes?: string } | null;
+      if (res.status !== 200 || !body?.meteredBytes)
+        throw new Error(`agent session API answered ${res.status} ${JSON.stringify(body)}`);
+      return BigInt(body.meteredBytes);
+    },
+    stop,
+  };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
