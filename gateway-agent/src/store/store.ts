@@ -212,7 +212,7 @@ export function openStore(path: string): Store {
     "SELECT count(*) AS n FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
   );
   const peered = db.prepare(
-    "SELECT * FROM sessions WHERE provisioned = 1 UNION SELECT * FROM sessions WHERE status IN ('accepting','active') AND cut_reason IS NULL",
+    "SELECT * FROM sessions WHERE provisioned = 1 OR (status IN ('accepting','active') AND cut_reason IS NULL)",
   );
   const byStatus = db.prepare("SELECT status, count(*) AS n FROM sessions GROUP BY status");
   const metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
