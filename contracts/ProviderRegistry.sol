@@ -55,6 +55,10 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     uint256 public constant MAX_SLASH_BPS_UPPER = 5_000;
     uint256 public constant MAX_ENDPOINT_LENGTH = 255;
 
+    uint256 private constant HIGH_BITS = 0x8080808080808080808080808080808080808080808080808080808080808080;
+    uint256 private constant PLUS_0X5F = 0x5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f;
+    uint256 private constant PLUS_0X01 = 0x0101010101010101010101010101010101010101010101010101010101010101;
+
     /// @notice The token providers stake.
     IERC20 public immutable stakingToken;
     /// @notice The only address allowed to change parameters and slash (the timelock).
@@ -422,25 +426,33 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
 
     /// @dev "host:port": 3–255 printable ASCII bytes without spaces, a non-empty host and, after
     /// the last ':', a decimal port from 1 to 65535 ("[2001:db8::1]:51820" is fine). Clients
-    /// write the endpoint into WireGuard configurations, so nothing else may pass.
+    /// write the endpoint into WireGuard configurations, so nothing else may pass. The bytes are
+    /// checked a 32-byte word at a time; the port is read backwards from the end.
     function _isHostPort(bytes calldata e) private pure returns (bool) {
         uint256 len = e.length;
         if (len < 3 || len > MAX_ENDPOINT_LENGTH) return false;
-        uint256 colon = 0;
-        for (uint256 i = 0; i < len; ++i) {
-            bytes1 c = e[i];
-            if (c < 0x21 || c > 0x7E) return false;
-            if (c == ":") colon = i;
+        unchecked {
+            for (uint256 i = 0; i < len; i += 32) {
+                // Bytes past the end read as zero; `high` keeps only the top bit of real bytes.
+                uint256 word = uint256(bytes32(e[i:]));
+                uint256 n = len - i;
+                uint256 high = n >= 32 ? HIGH_BITS : HIGH_BITS & ~(type(uint256).max >> (8 * n));
+                if (word & high != 0) return false; // a byte ≥ 0x80
+                // With every byte below 0x80 these sums carry into no neighbouring byte.
+                if ((word + PLUS_0X5F) & high != high) return false; // a byte < 0x21
+                if ((word + PLUS_0X01) & high != 0) return false; // 0x7F
+            }
+            uint256 port = 0;
+            uint256 scale = 1;
+            for (uint256 k = len - 1; k > 0 && len - k <= 6; --k) {
+                uint256 c = uint8(e[k]);
+                if (c == 0x3A) return k != len - 1 && port != 0 && port <= 65_535;
+                if (c < 0x30 || c > 0x39) return false;
+                port += (c - 0x30) * scale;
+                scale *= 10;
+            }
+            return false;
         }
-        // No ':' (colon stays 0) or an empty host; then 1–5 digits.
-        if (colon == 0 || len - colon - 1 == 0 || len - colon - 1 > 5) return false;
-        uint256 port = 0;
-        for (uint256 i = colon + 1; i < len; ++i) {
-            uint8 d = uint8(e[i]);
-            if (d < 0x30 || d > 0x39) return false;
-            port = port * 10 + (d - 0x30);
-        }
-        return port != 0 && port <= 65_535;
     }
 
     function _isUpper(bytes1 c) private pure returns (bool) {

@@ -14,6 +14,7 @@ import {
   assertRevert,
   now,
   openSession,
+  createPrng,
   region,
   registerProvider,
 } from "./helpers.ts";
@@ -191,6 +192,58 @@ describe("ProviderRegistry", () => {
         await f.mined(reg(w).write.register(registerArgs({ endpoint, stake: MIN_STAKE })));
         assert.equal((await f.registry.read.getProvider([w.account.address])).endpoint, endpoint);
       }
+    });
+
+    it("register: the endpoint check agrees with a reference host:port parser on seeded random strings", async () => {
+      const { f, alice } = await setup();
+      const reference = (text: string) => {
+        const b = Buffer.from(text, "utf8");
+        if (b.length < 3 || b.length > 255) return false;
+        if (b.some((c) => c < 0x21 || c > 0x7e)) return false;
+        const colon = b.lastIndexOf(0x3a);
+        if (colon < 1) return false;
+        const port = b.subarray(colon + 1).toString();
+        return /^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535;
+      };
+      const rng = createPrng(0xe9dn);
+      const alphabet = ["a", "Z", "9", "0", ".", "-", ":", "[", "]", " ", "\u007f", "\u0000", "\t", "\u00e9", "~", "!"];
+      const hostLengths = [0, 1, 2, 25, 26, 27, 30, 31, 32, 33, 57, 58, 63, 64, 65, 96, 200, 249, 250, 251];
+      let accepted = 0;
+      for (let i = 0; i < 160; i++) {
+        const hostLength = rng.pick(hostLengths);
+        let host = "";
+        // Mostly clean hosts, sometimes with one odd character at a random place.
+        for (let j = 0; j < hostLength; j++) host += rng.below(40) === 0 ? rng.pick(alphabet) : "h";
+        const port = rng.pick([
+          "1",
+          "80",
+          "51820",
+          "65535",
+          "65536",
+          "0",
+          "00080",
+          "000080",
+          "99999",
+          "",
+          "8a",
+          "123456",
+        ]);
+        const text = rng.below(10) === 0 ? host : `${host}:${port}`;
+        const call = f.publicClient.simulateContract({
+          address: f.registry.address,
+          abi: providerRegistryAbi,
+          functionName: "register",
+          args: registerArgs({ endpoint: text }),
+          account: alice.account.address,
+        });
+        if (reference(text)) {
+          await call;
+          accepted++;
+        } else {
+          await assertRevert(call, "RegistryInvalidEndpoint", [text]);
+        }
+      }
+      assert.ok(accepted >= 20 && accepted <= 140, `a mix of valid and invalid endpoints (${accepted} valid)`);
     });
 
     it("register: reverts RegistryInvalidWgKey for a zero key", async () => {
