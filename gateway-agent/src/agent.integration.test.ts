@@ -481,6 +481,20 @@ test(
     assert.ok(afterReset >= beforeReset + 200_000n);
     assert.ok((await metric("dvpn_agent_interface_restores_total")) >= 1);
 
+    // SIGTERM: a graceful stop leaves the interface and the live peer up; the next start adopts them.
+    const metricsText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metricsText, /dvpn_agent_mode\{mode="userspace"\} 1/);
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
+    const stopping = agentChild!;
+    const exitCode = await new Promise<number | null>((r) => {
+      stopping.once("exit", (code) => r(code));
+      stopping.kill("SIGTERM");
+    });
+    assert.equal(exitCode, 0);
+    assert.ok((await agentPeers()).includes(clientWgPublic), "peer survives a graceful stop");
+    startAgent();
+    await until("the agent after a graceful restart", async () => (await agentView(id)).status === "active");
+
     // Final voucher, then the client closes: the agent removes the peer and claims within the window.
     const final = { bytes: afterReset, seconds: BigInt((await agentView(id)).meteredSeconds ?? "0") + 2n };
     const r = await fetch(`http://${GATEWAY}:${voucherPort}/v1/vouchers`, {
