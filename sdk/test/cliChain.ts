@@ -41,9 +41,12 @@ export interface CliResult {
 /**
  * @param params.users how many funded keys (10 ETH, 100k DVPN, 1k mUSD each).
  * @param params.voter index of a key that also gets 100M DVPN (enough to meet the quorum alone).
+ * @param params.hostname where the node listens (default 127.0.0.1).
  */
-export async function startCliChain(params: { users?: number; voter?: number } = {}): Promise<CliChain> {
-  const chain = await startLocalChain();
+export async function startCliChain(
+  params: { users?: number; voter?: number; hostname?: string } = {},
+): Promise<CliChain> {
+  const chain = await startLocalChain(params.hostname ? { hostname: params.hostname } : {});
   const dir = mkdtempSync(join(tmpdir(), "dvpn-cli-"));
   try {
     const viemChain = defineChain({

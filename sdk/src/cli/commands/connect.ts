@@ -17,6 +17,20 @@ import { formatAmount, formatBytes, formatDuration, parseAmount, type TokenInfo 
 import { keyValues } from "../output.ts";
 import { addressText, amountText, noPositionals } from "./shared.ts";
 
+/** Whether `name` is an executable on PATH. */
+async function hasCommand(name: string): Promise<boolean> {
+  const { access, constants } = await import("node:fs/promises");
+  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+    try {
+      await access(`${dir}/${name}`, constants.X_OK);
+      return true;
+    } catch {
+      /* not here */
+    }
+  }
+  return false;
+}
+
 /** No provider matched the request. */
 class NoProviderError extends DvpnError {
   override name = "NoProviderError";
@@ -82,7 +96,18 @@ export default defineCommand({
       value: "<file>",
       description: "where to write the wg-quick config (default ./dvpn<id>.conf)",
     },
-    dns: { type: "string", multiple: true, value: "<ip>", description: "DNS server for the tunnel (default 1.1.1.1)" },
+    dns: {
+      type: "string",
+      multiple: true,
+      value: "<ip>",
+      description: "DNS server for the tunnel (default 1.1.1.1; `none` for no DNS line)",
+    },
+    "allowed-ips": {
+      type: "string",
+      multiple: true,
+      value: "<cidr>",
+      description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything)",
+    },
     up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and stream vouchers until Ctrl-C" },
     "voucher-interval": { type: "string", value: "<seconds>", description: "seconds between vouchers (default 30)" },
     "close-at": {
@@ -109,6 +134,7 @@ export default defineCommand({
     deposit: amountText,
     config: z.string().optional(),
     dns: z.array(z.string()).optional(),
+    allowedIps: z.array(z.string()).optional(),
     up: z.boolean().optional(),
     voucherInterval: z.coerce.number().int().min(1).max(3600).default(30),
     closeAt: z.coerce.number().min(1).max(100).default(90),
@@ -122,11 +148,13 @@ export default defineCommand({
     "vouchers (the provider cuts tunnels whose vouchers lag), or close with `dvpn session close`.",
     "With --up (root): wg-quick up, then a voucher from the tunnel's own counters every",
     "--voucher-interval seconds to the agent (http://<gateway>:51830); Ctrl-C or a nearly used",
-    "deposit sends a last voucher, takes the tunnel down and closes the session.",
+    "deposit sends a last voucher, takes the tunnel down and closes the session. A full tunnel",
+    "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
     "sudo dvpn connect --provider 0x7099…79C8 --max-price-gib 0.05 --deposit 5 --up --key-file ~/.dvpn/key",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --allowed-ips 10.0.0.0/8 --dns none",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
   ],
   async run(ctx, o) {
@@ -197,13 +225,18 @@ export default defineCommand({
 
     const tunnel = parseTunnelAddress(accepted.tunnelAddress);
     const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
+    let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
+    if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
+      ctx.out.progress("resolvconf is not installed, so wg-quick cannot set DNS: the config has no DNS line");
+      dns = [];
+    }
     const text = renderWgQuickConfig({
       privateKey: keys.privateKey,
       address: tunnel.addresses,
-      dns: o.dns ?? ["1.1.1.1"],
+      dns,
       peerPublicKey: provider.wgPublicKeyBase64,
       endpoint: provider.endpoint,
-      allowedIPs: ["0.0.0.0/0", "::/0"],
+      allowedIPs: o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"],
       persistentKeepalive: 25,
     });
     writeFileSync(configPath, text, { mode: 0o600 });
