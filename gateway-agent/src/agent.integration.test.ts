@@ -485,6 +485,13 @@ test(
     const metricsText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     assert.match(metricsText, /dvpn_agent_mode\{mode="userspace"\} 1/);
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
+    const listed = (await (await fetch(`http://127.0.0.1:${metricsPort}/sessions`)).json()) as {
+      sessions: { sessionId: string; peer: boolean; wgPublicKey: string }[];
+    };
+    assert.deepEqual(
+      listed.sessions.map((x) => [x.sessionId, x.peer, x.wgPublicKey]),
+      [[id.toString(), true, clientWgPublic]],
+    );
     const stopping = agentChild!;
     const exitCode = await new Promise<number | null>((r) => {
       stopping.once("exit", (code) => r(code));

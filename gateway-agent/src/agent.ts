@@ -6,7 +6,7 @@
  * session) and registry heartbeats. Every loop runs through one queue, so passes never overlap.
  */
 import { createServer, type Server } from "node:http";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { getAddress, type Address, type Hex } from "viem";
@@ -91,6 +91,9 @@ function loadPrivateKey(config: AgentConfig): Hex {
     key = readFileSync(file, "utf8").trim();
   } catch (err) {
     throw new ConfigError(`privateKeyFile ${file} cannot be read: ${(err as Error).message}`);
+  }
+  if ((statSync(file).mode & 0o077) !== 0) {
+    process.emitWarning(`privateKeyFile ${file} is readable by group or others; chmod 600 it`);
   }
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
     throw new ConfigError(`privateKeyFile ${file} does not hold a 32-byte hex key`);
@@ -393,6 +396,29 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           if (req.url === "/metrics") {
             res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
             res.end(metrics.render());
+          } else if (req.url === "/sessions") {
+            // The operator's view (local port only): every session with a peer or still owed money.
+            const rows = store.list(["accepting", "active", "closing"]).map((s) => {
+              const u = meteredUsage(s, now());
+              return {
+                sessionId: s.id.toString(),
+                status: s.cutReason ? "cut" : s.status,
+                cutReason: s.cutReason,
+                client: s.client,
+                wgPublicKey: s.wgKey,
+                tunnelAddress: s.tunnelAddress,
+                peer: s.provisioned,
+                lastHandshake: s.lastHandshake,
+                meteredBytes: u.bytes.toString(),
+                meteredSeconds: u.seconds.toString(),
+                voucherBytes: s.voucherBytes.toString(),
+                voucherSeconds: s.voucherSeconds.toString(),
+                claimedBytes: s.claimedBytes.toString(),
+                claimedSeconds: s.claimedSeconds.toString(),
+              };
+            });
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ sessions: rows }));
           } else if (req.url === "/healthz") {
             const fresh =
               Date.now() - lastOk < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
