@@ -19,7 +19,6 @@ import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import pg from "pg";
 import {
   createPublicClient,
@@ -41,6 +40,17 @@ import { parseFlags } from "./lib/args.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
 import type { Series } from "./lib/series.ts";
+
+/** The part of autocannon's result this benchmark reads (the package ships no types). */
+interface AutocannonResult {
+  latency: { p50: number; p99: number };
+  requests: { average: number; total: number };
+  errors: number;
+  non2xx: number;
+}
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  options: Record<string, unknown>,
+) => Promise<AutocannonResult>;
 
 const flags = parseFlags({ quick: { type: "boolean" } });
 const quick = flags.quick === true || process.env.DVPN_BENCH_QUICK === "1";
