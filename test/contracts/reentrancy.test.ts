@@ -148,6 +148,40 @@ describe("reentrancy", () => {
     await assertRevert(s.as(s.client).escrow.write.cancelSession([1n]), "ReentrancyGuardReentrantCall");
   });
 
+  it("register/registerWithPermit: the stake's transferFrom cannot re-enter the registry", async () => {
+    const s = await setup();
+    const c = s.as(s.client).registry;
+    const zero: Hex = `0x${"00".repeat(32)}`;
+    await s.arm(s.registryAddress, registryData("withdraw"));
+    await assertRevert(
+      c.write.register([ENDPOINT, WG_KEY, region("NL"), 1n, 1n, 1, DVPN(10)]),
+      "ReentrancyGuardReentrantCall",
+    );
+    // The token has no permit: the failed permit is ignored and the approval is used.
+    await assertRevert(
+      c.write.registerWithPermit([ENDPOINT, WG_KEY, region("NL"), 1n, 1n, 1, DVPN(10), 0n, 27, zero, zero]),
+      "ReentrancyGuardReentrantCall",
+    );
+    await s.arm(s.escrowAddress, escrowData("finalize", [1n]));
+    await assertRevert(
+      s
+        .as(s.client)
+        .escrow.write.openSessionWithPermit([
+          s.provider.account.address,
+          CLIENT_WG_KEY,
+          zeroAddress,
+          DVPN(1),
+          MAX_UINT96,
+          MAX_UINT96,
+          0n,
+          27,
+          zero,
+          zero,
+        ]),
+      "ReentrancyGuardReentrantCall",
+    );
+  });
+
   it("withdraw/addStake: the registry's stake transfers cannot be re-entered", async () => {
     const s = await setup();
     const p = s.as(s.provider).registry;
