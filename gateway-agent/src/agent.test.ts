@@ -12,7 +12,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { hashUsageVoucher, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
 import { createMockBackend, type MockBackend } from "./wireguard/mock.ts";
@@ -292,4 +292,22 @@ test("a client gone quiet is cut and closed with its best voucher; heartbeats se
   assert.ok(chain.calls.some((c) => c.fn === "heartbeat"));
   await agent.stop();
   assert.ok(chain.calls.some((c) => c.fn === "pause"));
+});
+
+test("vouchers of a contract-wallet signer are checked with ERC-1271", async () => {
+  const wallet = "0x00000000000000000000000000000000000000a1";
+  clock += 61; // the idle session's address is out of quarantine
+  const id = chain.open({ wgPublicKey: keyHex(50), signer: wallet });
+  agent = makeAgent();
+  await agent.start();
+  await agent.tick();
+  assert.equal(agent.session(id)?.status, "active", JSON.stringify(agent.session(id)?.reason));
+  const sig = `0x${"ab".repeat(100)}`;
+  const hash = hashUsageVoucher({ chainId: 31337, escrow: chain.escrow }, { sessionId: id, bytes: 10n, seconds: 1n });
+  const body = JSON.stringify({ sessionId: id.toString(), bytes: "10", seconds: "1", signature: sig });
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  assert.equal((await http("POST", url, body)).status, 403);
+  chain.erc1271.add(`${wallet}:${hash}:${sig}`.toLowerCase());
+  assert.equal((await http("POST", url, body)).status, 200);
+  assert.equal(agent.session(id)?.voucherBytes, 10n);
 });

@@ -42,6 +42,19 @@ const eventAbis = sessionEscrowAbi.filter(
 );
 const selectors = eventAbis.map((e) => toEventSelector(e as AbiEvent));
 
+const erc1271Abi = [
+  {
+    type: "function",
+    name: "isValidSignature",
+    stateMutability: "view",
+    inputs: [
+      { name: "hash", type: "bytes32" },
+      { name: "signature", type: "bytes" },
+    ],
+    outputs: [{ name: "magicValue", type: "bytes4" }],
+  },
+] as const;
+
 /** Parameters of {@link createSdkChain}. */
 export interface SdkChainParams {
   rpcUrl: string;
@@ -238,6 +251,21 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
           functionName: "heartbeatTimeout",
         }),
       );
+    },
+    async isValidErc1271Signature(signer, hash, signature) {
+      try {
+        const code = await publicClient.getCode({ address: signer });
+        if (!code || code === "0x") return false;
+        const magic = await publicClient.readContract({
+          address: signer,
+          abi: erc1271Abi,
+          functionName: "isValidSignature",
+          args: [hash, signature],
+        });
+        return magic.toLowerCase() === "0x1626ba7e";
+      } catch {
+        return false;
+      }
     },
     acceptSession: (sessionId, tunnelAddress) =>
       write("acceptSession", () => sdk.acceptSession({ sessionId, tunnelAddress })),

@@ -64,6 +64,11 @@ export interface AgentChain {
   getSession(id: bigint): Promise<ChainSession>;
   getProvider(): Promise<ChainProvider>;
   heartbeatTimeout(): Promise<number>;
+  /**
+   * Whether contract `signer` accepts `signature` for `hash` (ERC-1271 `isValidSignature`), as the
+   * escrow's SignatureChecker asks after an ECDSA mismatch. False on any error or for an EOA.
+   */
+  isValidErc1271Signature(signer: Address, hash: Hex, signature: Hex): Promise<boolean>;
   acceptSession(id: bigint, tunnelAddress: string): Promise<void>;
   claim(id: bigint, bytes: bigint, seconds: bigint, signature: Hex): Promise<void>;
   closeWithVoucher(id: bigint, bytes: bigint, seconds: bigint, signature: Hex): Promise<void>;

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
 import type { Hex } from "viem";
-import { verifyUsageVoucher, type UsageDomainParameters } from "../../../sdk/src/vouchers/usage.ts";
+import { hashUsageVoucher, verifyUsageVoucher, type UsageDomainParameters } from "../../../sdk/src/vouchers/usage.ts";
 import type { Store, SessionRecord } from "../store/store.ts";
 import { isAbove, type Usage } from "./policy.ts";
 
@@ -28,7 +28,8 @@ export const voucherBodySchema = z
     sessionId: uintString(MAX_UINT256, "sessionId").refine((v) => v > 0n, "sessionId must be positive"),
     bytes: uintString(MAX_UINT64, "bytes"),
     seconds: uintString(MAX_UINT64, "seconds"),
-    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "signature must be 65 bytes of hex"),
+    // 65 bytes for an EOA signer; contract signers (ERC-1271) may use longer signatures.
+    signature: z.string().regex(/^0x(?:[0-9a-fA-F]{2}){65,1900}$/, "signature must be 65 or more bytes of hex"),
   })
   .strict();
 
@@ -44,6 +45,8 @@ export interface VoucherServerParams {
    * Default: anyone. The agent allows the session's own tunnel addresses and local addresses.
    */
   mayView?(s: SessionRecord, remoteAddress: string): boolean;
+  /** ERC-1271 check for contract signers (after the EOA check failed), like the escrow's SignatureChecker. */
+  verifyContract?(signer: Hex, hash: Hex, signature: Hex): Promise<boolean>;
   onAccepted?(s: SessionRecord): void;
 }
 
@@ -132,12 +135,16 @@ export function createVoucherServer(params: VoucherServerParams): Server {
     if (!isAbove(v, { bytes: s.voucherBytes, seconds: s.voucherSeconds })) {
       throw new HttpError(409, "not above the last voucher");
     }
-    const ok = await verifyUsageVoucher({
+    const voucher = { sessionId: v.sessionId, bytes: v.bytes, seconds: v.seconds };
+    let ok = await verifyUsageVoucher({
       domain: params.domain,
-      voucher: { sessionId: v.sessionId, bytes: v.bytes, seconds: v.seconds },
+      voucher,
       signature: v.signature as Hex,
       signer: s.signer as Hex,
     });
+    if (!ok && params.verifyContract) {
+      ok = await params.verifyContract(s.signer as Hex, hashUsageVoucher(params.domain, voucher), v.signature as Hex);
+    }
     if (!ok) throw new HttpError(403, "signature is not the session signer's");
     // Re-read after the await: another request may have stored a better voucher meanwhile.
     const stored = store.transaction(() => {

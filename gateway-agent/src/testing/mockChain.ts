@@ -23,6 +23,8 @@ export interface MockChain extends AgentChain {
   clientClose(id: bigint, settlementDeadline: number): void;
   mine(): void;
   head: bigint;
+  /** Contract signers' ERC-1271 answers: `${signer}:${hash}:${signature}` (lower case) → valid. */
+  erc1271: Set<string>;
 }
 
 /** Creates a mock chain for provider `provider`. */
@@ -59,7 +61,12 @@ export function createMockChain(provider: Address, now: () => number): MockChain
     s.claimedSeconds = seconds;
     emit({ type: "UsageClaimed", sessionId: id, provider, totalBytes: bytes, totalSeconds: seconds });
   };
+  const erc1271 = new Set<string>();
   const chain: MockChain = {
+    erc1271,
+    async isValidErc1271Signature(signer, hash, signature) {
+      return erc1271.has(`${signer}:${hash}:${signature}`.toLowerCase());
+    },
     provider: getAddress(provider),
     chainId: 31337,
     escrow: "0x00000000000000000000000000000000000000e5",
