@@ -94,6 +94,7 @@ export async function startAgentService(params: {
   wgPrivateKeyFile: string;
   iface: string;
   dataDir: string;
+  lagTolerance: { bytes: bigint; percent: number };
 }): Promise<AgentService> {
   rmSync(params.dataDir, { recursive: true, force: true });
   mkdirSync(params.dataDir, { recursive: true });
@@ -132,6 +133,10 @@ export async function startAgentService(params: {
       "1",
       "--claim-interval-seconds",
       "2",
+      "--lag-tolerance-bytes",
+      params.lagTolerance.bytes.toString(),
+      "--lag-tolerance-percent",
+      String(params.lagTolerance.percent),
       "--address-quarantine-seconds",
       "0",
     ],

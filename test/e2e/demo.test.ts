@@ -49,8 +49,12 @@ describe("end to end: the demo scenario through a real tunnel", () => {
   it("the agent's meter matches the client's counter within the voucher tolerance", () => {
     const mine = summary.clientTunnelBytes;
     const theirs = summary.agentMeteredBytes;
+    const { bytes, percent } = summary.lagTolerance;
     const diff = mine > theirs ? mine - theirs : theirs - mine;
-    assert.ok(diff <= (1n << 20n) + mine / 20n, `client ${mine} vs agent ${theirs}`);
+    assert.ok(diff <= bytes + (theirs * BigInt(percent)) / 100n, `client ${mine} vs agent ${theirs}`);
+    // The claimed voucher covers the agent's meter and stays within the tolerance of it.
+    assert.ok(summary.voucher.bytes >= theirs, `voucher ${summary.voucher.bytes} < meter ${theirs}`);
+    assert.ok(summary.voucher.bytes - theirs <= bytes + (theirs * BigInt(percent)) / 100n);
     assert.ok(summary.voucher.bytes > BigInt(summary.contentBytes), `voucher ${summary.voucher.bytes}`);
   });
 
