@@ -61,7 +61,8 @@ async function send(
  * Runs the payment actions for every open session:
  * - active: claim when the voucher is worth `claimEveryAmount` or `claimIntervalSeconds` passed;
  * - cut (peer removed): closeWithVoucher with the best voucher, else closeSession;
- * - closing (client closed): a last claim before the settlement deadline, then done.
+ * - closing (client closed): before the settlement deadline, a provider close with the best
+ *   voucher settles at once (claim + refund); after it, the session is left to `finalize`.
  */
 export async function settle(ctx: AgentContext): Promise<void> {
   const now = ctx.now();
@@ -100,8 +101,10 @@ export async function settle(ctx: AgentContext): Promise<void> {
         const status = over ? "Closing" : await refreshClaimed(ctx, s);
         const above =
           s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
-        if (!over && status === "Closing" && above) {
-          if (!(await send(ctx, s, "claim"))) continue;
+        // Settle at once (the client gets its refund now, not after the window): a provider's
+        // close in the settlement window claims the last voucher and refunds the rest.
+        if (!over && status === "Closing") {
+          if (!(await send(ctx, s, above ? "closeWithVoucher" : "closeSession"))) continue;
         }
         const cur = ctx.store.get(s.id) ?? s;
         cur.status = "closed";
