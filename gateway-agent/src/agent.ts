@@ -5,7 +5,7 @@
  * timer (metering, payment policy, drift repair), a resync timer (getSession of every open
  * session) and registry heartbeats. Every loop runs through one queue, so passes never overlap.
  */
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
@@ -18,6 +18,7 @@ import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./con
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { ConfigError } from "./errors.ts";
+import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { createVoucherServer } from "./payment/server.ts";
 import { settle } from "./payment/settle.ts";
@@ -393,42 +394,15 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       servers.push(voucherServer);
       urls.vouchers = await listen(voucherServer, voucherWhere);
       if (config.metricsListen) {
-        const m = createServer((req, res) => {
-          if (req.url === "/metrics") {
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-            res.end(metrics.render());
-          } else if (req.url === "/sessions") {
-            // The operator's view (local port only): every session with a peer or still owed money.
-            const rows = store.list(["accepting", "active", "closing"]).map((s) => {
-              const u = meteredUsage(s, now());
-              return {
-                sessionId: s.id.toString(),
-                status: s.cutReason ? "cut" : s.status,
-                cutReason: s.cutReason,
-                client: s.client,
-                wgPublicKey: s.wgKey,
-                tunnelAddress: s.tunnelAddress,
-                peer: s.provisioned,
-                lastHandshake: s.lastHandshake,
-                meteredBytes: u.bytes.toString(),
-                meteredSeconds: u.seconds.toString(),
-                voucherBytes: s.voucherBytes.toString(),
-                voucherSeconds: s.voucherSeconds.toString(),
-                claimedBytes: s.claimedBytes.toString(),
-                claimedSeconds: s.claimedSeconds.toString(),
-              };
-            });
-            res.writeHead(200, { "content-type": "application/json" });
-            res.end(JSON.stringify({ sessions: rows }));
-          } else if (req.url === "/healthz") {
-            const fresh =
-              Date.now() - lastOk < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
-            const ok = running && interfaceUp && fresh;
-            res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-            res.end(JSON.stringify({ ok, interfaceUp, lastPassAgoMs: Date.now() - lastOk, mode: backend.mode() }));
-          } else {
-            res.writeHead(404).end();
-          }
+        const m = createAdminServer({
+          metrics,
+          store,
+          now,
+          health: () => {
+            const ago = Date.now() - lastOk;
+            const fresh = ago < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
+            return { ok: running && interfaceUp && fresh, interfaceUp, lastPassAgoMs: ago, mode: backend.mode() };
+          },
         });
         servers.push(m);
         urls.metrics = await listen(m, config.metricsListen);
