@@ -52,9 +52,12 @@ describe("end to end: the demo scenario through a real tunnel", () => {
     const { bytes, percent } = summary.lagTolerance;
     const diff = mine > theirs ? mine - theirs : theirs - mine;
     assert.ok(diff <= bytes + (theirs * BigInt(percent)) / 100n, `client ${mine} vs agent ${theirs}`);
-    // The claimed voucher covers the agent's meter and stays within the tolerance of it.
-    assert.ok(summary.voucher.bytes >= theirs, `voucher ${summary.voucher.bytes} < meter ${theirs}`);
-    assert.ok(summary.voucher.bytes - theirs <= bytes + (theirs * BigInt(percent)) / 100n);
+    // The claimed voucher is within the tolerance of the agent's meter (read just after it).
+    const vdiff = summary.voucher.bytes > theirs ? summary.voucher.bytes - theirs : theirs - summary.voucher.bytes;
+    assert.ok(
+      vdiff <= bytes + (theirs * BigInt(percent)) / 100n,
+      `voucher ${summary.voucher.bytes} vs meter ${theirs}`,
+    );
     assert.ok(summary.voucher.bytes > BigInt(summary.contentBytes), `voucher ${summary.voucher.bytes}`);
   });
 
