@@ -18,3 +18,8 @@ export class ConfigError extends IndexerError {
 export class DatabaseMismatchError extends IndexerError {
   override name = "DatabaseMismatchError";
 }
+
+/** This instance lost the writer lock; it must stop writing. */
+export class WriterLockLostError extends IndexerError {
+  override name = "WriterLockLostError";
+}

@@ -20,6 +20,8 @@ export interface Database {
    * connection, released by PostgreSQL when this process dies). PGlite: always true.
    */
   tryAcquireWriter(): Promise<boolean>;
+  /** True once the connection holding the writer lock has failed (the lock may be gone). */
+  writerLost(): boolean;
   /** Runs `fn` in one database transaction. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -56,13 +58,18 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
     let lockClient: pg.Client | undefined;
+    let lost = false;
     return {
       kind: "postgres",
       prisma,
       async tryAcquireWriter() {
         if (!lockClient) {
           const c = new pg.Client({ connectionString: url });
-          c.on("error", (err) => logger.warn({ err: err.message }, "writer lock connection lost"));
+          c.on("error", (err) => {
+            lost = true;
+            logger.error({ err: err.message }, "writer lock connection lost");
+          });
+          c.on("end", () => (lost = true));
           await c.connect();
           lockClient = c;
         }
@@ -71,10 +78,13 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         ]);
         return r.rows[0]?.ok === true;
       },
+      writerLost: () => lost,
       transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
         await prisma.$disconnect();
-        await lockClient?.end().catch(() => {});
+        const c = lockClient;
+        lockClient = undefined;
+        await c?.end().catch(() => {});
       },
     };
   }
@@ -99,6 +109,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     kind: "pglite",
     prisma,
     tryAcquireWriter: async () => true,
+    writerLost: () => false,
     transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
     async close() {
       await prisma.$disconnect();

@@ -1,5 +1,5 @@
 import type { Common } from "../common/common.ts";
-import { DatabaseMismatchError } from "../common/errors.ts";
+import { DatabaseMismatchError, WriterLockLostError } from "../common/errors.ts";
 import { sleep } from "../common/shutdown.ts";
 import {
   readBlock,
@@ -16,6 +16,8 @@ import { resetAll, rollbackTo } from "../indexing/rollback.ts";
 import { createLogFetcher } from "../sync-historical/createLogFetcher.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
 
+/** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
+const READY_LAG_BLOCKS = 10;
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
 /** The writer's loop: backfill in adaptive ranges, then follow the head block by block. */
@@ -35,6 +37,7 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   const fetcher = createLogFetcher(common, rpc, addresses);
   const registry = deployment.contracts.ProviderRegistry.address;
   let caughtUp = false;
+  let lag = Number.POSITIVE_INFINITY;
   let resolveCaughtUp!: () => void;
   const caughtUpPromise = new Promise<void>((r) => (resolveCaughtUp = r));
 
@@ -108,6 +111,11 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
         return true;
       }
     }
+    if (db.writerLost())
+      throw new WriterLockLostError(
+        "lost the writer lock (database connection dropped): stopping so another instance can take over",
+      );
+    lag = Math.max(0, target - (cp?.blockNumber ?? 0));
     if (next > target) {
       if (cp) await writeHead(db.prisma, head);
       metrics.set("dvpn_indexer_head_lag_blocks", Math.max(0, head.number - (cp?.blockNumber ?? 0)));
@@ -184,7 +192,8 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   }
 
   return {
-    isCaughtUp: () => caughtUp,
+    // Ready once the head was reached, as long as the index stays within a few blocks of it.
+    isCaughtUp: () => caughtUp && lag <= READY_LAG_BLOCKS,
     caughtUp: caughtUpPromise,
     async run() {
       logger.info({ startBlock: deployment.startBlock, chainId: deployment.chainId }, "sync started");
@@ -194,7 +203,7 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
           more = await step();
         } catch (error) {
           if (shutdown.isKilled) break;
-          if (error instanceof DatabaseMismatchError) throw error;
+          if (error instanceof DatabaseMismatchError || error instanceof WriterLockLostError) throw error;
           logger.error({ err: (error as Error).message }, "sync step failed, retrying");
           await sleep(1000, shutdown.signal);
           continue;
