@@ -94,7 +94,8 @@ export async function settle(ctx: AgentContext): Promise<void> {
         }
         const above =
           s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
-        await send(ctx, s, above ? "closeWithVoucher" : "closeSession");
+        // A voucher the escrow refuses must not keep the session (and the client's deposit) open.
+        if (!above || !(await send(ctx, s, "closeWithVoucher"))) await send(ctx, s, "closeSession");
       } else if (s.status === "closing") {
         if (s.provisioned) continue;
         const over = s.settleDeadline !== null && now > s.settleDeadline;
