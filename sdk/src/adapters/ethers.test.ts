@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BrowserProvider, Wallet } from "ethers";
+import { verifyMessage } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createDvpnClient } from "../client/createDvpnClient.ts";
 import { ContractRevertError } from "../errors/contract.ts";
@@ -61,6 +62,12 @@ describe("ethers v6 adapter", () => {
       maxPricePerMinute: 1n,
     });
     assert.equal((await buyerClient.getSession({ sessionId: opened.sessionId })).client, buyer.address);
+
+    const signed = await buyerClient.walletClient!.signMessage({ account: buyerClient.account!, message: "dvpn" });
+    assert.equal(
+      await verifyMessage({ address: buyer.address as `0x${string}`, message: "dvpn", signature: signed }),
+      true,
+    );
 
     const err = await buyerClient.pauseProvider().catch((e: unknown) => e);
     assert.ok(err instanceof ContractRevertError && err.errorName === "RegistryNotRegistered");

@@ -240,6 +240,28 @@ export async function getFeedMeta(client: FeedClient): Promise<FeedMeta> {
   return data._meta;
 }
 
+/**
+ * Walks every page of a cursor-paginated feed query.
+ * @param fetchPage fetches the page after a cursor (undefined for the first).
+ * @param maxPages stops after this many pages (default 1000).
+ * @returns an async iterator over every item.
+ * @example
+ * for await (const p of paginate((after) => findProviders(client, { where: { region: "DE" }, first: 1000, after })))
+ *   console.log(p.id)
+ */
+export async function* paginate<T>(
+  fetchPage: (after: string | undefined) => Promise<Page<T>>,
+  maxPages = 1000,
+): AsyncGenerator<T> {
+  let after: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const { items, pageInfo } = await fetchPage(after);
+    yield* items;
+    if (!pageInfo.hasNextPage || !pageInfo.endCursor || pageInfo.endCursor === after) return;
+    after = pageInfo.endCursor;
+  }
+}
+
 /** Feed queries bound to a client. */
 export function feedActions(c: DvpnContext) {
   return {

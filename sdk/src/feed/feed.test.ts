@@ -6,6 +6,7 @@ import { buildSchema, graphql, parse, validate } from "graphql";
 import { FeedError } from "../errors/feed.ts";
 import { FeedNotConfiguredError, InvalidInputError } from "../errors/input.ts";
 import {
+  paginate,
   findProposals,
   findProviders,
   findSessions,
@@ -217,5 +218,22 @@ describe("feed client", () => {
       getFeedMeta(erroring),
       (e: unknown) => e instanceof FeedError && e.graphqlErrors[0] === "first must be at most 1000",
     );
+  });
+
+  it("paginate follows endCursor until the last page", async () => {
+    const pages: Record<string, { items: number[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> = {
+      start: { items: [1, 2], pageInfo: { hasNextPage: true, endCursor: "a" } },
+      a: { items: [3], pageInfo: { hasNextPage: true, endCursor: "b" } },
+      b: { items: [4], pageInfo: { hasNextPage: false, endCursor: "c" } },
+    };
+    const seen: (string | undefined)[] = [];
+    const all: number[] = [];
+    for await (const n of paginate(
+      async (after) => (seen.push(after), { ...pages[after ?? "start"]!, totalCount: 4 }),
+    )) {
+      all.push(n);
+    }
+    assert.deepEqual(all, [1, 2, 3, 4]);
+    assert.deepEqual(seen, [undefined, "a", "b"]);
   });
 });

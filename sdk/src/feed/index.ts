@@ -8,6 +8,7 @@ export {
   getFeedProposal,
   getNetworkStats,
   getFeedMeta,
+  paginate,
   type FindProvidersParameters,
   type FindSessionsParameters,
   type PageParameters,
