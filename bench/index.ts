@@ -24,7 +24,7 @@ import { parseFlags } from "./lib/args.ts";
 import { machineInfo, type MachineInfo } from "./lib/machine.ts";
 import { mtimeMs, RESULTS_DIR, ROOT, writeJson } from "./lib/results.ts";
 import { runChild } from "./lib/runChild.ts";
-import { dataplaneSection, genericSection, type Section } from "./lib/sections.ts";
+import { dataplaneSection, genericSection, indexerSection, type Section } from "./lib/sections.ts";
 import type { Series } from "./lib/series.ts";
 import { sweepTopology } from "./lib/sweep.ts";
 
@@ -55,7 +55,7 @@ const BENCHES: SubBench[] = [
     title: "Indexer backfill and GraphQL",
     script: "bench/indexer.ts",
     budget: { quick: 30, full: 3600 },
-    section: (r) => genericSection("indexer", r),
+    section: indexerSection,
   },
   {
     name: "agent",
@@ -203,8 +203,8 @@ function reuse(b: SubBench): BenchOutcome {
   if (!existsSync(file))
     return { status: "not selected", reason: `no result file from an earlier run (${show(file)})` };
   try {
-    const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; generatedAt?: unknown };
-    const when = String(result.startedAt ?? result.generatedAt ?? new Date(mtimeMs(file)!).toISOString());
+    const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; date?: unknown };
+    const when = String(result.startedAt ?? result.date ?? new Date(mtimeMs(file)!).toISOString());
     return {
       status: "reused",
       reason: `not run now: figures of an earlier run (${when}) from ${show(file)}`,
@@ -230,7 +230,10 @@ function budgetFor(b: SubBench, t0: number): number {
 function dateOfFigures(benchmarks: Record<string, BenchOutcome>): string | undefined {
   const days = Object.values(benchmarks)
     .filter((o) => o.status === "ok" || o.status === "reused")
-    .map((o) => (o.result as { startedAt?: unknown }).startedAt)
+    .map((o) => {
+      const r = o.result as { startedAt?: unknown; date?: unknown };
+      return r.startedAt ?? r.date;
+    })
     .filter((d): d is string => typeof d === "string")
     .map((d) => d.slice(0, 10))
     .sort();
@@ -330,8 +333,15 @@ async function main(): Promise<void> {
   ];
   for (const { bench, section } of sections) md.push("", `## ${bench.title}`, "", section.markdown);
   md.push("", "## How costs grow", "");
-  if (growth.length === 0) md.push("No series with at least two sizes was measured in this run.");
   for (const g of growth) md.push(`- ${g.sentence}${charts[g.series] ? ` ([chart](${link(g.series)}))` : ""}`);
+  // A series measured at one size only has a chart but no growth to speak of.
+  const oneSize = series.filter((s) => !growth.some((g) => g.series === s.id));
+  for (const s of oneSize)
+    md.push(
+      `- ${s.title}: measured at one size only in this run, so no growth is computed` +
+        `${charts[s.id] ? ` ([chart](${link(s.id)}))` : ""}.`,
+    );
+  if (series.length === 0) md.push("No series was measured in this run.");
   const notCharted = [
     ...BENCHES.filter((b) => {
       const o = benchmarks[b.name]!;

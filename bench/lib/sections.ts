@@ -127,6 +127,77 @@ export function dataplaneSection(result: unknown): Section {
   return { markdown: lines.join("\n"), series: seriesOf("dataplane", result) };
 }
 
+type Rate = { median?: number; min?: number; max?: number; runs?: number };
+type Store = { seconds?: number; eventsPerSecond?: number; ofRawRate?: number };
+type Query = { p50Ms?: number; p99Ms?: number; requestsPerSecond?: number; errors?: number; requests?: number };
+interface IndexerResult {
+  summaryMarkdown?: string;
+  backfill?: { events?: number; blocks?: number; rawGetLogsEventsPerSecond?: Rate; notes?: string } & Record<
+    string,
+    unknown
+  >;
+  graphql?: { providersInDb?: number; sessionsInDb?: number; connections?: number; durationSeconds?: number } & Record<
+    string,
+    unknown
+  >;
+}
+
+const num = (v: number | undefined, digits = 3) =>
+  v === undefined ? "–" : Number(v.toPrecision(digits)).toLocaleString("en-US");
+
+/**
+ * The indexer section: backfill rates against raw eth_getLogs in the same run, and GraphQL
+ * latency and throughput per query. Reads what is there; a field the file lacks shows as "–".
+ */
+export function indexerSection(result: unknown): Section {
+  const r = result as IndexerResult;
+  const series = seriesOf("indexer", result);
+  if (typeof r.summaryMarkdown === "string" && r.summaryMarkdown.trim())
+    return { markdown: r.summaryMarkdown.trim(), series };
+  const lines: string[] = [];
+  const b = r.backfill;
+  if (b) {
+    const raw = b.rawGetLogsEventsPerSecond;
+    lines.push(
+      `Backfill of ${num(b.events, 6)} events${b.blocks ? ` in ${b.blocks} blocks` : ""}, from scratch to caught up:`,
+      "",
+      "| path | events/s | vs raw eth_getLogs (same run) |",
+      "|---|---:|---:|",
+      `| raw eth_getLogs (baseline) | ${raw?.median !== undefined ? spread(raw as Summary) : "–"} | 100% |`,
+    );
+    for (const [key, label] of [
+      ["postgres", "indexer → PostgreSQL"],
+      ["pglite", "indexer → PGlite"],
+    ] as const) {
+      const st = b[key] as Store | undefined;
+      if (st)
+        lines.push(
+          `| ${label} | ${num(st.eventsPerSecond)} | ${st.ofRawRate !== undefined ? pct(st.ofRawRate) : "–"} |`,
+        );
+    }
+    if (b.notes) lines.push("", String(b.notes));
+  }
+  const g = r.graphql;
+  if (g) {
+    const queries = Object.entries(g).filter(
+      (e): e is [string, Query] => typeof e[1] === "object" && e[1] !== null && "p50Ms" in e[1],
+    );
+    lines.push(
+      "",
+      `GraphQL with ${num(g.providersInDb, 6)} providers and ${num(g.sessionsInDb, 7)} sessions in the database` +
+        `${g.connections ? `, ${g.connections} connections` : ""}${g.durationSeconds ? `, ${g.durationSeconds} s per query` : ""} (autocannon):`,
+      "",
+      "| query | p50 ms | p99 ms | requests/s | errors |",
+      "|---|---:|---:|---:|---:|",
+      ...queries.map(
+        ([k, q]) => `| ${k} | ${num(q.p50Ms)} | ${num(q.p99Ms)} | ${num(q.requestsPerSecond)} | ${q.errors ?? "–"} |`,
+      ),
+    );
+  }
+  if (lines.length === 0) lines.push("Figures: `benchmarks.indexer.result` in the JSON.");
+  return { markdown: lines.join("\n"), series };
+}
+
 /** A section for a result file this orchestrator has no specific reader for. */
 export function genericSection(name: string, result: unknown): Section {
   const series = seriesOf(name, result);
