@@ -49,6 +49,7 @@ import type { DvpnContext } from "./types.ts";
  * `openSession(client, params)`.
  * @param c the context.
  * @returns the bound actions.
+ * @example const client = { ...context, ...dvpnActions(context) }
  */
 export function dvpnActions(c: DvpnContext) {
   return {

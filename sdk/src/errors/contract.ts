@@ -172,6 +172,7 @@ export class TransactionFailedError extends DvpnError {
  * @param err the caught error.
  * @param functionName the contract function that was called.
  * @returns a DvpnError to throw.
+ * @example try { await publicClient.readContract(call) } catch (e) { throw toDvpnError(e, "getProvider") }
  */
 export function toDvpnError(err: unknown, functionName: string): DvpnError {
   if (err instanceof DvpnError) return err;

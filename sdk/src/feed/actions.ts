@@ -262,7 +262,12 @@ export async function* paginate<T>(
   }
 }
 
-/** Feed queries bound to a client. */
+/**
+ * Feed queries bound to a client.
+ * @param c the context (its `indexerUrl` and `fetch`).
+ * @returns the feed queries, each taking only its parameters.
+ * @example const feed = feedActions(context); await feed.findProviders({ first: 10 })
+ */
 export function feedActions(c: DvpnContext) {
   return {
     findProviders: (p: FindProvidersParameters = {}) => findProviders(c, p),

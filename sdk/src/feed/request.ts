@@ -56,6 +56,11 @@ export function reviveBigInts<T>(value: unknown): T {
  * Sends one GraphQL query to the client's indexer and returns `data`.
  * @throws {FeedNotConfiguredError} without an indexer URL.
  * @throws {FeedError} on a network failure, an HTTP error or GraphQL errors.
+ * @param client anything with `indexerUrl` and `fetch` (a DvpnClient).
+ * @param query a GraphQL document.
+ * @param variables its variables (bigints are sent as decimal strings).
+ * @returns the `data` of the answer.
+ * @example const { _meta } = await feedRequest<{ _meta: FeedMeta }>(client, "{ _meta { chainId } }")
  */
 export async function feedRequest<T>(
   client: Pick<DvpnContext, "indexerUrl" | "fetch">,

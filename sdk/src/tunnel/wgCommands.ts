@@ -39,7 +39,13 @@ export function parseWgDump(dump: string): PeerCounters[] {
   return peers;
 }
 
-/** Reads one peer's counters from the interface. */
+/**
+ * Reads one peer's counters from the interface.
+ * @param iface the WireGuard interface.
+ * @param peerPublicKey the peer's base64 key.
+ * @returns its counters, or undefined when the peer is not on the interface.
+ * @example const c = await readPeerCounters("dvpn1", providerKey); const bytes = c ? c.rxBytes + c.txBytes : 0n
+ */
 export async function readPeerCounters(iface: string, peerPublicKey: string): Promise<PeerCounters | undefined> {
   try {
     const { stdout } = await run("wg", ["show", iface, "dump"]);
@@ -49,7 +55,13 @@ export async function readPeerCounters(iface: string, peerPublicKey: string): Pr
   }
 }
 
-/** `wg-quick up|down <config file>`. */
+/**
+ * `wg-quick up|down <config file>`.
+ * @param action up or down.
+ * @param configPath the config file (its base name is the interface name).
+ * @returns when wg-quick exited successfully.
+ * @example await wgQuick("up", "/etc/wireguard/dvpn1.conf")
+ */
 export async function wgQuick(action: "up" | "down", configPath: string): Promise<void> {
   try {
     await run("wg-quick", [action, configPath], {
@@ -63,7 +75,12 @@ export async function wgQuick(action: "up" | "down", configPath: string): Promis
   }
 }
 
-/** The interface name wg-quick derives from a config path (its base name without `.conf`). */
+/**
+ * The interface name wg-quick derives from a config path (its base name without `.conf`).
+ * @param configPath the config file.
+ * @returns the interface name.
+ * @example interfaceOf("/etc/wireguard/dvpn1.conf") // "dvpn1"
+ */
 export function interfaceOf(configPath: string): string {
   return (configPath.split("/").pop() ?? "").replace(/\.conf$/, "");
 }

@@ -40,12 +40,18 @@ const MAX_UINT64 = (1n << 64n) - 1n;
 /**
  * The EIP-712 domain of the escrow at `escrow` on `chainId`.
  * @example usageDomain({ chainId: 31337, escrow: "0x5FbD…" })
+ * @returns the domain for viem's signTypedData/hashTypedData.
  */
 export function usageDomain({ chainId, escrow }: UsageDomainParameters): TypedDataDomain {
   return { name: USAGE_DOMAIN_NAME, version: USAGE_DOMAIN_VERSION, chainId, verifyingContract: escrow };
 }
 
-/** Throws a RangeError unless the voucher's fields fit their Solidity types. */
+/**
+ * Throws a RangeError unless the voucher's fields fit their Solidity types.
+ * @param voucher the voucher to check.
+ * @returns nothing; throws a RangeError on an out-of-range field.
+ * @example assertVoucherRange({ sessionId: 1n, bytes: 0n, seconds: 60n })
+ */
 export function assertVoucherRange(voucher: UsageVoucher): void {
   if (voucher.sessionId <= 0n || voucher.sessionId >= 1n << 256n)
     throw new RangeError(`sessionId out of range: ${voucher.sessionId}`);
@@ -58,6 +64,7 @@ export function assertVoucherRange(voucher: UsageVoucher): void {
 /**
  * The digest the session signer signs; equals `SessionEscrow.usageDigest`.
  * @example hashUsageVoucher({ chainId, escrow }, { sessionId: 1n, bytes: 1024n, seconds: 60n })
+ * @returns the 32-byte EIP-712 digest.
  */
 export function hashUsageVoucher(domain: UsageDomainParameters, voucher: UsageVoucher): Hex {
   assertVoucherRange(voucher);
@@ -87,6 +94,8 @@ export async function signUsageVoucher(params: {
 /**
  * Recovers the EOA that signed a voucher, or `undefined` for a malformed or high-s
  * (malleable) signature, which the escrow rejects too.
+ * @returns the signer's address, or undefined.
+ * @example const who = await recoverUsageSigner({ domain, voucher, signature })
  */
 export async function recoverUsageSigner(params: {
   domain: UsageDomainParameters;
@@ -112,7 +121,11 @@ export async function recoverUsageSigner(params: {
   }
 }
 
-/** Whether `signature` is `signer`'s EOA signature of `voucher` in `domain` (as the escrow checks it). */
+/**
+ * Whether `signature` is `signer`'s EOA signature of `voucher` in `domain` (as the escrow checks it).
+ * @returns true when the signature is the signer's.
+ * @example if (!(await verifyUsageVoucher({ domain, voucher, signature, signer: session.signer }))) reject()
+ */
 export async function verifyUsageVoucher(params: {
   domain: UsageDomainParameters;
   voucher: UsageVoucher;
@@ -135,13 +148,18 @@ export interface SessionTerms {
  * `bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60` (each term rounded down),
  * capped at the deposit.
  * @example priceUsage({ pricePerGiB: 50_000n, pricePerMinute: 100n, deposit: 10_000_000n }, { bytes: 1n << 30n, seconds: 60n }) // 50_100n
+ * @returns the cost in the payment token's smallest unit.
  */
 export function priceUsage(terms: SessionTerms, usage: { bytes: bigint; seconds: bigint }): bigint {
   const cost = (usage.bytes * terms.pricePerGiB) / (1n << 30n) + (usage.seconds * terms.pricePerMinute) / 60n;
   return cost < terms.deposit ? cost : terms.deposit;
 }
 
-/** The protocol fee taken from a claim of `amount` at `feeBps`, rounded down like the escrow. */
+/**
+ * The protocol fee taken from a claim of `amount` at `feeBps`, rounded down like the escrow.
+ * @returns the fee.
+ * @example protocolFee(10_000n, 250) // 250n
+ */
 export function protocolFee(amount: bigint, feeBps: number | bigint): bigint {
   return (amount * BigInt(feeBps)) / 10_000n;
 }

@@ -38,6 +38,7 @@ export function wgPublicKeyOf(privateKey: string): string {
  * @param field name used in the error.
  * @returns the 32 bytes.
  * @throws {InvalidInputError} when the key is not base64 of exactly 32 bytes.
+ * @example wgKeyToBytes(keys.publicKey).length // 32
  */
 export function wgKeyToBytes(key: string, field = "wgPublicKey"): Uint8Array {
   if (typeof key !== "string" || !BASE64_KEY.test(key)) {
@@ -84,6 +85,7 @@ export function bytes32ToWgKey(value: Hex): string {
  * Whether a string is a well-formed base64 WireGuard key (32 bytes).
  * @param key the candidate.
  * @returns true when {@link wgKeyToBytes} would accept it.
+ * @example isWgKey("HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=") // true
  */
 export function isWgKey(key: string): boolean {
   return typeof key === "string" && BASE64_KEY.test(key);

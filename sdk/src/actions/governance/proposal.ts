@@ -39,6 +39,7 @@ export type ProposalState = (typeof PROPOSAL_STATES)[number];
  * validating it.
  * @param proposal actions and description.
  * @returns the four arrays/values the Governor's propose/queue/execute take.
+ * @example const { targets, values, calldatas, descriptionHash } = proposalArgs({ actions, description })
  */
 export function proposalArgs(proposal: Proposal): {
   targets: Address[];
