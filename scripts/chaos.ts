@@ -63,7 +63,6 @@ const SUITES: Suite[] = [
     category: "contracts: model-based invariants (test/contracts, 3000 steps)",
   },
   { file: "test/chaos/indexer.chaos.ts" },
-  { file: "test/chaos/graphql.chaos.ts" },
   { file: "test/chaos/agent.chaos.ts" },
 ];
 
