@@ -311,3 +311,16 @@ test("vouchers of a contract-wallet signer are checked with ERC-1271", async () 
   assert.equal((await http("POST", url, body)).status, 200);
   assert.equal(agent.session(id)?.voucherBytes, 10n);
 });
+
+test("a cut session whose voucher the escrow refuses is still closed (refund), without the voucher", async () => {
+  const id = [...chain.sessions].find(([, s]) => s.wgPublicKey === keyHex(50))![0];
+  chain.refuseVouchers.add(id);
+  backend.traffic(keyB64(50), 5n << 20n, 0n); // far beyond the 10 signed bytes
+  await agent.tick();
+  assert.equal(agent.session(id)?.cutReason, "voucher-lag-bytes");
+  const fns = chain.calls.filter((c) => c.args[0] === id).map((c) => c.fn);
+  assert.deepEqual(fns.slice(-2), ["closeWithVoucher", "closeSession"]);
+  assert.equal(chain.sessions.get(id)?.status, "Closed");
+  assert.equal(agent.session(id)?.status, "closed");
+  await agent.stop();
+});

@@ -4,9 +4,15 @@
  * persisted right after each receipt.
  */
 import type { Hex } from "viem";
+import { ChainRevertError } from "../chain/types.ts";
 import { meteredUsage, type AgentContext } from "../context.ts";
 import type { SessionRecord } from "../store/store.ts";
 import { isAbove, shouldClaim } from "./policy.ts";
+
+/** Reverts that no retry of the same voucher can fix. */
+function refusedForGood(errorName: string | undefined): boolean {
+  return errorName === "EscrowInvalidSignature" || errorName === "EscrowStaleVoucher";
+}
 
 function voucherOf(s: SessionRecord) {
   return { bytes: s.voucherBytes, seconds: s.voucherSeconds };
@@ -29,7 +35,7 @@ async function send(
   ctx: AgentContext,
   s: SessionRecord,
   kind: "claim" | "closeWithVoucher" | "closeSession",
-): Promise<boolean> {
+): Promise<true | { errorName: string | undefined }> {
   const id = s.id.toString();
   const v = voucherOf(s);
   try {
@@ -38,7 +44,7 @@ async function send(
   } catch (err) {
     ctx.metrics.inc("dvpn_agent_claim_failures_total");
     ctx.log.warn({ sessionId: id, kind, err: (err as Error).message }, "claim/close failed");
-    return false;
+    return { errorName: err instanceof ChainRevertError ? err.errorName : undefined };
   }
   const cur = ctx.store.get(s.id) ?? s;
   if (kind !== "closeSession") {
@@ -94,8 +100,13 @@ export async function settle(ctx: AgentContext): Promise<void> {
         }
         const above =
           s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
-        // A voucher the escrow refuses must not keep the session (and the client's deposit) open.
-        if (!above || !(await send(ctx, s, "closeWithVoucher"))) await send(ctx, s, "closeSession");
+        if (!above) {
+          await send(ctx, s, "closeSession");
+          continue;
+        }
+        const r = await send(ctx, s, "closeWithVoucher");
+        // A voucher the escrow refuses for good must not keep the session (and the deposit) open.
+        if (r !== true && refusedForGood(r.errorName)) await send(ctx, s, "closeSession");
       } else if (s.status === "closing") {
         if (s.provisioned) continue;
         const over = s.settleDeadline !== null && now > s.settleDeadline;
@@ -105,7 +116,9 @@ export async function settle(ctx: AgentContext): Promise<void> {
         // Settle at once (the client gets its refund now, not after the window): a provider's
         // close in the settlement window claims the last voucher and refunds the rest.
         if (!over && status === "Closing") {
-          if (!(await send(ctx, s, above ? "closeWithVoucher" : "closeSession"))) continue;
+          let r = await send(ctx, s, above ? "closeWithVoucher" : "closeSession");
+          if (r !== true && above && refusedForGood(r.errorName)) r = await send(ctx, s, "closeSession");
+          if (r !== true) continue;
         }
         const cur = ctx.store.get(s.id) ?? s;
         cur.status = "closed";

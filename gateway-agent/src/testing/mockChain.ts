@@ -25,6 +25,8 @@ export interface MockChain extends AgentChain {
   head: bigint;
   /** Contract signers' ERC-1271 answers: `${signer}:${hash}:${signature}` (lower case) → valid. */
   erc1271: Set<string>;
+  /** Sessions whose vouchers the mock escrow refuses (EscrowInvalidSignature). */
+  refuseVouchers: Set<bigint>;
 }
 
 /** Creates a mock chain for provider `provider`. */
@@ -50,6 +52,7 @@ export function createMockChain(provider: Address, now: () => number): MockChain
   };
   const claimInto = (id: bigint, bytes: bigint, seconds: bigint) => {
     const s = must(id);
+    if (refuseVouchers.has(id)) throw new ChainRevertError("bad signature", "EscrowInvalidSignature");
     if (
       bytes < s.claimedBytes ||
       seconds < s.claimedSeconds ||
@@ -62,8 +65,10 @@ export function createMockChain(provider: Address, now: () => number): MockChain
     emit({ type: "UsageClaimed", sessionId: id, provider, totalBytes: bytes, totalSeconds: seconds });
   };
   const erc1271 = new Set<string>();
+  const refuseVouchers = new Set<bigint>();
   const chain: MockChain = {
     erc1271,
+    refuseVouchers,
     async isValidErc1271Signature(signer, hash, signature) {
       return erc1271.has(`${signer}:${hash}:${signature}`.toLowerCase());
     },
