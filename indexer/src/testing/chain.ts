@@ -55,15 +55,14 @@ export async function startTestChain(options: { fund?: number } = {}): Promise<T
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [chain.url] } },
     });
-    const publicClient = createPublicClient({
-      chain: def,
-      transport: http(chain.url, { retryCount: 0 }),
-    }) as PublicClient;
+    // Retries: the node may close an idle keep-alive socket just as it is reused ("other side
+    // closed"); such a request never reached it, so sending it again is safe.
+    const transport = () => http(chain.url, { retryCount: 3, retryDelay: 50 });
+    const publicClient = createPublicClient({ chain: def, transport: transport() }) as PublicClient;
     const accounts = ((await publicClient.request({ method: "eth_accounts" as never })) as Address[]).map((a) =>
       getAddress(a),
     );
-    const wallet = (account: Address) =>
-      createWalletClient({ chain: def, transport: http(chain.url, { retryCount: 0 }), account });
+    const wallet = (account: Address) => createWalletClient({ chain: def, transport: transport(), account });
     const deployment = await deployProtocol({ publicClient, walletClient: wallet(accounts[0]!) as never });
     const rpc = <T>(method: string, params: unknown[] = []) =>
       publicClient.request({ method: method as never, params: params as never }) as Promise<T>;
