@@ -13,6 +13,7 @@ import {
   SESSIONS_QUERY,
 } from "./documents.ts";
 import { feedRequest, reviveBigInts } from "./request.ts";
+import { watchProviderAvailability, watchSession } from "./subscribe.ts";
 import type {
   FeedMeta,
   FeedProposal,
@@ -278,5 +279,7 @@ export function feedActions(c: DvpnContext) {
     getFeedProposal: (p: { id: bigint; votesFirst?: number; votesAfter?: string }) => getFeedProposal(c, p),
     getNetworkStats: () => getNetworkStats(c),
     getFeedMeta: () => getFeedMeta(c),
+    watchProviderAvailability: (p: { id: Address; signal?: AbortSignal }) => watchProviderAvailability(c, p),
+    watchSession: (p: { id: bigint; signal?: AbortSignal }) => watchSession(c, p),
   };
 }

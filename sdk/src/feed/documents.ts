@@ -280,6 +280,29 @@ export const META_QUERY = /* GraphQL */ `
   }
 `;
 
+/** `subscription providerAvailability(id)`: now and on every change. */
+export const PROVIDER_AVAILABILITY_SUBSCRIPTION = /* GraphQL */ `
+  subscription ProviderAvailability($id: String!) {
+    providerAvailability(id: $id) {
+      available
+      activeSessions
+      capacity
+      lastHeartbeat
+      heartbeatExpiresAt
+    }
+  }
+`;
+
+/** `subscription session(id)`: now and on every change. */
+export const SESSION_SUBSCRIPTION = /* GraphQL */ `
+  subscription SessionChanges($id: BigInt!) {
+    session(id: $id) {
+      ...SessionFields
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
 /** Every document, by name (for validation). */
 export const FEED_DOCUMENTS = {
   PROVIDERS_QUERY,
@@ -290,4 +313,6 @@ export const FEED_DOCUMENTS = {
   PROPOSAL_QUERY,
   NETWORK_STATS_QUERY,
   META_QUERY,
+  PROVIDER_AVAILABILITY_SUBSCRIPTION,
+  SESSION_SUBSCRIPTION,
 } as const;

@@ -17,4 +17,5 @@ export {
 } from "./actions.ts";
 export { FEED_DOCUMENTS } from "./documents.ts";
 export { feedRequest } from "./request.ts";
+export { subscribeFeed, watchProviderAvailability, watchSession } from "./subscribe.ts";
 export type * from "./types.ts";
