@@ -431,6 +431,14 @@ test(
     });
     assert.ok(paid > 0n, "provider was paid");
     assert.equal((await escrowSession(dup)).status, 1, "duplicate-key session was never accepted");
+    const beats = await publicClient.getContractEvents({
+      address: deployment.contracts.ProviderRegistry.address,
+      abi: providerRegistryAbi,
+      eventName: "Heartbeat",
+      fromBlock: 0n,
+      args: { provider: providerAccount.address },
+    });
+    assert.ok(beats.length >= 1, "the agent heartbeats the registry");
     assert.match(agentLog, /"reason":"duplicate-key"/);
 
     // kill -9 the agent: the peer stays; traffic while it is down is still counted after restart.
