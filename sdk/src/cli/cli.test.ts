@@ -338,4 +338,59 @@ describe("dvpn CLI", () => {
     );
     assert.equal((await sdkClient(0).getParameters()).escrow.protocolFeeBps, 100);
   });
+
+  it("provider update, unstake and withdraw", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[3]! };
+    const reg = await c.dvpn(
+      [
+        "provider",
+        "register",
+        "--endpoint",
+        "nl.example.org:51820",
+        "--wg-public-key",
+        generateWgKeyPair().publicKey,
+        "--region",
+        "NL",
+        "--price-gib",
+        "0.02",
+        "--price-min",
+        "0",
+        "--max-sessions",
+        "1",
+        "--stake",
+        "1000",
+      ],
+      { env },
+    );
+    assert.equal(reg.code, 0, reg.stderr);
+    const nothing = await c.dvpn(["provider", "update"], { env });
+    assert.equal(nothing.code, 2);
+    const upd = await c.dvpn(
+      ["provider", "update", "--endpoint", "nl2.example.org:51821", "--price-gib", "0.03", "--price-min", "0.001"],
+      { env },
+    );
+    assert.equal(upd.code, 0, upd.stderr);
+    const status = json((await c.dvpn(["provider", "status", "--json"], { env })).stdout);
+    assert.equal(status.endpoint, "nl2.example.org:51821");
+    assert.equal(status.region, "NL");
+    assert.equal(status.pricePerGiB, "30000");
+    assert.equal(status.pricePerMinute, "1000");
+    const badKey = await c.dvpn(["provider", "update", "--wg-public-key", "AAAA"], { env });
+    assert.equal(badKey.code, 2);
+    assert.match(
+      badKey.stderr,
+      /^dvpn: invalid wgPublicKey "AAAA": must be a base64 WireGuard key of exactly 32 bytes/,
+    );
+
+    const unstake = await c.dvpn(["provider", "unstake", "--amount", "1000", "--json"], { env });
+    assert.equal(unstake.code, 0, unstake.stderr);
+    assert.equal(json(unstake.stdout).deregistered, true);
+    const early = await c.dvpn(["provider", "withdraw"], { env });
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^dvpn: withdraw: unbonding ends at \d{4}-\d\d-\d\dT/);
+    await increaseTime(86_401);
+    const withdrawn = await c.dvpn(["provider", "withdraw", "--json"], { env });
+    assert.equal(withdrawn.code, 0, withdrawn.stderr);
+    assert.equal(json(withdrawn.stdout).withdrawn, "1000000000000000000000");
+  });
 });
