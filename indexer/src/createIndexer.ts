@@ -20,6 +20,8 @@ export interface Indexer {
   readonly url: string;
   /** Resolves once the index has reached the confirmed chain head (rejects if the sync dies). */
   ready: Promise<void>;
+  /** Rejects when the sync stops on a fatal error (bad deployment, lost writer lock, …). */
+  failed: Promise<never>;
   isCaughtUp(): boolean;
   /** Whether this instance is the database's writer. */
   isWriter(): boolean;
@@ -55,6 +57,9 @@ export function createIndexer(params: IndexerParams): Indexer {
     rejectReady = reject;
   });
   ready.catch(() => {});
+  let rejectFailed!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => {});
 
   async function followerCheck(database: Database): Promise<boolean> {
     const cp = await readCheckpoint(database.prisma);
@@ -91,6 +96,7 @@ export function createIndexer(params: IndexerParams): Indexer {
   return {
     common,
     ready,
+    failed,
     get url() {
       if (!server) throw new IndexerError("the indexer is not started");
       return server.url;
@@ -124,6 +130,7 @@ export function createIndexer(params: IndexerParams): Indexer {
       loop = run(database).catch((error: unknown) => {
         logger.error({ err: (error as Error).message }, "indexer stopped");
         rejectReady(error);
+        rejectFailed(error);
         throw error;
       });
       loop.catch(() => {});

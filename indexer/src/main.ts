@@ -20,23 +20,29 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const { values } = parseArgs({
-  options: {
-    rpc: { type: "string" },
-    deployment: { type: "string" },
-    "database-url": { type: "string" },
-    "data-dir": { type: "string" },
-    port: { type: "string" },
-    host: { type: "string" },
-    confirmations: { type: "string" },
-    "poll-interval-ms": { type: "string" },
-    "read-only": { type: "boolean" },
-    "finality-depth": { type: "string" },
-    "block-range": { type: "string" },
-    "max-block-range": { type: "string" },
-    "log-level": { type: "string" },
-  },
-});
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        rpc: { type: "string" },
+        deployment: { type: "string" },
+        "database-url": { type: "string" },
+        "data-dir": { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        confirmations: { type: "string" },
+        "poll-interval-ms": { type: "string" },
+        "read-only": { type: "boolean" },
+        "finality-depth": { type: "string" },
+        "block-range": { type: "string" },
+        "max-block-range": { type: "string" },
+        "log-level": { type: "string" },
+      },
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message} (see the flags in indexer/README.md)`);
+  }
+})();
 
 const num = (name: string, v: string | undefined) => {
   if (v === undefined || v === "") return undefined;
@@ -82,7 +88,7 @@ try {
   await indexer.start();
   // Print the URL on stdout so a parent process can read it.
   process.stdout.write(`${JSON.stringify({ url: indexer.url })}\n`);
-  indexer.ready.catch(async (error: unknown) => {
+  indexer.failed.catch(async (error: unknown) => {
     process.stderr.write(`indexer: ${(error as Error).message}\n`);
     await indexer.stop();
     process.exit(1);

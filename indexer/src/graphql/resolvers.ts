@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
@@ -12,6 +13,22 @@ type ProviderRow = Prisma.ProviderGetPayload<object>;
 type SessionRow = Prisma.SessionGetPayload<object>;
 type ProposalRow = Prisma.ProposalGetPayload<object>;
 type Dir = "asc" | "desc";
+
+/** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
+function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
+  if (!info) return true;
+  const visit = (set: import("graphql").SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) =>
+      s.kind === "Field"
+        ? s.name.value === "totalCount"
+        : s.kind === "InlineFragment"
+          ? visit(s.selectionSet)
+          : visit(info.fragments[s.name.value]?.selectionSet),
+    );
+  return info.fieldNodes.some((f) => visit(f.selectionSet));
+}
+const countIf = <T>(info: GraphQLResolveInfo | undefined, fn: () => Promise<T>): Promise<T | number> =>
+  wantsTotal(info) ? fn() : Promise.resolve(-1);
 
 const big = (d: { toFixed(): string }) => BigInt(d.toFixed());
 
@@ -149,6 +166,7 @@ async function listSessions(
     after?: string | null;
   },
   extra: Prisma.SessionWhereInput = {},
+  info?: GraphQLResolveInfo,
 ) {
   const first = pageSize(args.first);
   const field = SESSION_ORDER[args.orderBy ?? "id"] ?? "id";
@@ -159,7 +177,7 @@ async function listSessions(
     field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
   const [rows, totalCount] = await Promise.all([
     ctx.prisma.session.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
-    ctx.prisma.session.count({ where }),
+    countIf(info, () => ctx.prisma.session.count({ where })),
   ]);
   return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
 }
@@ -207,6 +225,7 @@ export function createResolvers(signal: AbortSignal) {
         _: unknown,
         args: { where?: ProviderFilter; orderBy?: string; orderDirection?: string; first?: number; after?: string },
         ctx: FeedContext,
+        info: GraphQLResolveInfo,
       ) {
         const first = pageSize(args.first);
         const field = PROVIDER_ORDER[args.orderBy ?? "id"] ?? "id";
@@ -217,13 +236,14 @@ export function createResolvers(signal: AbortSignal) {
           field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
         const [rows, totalCount] = await Promise.all([
           ctx.prisma.provider.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
-          ctx.prisma.provider.count({ where }),
+          countIf(info, () => ctx.prisma.provider.count({ where })),
         ]);
         return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
       },
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) =>
         ctx.prisma.provider.findUnique({ where: { id: address(args.id, "id") } }),
-      sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext) => listSessions(ctx, args),
+      sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext, info: GraphQLResolveInfo) =>
+        listSessions(ctx, args, {}, info),
       session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
         ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
       async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
@@ -357,8 +377,12 @@ export function createResolvers(signal: AbortSignal) {
       wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
       availability: (p: ProviderRow, _: unknown, ctx: FeedContext) => availability(p, ctx),
       reputation: (p: ProviderRow) => p,
-      sessions: (p: ProviderRow, args: Parameters<typeof listSessions>[1], ctx: FeedContext) =>
-        listSessions(ctx, args, { provider: p.id }),
+      sessions: (
+        p: ProviderRow,
+        args: Parameters<typeof listSessions>[1],
+        ctx: FeedContext,
+        info: GraphQLResolveInfo,
+      ) => listSessions(ctx, args, { provider: p.id }, info),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
     },
