@@ -107,7 +107,7 @@ describe("indexer feed on a scripted scenario", () => {
           url(),
           `query($id: String!) { provider(id: $id) { id region stake paused registered pricePerGiB
             reputation { score scoreBreakdown { uptimePoints acceptancePoints speedPoints experiencePoints slashPenalty uptime acceptance speed experience computedAt formulaVersion }
-              uptime24h uptime7d acceptanceRate medianAcceptSeconds sessionsCompleted sessionsPaid sessionsMissed bytesServed paidVolume slashCount slashedAmount }
+              uptime24h uptime7d acceptanceRate medianAcceptSeconds sessionsCompleted sessionsPaid sessionsMissed bytesServed paidVolume slashCount slashedAmount slashes { amount beneficiary } }
             availability { available activeSessions capacity lastHeartbeat } } }`,
           { id: p.toLowerCase() },
         );
@@ -181,6 +181,10 @@ describe("indexer feed on a scripted scenario", () => {
         const slashed = facts.slash.provider === p;
         assert.equal(r.slashCount, slashed ? 1 : 0);
         assert.equal(r.slashedAmount, slashed ? facts.slash.amount.toString() : "0");
+        assert.deepEqual(
+          r.slashes,
+          slashed ? [{ amount: facts.slash.amount.toString(), beneficiary: facts.slash.beneficiary }] : [],
+        );
         const beats = facts.heartbeats[p]!;
         assert.ok(Math.abs(r.uptime24h - expectedUptime(beats, now, 24)) < 1e-9, `${name} uptime24h ${r.uptime24h}`);
         assert.ok(Math.abs(r.uptime7d - expectedUptime(beats, now, 168)) < 1e-9, `${name} uptime7d`);

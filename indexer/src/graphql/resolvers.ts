@@ -429,6 +429,8 @@ export function createResolvers(signal: AbortSignal) {
       paidVolume: (p: ProviderRow) => p.paidVolume,
       slashCount: (p: ProviderRow) => p.slashCount,
       slashedAmount: (p: ProviderRow) => p.slashedAmount,
+      slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
+        ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
     },
     Session: {
       claims: (s: SessionRow, _: unknown, ctx: FeedContext) =>

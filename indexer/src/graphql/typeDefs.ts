@@ -110,6 +110,8 @@ export const typeDefs = /* GraphQL */ `
     paidVolume: BigInt!
     slashCount: Int!
     slashedAmount: BigInt!
+    "The slashes themselves (same as Provider.slashes)."
+    slashes: [Slash!]!
   }
 
   "Each part of the score: component values are 0-1, points are their weighted share of 100."
