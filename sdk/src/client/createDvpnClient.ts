@@ -52,7 +52,7 @@ export type DvpnClient = DvpnContext & DvpnActions;
  * @example
  * import { http } from "viem"
  * import { privateKeyToAccount } from "viem/accounts"
- * import { createDvpnClient, loadDeployment } from "dvpn/sdk"
+ * import { createDvpnClient, loadDeployment } from "./sdk/src/node.ts"
  * const client = createDvpnClient({
  *   chain: hardhat, transport: http("http://127.0.0.1:8545"),
  *   account: privateKeyToAccount(process.env.DVPN_PRIVATE_KEY as Hex),

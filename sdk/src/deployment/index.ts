@@ -1,2 +1,2 @@
-export { loadDeployment, parseDeployment, type LoadDeploymentParameters } from "./loadDeployment.ts";
+export { parseDeployment } from "./parseDeployment.ts";
 export type { ContractName, DeployedContract, Deployment, DeploymentParameters } from "./types.ts";

@@ -1,17 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isAddress } from "viem";
 import { DeploymentNotFoundError, InvalidDeploymentError } from "../errors/deployment.ts";
-import type { ContractName, Deployment } from "./types.ts";
-
-const CONTRACTS: ContractName[] = [
-  "DVPNToken",
-  "PaymentToken",
-  "DVPNTimelock",
-  "DVPNGovernor",
-  "ProviderRegistry",
-  "SessionEscrow",
-];
+import { parseDeployment } from "./parseDeployment.ts";
+import type { Deployment } from "./types.ts";
 
 /** Parameters of {@link loadDeployment}. */
 export interface LoadDeploymentParameters {
@@ -63,25 +54,4 @@ export function loadDeployment(params: LoadDeploymentParameters): Deployment {
     throw new InvalidDeploymentError(`${path} is for chain ${deployment.chainId}, not ${params.chainId}`);
   }
   return deployment;
-}
-
-/**
- * Validates a deployment record's shape (chain id and every contract address).
- * @param json the parsed JSON.
- * @returns it, typed.
- * @throws {InvalidDeploymentError} naming the first bad field.
- * @example const deployment = parseDeployment(await (await fetch("/deployments/8453.json")).json())
- */
-export function parseDeployment(json: unknown): Deployment {
-  const d = json as Partial<Deployment> | null;
-  if (!d || typeof d !== "object") throw new InvalidDeploymentError("not an object");
-  if (typeof d.chainId !== "number") throw new InvalidDeploymentError("chainId is missing");
-  if (typeof d.startBlock !== "number") throw new InvalidDeploymentError("startBlock is missing");
-  for (const name of CONTRACTS) {
-    const c = d.contracts?.[name];
-    if (!c || typeof c.address !== "string" || !isAddress(c.address, { strict: false })) {
-      throw new InvalidDeploymentError(`contracts.${name}.address is missing or not an address`);
-    }
-  }
-  return d as Deployment;
 }

@@ -6,6 +6,9 @@ import { getAddress, isAddress, stringToHex, type Address, type Hex } from "viem
 import { InvalidInputError } from "../errors/input.ts";
 import { wgKeyToBytes32 } from "../wireguard/keys.ts";
 
+const encoder = new TextEncoder();
+const utf8Length = (s: string) => encoder.encode(s).length;
+
 /** Largest values of the Solidity integer types the contracts take. */
 export const MAX_UINT = {
   32: (1n << 32n) - 1n,
@@ -63,7 +66,7 @@ export function checkEndpoint(value: unknown, field = "endpoint"): string {
   const reason = 'must be "host:port" (3-255 bytes, port 1-65535), e.g. "vpn.example.org:51820"';
   if (typeof value !== "string") throw new InvalidInputError({ field, value, reason });
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  const bytes = Buffer.byteLength(value);
+  const bytes = utf8Length(value);
   if (!m || bytes < 3 || bytes > 255 || Number(m[2]) < 1 || Number(m[2]) > 65535) {
     throw new InvalidInputError({ field, value, reason });
   }
@@ -72,7 +75,7 @@ export function checkEndpoint(value: unknown, field = "endpoint"): string {
 
 /** Checks a non-empty string of at most `max` bytes. */
 export function checkText(value: unknown, field: string, max: number): string {
-  if (typeof value !== "string" || value.length === 0 || Buffer.byteLength(value) > max) {
+  if (typeof value !== "string" || value.length === 0 || utf8Length(value) > max) {
     throw new InvalidInputError({ field, value, reason: `must be a non-empty string of at most ${max} bytes` });
   }
   return value;

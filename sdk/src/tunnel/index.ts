@@ -1,11 +1,4 @@
-export {
-  parseWgDump,
-  readPeerCounters,
-  wgQuick,
-  interfaceOf,
-  WireGuardCommandError,
-  type PeerCounters,
-} from "./wgCommands.ts";
+export { parseWgDump, type PeerCounters } from "./wgDump.ts";
 export {
   postVoucher,
   getAgentSession,

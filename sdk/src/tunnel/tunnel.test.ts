@@ -2,7 +2,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { interfaceOf, parseWgDump } from "./wgCommands.ts";
+import { interfaceOf } from "./wgCommands.ts";
+import { parseWgDump } from "./wgDump.ts";
 import { getAgentSession, postVoucher, VoucherRejectedError } from "./voucherApi.ts";
 
 describe("wg dump parsing", () => {

@@ -1,42 +1,17 @@
 /**
- * The few `wg` / `wg-quick` calls a client needs. Every call is an argument array (never a
- * shell string); the parsing is a pure function, tested on its own.
+ * The few `wg` / `wg-quick` calls a client needs (Node only). Every call is an argument array
+ * (never a shell string); the parsing is the pure {@link parseWgDump}.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { DvpnError } from "../errors/base.ts";
+import { parseWgDump, type PeerCounters } from "./wgDump.ts";
 
 const run = promisify(execFile);
 
 /** A `wg`/`wg-quick` call failed. */
 export class WireGuardCommandError extends DvpnError {
   override name = "WireGuardCommandError";
-}
-
-/** Transfer counters of one peer from `wg show <if> dump`. */
-export interface PeerCounters {
-  publicKey: string;
-  latestHandshake: number;
-  rxBytes: bigint;
-  txBytes: bigint;
-}
-
-/**
- * Parses `wg show <if> dump`: the first line is the interface, each next line a peer
- * (public-key, preshared-key, endpoint, allowed-ips, latest-handshake, rx, tx, keepalive).
- * @param dump the command's output.
- * @returns the peers' counters.
- * @example parseWgDump(stdout).find((p) => p.publicKey === providerKey)?.rxBytes
- */
-export function parseWgDump(dump: string): PeerCounters[] {
-  const peers: PeerCounters[] = [];
-  const lines = dump.split("\n").filter((l) => l.trim() !== "");
-  for (const line of lines.slice(1)) {
-    const f = line.split("\t");
-    if (f.length < 8 || !/^\d+$/.test(f[5] ?? "") || !/^\d+$/.test(f[6] ?? "")) continue;
-    peers.push({ publicKey: f[0]!, latestHandshake: Number(f[4]), rxBytes: BigInt(f[5]!), txBytes: BigInt(f[6]!) });
-  }
-  return peers;
 }
 
 /**

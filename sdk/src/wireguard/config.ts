@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { InvalidInputError } from "../errors/input.ts";
 import { wgKeyToBytes } from "./keys.ts";
 
@@ -22,9 +21,26 @@ export interface WgQuickConfigParameters {
   mtu?: number;
 }
 
+/**
+ * The IP version of an address: 4, 6, or 0 when it is not one (like node:net's isIP, without Node).
+ * @param ip the candidate, without a prefix.
+ * @returns 4, 6 or 0.
+ * @example ipVersion("fd77:dead:beef::2") // 6
+ */
+export function ipVersion(ip: string): 0 | 4 | 6 {
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip)) return 4;
+  if (!/^[0-9A-Fa-f:.]+$/.test(ip) || !ip.includes(":")) return 0;
+  try {
+    // The URL parser validates IPv6 literals (embedded IPv4 included) in browsers and Node.
+    return new URL(`http://[${ip}]/`).hostname.length > 2 ? 6 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function checkCidr(value: string, field: string): string {
   const [ip, prefix, extra] = value.trim().split("/");
-  const family = ip ? isIP(ip) : 0;
+  const family = ip ? ipVersion(ip) : 0;
   const max = family === 6 ? 128 : 32;
   if (!family || extra !== undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
     throw new InvalidInputError({ field, value, reason: "must be an IP address with a prefix, e.g. 10.77.0.2/16" });
@@ -55,7 +71,7 @@ export function renderWgQuickConfig(params: WgQuickConfigParameters): string {
   const addresses = list(params.address).map((a) => checkCidr(a, "address"));
   if (addresses.length === 0) throw new InvalidInputError({ field: "address", value: "", reason: "is empty" });
   const dns = (params.dns ?? []).map((d) => {
-    if (!isIP(d)) throw new InvalidInputError({ field: "dns", value: d, reason: "must be an IP address" });
+    if (!ipVersion(d)) throw new InvalidInputError({ field: "dns", value: d, reason: "must be an IP address" });
     return d;
   });
   const allowed = (params.allowedIPs ?? ["0.0.0.0/0", "::/0"]).map((a) => checkCidr(a, "allowedIPs"));
@@ -100,8 +116,8 @@ export interface TunnelAddress {
  */
 export function parseTunnelAddress(tunnelAddress: string): TunnelAddress {
   const addresses = list(tunnelAddress).map((a) => checkCidr(a, "tunnelAddress"));
-  const ipv4 = addresses.find((a) => isIP(a.split("/")[0]!) === 4);
-  const ipv6 = addresses.find((a) => isIP(a.split("/")[0]!) === 6);
+  const ipv4 = addresses.find((a) => ipVersion(a.split("/")[0]!) === 4);
+  const ipv6 = addresses.find((a) => ipVersion(a.split("/")[0]!) === 6);
   let gateway: string | undefined;
   if (ipv4) {
     const [ip, prefix] = ipv4.split("/") as [string, string];

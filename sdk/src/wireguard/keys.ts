@@ -48,7 +48,7 @@ export function wgKeyToBytes(key: string, field = "wgPublicKey"): Uint8Array {
       reason: "must be a base64 WireGuard key of exactly 32 bytes (44 characters ending in '=')",
     });
   }
-  return new Uint8Array(Buffer.from(key, "base64"));
+  return base64ToBytes(key);
 }
 
 /**
@@ -91,6 +91,16 @@ export function isWgKey(key: string): boolean {
   return typeof key === "string" && BASE64_KEY.test(key);
 }
 
+// atob/btoa exist in browsers and Node alike, so the SDK's main entry needs no Node built-ins.
 function bytesToBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64");
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
