@@ -24,22 +24,25 @@ function walk(
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
   visit: (field: FieldNode, depth: number, multiplier: number) => number,
+  onAlias: () => void,
   depth: number,
   multiplier: number,
   seen: Set<string>,
 ): void {
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) {
-      if (sel.name.value.startsWith("__")) continue; // introspection is not limited
+      if (sel.alias) onAlias();
+      if (sel.name.value.startsWith("__")) continue; // introspection depth and cost are not limited
       const childMultiplier = visit(sel, depth, multiplier);
-      if (sel.selectionSet) walk(sel.selectionSet, fragments, variables, visit, depth + 1, childMultiplier, seen);
+      if (sel.selectionSet)
+        walk(sel.selectionSet, fragments, variables, visit, onAlias, depth + 1, childMultiplier, seen);
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      walk(sel.selectionSet, fragments, variables, visit, depth, multiplier, seen);
+      walk(sel.selectionSet, fragments, variables, visit, onAlias, depth, multiplier, seen);
     } else {
       const frag = fragments[sel.name.value];
       if (!frag || seen.has(frag.name.value)) continue;
       seen.add(frag.name.value);
-      walk(frag.selectionSet, fragments, variables, visit, depth, multiplier, seen);
+      walk(frag.selectionSet, fragments, variables, visit, onAlias, depth, multiplier, seen);
       seen.delete(frag.name.value);
     }
   }
@@ -77,12 +80,12 @@ export function limitsRule(limits: Limits, getVariables: () => Record<string, un
           variables,
           (field, depth, multiplier) => {
             maxDepth = Math.max(maxDepth, depth + 1);
-            if (field.alias) aliases++;
             cost += multiplier;
             const name = field.name.value;
             if (PAGED.has(name)) return multiplier * firstArg(field, variables);
             return multiplier * (LISTS[name] ?? 1);
           },
+          () => aliases++,
           0,
           1,
           new Set(),

@@ -79,6 +79,13 @@ describe("GraphQL server", () => {
       /region must be an ISO 3166-1 alpha-2 code/,
     );
     await expectError(`{ nope }`, /Cannot query field "nope"/);
+    const huge = await fetch(indexer.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ _meta { chainId } } # ${"x".repeat(200_000)}` }),
+    });
+    assert.equal(huge.status, 413);
+    assert.match(JSON.stringify(await huge.json()), /request too large/);
     const ok = await gql(indexer.url, `{ provider(id: "${p1.toLowerCase()}") { id region } _meta { chainId } }`);
     assert.equal(ok.errors, undefined);
     assert.equal(ok.data.provider.id, p1);

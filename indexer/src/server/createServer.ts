@@ -7,6 +7,9 @@ import { createContext, createSharedCache, type FeedContext } from "../graphql/c
 import { createFeedSchema } from "../graphql/createFeedSchema.ts";
 import { limitsRule } from "../graphql/limits.ts";
 
+const MAX_BODY_BYTES = 100_000;
+const MAX_URL_LENGTH = 16_000;
+
 export interface Server {
   /** http://host:port/graphql */
   url: string;
@@ -63,6 +66,20 @@ export async function createServer(common: Common, params: ServerParams): Promis
       } else if (path === "/metrics") {
         route = "metrics";
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
+      } else if (
+        Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES ||
+        (req.url?.length ?? 0) > MAX_URL_LENGTH
+      ) {
+        metrics.inc("dvpn_indexer_graphql_errors_total");
+        res
+          .writeHead(413, { "content-type": "application/json" })
+          .end(
+            JSON.stringify({
+              errors: [
+                { message: `request too large: at most ${MAX_BODY_BYTES} bytes of body and ${MAX_URL_LENGTH} of URL` },
+              ],
+            }),
+          );
       } else {
         metrics.inc("dvpn_indexer_graphql_requests_total");
         await yoga(req, res);
