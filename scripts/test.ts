@@ -48,7 +48,7 @@ if (files.length === 0) {
 }
 
 mkdirSync(".data", { recursive: true });
-const tap = join(".data", "test-results.tap");
+const tap = join(".data", `test-results-${process.pid}.tap`);
 rmSync(tap, { force: true });
 const r = spawnSync(
   "node",
@@ -76,5 +76,6 @@ try {
   failed = 1;
 }
 if (r.status !== 0 && failed === 0) failed = 1;
+rmSync(tap, { force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && r.status === 0 ? 0 : 1);
