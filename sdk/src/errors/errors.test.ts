@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { DvpnError } from "./base.ts";
 import { ContractRevertError, toDvpnError } from "./contract.ts";
 import { InvalidInputError } from "./input.ts";
+import { isContractRevert } from "./isContractRevert.ts";
 
 describe("errors", () => {
   it("DvpnError keeps a short message, details and a walkable cause chain", () => {
@@ -42,5 +43,18 @@ describe("errors", () => {
     const wrapped = toDvpnError(new Error("ECONNREFUSED"), "getProvider");
     assert.equal(wrapped.name, "ChainRequestError");
     assert.equal(wrapped.shortMessage, "getProvider failed: ECONNREFUSED");
+  });
+
+  it("isContractRevert narrows to one custom error with typed args", () => {
+    const err: unknown = new ContractRevertError({
+      errorName: "EscrowPriceAboveMaximum",
+      args: [60_000n, 50_000n],
+      functionName: "openSession",
+    });
+    assert.equal(isContractRevert(err, "EscrowStaleVoucher"), false);
+    assert.equal(isContractRevert(new Error("x"), "EscrowPriceAboveMaximum"), false);
+    if (!isContractRevert(err, "EscrowPriceAboveMaximum")) throw new Error("expected a match");
+    const [price, max]: readonly [bigint, bigint] = err.args;
+    assert.equal(price - max, 10_000n);
   });
 });
