@@ -1,0 +1,467 @@
+/**
+ * The gateway agent under faults and abuse, in-process on the mock WireGuard data plane (which
+ * records every `wg set` argument array) and a real `hardhat node` behind the fault proxy:
+ * - with drops, delays, 429s, 5xx and truncated answers between it and the chain, it accepts
+ *   sessions and claims every session's best voucher exactly once: each (session, totals) pair
+ *   is paid by at most one UsageClaimed, and the provider receives exactly what the last
+ *   vouchers are worth, minus fees;
+ * - malformed, oversized, replayed and forged vouchers and wg-argument injection attempts are
+ *   refused with 4xx: nothing is provisioned or paid, and the agent stays healthy.
+ * Run by `npm run chaos` (DVPN_CHAOS_MODE=short|full); not part of the everyday glob on its own.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import pino from "pino";
+import {
+  createWalletClient,
+  decodeEventLog,
+  defineChain,
+  http,
+  parseEventLogs,
+  toHex,
+  type Address,
+  type Hex,
+  type LocalAccount,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
+import { buildSetArgs } from "../../gateway-agent/src/wireguard/args.ts";
+import { createMockBackend, type MockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
+import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../../indexer/src/testing/chain.ts";
+import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { createPrng } from "./prng.ts";
+import { count, record } from "./report.ts";
+import { createRpcProxy, type RpcProxy } from "./rpcProxy.ts";
+
+const SEED = Number(process.env.DVPN_CHAOS_SEED ?? 20261124);
+const PRICE_PER_GIB = USD("0.5");
+const PRICE_PER_MINUTE = USD("0.01");
+const ZERO = "0x0000000000000000000000000000000000000000" as Address;
+
+function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: "POST", timeout: 10_000, headers: { "content-type": "application/json", ...headers } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
+    req.end(body);
+  });
+}
+
+function get(url: string) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    request(url, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+describe("chaos: gateway agent", () => {
+  let chain: TestChain;
+  let proxy: RpcProxy;
+  let agent: GatewayAgent;
+  let backend: MockBackend;
+  let provider: LocalAccount;
+  const providerKey = generatePrivateKey();
+  const dir = mkdtempSync(join(tmpdir(), "dvpn-chaos-agent-"));
+  const rng = createPrng(SEED);
+  const escrow = () => chain.deployment.contracts.SessionEscrow.address;
+
+  /** A client session: opened from an unlocked account with its own ephemeral voucher signer. */
+  async function openSession(client: Address, wgKey: Hex, deposit = USD(5)) {
+    const signer = privateKeyToAccount(generatePrivateKey());
+    const r = await chain.send(client, escrow(), sessionEscrowAbi, "openSession", [
+      provider.address,
+      wgKey,
+      signer.address,
+      deposit,
+      2n ** 96n - 1n,
+      2n ** 96n - 1n,
+    ]);
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash: r.hash });
+    const opened = parseEventLogs({ abi: sessionEscrowAbi, logs: receipt.logs, eventName: "SessionOpened" })[0];
+    return { id: opened!.args.sessionId, signer, wgKey, deposit };
+  }
+
+  async function onChain(id: bigint) {
+    return chain.publicClient.readContract({
+      address: escrow(),
+      abi: sessionEscrowAbi,
+      functionName: "getSession",
+      args: [id],
+    });
+  }
+
+  async function voucherBody(
+    id: bigint,
+    bytes: bigint,
+    seconds: bigint,
+    signer: LocalAccount,
+    domain = { chainId: chain.deployment.chainId, escrow: escrow() },
+  ) {
+    const signature = await signUsageVoucher({ account: signer, domain, voucher: { sessionId: id, bytes, seconds } });
+    return JSON.stringify({
+      sessionId: id.toString(),
+      bytes: bytes.toString(),
+      seconds: seconds.toString(),
+      signature,
+    });
+  }
+
+  /** Every UsageClaimed of the escrow, decoded. */
+  async function claims() {
+    const logs = await chain.publicClient.getLogs({ address: escrow(), fromBlock: 0n, toBlock: "latest" });
+    const out: { sessionId: bigint; totalBytes: bigint; totalSeconds: bigint; amount: bigint; fee: bigint }[] = [];
+    for (const log of logs) {
+      try {
+        const ev = decodeEventLog({ abi: sessionEscrowAbi, data: log.data, topics: log.topics });
+        if (ev.eventName === "UsageClaimed") out.push(ev.args as never);
+      } catch {
+        // not an escrow event we decode
+      }
+    }
+    return out;
+  }
+
+  before(async () => {
+    chain = await startTestChain({ fund: 8 });
+    provider = privateKeyToAccount(providerKey);
+    await chain.rpc("hardhat_setBalance", [provider.address, toHex(10n ** 20n)]);
+    const c = chain.deployment.contracts;
+    await chain.send(chain.accounts[0]!, c.DVPNToken.address, dvpnTokenAbi, "transfer", [
+      provider.address,
+      DVPN(20_000),
+    ]);
+    const def = defineChain({
+      id: chain.deployment.chainId,
+      name: "hardhat",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.url] } },
+    });
+    const wallet = createWalletClient({ account: provider, chain: def, transport: http(chain.url) });
+    const wait = async (hash: Hex) => {
+      const r = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      assert.equal(r.status, "success");
+    };
+    await wait(
+      await wallet.writeContract({
+        address: c.DVPNToken.address,
+        abi: dvpnTokenAbi,
+        functionName: "approve",
+        args: [c.ProviderRegistry.address, DVPN(20_000)],
+      }),
+    );
+    const wgKey = Buffer.from(generatePrivateKey().slice(2), "hex");
+    await wait(
+      await wallet.writeContract({
+        address: c.ProviderRegistry.address,
+        abi: providerRegistryAbi,
+        functionName: "register",
+        args: [
+          "127.0.0.1:51820",
+          toHex(wgKey),
+          toHex("DE", { size: 2 }),
+          PRICE_PER_GIB,
+          PRICE_PER_MINUTE,
+          64,
+          DVPN(10_000),
+        ],
+      }),
+    );
+    proxy = await createRpcProxy({ target: chain.url, seed: SEED, policy: {} });
+    backend = createMockBackend("chaos0");
+    agent = createGatewayAgent(
+      {
+        rpcUrl: proxy.url,
+        deployment: chain.deployment,
+        privateKey: providerKey,
+        dataDir: dir,
+        ipv4Pool: "10.66.0.0/24",
+        voucherListen: "127.0.0.1:0",
+        metricsListen: "127.0.0.1:0",
+        confirmations: 0,
+        pollIntervalMs: 200,
+        reconcileIntervalMs: 300,
+        resyncIntervalMs: 2000,
+        claimEveryAmount: "1",
+        claimIntervalSeconds: 1,
+        idleTimeoutSeconds: 0,
+        heartbeat: false,
+        logLevel: "silent",
+      } as never,
+      { backend, logger: pino({ level: process.env.DVPN_CHAOS_LOG ?? "silent" }) },
+    );
+    await agent.start();
+  });
+
+  after(async () => {
+    await agent?.stop().catch(() => {});
+    await proxy?.close();
+    await chain?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("accepts and claims every voucher exactly once through a faulty RPC", async () => {
+    proxy.setPolicy({
+      drop: 0.08,
+      rateLimit: 0.05,
+      retryAfterSeconds: 0,
+      serverError: 0.08,
+      truncate: 0.08,
+      delay: 0.1,
+      delayMs: [10, 300],
+    });
+    const n = count(3, 8);
+    const rounds = count(3, 6);
+    const sessions = [];
+    for (let i = 0; i < n; i++) {
+      const key = toHex(Buffer.from(generatePrivateKey().slice(2), "hex"));
+      sessions.push(await openSession(chain.accounts[2 + (i % 5)]!, key));
+    }
+    for (const s of sessions) {
+      await waitFor(`session ${s.id} accepted`, async () => (await onChain(s.id)).status === 2, 120_000);
+    }
+    const vouchers = new Map<bigint, { bytes: bigint; seconds: bigint }>();
+    let sent = 0;
+    for (let round = 1; round <= rounds; round++) {
+      for (const s of sessions) {
+        const bytes = BigInt(round) * BigInt(rng.between(1, 200)) * 1_000_000n;
+        const seconds = BigInt(round * 60);
+        const prev = vouchers.get(s.id) ?? { bytes: 0n, seconds: 0n };
+        const v = { bytes: prev.bytes + bytes, seconds: prev.seconds + seconds };
+        // The client signs ahead of the traffic it is about to send, as a client does that never
+        // wants to be cut for lagging the meter.
+        const r = await post(
+          `${agent.urls().vouchers}/v1/vouchers`,
+          await voucherBody(s.id, v.bytes, v.seconds, s.signer),
+        );
+        assert.equal(r.status, 200, `voucher refused: ${r.text}`);
+        backend.traffic(Buffer.from(s.wgKey.slice(2), "hex").toString("base64"), v.bytes - prev.bytes, 0n);
+        await agent.reconcile();
+        vouchers.set(s.id, v);
+        sent++;
+      }
+    }
+    for (const s of sessions) {
+      const want = vouchers.get(s.id)!;
+      await waitFor(
+        `session ${s.id} claimed up to its last voucher`,
+        async () => {
+          const info = await onChain(s.id);
+          return info.claimedBytes === want.bytes && info.claimedSeconds === want.seconds;
+        },
+        180_000,
+      );
+    }
+    proxy.setPolicy({});
+    const all = await claims();
+    const seen = new Set<string>();
+    let doublePayments = 0;
+    for (const c of all) {
+      const k = `${c.sessionId}:${c.totalBytes}:${c.totalSeconds}`;
+      if (seen.has(k)) doublePayments++;
+      seen.add(k);
+    }
+    assert.equal(doublePayments, 0, "a voucher was paid twice");
+    let expectedNet = 0n;
+    for (const s of sessions) {
+      const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: s.deposit };
+      const paid = all.filter((c) => c.sessionId === s.id).reduce((sum, c) => sum + c.amount, 0n);
+      assert.equal(paid, priceUsage(terms, vouchers.get(s.id)!), `session ${s.id} paid exactly its last voucher`);
+      expectedNet += all
+        .filter((c) => c.sessionId === s.id)
+        .reduce((sum, c) => sum + c.amount - protocolFee(c.amount, 250), 0n);
+    }
+    const balance = await chain.publicClient.readContract({
+      address: chain.deployment.contracts.PaymentToken.address,
+      abi: mockStablecoinAbi,
+      functionName: "balanceOf",
+      args: [provider.address],
+    });
+    assert.equal(balance, expectedNet, "the provider received exactly the claims, once");
+    assert.ok(proxy.faultsInjected() > 0);
+    record({
+      category: "agent: RPC faults (drop, delay, 429, 5xx, truncation)",
+      faultsInjected: proxy.faultsInjected(),
+      recoveries: sessions.length,
+      dataLost: 0,
+      doublePayments,
+      crashes: 0,
+      details: {
+        sessions: sessions.length,
+        vouchersSent: sent,
+        claimEvents: all.length,
+        counters: { ...proxy.counters },
+      },
+    });
+  });
+
+  it("refuses malformed, oversized, replayed and forged vouchers and wg-argument injection", async () => {
+    proxy.setPolicy({});
+    const url = `${agent.urls().vouchers}/v1/vouchers`;
+    const legitKey = toHex(Buffer.from(generatePrivateKey().slice(2), "hex"));
+    const s = await openSession(chain.accounts[7]!, legitKey);
+    await waitFor(`session ${s.id} accepted`, async () => (await onChain(s.id)).status === 2, 60_000);
+    backend.traffic(Buffer.from(legitKey.slice(2), "hex").toString("base64"), 10_000_000n, 0n);
+    await agent.reconcile();
+    const good = await voucherBody(s.id, 5_000_000n, 60n, s.signer);
+    assert.equal((await post(url, good)).status, 200);
+
+    // A session whose WireGuard key bytes spell an injection attempt: it reaches wg only as base64.
+    const injectKey = toHex(Buffer.from("peer AA= remove\n--allowed-ips 0/", "latin1").subarray(0, 32));
+    const injected = await openSession(chain.accounts[6]!, injectKey);
+
+    const peersBefore = new Set(backend.peers.keys());
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const sig65 = `0x${"11".repeat(65)}`;
+    const body = (o: Record<string, unknown>) =>
+      JSON.stringify({ sessionId: s.id.toString(), bytes: "6000000", seconds: "70", signature: sig65, ...o });
+    const hostile: [string, string | Buffer, Record<string, string>?][] = [
+      ["not JSON", "{ sessionId: 1"],
+      ["empty", ""],
+      ["array", "[]"],
+      ["null", "null"],
+      ["oversized (5 KiB)", body({ pad: "x".repeat(5000) })],
+      ["oversized (1 MiB)", Buffer.alloc(1 << 20, 0x20)],
+      ["extra field", body({ extra: 1 })],
+      ["sessionId with peer", body({ sessionId: `${s.id} peer AAAA remove` })],
+      ["sessionId with newline", body({ sessionId: `${s.id}\nallowed-ips 0.0.0.0/0` })],
+      ["sessionId as option", body({ sessionId: "--help" })],
+      ["sessionId zero", body({ sessionId: "0" })],
+      ["sessionId unknown", body({ sessionId: "999999" })],
+      ["sessionId 2^256", body({ sessionId: (1n << 256n).toString() })],
+      ["sessionId number", JSON.stringify({ sessionId: Number(s.id), bytes: "1", seconds: "1", signature: sig65 })],
+      ["bytes negative", body({ bytes: "-1" })],
+      ["bytes 2^64", body({ bytes: (1n << 64n).toString() })],
+      ["bytes exponent", body({ bytes: "1e9" })],
+      ["bytes with spaces", body({ bytes: " 6000000 " })],
+      ["bytes unicode digits", body({ bytes: "６０００" })],
+      ["bytes with --", body({ bytes: "--6000000" })],
+      ["seconds hex", body({ seconds: "0x10" })],
+      ["signature short", body({ signature: "0x1234" })],
+      ["signature not hex", body({ signature: `0x${"zz".repeat(65)}` })],
+      ["signature with newline", body({ signature: `0x${"11".repeat(32)}\npeer` })],
+      ["signature garbage 65 bytes", body({})],
+      ["forged by a stranger", await voucherBody(s.id, 9_000_000n, 90n, stranger)],
+      ["replayed (same voucher again)", good],
+      ["older voucher", await voucherBody(s.id, 4_000_000n, 50n, s.signer)],
+      [
+        "signed for another chain",
+        await voucherBody(s.id, 9_000_000n, 90n, s.signer, { chainId: 1, escrow: escrow() }),
+      ],
+      [
+        "signed for another escrow",
+        await voucherBody(s.id, 9_000_000n, 90n, s.signer, {
+          chainId: chain.deployment.chainId,
+          escrow: ZERO.replace(/0$/, "1") as Address,
+        }),
+      ],
+      ["another session's voucher", await voucherBody(injected.id, 9_000_000n, 90n, s.signer)],
+      ["wrong content type", good, { "content-type": "text/plain" }],
+    ];
+    let refused = 0;
+    for (const [name, payload, headers] of hostile) {
+      let r: { status: number; text: string };
+      try {
+        r = await post(url, payload, headers);
+      } catch (e) {
+        // A connection the server closed on an oversized or lying body is a refusal too.
+        r = { status: 0, text: (e as Error).message };
+      }
+      assert.ok(
+        r.status === 0 || (r.status >= 400 && r.status < 500),
+        `${name}: status ${r.status} ${r.text.slice(0, 200)}`,
+      );
+      refused++;
+    }
+    for (const path of [
+      "/v1/sessions/..%2F..%2Fetc%2Fpasswd",
+      `/v1/sessions/${s.id}%0Apeer`,
+      "/v1/sessions/-1",
+      "/v1/vouchers/../../x",
+    ]) {
+      const r = await get(`${agent.urls().vouchers}${path}`);
+      assert.ok(r.status >= 400 && r.status < 500, `GET ${path}: ${r.status}`);
+      refused++;
+    }
+
+    // Unit level: hostile keys and addresses never become `wg set` arguments.
+    const hostileKeys = ["peer AAAA remove", "--help", `${"A".repeat(43)}=\n`, "AAAA AAAA", "", `${"A".repeat(42)}==`];
+    for (const key of hostileKeys) {
+      assert.throws(() =>
+        buildSetArgs("chaos0", { upsert: [{ publicKey: key, allowedIps: ["10.66.0.9/32"] }], remove: [] }),
+      );
+      assert.throws(() => buildSetArgs("chaos0", { upsert: [], remove: [key] }));
+      refused += 2;
+    }
+    const okKey = Buffer.alloc(32, 7).toString("base64");
+    for (const cidr of ["0.0.0.0/0 peer x", "10.0.0.1/33", "--", "10.0.0.1/32\n", "::/129"]) {
+      assert.throws(() => buildSetArgs("chaos0", { upsert: [{ publicKey: okKey, allowedIps: [cidr] }], remove: [] }));
+      refused++;
+    }
+    for (const iface of ["-x", "wg0 peer", "a".repeat(16), "wg\n0"]) {
+      assert.throws(() => buildSetArgs(iface, { upsert: [], remove: [] }));
+      refused++;
+    }
+
+    // Nothing provisioned or paid by the abuse; the injected-key session reached wg as base64 only.
+    await agent.tick();
+    await agent.reconcile();
+    const KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+    const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}(,[0-9a-fA-F:.]+\/\d{1,3})*$/;
+    for (const call of backend.setCalls) {
+      assert.equal(call[0], "set");
+      assert.equal(call[1], "chaos0");
+      for (let i = 2; i < call.length;) {
+        assert.equal(call[i], "peer", `unexpected argument ${JSON.stringify(call[i])}`);
+        assert.match(call[i + 1]!, KEY);
+        if (call[i + 2] === "remove") i += 3;
+        else {
+          assert.equal(call[i + 2], "allowed-ips");
+          assert.match(call[i + 3]!, CIDR);
+          i += 4;
+        }
+      }
+    }
+    const newPeers = [...backend.peers.keys()].filter((k) => !peersBefore.has(k));
+    const injectedB64 = Buffer.from(injectKey.slice(2), "hex").toString("base64");
+    assert.ok(
+      newPeers.every((k) => k === injectedB64),
+      `unexpected peers ${newPeers.join(", ")}`,
+    );
+    const info = await onChain(s.id);
+    assert.ok(info.claimedBytes <= 5_000_000n, "nothing above the last valid voucher was claimed");
+    const session = agent.session(s.id);
+    assert.equal(session?.voucherBytes ?? 5_000_000n, 5_000_000n, "the best voucher is still the valid one");
+    const health = await get(`${agent.urls().metrics}/healthz`);
+    assert.equal(health.status, 200, `agent unhealthy after the abuse: ${health.text}`);
+    record({
+      category: "agent: voucher API abuse and wg-argument injection",
+      badInputsTried: refused,
+      dataLost: 0,
+      doublePayments: 0,
+      crashes: 0,
+      details: {
+        httpInputs: hostile.length + 4,
+        wgArgumentCases: refused - hostile.length - 4,
+        setCallsChecked: backend.setCalls.length,
+      },
+    });
+  });
+});
