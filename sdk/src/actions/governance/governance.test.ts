@@ -93,7 +93,9 @@ describe("governance actions", () => {
     assert.deepEqual(decoded.args, [provider, DVPN(50), beneficiary]);
   });
 
-  it("delegate, propose, vote with reason, queue and execute a parameter change", async () => {
+  it("delegate, propose, vote with reason, queue and execute a parameter change and a slash", async () => {
+    const provider = await f.registerProviderAccount(1);
+    const victim = f.wallets[2]!.account.address;
     const voter = f.clientFor(0);
     await voter.delegateVotes();
     const balances = await voter.getBalances();
@@ -102,8 +104,11 @@ describe("governance actions", () => {
     await f.networkHelpers.mine();
 
     const proposal = {
-      actions: [voter.buildParameterChange({ parameter: "protocolFeeBps", value: 100n })],
-      description: "Lower the protocol fee to 1%",
+      actions: [
+        voter.buildParameterChange({ parameter: "protocolFeeBps", value: 100n }),
+        voter.buildSlash({ provider: provider.address, amount: DVPN(60), beneficiary: victim }),
+      ],
+      description: "Lower the protocol fee to 1% and slash a provider that logged traffic",
     };
     const proposed = await voter.propose(proposal);
     assert.equal(proposed.proposalId, getProposalId(proposal));
@@ -143,5 +148,12 @@ describe("governance actions", () => {
     const executed = await f.clientFor(9).executeProposal(proposal);
     assert.equal(executed.proposalId, proposed.proposalId);
     assert.equal((await voter.getParameters()).escrow.protocolFeeBps, 100);
+    assert.equal((await voter.getProvider({ provider: provider.address })).stake, DVPN(940));
+    const definition = await voter.getProposalDefinition({ proposalId: proposed.proposalId });
+    assert.equal(definition.description, proposal.description);
+    assert.deepEqual(
+      definition.actions.map((a) => a.data),
+      proposal.actions.map((a) => a.data),
+    );
   });
 });
