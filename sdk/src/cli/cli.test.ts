@@ -300,6 +300,53 @@ describe("dvpn CLI", () => {
     assert.equal(noSession.code, 2);
   });
 
+  it("connect --region picks the best provider from the feed, or says none matches", async () => {
+    const feed = await startFakeFeed({
+      providers: () => ({
+        items: [feedProvider({ id: providerAddress })],
+        pageInfo: { hasNextPage: false, endCursor: null },
+        totalCount: 1,
+      }),
+    });
+    const provider = sdkClient(0);
+    const child = c.spawnDvpn(
+      ["connect", "--region", "DE", "--max-price-gib", "0.05", "--deposit", "1", "--indexer", feed.url, "--json"],
+      { DVPN_PRIVATE_KEY: c.keys[2]! },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      let pending = false;
+      for (let i = 0; i < 200 && !pending; i++) {
+        pending = (await provider.getSession({ sessionId: 2n })).status === "Pending";
+        if (!pending) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(pending, `no pending session 2; stderr: ${stderr}`);
+      await provider.acceptSession({ sessionId: 2n, tunnelAddress: "10.77.0.3/16" });
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await feed.close();
+    }
+    assert.match(stderr, new RegExp(`picked ${providerAddress} \\(score 87\\.5\\) from the feed`));
+    assert.deepEqual(feed.calls[0], {
+      where: { available: true, region: "DE", maxPricePerGiB: "50000" },
+      orderBy: "score",
+      orderDirection: "desc",
+      first: 1,
+    });
+    assert.equal(json(stdout).sessionId, "2");
+
+    const none = await c.dvpn(["connect", "--region", "FR", "--max-price-gib", "1", "--deposit", "1"], {
+      env: { DVPN_PRIVATE_KEY: c.keys[2]! },
+    });
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, "dvpn: no available provider in FR at or under 1 mUSD/GiB\n");
+  });
+
   it("gov delegate, propose, vote, queue, execute and proposals", async () => {
     const env = { DVPN_PRIVATE_KEY: c.keys[1]! };
     const del = await c.dvpn(["gov", "delegate", "--json"], { env });
