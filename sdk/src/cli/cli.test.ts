@@ -384,6 +384,14 @@ describe("dvpn CLI", () => {
       new RegExp(`${id}\\s+Executed\\s+100100000\\s+0\\s+0\\s+\\S+\\s+Lower the protocol fee to 1%`),
     );
     assert.equal((await sdkClient(0).getParameters()).escrow.protocolFeeBps, 100);
+    const params = await c.dvpn(["params"]);
+    assert.equal(params.code, 0, params.stderr);
+    assert.match(params.stdout, /protocolFeeBps\s+100 \[0 \.\. 1000\]\n/);
+    assert.match(params.stdout, /minStake\s+1000 DVPN \[0\.000000000000000001 DVPN \.\. 10000000 DVPN\]\n/);
+    const balance = await c.dvpn(["balance", "--json"], { env });
+    assert.equal(balance.code, 0, balance.stderr);
+    assert.equal(json(balance.stdout).delegate, c.addresses[1]);
+    assert.equal(json(balance.stdout).votes, "100100000000000000000000000");
   });
 
   it("provider update, unstake and withdraw", async () => {

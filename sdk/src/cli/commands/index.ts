@@ -1,4 +1,6 @@
 import type { Command } from "../command.ts";
+import balance from "./balance.ts";
+import params from "./params.ts";
 import connect from "./connect.ts";
 import govDelegate from "./gov-delegate.ts";
 import govExecute from "./gov-execute.ts";
@@ -42,4 +44,6 @@ export const COMMANDS: readonly Command[] = [
   govQueue,
   govExecute,
   govDelegate,
+  params,
+  balance,
 ] as unknown as readonly Command[];
