@@ -65,14 +65,20 @@ export async function startLocalChain(
   const hostname = options.hostname ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
   const url = `http://${hostname}:${port}`;
+  // Through the guard: if this process dies without stopping the node, the node stops too.
   const child = spawn(
-    join(root, "node_modules/.bin/hardhat"),
-    ["node", "--hostname", hostname, "--port", String(port)],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
+    process.execPath,
+    [
+      join(import.meta.dirname, "guard.ts"),
+      "--",
+      join(root, "node_modules/.bin/hardhat"),
+      "node",
+      "--hostname",
+      hostname,
+      "--port",
+      String(port),
+    ],
+    { cwd: root, stdio: ["pipe", "pipe", "pipe"], detached: true },
   );
   let output = "";
   const keep = (chunk: Buffer) => {
