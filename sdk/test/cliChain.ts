@@ -124,7 +124,7 @@ export async function startCliChain(
           const timer = setTimeout(() => {
             child.kill("SIGKILL");
             reject(new Error(`dvpn ${args.join(" ")} timed out; stderr: ${stderr}`));
-          }, options.timeoutMs ?? 60_000);
+          }, options.timeoutMs ?? 120_000);
           child.on("close", (code) => {
             clearTimeout(timer);
             resolve({ code, stdout, stderr });

@@ -250,7 +250,7 @@ describe("dvpn CLI", () => {
     try {
       // Act as the provider's agent: accept the session once it is pending.
       let sessionId = 0n;
-      for (let i = 0; i < 200 && sessionId === 0n; i++) {
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && sessionId === 0n;) {
         const s = await provider.getSession({ sessionId: 1n });
         if (s.status === "Pending") sessionId = 1n;
         else await new Promise((r) => setTimeout(r, 100));
@@ -320,7 +320,7 @@ describe("dvpn CLI", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     try {
       let pending = false;
-      for (let i = 0; i < 200 && !pending; i++) {
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && !pending;) {
         pending = (await provider.getSession({ sessionId: 2n })).status === "Pending";
         if (!pending) await new Promise((r) => setTimeout(r, 100));
       }
