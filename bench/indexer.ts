@@ -17,7 +17,7 @@
  */
 import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import {
@@ -398,6 +398,8 @@ async function graphql() {
       ).json()) as { data?: { providers: { totalCount: number } }; errors?: unknown };
       if (!check.data) throw new Error(`providers query failed: ${JSON.stringify(check.errors)}`);
       const sessionsQuery = `{ sessions(where: { provider: "0x${(17).toString(16).padStart(40, "0")}", status: Active }, orderBy: openedAt, orderDirection: desc, first: 20) { items { id status paid claimedBytes } totalCount } }`;
+      // Baseline in the same run: the cheapest query (server, HTTP and GraphQL overhead only).
+      const baseline = await load(indexer.url, "{ _meta { chainId } }");
       const providers = await load(indexer.url, providersQuery);
       const sessions = await load(indexer.url, sessionsQuery);
       return {
@@ -407,8 +409,17 @@ async function graphql() {
         matchingProviders: check.data.providers.totalCount,
         connections: SIZES.connections,
         durationSeconds: SIZES.duration,
-        providersQuery: providers,
-        sessionsByProviderQuery: sessions,
+        baselineMetaQuery: baseline,
+        providersQuery: {
+          ...providers,
+          throughputOfBaseline: round(providers.requestsPerSecond / baseline.requestsPerSecond, 4),
+        },
+        sessionsByProviderQuery: {
+          ...sessions,
+          throughputOfBaseline: round(sessions.requestsPerSecond / baseline.requestsPerSecond, 4),
+        },
+        notes:
+          "autocannon runs on the same 2-core machine as the server and PostgreSQL; the baseline is the cheapest query measured the same way in the same run.",
       };
     } finally {
       await indexer.stop();
@@ -419,6 +430,7 @@ async function graphql() {
 }
 
 const started = Date.now();
+const loadAtStart = loadavg().map((x) => round(x, 2));
 const backfillResult = await backfill();
 log(
   `backfill: raw ${backfillResult.rawGetLogsEventsPerSecond.median} ev/s, postgres ${backfillResult.postgres.eventsPerSecond} ev/s, pglite ${backfillResult.pglite.eventsPerSecond} ev/s`,
@@ -456,6 +468,11 @@ const result = {
   quick,
   date: new Date().toISOString(),
   seconds: round((Date.now() - started) / 1000, 1),
+  machine: {
+    cores: cpus().length,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
+  },
   backfill: backfillResult,
   graphql: graphqlResult,
   series,
