@@ -54,10 +54,46 @@ export async function renderChart(series: Series, subtitle: string): Promise<str
       },
     ],
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const oneSize = new Set(series.points.map((p) => p.x)).size === 1;
+  const view = new vega.View(vega.parse(compile(oneSize ? barSpec(series, subtitle) : spec).spec), {
+    renderer: "none",
+  });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/** A series measured at one size only: one bar per group, min–max as a rule. */
+function barSpec(series: Series, subtitle: string): TopLevelSpec {
+  const x0 = series.points[0]?.x ?? 0;
+  const values = series.points.map((p) => ({ ...p, min: p.min ?? p.median, max: p.max ?? p.median }));
+  const x = { field: "group", type: "nominal" as const, title: null, axis: { labelAngle: 0, labelLimit: 200 } };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: series.title, subtitle: [`at ${x0.toLocaleString("en-US")} ${series.x.label}`, subtitle] },
+    width: 560,
+    height: 300,
+    background: "white",
+    data: { values },
+    layer: [
+      {
+        mark: { type: "bar", width: { band: 0.6 } },
+        encoding: {
+          x,
+          y: { field: "median", type: "quantitative", title: series.y.label },
+          color: { field: "group", type: "nominal", legend: null },
+        },
+      },
+      {
+        mark: { type: "rule", strokeWidth: 2, color: "black" },
+        encoding: { x, y: { field: "min", type: "quantitative" }, y2: { field: "max" } },
+      },
+      {
+        mark: { type: "text", dy: -8 },
+        encoding: { x, y: { field: "median", type: "quantitative" }, text: { field: "median", format: ",.3~r" } },
+      },
+    ],
+  };
 }
