@@ -36,11 +36,32 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
     topo = await createTopology(tag);
     try {
       chain = await startCliChain({ users: 2, hostname: topo.hostAddress });
-      // Client namespace reaches the chain through the provider namespace (routed), the host answers back.
+      // The client namespace reaches the chain (on the host) through the provider namespace from
+      // an address of its own, 10.96.x.y, mirroring the host link's 10.98.x.y: unique per topology,
+      // so concurrent runs never share a host route (it goes away with the topology's veth).
+      const clientUplink = topo.hostAddress.replace(/^10\.98\./, "10.96.");
       const { execFile } = await import("node:child_process");
       const { promisify } = await import("node:util");
-      await promisify(execFile)("ip", ["route", "add", `${TOPOLOGY.clientAddress}/32`, "via", topo.providerUplink]);
-      await topo.run(topo.client, "ip", ["route", "add", `${topo.hostAddress}/32`, "via", TOPOLOGY.providerToClient]);
+      await topo.run(topo.client, "ip", ["addr", "add", `${clientUplink}/32`, "dev", `dv${tag}cp`]);
+      await topo.run(topo.provider, "ip", ["route", "add", `${clientUplink}/32`, "dev", `dv${tag}pc`]);
+      await promisify(execFile)("ip", [
+        "route",
+        "add",
+        `${clientUplink}/32`,
+        "via",
+        topo.providerUplink,
+        "dev",
+        `dv${tag}h`,
+      ]);
+      await topo.run(topo.client, "ip", [
+        "route",
+        "add",
+        `${topo.hostAddress}/32`,
+        "via",
+        TOPOLOGY.providerToClient,
+        "src",
+        clientUplink,
+      ]);
     } catch (err) {
       await topo.destroy();
       await chain?.stop();
