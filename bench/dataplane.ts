@@ -61,7 +61,7 @@ const config = {
   baselinesPerRound: quick ? 1 : 2,
   /** Seconds of each discarded warm-up run. */
   warmup: quick ? 1 : 3,
-  rounds: intFlag("rounds", flags.rounds, quick ? 3 : 10, 1, 50),
+  rounds: intFlag("rounds", flags.rounds, quick ? 3 : 20, 1, 50),
   /** Peers on the provider interface in the "many" configuration (the client's peer included). */
   peers: intFlag("peers", flags.peers, quick ? 100 : 1000, 2, 60_000),
 };

@@ -40,6 +40,25 @@ export async function runIperf(
   seconds: number,
   omit: number,
 ): Promise<IperfResult> {
+  // The server takes a moment to wind down the previous test and refuses the next one meanwhile
+  // ("the server is busy running a test"); wait and retry that case only (bounded).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runIperfOnce(topology, ns, target, seconds, omit);
+    } catch (err) {
+      if (attempt >= 20 || !/server is busy/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function runIperfOnce(
+  topology: Topology,
+  ns: string,
+  target: string,
+  seconds: number,
+  omit: number,
+): Promise<IperfResult> {
   const args = ["-c", target, "-t", String(seconds), "-O", String(omit), "-J", "--connect-timeout", "3000"];
   const child = topology.spawn(ns, "iperf3", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
