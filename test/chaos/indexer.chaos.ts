@@ -292,6 +292,37 @@ describe("chaos: indexer", () => {
     await stopIndexer(follower);
   });
 
+  it("serves many concurrent GraphQL clients the same answers as one client", async () => {
+    const clients = count(20, 100);
+    const perClient = count(5, 20);
+    const want = await answers(reference.url);
+    let queries = 0;
+    let wrong = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = 0; i < perClient; i++) {
+          const k = (c + i) % QUERIES.length;
+          const r = await gql(reference.url, QUERIES[k]!);
+          queries++;
+          if (
+            JSON.stringify(r.errors ? { errors: r.errors.map((e) => e.message) } : r.data) !== JSON.stringify(want[k])
+          )
+            wrong++;
+        }
+      }),
+    );
+    assert.equal(wrong, 0, "answers under load differ from a single client's");
+    const health = await fetch(`${reference.url.replace(/\/graphql$/, "")}/healthz`);
+    assert.equal(health.status, 200);
+    record({
+      category: "graphql: concurrent clients",
+      faultsInjected: 0,
+      dataLost: wrong,
+      crashes: 0,
+      details: { clients, queries },
+    });
+  });
+
   it("answers an abusive GraphQL corpus with clear errors and stays healthy", async () => {
     const url = reference.url;
     const base = url.replace(/\/graphql$/, "");
