@@ -77,6 +77,7 @@ export { listProposals, getProposalDefinition, type ProposalDefinition } from ".
 
 // reads
 export { listProviders, type ListedProvider } from "./actions/read/listProviders.ts";
+export { listSessions, type ListSessionsParameters } from "./actions/read/listSessions.ts";
 export { getProvider, type GetProviderParameters, type ProviderRecord } from "./actions/read/getProvider.ts";
 export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
 export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";

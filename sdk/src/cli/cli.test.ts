@@ -339,6 +339,19 @@ describe("dvpn CLI", () => {
       first: 1,
     });
     assert.equal(json(stdout).sessionId, "2");
+    const mine = await c.dvpn(["session", "list", "--json"], { env: { DVPN_PRIVATE_KEY: c.keys[2]! } });
+    assert.equal(mine.code, 0, mine.stderr);
+    const items = (json(mine.stdout) as { items: { sessionId: string; status: string }[] }).items;
+    assert.deepEqual(
+      items.map((i) => [i.sessionId, i.status]),
+      [
+        ["2", "Active"],
+        ["1", "Closing"],
+      ],
+    );
+    const theirs = await c.dvpn(["session", "list", "--provider", providerAddress]);
+    assert.match(theirs.stdout, /^ID\s+STATUS\s+PROVIDER/);
+    assert.match(theirs.stdout, /\n2\s+Active\s+/);
 
     const none = await c.dvpn(["connect", "--region", "FR", "--max-price-gib", "1", "--deposit", "1"], {
       env: { DVPN_PRIVATE_KEY: c.keys[2]! },

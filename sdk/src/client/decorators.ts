@@ -40,6 +40,7 @@ import { getSession } from "../actions/read/getSession.ts";
 import { getUsageDigest } from "../actions/read/getUsageDigest.ts";
 import { isProviderAvailable } from "../actions/read/isProviderAvailable.ts";
 import { listProviders } from "../actions/read/listProviders.ts";
+import { listSessions, type ListSessionsParameters } from "../actions/read/listSessions.ts";
 import { getProposalDefinition, listProposals } from "../actions/governance/listProposals.ts";
 import { feedActions } from "../feed/actions.ts";
 import type { DvpnContext } from "./types.ts";
@@ -94,6 +95,7 @@ export function dvpnActions(c: DvpnContext) {
     getPriceOf: (p: { sessionId: bigint; bytes: bigint; seconds: bigint }) => getPriceOf(c, p),
     getUsageDigest: (p: { sessionId: bigint; bytes: bigint; seconds: bigint }) => getUsageDigest(c, p),
     listProviders: () => listProviders(c),
+    listSessions: (p: ListSessionsParameters) => listSessions(c, p),
     getBalances: (p: { address?: Address } = {}) => getBalances(c, p),
     // feed
     ...feedActions(c),

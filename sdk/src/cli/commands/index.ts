@@ -20,6 +20,7 @@ import providerWithdraw from "./provider-withdraw.ts";
 import providers from "./providers.ts";
 import sessionClose from "./session-close.ts";
 import sessionFinalize from "./session-finalize.ts";
+import sessionList from "./session-list.ts";
 import sessionStatus from "./session-status.ts";
 
 /** Every command, in the order --help lists them. */
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   providerUnpause,
   providerHeartbeat,
   providerStatus,
+  sessionList,
   sessionStatus,
   sessionClose,
   sessionFinalize,
