@@ -84,10 +84,10 @@ describe("chaos: gateway agent", () => {
   const escrow = () => chain.deployment.contracts.SessionEscrow.address;
 
   /** A client session: opened from an unlocked account with its own ephemeral voucher signer. */
-  async function openSession(client: Address, wgKey: Hex, deposit = USD(5)) {
+  async function openSession(client: Address, wgKey: Hex, deposit = USD(5), to: Address = provider.address) {
     const signer = privateKeyToAccount(generatePrivateKey());
     const r = await chain.send(client, escrow(), sessionEscrowAbi, "openSession", [
-      provider.address,
+      to,
       wgKey,
       signer.address,
       deposit,
@@ -139,13 +139,13 @@ describe("chaos: gateway agent", () => {
     return out;
   }
 
-  before(async () => {
-    chain = await startTestChain({ fund: 8 });
-    provider = privateKeyToAccount(providerKey);
-    await chain.rpc("hardhat_setBalance", [provider.address, toHex(10n ** 20n)]);
+  /** Registers a fresh provider key in the registry (funded, staked, 64 slots). */
+  async function registerProvider(key: Hex): Promise<LocalAccount> {
+    const account = privateKeyToAccount(key);
+    await chain.rpc("hardhat_setBalance", [account.address, toHex(10n ** 20n)]);
     const c = chain.deployment.contracts;
     await chain.send(chain.accounts[0]!, c.DVPNToken.address, dvpnTokenAbi, "transfer", [
-      provider.address,
+      account.address,
       DVPN(20_000),
     ]);
     const def = defineChain({
@@ -154,7 +154,7 @@ describe("chaos: gateway agent", () => {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [chain.url] } },
     });
-    const wallet = createWalletClient({ account: provider, chain: def, transport: http(chain.url) });
+    const wallet = createWalletClient({ account, chain: def, transport: http(chain.url) });
     const wait = async (hash: Hex) => {
       const r = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       assert.equal(r.status, "success");
@@ -167,7 +167,6 @@ describe("chaos: gateway agent", () => {
         args: [c.ProviderRegistry.address, DVPN(20_000)],
       }),
     );
-    const wgKey = Buffer.from(generatePrivateKey().slice(2), "hex");
     await wait(
       await wallet.writeContract({
         address: c.ProviderRegistry.address,
@@ -175,7 +174,7 @@ describe("chaos: gateway agent", () => {
         functionName: "register",
         args: [
           "127.0.0.1:51820",
-          toHex(wgKey),
+          toHex(Buffer.from(generatePrivateKey().slice(2), "hex")),
           toHex("DE", { size: 2 }),
           PRICE_PER_GIB,
           PRICE_PER_MINUTE,
@@ -184,33 +183,47 @@ describe("chaos: gateway agent", () => {
         ],
       }),
     );
-    proxy = await createRpcProxy({ target: chain.url, seed: SEED, policy: {} });
-    backend = createMockBackend("chaos0");
-    agent = createGatewayAgent(
+    return account;
+  }
+
+  /** An in-process agent for `key` on the mock data plane, reaching the chain through the proxy. */
+  function makeAgent(key: Hex, dataDir: string, wg: MockBackend, confirmations: number): GatewayAgent {
+    return createGatewayAgent(
       {
         rpcUrl: proxy.url,
         deployment: chain.deployment,
-        privateKey: providerKey,
-        dataDir: dir,
+        privateKey: key,
+        dataDir,
         ipv4Pool: "10.66.0.0/24",
         voucherListen: "127.0.0.1:0",
         metricsListen: "127.0.0.1:0",
-        confirmations: 0,
+        confirmations,
         pollIntervalMs: 200,
         reconcileIntervalMs: 300,
-        resyncIntervalMs: 2000,
+        resyncIntervalMs: 1000,
         claimEveryAmount: "1",
         claimIntervalSeconds: 1,
         idleTimeoutSeconds: 0,
         heartbeat: false,
         logLevel: "silent",
       } as never,
-      { backend, logger: pino({ level: process.env.DVPN_CHAOS_LOG ?? "silent" }) },
+      { backend: wg, logger: pino({ level: process.env.DVPN_CHAOS_LOG ?? "silent" }) },
     );
+  }
+
+  const others: GatewayAgent[] = [];
+
+  before(async () => {
+    chain = await startTestChain({ fund: 8 });
+    provider = await registerProvider(providerKey);
+    proxy = await createRpcProxy({ target: chain.url, seed: SEED, policy: {} });
+    backend = createMockBackend("chaos0");
+    agent = makeAgent(providerKey, dir, backend, 0);
     await agent.start();
   });
 
   after(async () => {
+    for (const a of others) await a.stop().catch(() => {});
     await agent?.stop().catch(() => {});
     await proxy?.close();
     await chain?.stop();
@@ -463,5 +476,74 @@ describe("chaos: gateway agent", () => {
         setCallsChecked: backend.setCalls.length,
       },
     });
+  });
+
+  it("neither provisions nor pays for a session a reorg reverted before its confirmations", async () => {
+    proxy.setPolicy({});
+    const key = generatePrivateKey();
+    const p2 = await registerProvider(key);
+    const wg = createMockBackend("chaos1");
+    const dir2 = mkdtempSync(join(tmpdir(), "dvpn-chaos-agent2-"));
+    const confirmations = 3;
+    const a2 = makeAgent(key, dir2, wg, confirmations);
+    others.push(a2);
+    try {
+      await a2.start();
+      const rounds = count(2, 6);
+      let reverted = 0;
+      for (let r = 0; r < rounds; r++) {
+        const nonce = await chain.publicClient.getTransactionCount({ address: p2.address });
+        const snap = await chain.rpc<string>("evm_snapshot");
+        const wgKey = toHex(Buffer.from(generatePrivateKey().slice(2), "hex"));
+        const s = await openSession(chain.accounts[3 + (r % 4)]!, wgKey, USD(2), p2.address);
+        // Fewer blocks on top than the agent's confirmation depth: it must wait.
+        for (let b = 0; b < confirmations - 2; b++) await chain.mine();
+        for (let pass = 0; pass < 3; pass++) await a2.tick();
+        assert.equal(wg.peers.size, 0, "provisioned before the confirmation depth");
+        assert.equal(await chain.rpc("evm_revert", [snap]), true);
+        reverted++;
+        // The canonical chain moves on past the depth without that session.
+        for (let b = 0; b < confirmations + 2; b++) await chain.mine();
+        for (let pass = 0; pass < 3; pass++) await a2.tick();
+        await a2.reconcile();
+        assert.equal(wg.peers.size, 0, "provisioned a reverted session");
+        assert.equal(a2.session(s.id), undefined, "the agent keeps a reverted session");
+        assert.equal(
+          await chain.publicClient.getTransactionCount({ address: p2.address }),
+          nonce,
+          "the provider sent a transaction for a reverted session",
+        );
+      }
+      // Control: the same session left in place is provisioned and accepted once it is deep enough.
+      const kept = await openSession(
+        chain.accounts[3]!,
+        toHex(Buffer.from(generatePrivateKey().slice(2), "hex")),
+        USD(2),
+        p2.address,
+      );
+      for (let b = 0; b < confirmations + 1; b++) await chain.mine();
+      await waitFor(
+        "the confirmed session accepted",
+        async () => {
+          await a2.tick();
+          return (await onChain(kept.id)).status === 2;
+        },
+        60_000,
+      );
+      assert.equal(wg.peers.size, 1, "the confirmed session was provisioned");
+      record({
+        category: "agent: reorg before the confirmation depth",
+        faultsInjected: reverted,
+        recoveries: reverted,
+        dataLost: 0,
+        doublePayments: 0,
+        crashes: 0,
+        details: { reorgs: reverted, confirmations },
+      });
+    } finally {
+      await a2.stop().catch(() => {});
+      others.splice(others.indexOf(a2), 1);
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 });
