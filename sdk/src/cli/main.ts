@@ -72,6 +72,26 @@ function findCommand(words: string[]): { cmd: Command | undefined; rest: string[
   return { cmd: best, rest: best ? words.slice(best.path.length) : words };
 }
 
+/** The non-option words of `argv`, skipping the values of string options (`--rpc <url>`). */
+function commandWords(argv: string[]): string[] {
+  const valued = new Set<string>();
+  for (const spec of [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)]) {
+    for (const [name, o] of Object.entries(spec)) {
+      if (o.type === "string") {
+        valued.add(`--${name}`);
+        if (o.short) valued.add(`-${o.short}`);
+      }
+    }
+  }
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (valued.has(a)) i++;
+    else if (!a.startsWith("-")) words.push(a);
+  }
+  return words;
+}
+
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const controller = new AbortController();
@@ -80,13 +100,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   process.once("SIGTERM", onSignal);
   let json = argv.includes("--json");
   try {
-    const words = argv.filter((a) => !a.startsWith("-"));
+    const words = commandWords(argv);
     if (argv.length === 0 || ((argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") && words.length <= 1)) {
       process.stdout.write(mainHelp() + "\n");
       return argv.length === 0 ? 2 : 0;
     }
-    const lookup = argv[0] === "help" ? argv.slice(1) : argv;
-    const { cmd } = findCommand(lookup.filter((a) => !a.startsWith("-")));
+    const { cmd } = findCommand(words[0] === "help" ? words.slice(1) : words);
     if (!cmd) {
       const group = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === words[0]);
       if (group.length) {
@@ -94,12 +113,21 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       }
       throw new UsageError(`unknown command "${words.join(" ")}": run dvpn --help for the list`);
     }
-    if (argv[0] === "help") {
+    if (words[0] === "help") {
       process.stdout.write(commandHelp(cmd) + "\n");
       return 0;
     }
+    // Drop the command's words where they stand (not a same-named option value).
     const rest = [...argv];
-    for (const word of cmd.path) rest.splice(rest.indexOf(word), 1);
+    let from = 0;
+    for (const word of cmd.path) {
+      let at = rest.indexOf(word, from);
+      while (at > 0 && rest[at - 1]!.startsWith("-") && commandWords(rest.slice(at - 1, at + 1)).length === 0) {
+        at = rest.indexOf(word, at + 1);
+      }
+      rest.splice(at, 1);
+      from = at;
+    }
     let parsed;
     try {
       parsed = parseArgs({
