@@ -110,6 +110,9 @@ describe("dvpn CLI", () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^ADDRESS\s+REGION\s+PRICE\/GiB/);
     assert.match(table.stdout, new RegExp(`${providerAddress}\\s+DE\\s+0\\.05 mUSD\\s+0\\.0001 mUSD\\s+1000 DVPN`));
+    const before = await c.dvpn(["--deployments-dir", c.dir, "--json", "providers"]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal((json(before.stdout) as { items: { id: string }[] }).items[0]!.id, providerAddress);
     const none = await c.dvpn(["providers", "--region", "FR", "--json"]);
     assert.deepEqual(json(none.stdout).items, []);
   });
