@@ -470,26 +470,30 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
 
     function _setMinStake(uint256 value) private {
         _checkBounds(MIN_STAKE, value, MIN_STAKE_LOWER, MIN_STAKE_UPPER);
-        emit ParameterUpdated(MIN_STAKE, minStake, value);
+        uint256 old = minStake;
         minStake = uint128(value);
+        emit ParameterUpdated(MIN_STAKE, old, value);
     }
 
     function _setUnbondingPeriod(uint256 value) private {
         _checkBounds(UNBONDING_PERIOD, value, UNBONDING_PERIOD_LOWER, UNBONDING_PERIOD_UPPER);
-        emit ParameterUpdated(UNBONDING_PERIOD, unbondingPeriod, value);
+        uint256 old = unbondingPeriod;
         unbondingPeriod = uint40(value);
+        emit ParameterUpdated(UNBONDING_PERIOD, old, value);
     }
 
     function _setHeartbeatTimeout(uint256 value) private {
         _checkBounds(HEARTBEAT_TIMEOUT, value, HEARTBEAT_TIMEOUT_LOWER, HEARTBEAT_TIMEOUT_UPPER);
-        emit ParameterUpdated(HEARTBEAT_TIMEOUT, heartbeatTimeout, value);
+        uint256 old = heartbeatTimeout;
         heartbeatTimeout = uint40(value);
+        emit ParameterUpdated(HEARTBEAT_TIMEOUT, old, value);
     }
 
     function _setMaxSlashBps(uint256 value) private {
         _checkBounds(MAX_SLASH_BPS, value, MAX_SLASH_BPS_LOWER, MAX_SLASH_BPS_UPPER);
-        emit ParameterUpdated(MAX_SLASH_BPS, maxSlashBps, value);
+        uint256 old = maxSlashBps;
         maxSlashBps = uint16(value);
+        emit ParameterUpdated(MAX_SLASH_BPS, old, value);
     }
 
     function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {

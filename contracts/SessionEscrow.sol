@@ -431,26 +431,30 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
 
     function _setProtocolFeeBps(uint256 value) private {
         _checkBounds(PROTOCOL_FEE_BPS, value, 0, PROTOCOL_FEE_BPS_UPPER);
-        emit ParameterUpdated(PROTOCOL_FEE_BPS, protocolFeeBps, value);
+        uint256 old = protocolFeeBps;
         protocolFeeBps = uint16(value);
+        emit ParameterUpdated(PROTOCOL_FEE_BPS, old, value);
     }
 
     function _setAcceptTimeout(uint256 value) private {
         _checkBounds(ACCEPT_TIMEOUT, value, ACCEPT_TIMEOUT_LOWER, ACCEPT_TIMEOUT_UPPER);
-        emit ParameterUpdated(ACCEPT_TIMEOUT, acceptTimeout, value);
+        uint256 old = acceptTimeout;
         acceptTimeout = uint40(value);
+        emit ParameterUpdated(ACCEPT_TIMEOUT, old, value);
     }
 
     function _setSettlementWindow(uint256 value) private {
         _checkBounds(SETTLEMENT_WINDOW, value, SETTLEMENT_WINDOW_LOWER, SETTLEMENT_WINDOW_UPPER);
-        emit ParameterUpdated(SETTLEMENT_WINDOW, settlementWindow, value);
+        uint256 old = settlementWindow;
         settlementWindow = uint40(value);
+        emit ParameterUpdated(SETTLEMENT_WINDOW, old, value);
     }
 
     function _setTreasury(address value) private {
         if (value == address(0)) revert EscrowInvalidTreasury();
-        emit ParameterUpdated(TREASURY, uint256(uint160(treasury)), uint256(uint160(value)));
+        address old = treasury;
         treasury = value;
+        emit ParameterUpdated(TREASURY, uint256(uint160(old)), uint256(uint160(value)));
     }
 
     function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {

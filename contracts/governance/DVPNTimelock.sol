@@ -38,7 +38,8 @@ contract DVPNTimelock is TimelockController {
     function updateDelay(uint256 newDelay) external override {
         if (msg.sender != address(this)) revert TimelockUnauthorizedCaller(msg.sender);
         if (newDelay > MAX_MIN_DELAY) revert TimelockDelayOutOfBounds(newDelay, MAX_MIN_DELAY);
-        emit MinDelayChange(_boundedMinDelay, newDelay);
+        uint256 oldDelay = _boundedMinDelay;
         _boundedMinDelay = newDelay;
+        emit MinDelayChange(oldDelay, newDelay);
     }
 }
