@@ -21,6 +21,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { sessionEscrowAbi } from "../sdk/src/abi/index.ts";
 import { signUsageVoucher } from "../sdk/src/vouchers/usage.ts";
 import { DVPN, USD, deployFixture, type Fixture, type Wallet } from "../test/contracts/fixture.ts";
+import { CLIENT_WG_KEY, MAX_UINT96, WG_KEY, signPermit } from "../test/contracts/helpers.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
 
 const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
@@ -39,9 +40,6 @@ const TARGETS: Record<string, number> = {
 };
 
 const GIB = 1n << 30n;
-const WG_KEY: Hex = `0x${"11".repeat(32)}`;
-const CLIENT_KEY: Hex = `0x${"22".repeat(32)}`;
-const MAX_UINT96 = (1n << 96n) - 1n;
 const signer = privateKeyToAccount(keccak256(toBytes("gas bench session signer")));
 const log = (line: string) => process.stderr.write(`[gas] ${line}\n`);
 
@@ -59,14 +57,6 @@ async function gasOf(f: Fixture, tx: Promise<Hex>): Promise<bigint> {
   return (await f.mined(tx)).gasUsed;
 }
 
-function splitSignature(signature: Hex): { v: number; r: Hex; s: Hex } {
-  return {
-    r: signature.slice(0, 66) as Hex,
-    s: `0x${signature.slice(66, 130)}`,
-    v: Number.parseInt(signature.slice(130, 132), 16),
-  };
-}
-
 async function permit(
   f: Fixture,
   owner: Wallet,
@@ -76,21 +66,7 @@ async function permit(
   nonce: bigint,
 ) {
   const deadline = (await f.publicClient.getBlock()).timestamp + 3600n;
-  const signature = await owner.signTypedData({
-    domain: { name: token.name, version: "1", chainId: f.deployment.chainId, verifyingContract: token.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner: owner.account.address, spender, value, nonce, deadline },
-  });
-  return { deadline, ...splitSignature(signature) };
+  return { deadline, ...(await signPermit(f, owner, token, { spender, value, nonce, deadline })) };
 }
 
 function sessionIdOf(f: Fixture, receipt: TransactionReceipt): bigint {
@@ -109,7 +85,7 @@ async function session(f: Fixture, client: Wallet, provider: Wallet, accept = tr
       .as(client)
       .escrow.write.openSession([
         provider.account.address,
-        CLIENT_KEY,
+        CLIENT_WG_KEY,
         signer.address,
         USD(20),
         MAX_UINT96,
@@ -225,7 +201,7 @@ async function measurePass(f: Fixture, a: Actors, warm: boolean): Promise<Record
       .as(d)
       .escrow.write.openSessionWithPermit([
         P.account.address,
-        CLIENT_KEY,
+        CLIENT_WG_KEY,
         zeroAddress,
         USD(20),
         MAX_UINT96,

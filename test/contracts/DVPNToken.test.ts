@@ -1,9 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type Hex } from "viem";
 import { dvpnTokenAbi } from "../../sdk/src/abi/index.ts";
 import { loadFixture, type Wallet } from "./fixture.ts";
-import { DVPN, USD, assertEvent, now } from "./helpers.ts";
+import { DVPN, USD, assertEvent, now, signPermit } from "./helpers.ts";
 
 async function setup() {
   const f = await loadFixture();
@@ -62,23 +61,12 @@ describe("DVPNToken", () => {
     const { f, alice, bob } = await setup();
     const a = alice.account.address;
     const deadline = (await now(f)) + 600n;
-    const signature = await alice.signTypedData({
-      domain: { name: "dvpn", version: "1", chainId: 31337, verifyingContract: f.token.address },
-      types: {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      primaryType: "Permit",
-      message: { owner: a, spender: bob.account.address, value: USD(1), nonce: 0n, deadline },
-    });
-    const r = signature.slice(0, 66) as Hex;
-    const s = `0x${signature.slice(66, 130)}` as Hex;
-    const v = Number.parseInt(signature.slice(130, 132), 16);
+    const { v, r, s } = await signPermit(
+      f,
+      alice,
+      { address: f.token.address, name: "dvpn" },
+      { spender: bob.account.address, value: USD(1), nonce: 0n, deadline },
+    );
     await f.mined(f.as(bob).token.write.permit([a, bob.account.address, USD(1), deadline, v, r, s]));
     assert.equal(await f.token.read.allowance([a, bob.account.address]), USD(1));
     assert.equal(await f.token.read.nonces([a]), 1n);

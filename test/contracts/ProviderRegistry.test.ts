@@ -12,11 +12,12 @@ import {
   activeSession,
   assertEvent,
   assertRevert,
+  createPrng,
   now,
   openSession,
-  createPrng,
   region,
   registerProvider,
+  signPermit,
 } from "./helpers.ts";
 
 const name = (n: string): Hex => stringToHex(n, { size: 32 });
@@ -287,23 +288,12 @@ describe("ProviderRegistry", () => {
       await f.mined(f.token.write.transfer([fresh.account.address, DVPN(5000)]));
       const deadline = (await now(f)) + 3600n;
       const nonce = await f.token.read.nonces([fresh.account.address]);
-      const signature = await fresh.signTypedData({
-        domain: { name: "dvpn", version: "1", chainId: 31337, verifyingContract: f.token.address },
-        types: {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        primaryType: "Permit",
-        message: { owner: fresh.account.address, spender: f.registry.address, value: DVPN(5000), nonce, deadline },
-      });
-      const r = signature.slice(0, 66) as Hex;
-      const s = `0x${signature.slice(66, 130)}` as Hex;
-      const v = Number.parseInt(signature.slice(130, 132), 16);
+      const { v, r, s } = await signPermit(
+        f,
+        fresh,
+        { address: f.token.address, name: "dvpn" },
+        { spender: f.registry.address, value: DVPN(5000), nonce, deadline },
+      );
       const receipt = await f.mined(
         f.as(fresh).registry.write.registerWithPermit([...registerArgs({ stake: DVPN(5000) }), deadline, v, r, s]),
       );

@@ -15,6 +15,7 @@ import {
   assertRevert,
   openSession,
   registerProvider,
+  signPermit,
   signVoucher,
 } from "./helpers.ts";
 
@@ -160,23 +161,12 @@ describe("SessionEscrow", () => {
       const fresh = f.users[13]!;
       await f.mined(f.usd.write.mint([fresh.account.address, USD(5)]));
       const deadline = (await f.publicClient.getBlock()).timestamp + 3600n;
-      const signature = await fresh.signTypedData({
-        domain: { name: "Mock USD", version: "1", chainId: 31337, verifyingContract: f.usd.address },
-        types: {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        primaryType: "Permit",
-        message: { owner: fresh.account.address, spender: f.escrow.address, value: USD(5), nonce: 0n, deadline },
-      });
-      const r = signature.slice(0, 66) as Hex;
-      const s = `0x${signature.slice(66, 130)}` as Hex;
-      const v = Number.parseInt(signature.slice(130, 132), 16);
+      const { v, r, s } = await signPermit(
+        f,
+        fresh,
+        { address: f.usd.address, name: "Mock USD" },
+        { spender: f.escrow.address, value: USD(5), nonce: 0n, deadline },
+      );
       const receipt = await f.mined(
         f
           .as(fresh)

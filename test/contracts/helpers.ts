@@ -189,6 +189,37 @@ export function signVoucher(
   return signUsageVoucher({ account, domain, voucher: { sessionId, bytes, seconds } });
 }
 
+/**
+ * Signs an EIP-2612 permit by `owner` letting `spender` take `value` of `token` (whose ERC-20
+ * name is the permit domain's name), split into the (v, r, s) the `*WithPermit` calls take.
+ */
+export async function signPermit(
+  f: Fixture,
+  owner: Wallet,
+  token: { address: Address; name: string },
+  permit: { spender: Address; value: bigint; nonce: bigint; deadline: bigint },
+): Promise<{ v: number; r: Hex; s: Hex }> {
+  const signature = await owner.signTypedData({
+    domain: { name: token.name, version: "1", chainId: f.deployment.chainId, verifyingContract: token.address },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner: owner.account.address, ...permit },
+  });
+  return {
+    r: signature.slice(0, 66) as Hex,
+    s: `0x${signature.slice(66, 130)}`,
+    v: Number.parseInt(signature.slice(130, 132), 16),
+  };
+}
+
 /** The latest block's timestamp. */
 export async function now(f: Fixture): Promise<bigint> {
   return (await f.publicClient.getBlock()).timestamp;
