@@ -215,11 +215,11 @@ async function main(): Promise<number> {
 
     const pad = (s: string | number, n: number) => String(s).padStart(n);
     console.log(
-      `${"category".padEnd(58)} ${pad("faults", 7)} ${pad("recov", 6)} ${pad("lost", 5)} ${pad("2xpay", 6)} ${pad("badIn", 6)} ${pad("crash", 6)}`,
+      `${"category".padEnd(64)} ${pad("faults", 7)} ${pad("recov", 6)} ${pad("lost", 5)} ${pad("2xpay", 6)} ${pad("badIn", 6)} ${pad("crash", 6)}`,
     );
     for (const c of categories) {
       console.log(
-        `${c.category.slice(0, 58).padEnd(58)} ${pad(c.faultsInjected, 7)} ${pad(c.recoveries, 6)} ${pad(c.dataLost, 5)} ${pad(c.doublePayments, 6)} ${pad(c.badInputsTried, 6)} ${pad(c.crashes, 6)}`,
+        `${c.category.slice(0, 64).padEnd(64)} ${pad(c.faultsInjected, 7)} ${pad(c.recoveries, 6)} ${pad(c.dataLost, 5)} ${pad(c.doublePayments, 6)} ${pad(c.badInputsTried, 6)} ${pad(c.crashes, 6)}`,
       );
     }
     for (const n of notRun) console.log(`not run: ${n.what}: ${n.reason}`);
