@@ -148,10 +148,10 @@ async function runBench(b: SubBench, budgetSeconds: number): Promise<BenchOutcom
   });
   if (b.name === "dataplane") await sweepTopology(tag);
   const seconds = Math.round(outcome.seconds * 10) / 10;
-  const lastLine = outcome.stderrTail
-    .filter((l) => l.trim())
-    .at(-1)
-    ?.trim();
+  // The reason of a failure: the last line that names an error (a stack trace ends with noise
+  // such as "Node.js v24"), else the last line.
+  const lines = outcome.stderrTail.map((l) => l.trim()).filter(Boolean);
+  const lastLine = lines.findLast((l) => /(\w*Error\b|error:|failed|cannot|refused)/i.test(l)) ?? lines.at(-1);
   if (interrupted) return { status: "failed", seconds, budgetSeconds, reason: "interrupted (SIGINT/SIGTERM)" };
   if (outcome.timedOut)
     return { status: "timed out", seconds, budgetSeconds, reason: `exceeded its ${budgetSeconds} s budget` };
