@@ -66,6 +66,13 @@ const SIZES = quick
       connections: 16,
     };
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+/** Cleanups run on SIGTERM/SIGINT too (the bench orchestrator stops an overrunning benchmark). */
+const cleanups = new Set<() => Promise<void>>();
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([...cleanups].map((fn) => fn())).then(() => process.exit(143));
+  });
+}
 const log = (line: string) => process.stderr.write(`[bench:indexer] ${line}\n`);
 
 const BEATER_SOURCE = `
@@ -115,6 +122,12 @@ async function backfill() {
   const chain = await startLocalChain();
   const dirs: string[] = [];
   const dbs: TestDatabase[] = [];
+  const cleanup = async () => {
+    await chain.stop();
+    for (const d of dbs) await d.drop().catch(() => {});
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  cleanups.add(cleanup);
   try {
     const def = defineChain({
       id: chain.chainId,
@@ -266,9 +279,8 @@ async function backfill() {
         "Backfill from scratch to caught-up (including start-up and migrations) with finality depth 8; each range is decoded, applied and written with its rollups and checkpoint in one transaction. The raw rate only fetches logs over the same blocks.",
     };
   } finally {
-    await chain.stop();
-    for (const d of dbs) await d.drop().catch(() => {});
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    cleanups.delete(cleanup);
+    await cleanup();
   }
 }
 
@@ -371,6 +383,8 @@ async function load(url: string, query: string) {
 
 async function graphql() {
   const db = await createTestDatabase("dvpn_indexer_bench");
+  const drop = () => db.drop();
+  cleanups.add(drop);
   try {
     const now = Math.floor(Date.now() / 1000);
     const t0 = performance.now();
@@ -425,6 +439,7 @@ async function graphql() {
       await indexer.stop();
     }
   } finally {
+    cleanups.delete(drop);
     await db.drop();
   }
 }

@@ -71,15 +71,13 @@ export async function createServer(common: Common, params: ServerParams): Promis
         (req.url?.length ?? 0) > MAX_URL_LENGTH
       ) {
         metrics.inc("dvpn_indexer_graphql_errors_total");
-        res
-          .writeHead(413, { "content-type": "application/json" })
-          .end(
-            JSON.stringify({
-              errors: [
-                { message: `request too large: at most ${MAX_BODY_BYTES} bytes of body and ${MAX_URL_LENGTH} of URL` },
-              ],
-            }),
-          );
+        res.writeHead(413, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            errors: [
+              { message: `request too large: at most ${MAX_BODY_BYTES} bytes of body and ${MAX_URL_LENGTH} of URL` },
+            ],
+          }),
+        );
       } else {
         metrics.inc("dvpn_indexer_graphql_requests_total");
         await yoga(req, res);
