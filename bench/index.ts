@@ -203,11 +203,13 @@ function reuse(b: SubBench): BenchOutcome {
   if (!existsSync(file))
     return { status: "not selected", reason: `no result file from an earlier run (${show(file)})` };
   try {
-    const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; date?: unknown };
+    const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; date?: unknown; quick?: unknown };
     const when = String(result.startedAt ?? result.date ?? new Date(mtimeMs(file)!).toISOString());
+    // A quick result among full ones (or the reverse) is said so: the sizes differ.
+    const kind = result.quick === true ? "quick" : result.quick === false ? "full" : "earlier";
     return {
       status: "reused",
-      reason: `not run now: figures of an earlier run (${when}) from ${show(file)}`,
+      reason: `not run now: figures of a${kind === "earlier" ? "n" : ""} ${kind} run (${when}) from ${show(file)}`,
       result,
     };
   } catch (err) {
