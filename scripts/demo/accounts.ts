@@ -9,6 +9,7 @@ import { defineChain, http, parseEther, type Address, type Chain, type Hex, type
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createDvpnClient, type DvpnClient } from "../../sdk/src/index.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
+import { timedFetch } from "../lib/timedFetch.ts";
 
 /** The local chain as a viem `Chain`. */
 export function localChain(url: string, chainId: number): Chain {
@@ -37,6 +38,9 @@ export function createKeyDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A feed request unanswered after this fails the demo step instead of hanging it. */
+export const FEED_TIMEOUT_MS = 30_000;
+
 /** Makes a fresh account with an SDK client. */
 export function createDemoAccount(params: {
   name: string;
@@ -56,7 +60,7 @@ export function createDemoAccount(params: {
     account,
     deployment: params.deployment,
     pollingInterval: 100,
-    ...(params.indexerUrl ? { indexerUrl: params.indexerUrl } : {}),
+    ...(params.indexerUrl ? { indexerUrl: params.indexerUrl, fetch: timedFetch(FEED_TIMEOUT_MS) } : {}),
   });
   return { name: params.name, key, account, address: account.address, client, keyFile };
 }

@@ -10,12 +10,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { formatUnits, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
+import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
 import { isPortFree, startLocalChain } from "../lib/localChain.ts";
 import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../lib/netns.ts";
 import { createReporter, type Reporter } from "../lib/reporter.ts";
 import { createShutdown, type Shutdown } from "../lib/shutdown.ts";
+import { waitFor } from "../lib/waitFor.ts";
 import {
   buildParameterChange,
   generateWgKeyPair,
@@ -123,7 +124,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   if (!funder) throw new Error("the local chain has no unlocked account");
 
   const { deployment, deploymentFile } = await r.step("Deploy the protocol", async (note) => {
-    const { createWalletClient, http } = await import("viem");
     const walletClient = createWalletClient({ chain: viemChain, transport: http(chain.url), account: funder });
     const d = await deployProtocol({ publicClient: chain.publicClient, walletClient: walletClient as never });
     const dir = join(root, "deployments");
@@ -173,7 +173,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   writeFileSync(gatewayKeyFile, gatewayKeys.privateKey + "\n", { mode: 0o600 });
 
   await r.step("Fund demo accounts (fresh keys for this run)", async (note) => {
-    const { createWalletClient, http } = await import("viem");
     const funderWallet = createWalletClient({ chain: viemChain, transport: http(chain.url), account: funder });
     const send = async (hash: Hex) => chain.publicClient.waitForTransactionReceipt({ hash });
     const token = deployment.contracts.DVPNToken.address;
@@ -407,11 +406,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       return s.status === "Closed" ? s : undefined;
     }, 60_000).catch(async () => {
       note("the provider did not settle in time: waiting out the settlement window and finalizing");
-      await chain.publicClient.request({
-        method: "evm_increaseTime" as never,
-        params: [deployment.parameters.escrow.settlementWindow + 1] as never,
-      });
-      await chain.publicClient.request({ method: "evm_mine" as never });
+      await advanceTime(chain.publicClient, deployment.parameters.escrow.settlementWindow + 1);
       await client.client.finalizeSession({ sessionId });
       return client.client.getSession({ sessionId });
     });
@@ -510,16 +505,6 @@ function max(a: bigint, b: bigint): bigint {
 async function advanceTime(publicClient: { request: (a: never) => Promise<unknown> }, seconds: number): Promise<void> {
   await publicClient.request({ method: "evm_increaseTime", params: [seconds] } as never);
   await publicClient.request({ method: "evm_mine", params: [] } as never);
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
 }
 
 async function retry<T>(fn: () => Promise<T>, attempts: number): Promise<T> {

@@ -10,6 +10,9 @@ import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import { feedRequest, getFeedMeta, getFeedProvider, type Availability, type Reputation } from "../../sdk/src/index.ts";
 import type { DvpnContext } from "../../sdk/src/client/types.ts";
 import type { Topology } from "../lib/netns.ts";
+import { timedFetch } from "../lib/timedFetch.ts";
+import { waitFor } from "../lib/waitFor.ts";
+import { FEED_TIMEOUT_MS } from "./accounts.ts";
 import type { ClientTunnel } from "./clientTunnel.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -55,7 +58,7 @@ export async function startIndexerService(params: {
   await indexer.start();
   await indexer.ready;
   const graphqlUrl = indexer.url;
-  const feed = { indexerUrl: graphqlUrl, fetch: globalThis.fetch } as DvpnContext;
+  const feed = { indexerUrl: graphqlUrl, fetch: timedFetch(FEED_TIMEOUT_MS) } as DvpnContext;
   return {
     graphqlUrl,
     metricsUrl: graphqlUrl.replace(/\/graphql$/, "/metrics"),
@@ -190,14 +193,4 @@ export async function startAgentService(params: {
     },
     stop,
   };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
 }
