@@ -1,5 +1,5 @@
 import { createCommon, type Common } from "./common/common.ts";
-import { IndexerError } from "./common/errors.ts";
+import { DatabaseMismatchError, IndexerError } from "./common/errors.ts";
 import { sleep } from "./common/shutdown.ts";
 import { createConfig, type IndexerParams } from "./config/createConfig.ts";
 import { readCheckpoint } from "./database/checkpoint.ts";
@@ -110,8 +110,16 @@ export function createIndexer(params: IndexerParams): Indexer {
     async start() {
       if (db) return;
       const database = await createDatabase(common);
-      db = database;
       shutdown.add(() => database.close());
+      const cp = await readCheckpoint(database.prisma);
+      const registry = config.deployment.contracts.ProviderRegistry.address;
+      if (cp && (cp.chainId !== config.deployment.chainId || cp.registry.toLowerCase() !== registry.toLowerCase())) {
+        await shutdown.kill();
+        throw new DatabaseMismatchError(
+          `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${config.deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
+        );
+      }
+      db = database;
       server = await createServer(common, {
         db: database,
         isReady: async () => (writer ? (sync?.isCaughtUp() ?? false) : followerCheck(database)),

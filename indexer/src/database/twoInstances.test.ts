@@ -104,3 +104,24 @@ test("one writer, two readers; the second instance takes over when the writer di
   const paused = (await gql(reader.url, `{ provider(id: "${p1}") { paused } }`)).data.provider.paused;
   assert.equal(paused, true);
 });
+
+test("an instance refuses a database that indexes another deployment", async () => {
+  const other = {
+    ...chain.deployment,
+    contracts: {
+      ...chain.deployment.contracts,
+      ProviderRegistry: { address: "0x000000000000000000000000000000000000dEaD" as const, blockNumber: 1 },
+    },
+  };
+  const wrong = createIndexer({
+    rpcUrl: chain.url,
+    deployment: other,
+    databaseUrl: db.url,
+    port: 0,
+    logLevel: "silent",
+  });
+  await assert.rejects(
+    wrong.start(),
+    /the database indexes chain 31337 registry 0x.*not chain 31337 registry 0x000000000000000000000000000000000000dEaD/,
+  );
+});

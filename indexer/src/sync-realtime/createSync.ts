@@ -96,7 +96,7 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
     metrics.set("dvpn_indexer_head_block", head.number);
     const target = head.number - config.confirmations;
     const cp = await readCheckpoint(db.prisma);
-    if (cp && (cp.chainId !== deployment.chainId || cp.registry !== registry)) {
+    if (cp && (cp.chainId !== deployment.chainId || cp.registry.toLowerCase() !== registry.toLowerCase())) {
       throw new DatabaseMismatchError(
         `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
       );
