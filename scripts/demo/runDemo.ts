@@ -8,7 +8,7 @@
  * figure of the returned {@link DemoSummary}.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
@@ -36,8 +36,10 @@ const root = join(import.meta.dirname, "../..");
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** PostgreSQL URL for the indexer; embedded PGlite in `.data/demo/` when absent. */
+  /** PostgreSQL URL for the indexer; embedded PGlite in `<dataDir>/indexer` when absent. */
   databaseUrl?: string;
+  /** Where the indexer (PGlite) and the gateway agent keep their state; emptied first. Default `.data/demo`. */
+  dataDir?: string;
   /** GraphQL port of the indexer (default 4350 when free, else any free one; 0 picks a free one). */
   indexerPort?: number;
   /** Force the data plane off (the demo says so); default: on when the machine allows it. */
@@ -97,6 +99,7 @@ const DVPN = (n: string) => parseUnits(n, 18);
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const r = createReporter(options.write);
   const shutdown = options.shutdown ?? createShutdown();
+  const demoDir = options.dataDir ?? join(root, ".data/demo");
   const reason = options.skipDataPlane ? "disabled by --no-tunnel" : await dataPlaneUnavailableReason();
   const dataPlane = { enabled: reason === undefined, ...(reason ? { reason } : {}) };
 
@@ -138,7 +141,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const keys = createKeyDir();
   shutdown.add("key files", () => keys.remove());
   const indexer = await r.step("Start the indexer and its GraphQL feed", async (note) => {
-    const dataDir = join(root, ".data/demo/indexer");
+    const dataDir = join(demoDir, "indexer");
     if (!options.databaseUrl) rmSync(dataDir, { recursive: true, force: true });
     const s = await startIndexerService({
       rpcUrl: chain.url,
@@ -147,7 +150,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
     });
     shutdown.add("indexer", () => s.stop());
-    note(`GraphQL ${s.graphqlUrl} (${options.databaseUrl ? "PostgreSQL" : "embedded PGlite in .data/demo/indexer"})`);
+    note(
+      `GraphQL ${s.graphqlUrl} (${options.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${relative(root, dataDir)}`})`,
+    );
     return s;
   });
 
@@ -245,7 +250,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           providerKeyFile: provider.keyFile,
           wgPrivateKeyFile: gatewayKeyFile,
           iface: `${topology!.ifacePrefix}w`,
-          dataDir: join(root, ".data/demo/agent"),
+          dataDir: join(demoDir, "agent"),
           lagTolerance: LAG_TOLERANCE,
         });
         shutdown.add("gateway agent", () => a.stop());

@@ -5,6 +5,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { createShutdown } from "../../scripts/lib/shutdown.ts";
 import { dataPlaneUnavailableReason } from "../../scripts/lib/netns.ts";
@@ -16,6 +19,7 @@ const PG_ADMIN = process.env.DVPN_TEST_PG_ADMIN_URL ?? "postgres://postgres@127.
 describe("end to end: the demo scenario through a real tunnel", () => {
   const shutdown = createShutdown();
   const dbName = `dvpn_e2e_${process.pid}_${Date.now()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), "dvpn-e2e-"));
   let summary: DemoSummary;
   let output = "";
 
@@ -28,11 +32,13 @@ describe("end to end: the demo scenario through a real tunnel", () => {
     await admin.query(`CREATE DATABASE ${dbName}`);
     await admin.end();
     const databaseUrl = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`);
-    summary = await runDemo({ shutdown, databaseUrl, write: (t) => (output += t) });
+    // Its own state folder, so a demo running meanwhile keeps its agent's store.
+    summary = await runDemo({ shutdown, databaseUrl, dataDir, write: (t) => (output += t) });
   });
 
   after(async () => {
     await shutdown.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
     const admin = new pg.Client({ connectionString: PG_ADMIN });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
