@@ -105,7 +105,7 @@ describe("indexer feed on a scripted scenario", () => {
       for (const [name, p] of Object.entries(facts.providers)) {
         const res = await gql(
           url(),
-          `query($id: String!) { provider(id: $id) { id region stake paused registered pricePerGiB
+          `query($id: String!) { provider(id: $id) { id region endpoint stake unbonding unbondingEnd maxSessions paused registered pricePerGiB
             reputation { score scoreBreakdown { uptimePoints acceptancePoints speedPoints experiencePoints slashPenalty uptime acceptance speed experience computedAt formulaVersion }
               uptime24h uptime7d acceptanceRate medianAcceptSeconds sessionsCompleted sessionsPaid sessionsMissed bytesServed paidVolume slashCount slashedAmount slashes { amount beneficiary } }
             availability { available activeSessions capacity lastHeartbeat } } }`,
@@ -120,6 +120,9 @@ describe("indexer feed on a scripted scenario", () => {
           args: [p],
         })) as {
           stake: bigint;
+          unbonding: bigint;
+          unbondingEnd: number;
+          endpoint: string;
           paused: boolean;
           registered: boolean;
           activeSessions: number;
@@ -130,6 +133,10 @@ describe("indexer feed on a scripted scenario", () => {
         assert.equal(got.id, p, name);
         assert.equal(got.region, facts.regions[p]);
         assert.equal(got.stake, info.stake.toString(), `${name} stake`);
+        assert.equal(got.unbonding, info.unbonding.toString(), `${name} unbonding`);
+        assert.equal(got.unbondingEnd, Number(info.unbondingEnd));
+        assert.equal(got.endpoint, info.endpoint);
+        assert.equal(got.maxSessions, info.maxSessions);
         assert.equal(got.paused, info.paused);
         assert.equal(got.registered, info.registered);
         assert.equal(got.pricePerGiB, info.pricePerGiB.toString());
@@ -346,7 +353,8 @@ describe("indexer feed on a scripted scenario", () => {
             }>,
         ),
       );
-      assert.equal(ns.providers, 5);
+      assert.equal(ns.providers, infos.filter((i) => i.registered).length);
+      assert.equal(ns.providers, 4, "p4 exited");
       assert.equal(ns.totalStake, infos.reduce((sum, i) => sum + (i.registered ? i.stake : 0n), 0n).toString());
       assert.equal(
         ns.activeSessions,

@@ -199,6 +199,17 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   await claim(s6, 1n << 29n, 30n);
   await beat(a1!);
 
+  // Stake changes and a profile update: p5 unbonds part of its stake, p4 (paused) exits fully,
+  // p3 changes its capacity.
+  await t.send(a5!, reg, providerRegistryAbi, "requestUnstake", [DVPN(500)]);
+  await t.send(a4!, reg, providerRegistryAbi, "requestUnstake", [DVPN(1000)]);
+  await t.send(a3!, reg, providerRegistryAbi, "update", [
+    "node2.example:51821",
+    wgKey(2),
+    toHex("US", { size: 2 }),
+    25,
+  ]);
+
   return {
     providers,
     regions,
