@@ -154,6 +154,7 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
      * @notice {register} with an EIP-2612 permit for the stake instead of a prior approval.
      * A permit that fails (for example because it was front-run) is ignored when the
      * allowance is already sufficient.
+     * Requirements: those of {register}; a valid permit or an allowance of at least `stake`.
      */
     function registerWithPermit(
         string calldata endpoint,

@@ -129,6 +129,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     /**
      * @notice {openSession} with an EIP-2612 permit for the deposit. A failed permit (for
      * example front-run) is ignored when the allowance already suffices.
+     * Requirements: those of {openSession}; a valid permit or an allowance of at least `deposit`.
      */
     function openSessionWithPermit(
         address provider,
@@ -235,6 +236,8 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     /**
      * @notice The provider claims a final voucher and closes at once (see {claim} and
      * {closeSession}).
+     * Requirements: caller is the session's provider; status Active, or Closing before the
+     * settlement deadline; the voucher passes the checks of {claim}.
      */
     function closeWithVoucher(
         uint256 sessionId,
