@@ -22,7 +22,6 @@ interface Limits {
 function walk(
   set: SelectionSetNode,
   fragments: Record<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
   visit: (field: FieldNode, depth: number, multiplier: number) => number,
   onAlias: () => void,
   depth: number,
@@ -34,28 +33,26 @@ function walk(
       if (sel.alias) onAlias();
       if (sel.name.value.startsWith("__")) continue; // introspection depth and cost are not limited
       const childMultiplier = visit(sel, depth, multiplier);
-      if (sel.selectionSet)
-        walk(sel.selectionSet, fragments, variables, visit, onAlias, depth + 1, childMultiplier, seen);
+      if (sel.selectionSet) walk(sel.selectionSet, fragments, visit, onAlias, depth + 1, childMultiplier, seen);
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      walk(sel.selectionSet, fragments, variables, visit, onAlias, depth, multiplier, seen);
+      walk(sel.selectionSet, fragments, visit, onAlias, depth, multiplier, seen);
     } else {
       const frag = fragments[sel.name.value];
       if (!frag || seen.has(frag.name.value)) continue;
       seen.add(frag.name.value);
-      walk(frag.selectionSet, fragments, variables, visit, onAlias, depth, multiplier, seen);
+      walk(frag.selectionSet, fragments, visit, onAlias, depth, multiplier, seen);
       seen.delete(frag.name.value);
     }
   }
 }
 
-function firstArg(field: FieldNode, variables: Record<string, unknown>): number {
+function firstArg(field: FieldNode): number {
   const arg = field.arguments?.find((a) => a.name.value === "first");
   if (!arg) return 100;
   if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
-  if (arg.value.kind === Kind.VARIABLE) {
-    const v = variables[arg.value.name.value];
-    return typeof v === "number" && v > 0 ? v : 100;
-  }
+  // A variable counts as the largest page: validation results are cached per document, so the
+  // cost must not depend on the values of one request.
+  if (arg.value.kind === Kind.VARIABLE) return 1000;
   return 100;
 }
 
@@ -63,26 +60,24 @@ function firstArg(field: FieldNode, variables: Record<string, unknown>): number 
  * A validation rule enforcing depth, alias and cost limits with clear messages. Cost: one per
  * field, times the page size of every enclosing page.
  */
-export function limitsRule(limits: Limits, getVariables: () => Record<string, unknown>) {
+export function limitsRule(limits: Limits) {
   return (context: ValidationContext): ASTVisitor => {
     const doc = context.getDocument();
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
     return {
       OperationDefinition(op) {
-        const variables = getVariables();
         let maxDepth = 0;
         let aliases = 0;
         let cost = 0;
         walk(
           op.selectionSet,
           fragments,
-          variables,
           (field, depth, multiplier) => {
             maxDepth = Math.max(maxDepth, depth + 1);
             cost += multiplier;
             const name = field.name.value;
-            if (PAGED.has(name)) return multiplier * firstArg(field, variables);
+            if (PAGED.has(name)) return multiplier * firstArg(field);
             return multiplier * (LISTS[name] ?? 1);
           },
           () => aliases++,

@@ -12,3 +12,38 @@ test("indexer/schema.graphql is the schema the server serves", async () => {
     "run: bash scripts/run node indexer/scripts/print-schema.ts",
   );
 });
+
+test("every SDK feed document is valid and within the server's default limits", async () => {
+  const { parse, validate, specifiedRules } = await import("graphql");
+  const { FEED_DOCUMENTS } = await import("../../../sdk/src/feed/documents.ts");
+  const { createConfig } = await import("../config/createConfig.ts");
+  const { createFeedSchema } = await import("./createFeedSchema.ts");
+  const { limitsRule } = await import("./limits.ts");
+  const config = createConfig({
+    rpcUrl: "http://127.0.0.1:1",
+    deployment: {
+      chainId: 1,
+      startBlock: 0,
+      contracts: {
+        ProviderRegistry: { address: `0x${"1".repeat(40)}`, blockNumber: 0 },
+        SessionEscrow: { address: `0x${"2".repeat(40)}`, blockNumber: 0 },
+        DVPNGovernor: { address: `0x${"3".repeat(40)}`, blockNumber: 0 },
+      },
+      parameters: { tokenSupply: "1" },
+    } as never,
+  });
+  const schema = createFeedSchema();
+  for (const [name, text] of Object.entries(FEED_DOCUMENTS)) {
+    const errors = validate(schema, parse(text), [...specifiedRules, limitsRule(config)]);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+      name,
+    );
+  }
+  // A variable page size counts as the largest page: nested pages through variables are refused.
+  const nested = parse(
+    `query($a: Int, $b: Int) { providers(first: $a) { items { sessions(first: $b) { items { id } } } } }`,
+  );
+  assert.match(validate(schema, nested, [limitsRule(config)])[0]?.message ?? "", /too expensive/);
+});

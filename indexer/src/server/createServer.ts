@@ -31,13 +31,8 @@ export async function createServer(common: Common, params: ServerParams): Promis
   const { config, metrics, logger } = common;
   const shared = createSharedCache(params.db.prisma);
   const limits: Plugin = {
-    onValidate({ addValidationRule, context }) {
-      const variables = () =>
-        ((context as { params?: { variables?: Record<string, unknown> } }).params?.variables ?? {}) as Record<
-          string,
-          unknown
-        >;
-      addValidationRule(limitsRule(config, variables));
+    onValidate({ addValidationRule }) {
+      addValidationRule(limitsRule(config));
     },
   };
   const yoga = createYoga<object, FeedContext>({
