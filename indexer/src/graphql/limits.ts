@@ -19,41 +19,68 @@ interface Limits {
   maxCost: number;
 }
 
-function walk(
-  set: SelectionSetNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  visit: (field: FieldNode, depth: number, multiplier: number) => number,
-  onAlias: () => void,
-  depth: number,
-  multiplier: number,
-  seen: Set<string>,
-): void {
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) {
-      if (sel.alias) onAlias();
-      if (sel.name.value.startsWith("__")) continue; // introspection depth and cost are not limited
-      const childMultiplier = visit(sel, depth, multiplier);
-      if (sel.selectionSet) walk(sel.selectionSet, fragments, visit, onAlias, depth + 1, childMultiplier, seen);
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      walk(sel.selectionSet, fragments, visit, onAlias, depth, multiplier, seen);
-    } else {
-      const frag = fragments[sel.name.value];
-      if (!frag || seen.has(frag.name.value)) continue;
-      seen.add(frag.name.value);
-      walk(frag.selectionSet, fragments, visit, onAlias, depth, multiplier, seen);
-      seen.delete(frag.name.value);
-    }
-  }
+/** Depth, alias count and cost of a selection set as if every fragment were expanded. */
+interface Measure {
+  depth: number;
+  aliases: number;
+  cost: number;
 }
 
-function firstArg(field: FieldNode): number {
+function pageSizeOf(field: FieldNode): number {
   const arg = field.arguments?.find((a) => a.name.value === "first");
   if (!arg) return 100;
   if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
   // A variable counts as the largest page: validation results are cached per document, so the
   // cost must not depend on the values of one request.
-  if (arg.value.kind === Kind.VARIABLE) return 1000;
-  return 100;
+  return 1000;
+}
+
+/**
+ * Measures a selection set. Fragments are measured once and reused (cost is linear in the
+ * enclosing page sizes), so fragment "bombs" that expand exponentially cost linear time here
+ * and are refused by their expanded size.
+ */
+function measure(
+  set: SelectionSetNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  memo: Map<string, Measure>,
+  active: Set<string>,
+): Measure {
+  const m: Measure = { depth: 0, aliases: 0, cost: 0 };
+  const merge = (child: Measure) => {
+    m.depth = Math.max(m.depth, child.depth);
+    m.aliases += child.aliases;
+    m.cost += child.cost;
+  };
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      if (sel.alias) m.aliases++;
+      if (sel.name.value.startsWith("__")) continue; // introspection depth and cost are not limited
+      const child = sel.selectionSet
+        ? measure(sel.selectionSet, fragments, memo, active)
+        : { depth: 0, aliases: 0, cost: 0 };
+      const name = sel.name.value;
+      const multiplier = PAGED.has(name) ? pageSizeOf(sel) : (LISTS[name] ?? 1);
+      m.depth = Math.max(m.depth, 1 + child.depth);
+      m.aliases += child.aliases;
+      m.cost += 1 + multiplier * child.cost;
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      merge(measure(sel.selectionSet, fragments, memo, active));
+    } else {
+      const name = sel.name.value;
+      let r = memo.get(name);
+      if (!r) {
+        const frag = fragments[name];
+        if (!frag || active.has(name)) continue; // unknown or cyclic: other rules report it
+        active.add(name);
+        r = measure(frag.selectionSet, fragments, memo, active);
+        active.delete(name);
+        memo.set(name, r);
+      }
+      merge(r);
+    }
+  }
+  return m;
 }
 
 /**
@@ -65,29 +92,13 @@ export function limitsRule(limits: Limits) {
     const doc = context.getDocument();
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    const memo = new Map<string, Measure>();
     return {
       OperationDefinition(op) {
-        let maxDepth = 0;
-        let aliases = 0;
-        let cost = 0;
-        walk(
-          op.selectionSet,
-          fragments,
-          (field, depth, multiplier) => {
-            maxDepth = Math.max(maxDepth, depth + 1);
-            cost += multiplier;
-            const name = field.name.value;
-            if (PAGED.has(name)) return multiplier * firstArg(field);
-            return multiplier * (LISTS[name] ?? 1);
-          },
-          () => aliases++,
-          0,
-          1,
-          new Set(),
-        );
-        if (maxDepth > limits.maxDepth) {
+        const { depth, aliases, cost } = measure(op.selectionSet, fragments, memo, new Set());
+        if (depth > limits.maxDepth) {
           context.reportError(
-            new GraphQLError(`query is too deep: depth ${maxDepth} exceeds the limit of ${limits.maxDepth}`, {
+            new GraphQLError(`query is too deep: depth ${depth} exceeds the limit of ${limits.maxDepth}`, {
               extensions: { code: "QUERY_TOO_DEEP" },
             }),
           );
@@ -103,9 +114,7 @@ export function limitsRule(limits: Limits) {
           context.reportError(
             new GraphQLError(
               `query is too expensive: estimated cost ${cost} exceeds the limit of ${limits.maxCost} (ask for smaller pages)`,
-              {
-                extensions: { code: "QUERY_TOO_EXPENSIVE" },
-              },
+              { extensions: { code: "QUERY_TOO_EXPENSIVE" } },
             ),
           );
         }

@@ -68,6 +68,11 @@ describe("GraphQL server", () => {
       `{ providers(first: 1000) { items { sessions(first: 1000) { items { id } } } } }`,
       /too expensive/,
     );
+    // A fragment bomb: 40 fragments each spreading the next twice (2^40 expanded fields).
+    let bomb = "{ ...F0 }\n";
+    for (let i = 0; i < 40; i++) bomb += `fragment F${i} on Query { _meta { chainId } ...F${i + 1} ...F${i + 1} }\n`;
+    bomb += "fragment F40 on Query { _meta { chainId } }\n";
+    await expectError(bomb, /too expensive|too many/);
     await expectError(`{ providers(first: 1001) { totalCount } }`, /first must be between 1 and 1000/);
     await expectError(`{ providers(first: 0) { totalCount } }`, /first must be between 1 and 1000/);
     await expectError(`{ provider(id: "0x1234") { id } }`, /id must be a 0x-prefixed 20-byte hex address/);
