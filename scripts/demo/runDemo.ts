@@ -13,7 +13,14 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
 import { isPortFree, startLocalChain } from "../lib/localChain.ts";
-import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../lib/netns.ts";
+import {
+  createTopology,
+  dataPlaneUnavailableReason,
+  ownedTag,
+  sweepStaleTopologies,
+  TOPOLOGY,
+  type Topology,
+} from "../lib/netns.ts";
 import { createReporter, type Reporter } from "../lib/reporter.ts";
 import { createShutdown, type Shutdown } from "../lib/shutdown.ts";
 import { waitFor } from "../lib/waitFor.ts";
@@ -106,7 +113,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   let topology: Topology | undefined;
   if (dataPlane.enabled) {
     topology = await r.step("Create the demo network (provider, client and internet namespaces)", async (note) => {
-      const t = await createTopology(`d${Math.random().toString(36).slice(2, 6)}`);
+      for (const tag of await sweepStaleTopologies())
+        note(`removed the network of an earlier run that was killed (${tag})`);
+      const t = await createTopology(ownedTag());
       shutdown.add("network namespaces", () => t.destroy());
       note(`namespaces ${t.provider}, ${t.client}, ${t.internet}`);
       return t;

@@ -102,10 +102,14 @@ export async function startAgentService(params: {
   rmSync(params.dataDir, { recursive: true, force: true });
   mkdirSync(params.dataDir, { recursive: true });
   const metricsPort = 9464;
+  // Under the guard: if the demo dies without stopping it, the agent stops too.
   const child = params.topology.spawn(
     params.topology.provider,
     process.execPath,
     [
+      join(root, "scripts/lib/guard.ts"),
+      "--",
+      process.execPath,
       join(root, "gateway-agent/src/main.ts"),
       "--rpc-url",
       params.rpcUrl,
@@ -143,7 +147,7 @@ export async function startAgentService(params: {
       "--address-quarantine-seconds",
       "0",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
   const log = createWriteStream(join(params.dataDir, "agent.log"));
   child.stdout?.pipe(log);

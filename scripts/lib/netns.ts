@@ -73,6 +73,69 @@ export interface Topology {
   destroy(): Promise<void>;
 }
 
+/**
+ * Kills every process in the namespaces of topology `tag`, deletes them (and so their veths),
+ * the host end of its uplink and the WireGuard control sockets of its interfaces (named
+ * dv<tag>…; wireguard-go leaves them behind when killed). Safe on a half-built or gone topology.
+ */
+export async function removeTopology(tag: string): Promise<void> {
+  const namespaces = ["c", "i", "p"].map((x) => `dvpn-${tag}-${x}`);
+  for (const ns of namespaces) {
+    try {
+      const { stdout } = await exec("ip", ["netns", "pids", ns]);
+      for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+    } catch {
+      /* namespace absent */
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  for (const ns of namespaces) await ip(["netns", "del", ns]).catch(() => {});
+  await ip(["link", "del", `dv${tag}h`]).catch(() => {});
+  for (const entry of existsSync(WG_SOCKET_DIR) ? readdirSync(WG_SOCKET_DIR) : []) {
+    if (entry.startsWith(`dv${tag}`) && entry.endsWith(".sock")) rmSync(join(WG_SOCKET_DIR, entry), { force: true });
+  }
+}
+
+/**
+ * Topology tag of a process: "d" + its pid in base 36. {@link sweepStaleTopologies} uses it to
+ * find topologies whose creator is gone.
+ */
+export function ownedTag(pid = process.pid): string {
+  return `d${pid.toString(36)}`;
+}
+
+/**
+ * Removes the topologies left by processes that died without cleaning up (killed hard): those
+ * tagged with {@link ownedTag} whose pid is no longer alive.
+ * @returns the tags removed.
+ */
+export async function sweepStaleTopologies(): Promise<string[]> {
+  const { stdout } = await exec("ip", ["netns", "list"]);
+  const tags = new Set<string>();
+  for (const m of stdout.matchAll(/^dvpn-(d[0-9a-z]+)-[pci]\b/gm)) tags.add(m[1]!);
+  const removed: string[] = [];
+  for (const tag of tags) {
+    const pid = parseInt(tag.slice(1), 36);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (!alive) {
+      await removeTopology(tag);
+      removed.push(tag);
+    }
+  }
+  return removed;
+}
+
 /** A /30 in 10.98.0.0/16 that no host interface uses yet, starting from one derived from `tag`. */
 async function freeHostLink(tag: string): Promise<{ hostAddress: string; providerUplink: string }> {
   const { stdout } = await exec("ip", ["-o", "-4", "addr", "show"]);
@@ -123,31 +186,7 @@ export async function createTopology(tag: string): Promise<Topology> {
     for (const child of children) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
-    for (const ns of [client, internet, provider]) {
-      try {
-        const { stdout } = await exec("ip", ["netns", "pids", ns]);
-        for (const pid of stdout.split(/\s+/).filter(Boolean)) {
-          try {
-            process.kill(Number(pid), "SIGKILL");
-          } catch {
-            /* gone */
-          }
-        }
-      } catch {
-        /* namespace absent */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    for (const ns of [client, internet, provider]) {
-      await ip(["netns", "del", ns]).catch(() => {});
-    }
-    await ip(["link", "del", `dv${tag}h`]).catch(() => {});
-    // wireguard-go leaves its control socket behind when killed; interfaces of this topology
-    // are named dv<tag>…, so their sockets are ours to remove.
-    for (const name of existsSync(WG_SOCKET_DIR) ? readdirSync(WG_SOCKET_DIR, { withFileTypes: true }) : []) {
-      if (name.name.startsWith(`dv${tag}`) && name.name.endsWith(".sock"))
-        rmSync(join(WG_SOCKET_DIR, name.name), { force: true });
-    }
+    await removeTopology(tag);
   };
 
   const { hostAddress, providerUplink } = await freeHostLink(tag);

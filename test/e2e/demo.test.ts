@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { createShutdown } from "../../scripts/lib/shutdown.ts";
-import { dataPlaneUnavailableReason } from "../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, ownedTag } from "../../scripts/lib/netns.ts";
 import { runDemo, type DemoSummary } from "../../scripts/demo/runDemo.ts";
 import { priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";
 
@@ -99,9 +99,10 @@ describe("end to end: the demo scenario through a real tunnel", () => {
     await shutdown.shutdown();
     const { execFileSync } = await import("node:child_process");
     const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
-    assert.doesNotMatch(namespaces, /dvpn-d[a-z0-9]{4}-/);
+    const tag = ownedTag();
+    assert.ok(!namespaces.includes(`dvpn-${tag}-`), namespaces);
     const links = execFileSync("ip", ["-o", "link"], { encoding: "utf8" });
-    assert.doesNotMatch(links, /dvd[a-z0-9]{4}/);
+    assert.ok(!links.includes(`dv${tag}`), links);
     const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     const port = new URL(summary.rpcUrl).port;
     assert.doesNotMatch(processes, new RegExp(`hardhat node .*--port ${port}\\b`));
