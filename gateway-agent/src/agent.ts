@@ -312,6 +312,11 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
 
   function listen(server: Server, where: string): Promise<string> {
     const { host, port } = splitHostPort(where);
+    // Requests are small (vouchers ≤ 4 KiB): a client that trickles its headers or body is cut
+    // after a few seconds instead of holding a socket for Node's default five minutes.
+    server.headersTimeout = 5_000;
+    server.requestTimeout = 10_000;
+    server.keepAliveTimeout = 5_000;
     return new Promise((resolveUrl, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
