@@ -128,22 +128,44 @@ export function dataplaneSection(result: unknown): Section {
 }
 
 type Rate = { median?: number; min?: number; max?: number; runs?: number };
-type Store = { seconds?: number; eventsPerSecond?: number; ofRawRate?: number };
-type Query = { p50Ms?: number; p99Ms?: number; requestsPerSecond?: number; errors?: number; requests?: number };
+/** A figure as a plain number or as a median with its spread. */
+type Figure = number | { median?: number; min?: number; max?: number };
+type Store = { eventsPerSecond?: Figure; ofRawRate?: Figure };
+type Query = {
+  p50Ms?: number;
+  p99Ms?: number;
+  requestsPerSecond?: number;
+  errors?: number;
+  throughputOfBaseline?: Figure;
+};
 interface IndexerResult {
   summaryMarkdown?: string;
   backfill?: { events?: number; blocks?: number; rawGetLogsEventsPerSecond?: Rate; notes?: string } & Record<
     string,
     unknown
   >;
-  graphql?: { providersInDb?: number; sessionsInDb?: number; connections?: number; durationSeconds?: number } & Record<
-    string,
-    unknown
-  >;
+  graphql?: {
+    providersInDb?: number;
+    sessionsInDb?: number;
+    connections?: number;
+    durationSeconds?: number;
+    notes?: string;
+  } & Record<string, unknown>;
 }
 
-const num = (v: number | undefined, digits = 3) =>
-  v === undefined ? "–" : Number(v.toPrecision(digits)).toLocaleString("en-US");
+const num = (v: unknown, digits = 3) =>
+  typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(digits)).toLocaleString("en-US") : "–";
+
+/** "1,234" or "1,234 [1,100–1,300]" for a median with spread; `scale` 100 shows percent. */
+function figure(v: Figure | undefined, scale = 1, unit = ""): string {
+  if (typeof v === "number") return `${num(v * scale)}${unit}`;
+  if (v && typeof v.median === "number") {
+    const range =
+      typeof v.min === "number" && typeof v.max === "number" ? ` [${num(v.min * scale)}–${num(v.max * scale)}]` : "";
+    return `${num(v.median * scale)}${unit}${range}`;
+  }
+  return "–";
+}
 
 /**
  * The indexer section: backfill rates against raw eth_getLogs in the same run, and GraphQL
@@ -163,17 +185,14 @@ export function indexerSection(result: unknown): Section {
       "",
       "| path | events/s | vs raw eth_getLogs (same run) |",
       "|---|---:|---:|",
-      `| raw eth_getLogs (baseline) | ${raw?.median !== undefined ? spread(raw as Summary) : "–"} | 100% |`,
+      `| raw eth_getLogs (baseline) | ${figure(raw)} | 100% |`,
     );
     for (const [key, label] of [
       ["postgres", "indexer → PostgreSQL"],
       ["pglite", "indexer → PGlite"],
     ] as const) {
       const st = b[key] as Store | undefined;
-      if (st)
-        lines.push(
-          `| ${label} | ${num(st.eventsPerSecond)} | ${st.ofRawRate !== undefined ? pct(st.ofRawRate) : "–"} |`,
-        );
+      if (st) lines.push(`| ${label} | ${figure(st.eventsPerSecond)} | ${figure(st.ofRawRate, 100, "%")} |`);
     }
     if (b.notes) lines.push("", String(b.notes));
   }
@@ -187,12 +206,15 @@ export function indexerSection(result: unknown): Section {
       `GraphQL with ${num(g.providersInDb, 6)} providers and ${num(g.sessionsInDb, 7)} sessions in the database` +
         `${g.connections ? `, ${g.connections} connections` : ""}${g.durationSeconds ? `, ${g.durationSeconds} s per query` : ""} (autocannon):`,
       "",
-      "| query | p50 ms | p99 ms | requests/s | errors |",
-      "|---|---:|---:|---:|---:|",
+      "| query | p50 ms | p99 ms | requests/s | vs cheapest query (same run) | errors |",
+      "|---|---:|---:|---:|---:|---:|",
       ...queries.map(
-        ([k, q]) => `| ${k} | ${num(q.p50Ms)} | ${num(q.p99Ms)} | ${num(q.requestsPerSecond)} | ${q.errors ?? "–"} |`,
+        ([k, q]) =>
+          `| ${k} | ${num(q.p50Ms)} | ${num(q.p99Ms)} | ${num(q.requestsPerSecond)} | ` +
+          `${q.throughputOfBaseline === undefined ? "–" : figure(q.throughputOfBaseline, 100, "%")} | ${num(q.errors)} |`,
       ),
     );
+    if (g.notes) lines.push("", String(g.notes));
   }
   if (lines.length === 0) lines.push("Figures: `benchmarks.indexer.result` in the JSON.");
   return { markdown: lines.join("\n"), series };
