@@ -63,6 +63,7 @@ const SUITES: Suite[] = [
     category: "contracts: model-based invariants (test/contracts, 3000 steps)",
   },
   { file: "test/chaos/indexer.chaos.ts" },
+  { file: "test/chaos/postgres.chaos.ts" },
   { file: "test/chaos/agent.chaos.ts" },
 ];
 

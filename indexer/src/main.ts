@@ -90,6 +90,8 @@ try {
   process.stdout.write(`${JSON.stringify({ url: indexer.url })}\n`);
   indexer.failed.catch(async (error: unknown) => {
     process.stderr.write(`indexer: ${(error as Error).message}\n`);
+    // Set first: the event loop can drain during stop(), and the process must not then exit 0.
+    process.exitCode = 1;
     await indexer.stop();
     process.exit(1);
   });
