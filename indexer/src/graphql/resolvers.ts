@@ -1,12 +1,12 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, uptime, windowStart } from "../indexing/reputation.ts";
 import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
-import { connection, pageSize, seekAfter } from "./pagination.ts";
+import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
@@ -43,30 +43,6 @@ function direction(d: string | null | undefined): Dir {
   return d === "desc" ? "desc" : "asc";
 }
 
-async function availabilityWhere(ctx: FeedContext, available: boolean): Promise<Prisma.ProviderWhereInput> {
-  const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
-  const minStake = (params.get("minStake") ?? 0n).toString();
-  const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
-  if (available) {
-    return {
-      registered: true,
-      paused: false,
-      stake: { gte: minStake },
-      lastHeartbeat: { gte: fresh },
-      hasCapacity: true,
-    };
-  }
-  return {
-    OR: [
-      { registered: false },
-      { paused: true },
-      { stake: { lt: minStake } },
-      { lastHeartbeat: { lt: fresh } },
-      { hasCapacity: false },
-    ],
-  };
-}
-
 async function availability(p: ProviderRow, ctx: FeedContext) {
   const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
   const timeout = Number(params.get("heartbeatTimeout") ?? 0n);
@@ -85,15 +61,16 @@ async function availability(p: ProviderRow, ctx: FeedContext) {
   };
 }
 
-const PROVIDER_ORDER: Record<string, string> = {
-  id: "id",
-  stake: "stake",
-  pricePerGiB: "pricePerGiB",
-  pricePerMinute: "pricePerMinute",
-  score: "score",
-  registeredAt: "registeredAt",
-  lastHeartbeat: "lastHeartbeat",
-  paidVolume: "paidVolume",
+/** Provider order fields: the quoted column and the SQL type a cursor value is compared as. */
+const PROVIDER_ORDER: Record<string, { column: Prisma.Sql; type: Prisma.Sql }> = {
+  id: { column: Prisma.raw(`"id"`), type: Prisma.raw("text") },
+  stake: { column: Prisma.raw(`"stake"`), type: Prisma.raw("numeric") },
+  pricePerGiB: { column: Prisma.raw(`"pricePerGiB"`), type: Prisma.raw("numeric") },
+  pricePerMinute: { column: Prisma.raw(`"pricePerMinute"`), type: Prisma.raw("numeric") },
+  score: { column: Prisma.raw(`"score"`), type: Prisma.raw("float8") },
+  registeredAt: { column: Prisma.raw(`"registeredAt"`), type: Prisma.raw("int4") },
+  lastHeartbeat: { column: Prisma.raw(`"lastHeartbeat"`), type: Prisma.raw("int4") },
+  paidVolume: { column: Prisma.raw(`"paidVolume"`), type: Prisma.raw("numeric") },
 };
 const SESSION_ORDER: Record<string, string> = { id: "id", openedAt: "openedAt", paid: "paid", deposit: "deposit" };
 
@@ -109,32 +86,55 @@ interface ProviderFilter {
   id_in?: string[] | null;
 }
 
-async function providerWhere(
-  where: ProviderFilter | null | undefined,
-  ctx: FeedContext,
-): Promise<Prisma.ProviderWhereInput> {
-  const and: Prisma.ProviderWhereInput[] = [];
-  if (!where) return {};
+/**
+ * The provider filter as a parameterized SQL condition (values are always bound parameters;
+ * only fixed column names are written into the text).
+ */
+async function providerWhere(where: ProviderFilter | null | undefined, ctx: FeedContext): Promise<Prisma.Sql> {
+  const and: Prisma.Sql[] = [];
+  if (!where) return Prisma.sql`TRUE`;
   if (where.region != null) {
     if (!/^[A-Za-z]{2}$/.test(where.region))
       throw badInput(`region must be an ISO 3166-1 alpha-2 code such as "DE" (got ${JSON.stringify(where.region)})`);
-    and.push({ region: where.region.toUpperCase() });
+    and.push(Prisma.sql`region = ${where.region.toUpperCase()}`);
   }
-  if (where.available != null) and.push(await availabilityWhere(ctx, where.available));
-  if (where.registered != null) and.push({ registered: where.registered });
-  if (where.paused != null) and.push({ paused: where.paused });
-  if (where.minStake != null) and.push({ stake: { gte: where.minStake.toString() } });
-  if (where.maxPricePerGiB != null) and.push({ pricePerGiB: { lte: where.maxPricePerGiB.toString() } });
-  if (where.maxPricePerMinute != null) and.push({ pricePerMinute: { lte: where.maxPricePerMinute.toString() } });
+  if (where.available != null) {
+    const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
+    const minStake = (params.get("minStake") ?? 0n).toString();
+    const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
+    and.push(
+      where.available
+        ? Prisma.sql`(registered AND NOT paused AND stake >= ${minStake}::numeric AND "lastHeartbeat" >= ${fresh}::int4 AND "hasCapacity")`
+        : Prisma.sql`(NOT registered OR paused OR stake < ${minStake}::numeric OR "lastHeartbeat" < ${fresh}::int4 OR NOT "hasCapacity")`,
+    );
+  }
+  if (where.registered != null) and.push(Prisma.sql`registered = ${where.registered}::boolean`);
+  if (where.paused != null) and.push(Prisma.sql`paused = ${where.paused}::boolean`);
+  if (where.minStake != null) and.push(Prisma.sql`stake >= ${where.minStake.toString()}::numeric`);
+  if (where.maxPricePerGiB != null) and.push(Prisma.sql`"pricePerGiB" <= ${where.maxPricePerGiB.toString()}::numeric`);
+  if (where.maxPricePerMinute != null)
+    and.push(Prisma.sql`"pricePerMinute" <= ${where.maxPricePerMinute.toString()}::numeric`);
   if (where.minScore != null) {
     if (!Number.isFinite(where.minScore)) throw badInput("minScore must be a number between 0 and 100");
-    and.push({ score: { gte: where.minScore } });
+    and.push(Prisma.sql`score >= ${where.minScore}::float8`);
   }
   if (where.id_in != null) {
     if (where.id_in.length > 1000) throw badInput("id_in takes at most 1000 addresses");
-    and.push({ id: { in: where.id_in.map((a) => address(a, "id_in")) } });
+    const ids = where.id_in.map((a) => address(a, "id_in"));
+    and.push(ids.length === 0 ? Prisma.sql`FALSE` : Prisma.sql`id IN (${Prisma.join(ids)})`);
   }
-  return { AND: and };
+  return and.length === 0 ? Prisma.sql`TRUE` : Prisma.join(and, " AND ");
+}
+
+/** Keyset condition after (value, id) of a cursor, as `seekAfter` builds it for Prisma. */
+function providerSeek(field: string, dir: Dir, cursor: string | null | undefined): Prisma.Sql {
+  if (!cursor) return Prisma.sql`TRUE`;
+  const [value, id] = decodeCursor(cursor);
+  const op = Prisma.raw(dir === "asc" ? ">" : "<");
+  if (field === "id") return Prisma.sql`id ${op} ${id}::text`;
+  if (value === null) throw badInput("invalid cursor for this order");
+  const { column, type } = PROVIDER_ORDER[field]!;
+  return Prisma.sql`(${column} ${op} ${value}::${type} OR (${column} = ${value}::${type} AND id ${op} ${id}::text))`;
 }
 
 interface SessionFilter {
@@ -227,16 +227,27 @@ export function createResolvers(signal: AbortSignal) {
         ctx: FeedContext,
         info: GraphQLResolveInfo,
       ) {
+        // One parameterized SELECT (and a COUNT when selected) instead of Prisma's query layer:
+        // the rows have the same fields and types as `prisma.provider.findMany` returns.
         const first = pageSize(args.first);
-        const field = PROVIDER_ORDER[args.orderBy ?? "id"] ?? "id";
+        const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
         const dir = direction(args.orderDirection);
         const where = await providerWhere(args.where, ctx);
-        const seek = seekAfter(field, dir, args.after) as Prisma.ProviderWhereInput | undefined;
-        const orderBy: Prisma.ProviderOrderByWithRelationInput[] =
-          field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
+        const seek = providerSeek(field, dir, args.after);
+        const sqlDir = Prisma.raw(dir === "desc" ? "DESC" : "ASC");
+        const orderBy =
+          field === "id"
+            ? Prisma.sql`id ${sqlDir}`
+            : Prisma.sql`${PROVIDER_ORDER[field]!.column} ${sqlDir}, id ${sqlDir}`;
         const [rows, totalCount] = await Promise.all([
-          ctx.prisma.provider.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
-          countIf(info, () => ctx.prisma.provider.count({ where })),
+          ctx.prisma.$queryRaw<ProviderRow[]>(
+            Prisma.sql`SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}`,
+          ),
+          countIf(info, () =>
+            ctx.prisma
+              .$queryRaw<{ n: number }[]>(Prisma.sql`SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}`)
+              .then((r) => r[0]?.n ?? 0),
+          ),
         ]);
         return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
       },
