@@ -1,3 +1,4 @@
+import { Prisma } from "../../generated/prisma/client.ts";
 import type { Config } from "../config/createConfig.ts";
 import type { PrismaClient } from "../database/createDatabase.ts";
 import { readCheckpoint, type Checkpoint } from "../database/checkpoint.ts";
@@ -43,33 +44,25 @@ export function createSharedCache(prisma: PrismaClient, ttlMs = 250) {
 
 /**
  * Covered heartbeat seconds for many (provider, now) pairs in one query: each pair's window is
- * the `hours` hourly buckets ending with the hour of its `now`.
+ * the `hours` hourly buckets ending with the hour of its `now`. PostgreSQL sums the buckets, so
+ * one row per pair comes back rather than every bucket.
  */
 async function coveredBatch(prisma: PrismaClient, pairs: { provider: string; now: number }[], hours: number) {
   const out = new Map<string, number>();
   if (pairs.length === 0) return out;
-  const from = Math.min(...pairs.map((p) => windowStart(p.now, hours)));
-  const to = Math.max(...pairs.map((p) => hourOf(p.now)));
-  const ids = [...new Set(pairs.map((p) => p.provider))];
-  const placeholders = ids.map((_, i) => `$${i + 3}`).join(", ");
-  const rows = await prisma.$queryRawUnsafe<{ provider: string; hour: number; s: number }[]>(
-    `SELECT provider, hour, "coveredSeconds" AS s FROM provider_hours WHERE hour >= $1::int4 AND hour <= $2::int4 AND provider IN (${placeholders})`,
-    from,
-    to,
-    ...ids,
+  const windows = pairs.map(
+    (p, i) => Prisma.sql`(${i}::int4, ${p.provider}::text, ${windowStart(p.now, hours)}::int4, ${hourOf(p.now)}::int4)`,
   );
-  const byProvider = new Map<string, { hour: number; s: number }[]>();
+  const rows = await prisma.$queryRaw<{ i: number; s: bigint }[]>(
+    Prisma.sql`SELECT w.i, SUM(h."coveredSeconds")::int8 AS s
+      FROM (VALUES ${Prisma.join(windows)}) AS w(i, provider, a, b)
+      JOIN provider_hours h ON h.provider = w.provider AND h.hour >= w.a AND h.hour <= w.b
+      GROUP BY w.i`,
+  );
+  for (const p of pairs) out.set(`${p.provider}@${p.now}`, 0);
   for (const r of rows) {
-    let list = byProvider.get(r.provider);
-    if (!list) byProvider.set(r.provider, (list = []));
-    list.push({ hour: Number(r.hour), s: Number(r.s) });
-  }
-  for (const { provider, now } of pairs) {
-    const a = windowStart(now, hours);
-    const b = hourOf(now);
-    let sum = 0;
-    for (const r of byProvider.get(provider) ?? []) if (r.hour >= a && r.hour <= b) sum += r.s;
-    out.set(`${provider}@${now}`, sum);
+    const p = pairs[Number(r.i)];
+    if (p) out.set(`${p.provider}@${p.now}`, Number(r.s));
   }
   return out;
 }
