@@ -55,10 +55,21 @@ const QUERIES = [
   "{ networkStats { providers totalStake activeSessions byRegion { region providers totalStake } } parameters { protocolFeeBps minStake } }",
 ];
 
+/** `gql` bounded in time: an indexer going down mid-request must not hold a wait past its limit. */
+function query(url: string, q: string) {
+  return Promise.race([
+    gql(url, q),
+    new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error(`no GraphQL answer from ${url} within 10 s`)), 10_000);
+      t.unref();
+    }),
+  ]);
+}
+
 async function answers(url: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const q of QUERIES) {
-    const r = await gql(url, q);
+    const r = await query(url, q);
     if (r.errors) throw new Error(`comparison query failed: ${r.errors.map((e) => e.message).join("; ")}`);
     out.push(r.data);
   }
@@ -149,7 +160,8 @@ async function startCluster(): Promise<Cluster> {
     await as("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w", "-t", "30"], 40_000).catch(() => {
       // pg_ctl could not stop it: kill the postmaster this test started (its pid is in the data folder).
       const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-      if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGKILL");
+      const ours = Number.isInteger(pid) && pid > 0 && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(data);
+      if (ours) process.kill(pid, "SIGKILL");
     });
     started = false;
   };
@@ -161,21 +173,31 @@ async function startCluster(): Promise<Cluster> {
     }
     chmodSync(dir, 0o700);
     await as("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
-    port = await freePort();
-    appendFileSync(
-      join(data, "postgresql.conf"),
-      [
-        "",
-        "# private cluster of the chaos test",
-        "listen_addresses = '127.0.0.1'",
-        `port = ${port}`,
-        `unix_socket_directories = '${sockets}'`,
-        "max_connections = 50",
-        "",
-      ].join("\n"),
-    );
-    started = true;
-    await as("pg_ctl", ["start", "-D", data, "-l", logFile, "-w", "-t", "60"], 70_000);
+    // A free port can be taken between the probe and the start: a few attempts, each with a new port
+    // (a later `port` line in postgresql.conf overrides an earlier one).
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      appendFileSync(
+        join(data, "postgresql.conf"),
+        [
+          "",
+          "# private cluster of the chaos test",
+          "listen_addresses = '127.0.0.1'",
+          `port = ${port}`,
+          `unix_socket_directories = '${sockets}'`,
+          "max_connections = 50",
+          "",
+        ].join("\n"),
+      );
+      started = true;
+      try {
+        await as("pg_ctl", ["start", "-D", data, "-l", logFile, "-w", "-t", "60"], 70_000);
+        break;
+      } catch (e) {
+        await stop().catch(() => {});
+        if (attempt >= 3) throw e;
+      }
+    }
   } catch (e) {
     await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -301,7 +323,7 @@ describe("chaos: PostgreSQL restarted under load", () => {
 
   async function atHead(url: string): Promise<boolean> {
     const head = (await chain.latest()).number;
-    return (await gql(url, "{ _meta { block { number } } }")).data?._meta.block?.number === head;
+    return (await query(url, "{ _meta { block { number } } }")).data?._meta.block?.number === head;
   }
 
   before(async () => {
@@ -381,7 +403,7 @@ describe("chaos: PostgreSQL restarted under load", () => {
     const readers = Promise.all(
       Array.from({ length: 3 }, async (_, r) => {
         while (reading) {
-          const r2 = await gql(url, QUERIES[r % QUERIES.length]!).catch(() => undefined);
+          const r2 = await query(url, QUERIES[r % QUERIES.length]!).catch(() => undefined);
           if (r2?.data && !r2.errors) stats.graphqlOk++;
           else stats.graphqlErrors++;
           await sleep(20);
