@@ -274,6 +274,17 @@ describe("indexer feed on a scripted scenario", () => {
       assert.equal(seen.length, 5);
       assert.equal(new Set(seen.map((p) => p.id)).size, 5);
       for (let i = 1; i < seen.length; i++) assert.ok(BigInt(seen[i - 1]!.stake) >= BigInt(seen[i]!.stake));
+
+      // The list reads the uptime windows with its page; provider(id) (checked against the
+      // scenario above) reads them separately: both give the same values.
+      const listed = await gql(url(), `{ providers(first: 1000) { items { id reputation { uptime24h uptime7d } } } }`);
+      assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
+      assert.equal(listed.data.providers.items.length, 5);
+      for (const item of listed.data.providers.items as { id: string; reputation: object }[]) {
+        const one = await gql(url(), `{ provider(id: "${item.id}") { reputation { uptime24h uptime7d } } }`);
+        assert.equal(one.errors, undefined, JSON.stringify(one.errors));
+        assert.deepEqual(item.reputation, one.data.provider.reputation, `uptime of ${item.id} in the list`);
+      }
     });
 
     test(`${which}: sessions, proposals, parameters and network stats`, async () => {

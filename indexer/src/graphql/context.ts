@@ -16,6 +16,8 @@ export interface FeedContext {
   params(): Promise<Map<string, bigint>>;
   /** Covered heartbeat seconds in the window for a provider, batched per request. */
   covered(provider: string, now: number, hours: number): Promise<number>;
+  /** Records covered seconds already read (by a list query) for `covered` to answer from. */
+  primeCovered(hours: number, now: number, byProvider: Map<string, number>): void;
 }
 
 /** Caches shared by every request of one server (refreshed every `ttlMs`). */
@@ -76,6 +78,7 @@ export function createContext(
     number,
     { pairs: Map<string, { provider: string; now: number }>; promise: Promise<Map<string, number>> }
   >();
+  const primed = new Map<string, number>();
   return {
     prisma,
     config,
@@ -85,7 +88,12 @@ export function createContext(
       return cp ? Math.max(cp.headTimestamp, cp.blockTimestamp) : Math.floor(Date.now() / 1000);
     },
     params: () => shared.params(),
+    primeCovered(hours, now, byProvider) {
+      for (const [provider, seconds] of byProvider) primed.set(`${hours}:${provider}@${now}`, seconds);
+    },
     covered(provider, now, hours) {
+      const known = primed.get(`${hours}:${provider}@${now}`);
+      if (known !== undefined) return Promise.resolve(known);
       let batch = pending.get(hours);
       if (!batch) {
         const pairs = new Map<string, { provider: string; now: number }>();

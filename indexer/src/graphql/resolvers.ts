@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
-import { histogramMedian, uptime, windowStart } from "../indexing/reputation.ts";
+import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
 import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
@@ -27,6 +27,22 @@ function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
     );
   return info.fieldNodes.some((f) => visit(f.selectionSet));
 }
+/** Names of the fields selected at `path` below this field (fragments included, directives ignored). */
+function selectedAt(info: GraphQLResolveInfo | undefined, path: string[]): Set<string> {
+  const out = new Set<string>();
+  if (!info) return out;
+  const visit = (set: import("graphql").SelectionSetNode | undefined, depth: number): void => {
+    for (const s of set?.selections ?? []) {
+      if (s.kind === "InlineFragment") visit(s.selectionSet, depth);
+      else if (s.kind === "FragmentSpread") visit(info.fragments[s.name.value]?.selectionSet, depth);
+      else if (depth === path.length) out.add(s.name.value);
+      else if (s.name.value === path[depth]) visit(s.selectionSet, depth + 1);
+    }
+  };
+  for (const f of info.fieldNodes) visit(f.selectionSet, 0);
+  return out;
+}
+
 const countIf = <T>(info: GraphQLResolveInfo | undefined, fn: () => Promise<T>): Promise<T | number> =>
   wantsTotal(info) ? fn() : Promise.resolve(-1);
 
@@ -227,8 +243,10 @@ export function createResolvers(signal: AbortSignal) {
         ctx: FeedContext,
         info: GraphQLResolveInfo,
       ) {
-        // One parameterized SELECT (and a COUNT when selected) instead of Prisma's query layer:
-        // the rows have the same fields and types as `prisma.provider.findMany` returns.
+        // One parameterized SQL statement instead of Prisma's query layer and per-request
+        // follow-up reads: the page (rows with the same fields and types as
+        // `prisma.provider.findMany` returns), the total count when selected, and the covered
+        // heartbeat seconds of the uptime windows the query selects.
         const first = pageSize(args.first);
         const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
         const dir = direction(args.orderDirection);
@@ -239,17 +257,36 @@ export function createResolvers(signal: AbortSignal) {
           field === "id"
             ? Prisma.sql`id ${sqlDir}`
             : Prisma.sql`${PROVIDER_ORDER[field]!.column} ${sqlDir}, id ${sqlDir}`;
-        const [rows, totalCount] = await Promise.all([
-          ctx.prisma.$queryRaw<ProviderRow[]>(
-            Prisma.sql`SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}`,
-          ),
-          countIf(info, () =>
-            ctx.prisma
-              .$queryRaw<{ n: number }[]>(Prisma.sql`SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}`)
-              .then((r) => r[0]?.n ?? 0),
-          ),
-        ]);
-        return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
+        const reputation = selectedAt(info, ["items", "reputation"]);
+        const windows = [24, 168].filter((h) => reputation.has(h === 24 ? "uptime24h" : "uptime7d"));
+        const now = windows.length > 0 ? await ctx.now() : 0;
+        const covered = windows.map(
+          (h) =>
+            Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
+        );
+        const total = wantsTotal(info);
+        const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
+          FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
+        // With the count, the page is joined to it so that an empty page still returns the count
+        // (one row of nulls).
+        const raw = await ctx.prisma.$queryRaw<Record<string, unknown>[]>(
+          total
+            ? Prisma.sql`SELECT counted.n AS "_total", paged.* FROM (SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}) AS counted
+                LEFT JOIN (${page}) AS paged ON TRUE ORDER BY ${orderBy}`
+            : Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`,
+        );
+        const totalCount = total ? Number(raw[0]?._total ?? 0) : -1;
+        const rows: Record<string, unknown>[] = [];
+        const seconds = new Map(windows.map((h) => [h, new Map<string, number>()]));
+        for (const r of raw) {
+          if (r.id === null || r.id === undefined) continue;
+          const { _total, _covered24, _covered168, ...row } = r;
+          if (_covered24 !== undefined) seconds.get(24)?.set(row.id as string, Number(_covered24 ?? 0));
+          if (_covered168 !== undefined) seconds.get(168)?.set(row.id as string, Number(_covered168 ?? 0));
+          rows.push(row);
+        }
+        for (const [h, m] of seconds) ctx.primeCovered(h, now, m);
+        return connection(rows, first, field, totalCount);
       },
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) =>
         ctx.prisma.provider.findUnique({ where: { id: address(args.id, "id") } }),
