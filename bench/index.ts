@@ -256,7 +256,11 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const machine = await machineInfo();
   const git = gitInfo();
-  log(`${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${show(resultsDir)}`);
+  log(
+    flags.merge
+      ? `merging the result files in ${show(resultsDir)}`
+      : `${quick ? "quick" : "full"} run of ${only.join(", ")}; results → ${show(resultsDir)}`,
+  );
 
   const benchmarks: Record<string, BenchOutcome> = {};
   for (const b of BENCHES) {
