@@ -3,8 +3,9 @@
  *
  * 1. Reconcile at scale: a real wireguard-go interface in a network namespace of its own and
  *    100, 1,000 and 10,000 live sessions in the agent's store: time and `wg`/`ip` calls for the
- *    first fill, a steady-state pass (nothing to change), a pass repairing 1 % drift, and a full
- *    restore after wireguard-go is killed.
+ *    first fill, a steady-state pass (nothing to change), passes repairing a diff of 1 and of 100
+ *    peers (half missing, half unknown; median, min and max of several runs after a warm-up), a
+ *    pass repairing 1 % drift, and a full restore after wireguard-go is killed.
  * 2. Chain to peer: a `hardhat node`, the protocol deployed, a provider registered and the agent
  *    in-process (confirmations 0, chain poll 250 ms): time from SessionOpened mined to the peer
  *    on the interface and to acceptSession mined, per session; then sessions opened back to back
@@ -73,7 +74,29 @@ interface ScalePoint {
   steady: { ms: number; wgCalls: number };
   drift1pct: { ms: number; wgCalls: number; repaired: number };
   restoreAfterWireguardGoKilled: { ms: number; wgCalls: number };
+  /** Interface at `peers`, then `diff` peers out of line: median, min and max over `runs` after a warm-up. */
+  diffs: DiffPoint[];
 }
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+interface DiffPoint {
+  diff: number;
+  /** Peers the pass had to add (taken off the interface behind its back) and remove (strays put on it). */
+  added: number;
+  removed: number;
+  runs: number;
+  ms: Spread & { values: number[] };
+  wgCalls: Spread;
+}
+
+const DIFFS = [1, 100];
+const DIFF_RUNS = quick ? 3 : 5;
+const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** Reconcile figures for `n` live sessions on a real wireguard-go interface in a namespace. */
 async function reconcileAtScale(n: number): Promise<ScalePoint> {
@@ -154,6 +177,37 @@ async function reconcileAtScale(n: number): Promise<ScalePoint> {
       .split("\n")
       .slice(1)
       .map((l) => l.split("\t")[0] ?? "");
+    // Diff of k: ceil(k/2) of its own peers taken off the interface (the pass re-adds them) and
+    // floor(k/2) unknown peers put on it (the pass removes them); a diff of 1 is one missing peer.
+    const diffs: DiffPoint[] = [];
+    for (const k of DIFFS) {
+      const toAdd = Math.ceil(k / 2);
+      const toRemove = Math.floor(k / 2);
+      const runs: { ms: number; wgCalls: number }[] = [];
+      for (let run = 0; run <= DIFF_RUNS; run++) {
+        const missing = keys.slice(0, toAdd); // re-added by each pass, so free to take again
+        const strays = Array.from({ length: toRemove }, (_, i) => [
+          "peer",
+          randomBytes(32).toString("base64"),
+          "allowed-ips",
+          `10.250.${Math.floor(i / 250)}.${(i % 250) + 1}/32`,
+        ]).flat();
+        await runCommand("wg", ["set", iface, ...missing.flatMap((key) => ["peer", key, "remove"]), ...strays]);
+        const m = await measure();
+        if (m.r.added !== toAdd || m.r.removed !== toRemove)
+          throw new Error(`diff ${k}: added ${m.r.added}/${toAdd}, removed ${m.r.removed}/${toRemove}`);
+        if (run > 0) runs.push({ ms: m.ms, wgCalls: m.wgCalls }); // run 0 is the warm-up
+      }
+      const ms = runs.map((x) => x.ms);
+      diffs.push({
+        diff: k,
+        added: toAdd,
+        removed: toRemove,
+        runs: runs.length,
+        ms: { ...spread(ms), values: ms },
+        wgCalls: spread(runs.map((x) => x.wgCalls)),
+      });
+    }
     const drop = keys.slice(0, Math.max(1, Math.floor(n / 100)));
     await runCommand("wg", ["set", iface, ...drop.flatMap((k) => ["peer", k, "remove"])]);
     const drift = await measure();
@@ -176,6 +230,7 @@ async function reconcileAtScale(n: number): Promise<ScalePoint> {
       steady,
       drift1pct: { ms: drift.ms, wgCalls: drift.wgCalls, repaired: drift.r.added },
       restoreAfterWireguardGoKilled: { ms: restore.ms, wgCalls: restore.wgCalls },
+      diffs,
     };
   } finally {
     await agent?.backend.destroy().catch(() => undefined);
@@ -374,6 +429,13 @@ const series = [
       { group: "first fill", x: p.peers, median: p.fill.ms },
       { group: "steady state", x: p.peers, median: p.steady.ms },
       { group: "restore after wireguard-go died", x: p.peers, median: p.restoreAfterWireguardGoKilled.ms },
+      ...p.diffs.map((d) => ({
+        group: `diff of ${d.diff}`,
+        x: p.peers,
+        median: d.ms.median,
+        min: d.ms.min,
+        max: d.ms.max,
+      })),
     ]),
   },
 ];
@@ -388,7 +450,7 @@ const result = {
     `Sustained: ${chainFigures.sustained.handledPerMinute} session opens per minute provisioned and accepted (${chainFigures.sustained.sessions} opened back to back).`,
     ...scale.map(
       (p) =>
-        `${p.peers} peers: first fill ${p.fill.ms} ms in ${p.fill.wgCalls} wg/ip calls; steady pass ${p.steady.ms} ms (${p.steady.wgCalls} call); restore after wireguard-go died ${p.restoreAfterWireguardGoKilled.ms} ms.`,
+        `${p.peers} peers: first fill ${p.fill.ms} ms in ${p.fill.wgCalls} wg/ip calls; steady pass ${p.steady.ms} ms (${p.steady.wgCalls} call); restore after wireguard-go died ${p.restoreAfterWireguardGoKilled.ms} ms; ${p.diffs.map((d) => `diff of ${d.diff} median ${d.ms.median} ms (${d.ms.min}–${d.ms.max}) in ${d.wgCalls.median} calls`).join("; ")}.`,
     ),
   ].join("\n"),
 };
