@@ -17,7 +17,9 @@ import {
   openSession,
   region,
   registerProvider,
+  itSetsBoundedParameters,
   signPermit,
+  type ParameterSetterCase,
 } from "./helpers.ts";
 
 const name = (n: string): Hex => stringToHex(n, { size: 32 });
@@ -656,56 +658,14 @@ describe("ProviderRegistry", () => {
         old: HEARTBEAT_TIMEOUT,
       },
       { fn: "setMaxSlashBps", param: "maxSlashBps", ok: 5000n, low: 0n, high: 5001n, min: 1n, max: 5000n, old: 1000n },
-    ] as const;
-    for (const c of cases) {
-      it(`${c.fn}: the timelock sets ${c.param} within bounds and emits ParameterUpdated`, async () => {
-        const { f } = await setup();
-        const receipt = await f.asTimelock((tl) => f.timelockWrite(tl, c.fn, [c.ok], "registry"));
-        assertEvent(providerRegistryAbi, f.registry.address, receipt, "ParameterUpdated", {
-          name: name(c.param),
-          oldValue: c.old,
-          newValue: c.ok,
-        });
-        assert.equal(
-          BigInt(
-            await f.publicClient.readContract({
-              address: f.registry.address,
-              abi: providerRegistryAbi,
-              functionName: c.param,
-            }),
-          ),
-          c.ok,
-        );
-      });
-      it(`${c.fn}: reverts RegistryParameterOutOfBounds below and above the bounds`, async () => {
-        const { f } = await setup();
-        await f.asTimelock(async (tl) => {
-          await assertRevert(f.timelockWrite(tl, c.fn, [c.low], "registry"), "RegistryParameterOutOfBounds", [
-            name(c.param),
-            c.low,
-            c.min,
-            c.max,
-          ]);
-          await assertRevert(f.timelockWrite(tl, c.fn, [c.high], "registry"), "RegistryParameterOutOfBounds", [
-            name(c.param),
-            c.high,
-            c.min,
-            c.max,
-          ]);
-        });
-      });
-      it(`${c.fn}: reverts RegistryUnauthorized for the deployer and users`, async () => {
+    ] as const satisfies readonly ParameterSetterCase[];
+    itSetsBoundedParameters({
+      target: "registry",
+      cases,
+      setup: async () => {
         const { f, alice } = await setup();
-        for (const w of [f.deployer, alice]) {
-          const call = w.writeContract({
-            address: f.registry.address,
-            abi: providerRegistryAbi,
-            functionName: c.fn,
-            args: [c.ok],
-          });
-          await assertRevert(call, "RegistryUnauthorized", [w.account.address]);
-        }
-      });
-    }
+        return { f, callers: [f.deployer, alice] };
+      },
+    });
   });
 });

@@ -15,7 +15,9 @@ import {
   assertRevert,
   openSession,
   registerProvider,
+  itSetsBoundedParameters,
   signPermit,
+  type ParameterSetterCase,
   signVoucher,
 } from "./helpers.ts";
 
@@ -740,54 +742,15 @@ describe("SessionEscrow", () => {
         max: 7n * 86_400n,
         old: 3600n,
       },
-    ] as const;
-    for (const c of cases) {
-      it(`${c.fn}: the timelock sets ${c.param} within bounds and emits ParameterUpdated`, async () => {
-        const { f } = await setup();
-        const receipt = await f.asTimelock((tl) => f.timelockWrite(tl, c.fn, [c.ok], "escrow"));
-        assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "ParameterUpdated", {
-          name: name(c.param),
-          oldValue: c.old,
-          newValue: c.ok,
-        });
-        assert.equal(
-          BigInt(
-            await f.publicClient.readContract({
-              address: f.escrow.address,
-              abi: sessionEscrowAbi,
-              functionName: c.param,
-            }),
-          ),
-          c.ok,
-        );
-      });
-      it(`${c.fn}: reverts EscrowParameterOutOfBounds outside the bounds`, async () => {
-        const { f } = await setup();
-        await f.asTimelock(async (tl) => {
-          for (const v of [c.low, c.high]) {
-            if (v === undefined) continue;
-            await assertRevert(f.timelockWrite(tl, c.fn, [v], "escrow"), "EscrowParameterOutOfBounds", [
-              name(c.param),
-              v,
-              c.min,
-              c.max,
-            ]);
-          }
-        });
-      });
-      it(`${c.fn}: reverts EscrowUnauthorized for the deployer and users`, async () => {
+    ] as const satisfies readonly ParameterSetterCase[];
+    itSetsBoundedParameters({
+      target: "escrow",
+      cases,
+      setup: async () => {
         const { f, client } = await setup();
-        for (const w of [f.deployer, client]) {
-          const call = w.writeContract({
-            address: f.escrow.address,
-            abi: sessionEscrowAbi,
-            functionName: c.fn,
-            args: [c.ok],
-          });
-          await assertRevert(call, "EscrowUnauthorized", [w.account.address]);
-        }
-      });
-    }
+        return { f, callers: [f.deployer, client] };
+      },
+    });
 
     it("setTreasury: the timelock moves fees elsewhere; zero and strangers revert", async () => {
       const { f, provider, client, stranger } = await setup();

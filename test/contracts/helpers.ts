@@ -3,11 +3,13 @@
  * revert assertions that decode any protocol error by name and arguments.
  */
 import assert from "node:assert/strict";
+import { it } from "node:test";
 import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
   parseAbi,
+  stringToHex,
   toHex,
   type Abi,
   type Address,
@@ -21,6 +23,7 @@ import {
   providerRegistryAbi,
   sessionEscrowAbi,
 } from "../../sdk/src/abi/index.ts";
+import { PERMIT_TYPES } from "../../sdk/src/internal/permit.ts";
 import { signUsageVoucher, type UsageDomainParameters } from "../../sdk/src/vouchers/usage.ts";
 import { DVPN, USD, eventsOf, type Fixture, type Wallet } from "./fixture.ts";
 
@@ -201,15 +204,7 @@ export async function signPermit(
 ): Promise<{ v: number; r: Hex; s: Hex }> {
   const signature = await owner.signTypedData({
     domain: { name: token.name, version: "1", chainId: f.deployment.chainId, verifyingContract: token.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner: owner.account.address, ...permit },
   });
@@ -256,4 +251,75 @@ export function createPrng(seed: bigint) {
       return items[this.below(items.length)]!;
     },
   };
+}
+
+/** One bounded governance parameter and the values its setter is tried with. */
+export interface ParameterSetterCase {
+  /** The setter, e.g. `setMinStake`. */
+  fn: string;
+  /** The getter and the `ParameterUpdated` name, e.g. `minStake`. */
+  param: string;
+  /** A value within the bounds. */
+  ok: bigint;
+  /** A value just below the lower bound (none when the lower bound is 0). */
+  low?: bigint;
+  /** A value just above the upper bound. */
+  high: bigint;
+  min: bigint;
+  max: bigint;
+  /** The deployed value, reported as `oldValue`. */
+  old: bigint;
+}
+
+/**
+ * Declares, per case, the three tests every governance setter of `target` gets: the timelock
+ * sets the value within bounds (event and getter), values outside the bounds revert
+ * `<prefix>ParameterOutOfBounds(name, value, min, max)`, and anyone else reverts
+ * `<prefix>Unauthorized(caller)`. `setup` returns a fresh fixture and the non-timelock callers.
+ */
+export function itSetsBoundedParameters(opts: {
+  target: "registry" | "escrow";
+  cases: readonly ParameterSetterCase[];
+  setup: () => Promise<{ f: Fixture; callers: Wallet[] }>;
+}): void {
+  const { abi, prefix } =
+    opts.target === "registry"
+      ? { abi: providerRegistryAbi as Abi, prefix: "Registry" }
+      : { abi: sessionEscrowAbi as Abi, prefix: "Escrow" };
+  const nameOf = (n: string): Hex => stringToHex(n, { size: 32 });
+  const addressOf = (f: Fixture): Address => (opts.target === "registry" ? f.registry.address : f.escrow.address);
+  for (const c of opts.cases) {
+    it(`${c.fn}: the timelock sets ${c.param} within bounds and emits ParameterUpdated`, async () => {
+      const { f } = await opts.setup();
+      const receipt = await f.asTimelock((tl) => f.timelockWrite(tl, c.fn, [c.ok], opts.target));
+      assertEvent(abi, addressOf(f), receipt, "ParameterUpdated", {
+        name: nameOf(c.param),
+        oldValue: c.old,
+        newValue: c.ok,
+      });
+      const value = await f.publicClient.readContract({ address: addressOf(f), abi, functionName: c.param });
+      assert.equal(BigInt(value as bigint | number), c.ok);
+    });
+    it(`${c.fn}: reverts ${prefix}ParameterOutOfBounds outside the bounds`, async () => {
+      const { f } = await opts.setup();
+      await f.asTimelock(async (tl) => {
+        for (const v of [c.low, c.high]) {
+          if (v === undefined) continue;
+          await assertRevert(f.timelockWrite(tl, c.fn, [v], opts.target), `${prefix}ParameterOutOfBounds`, [
+            nameOf(c.param),
+            v,
+            c.min,
+            c.max,
+          ]);
+        }
+      });
+    });
+    it(`${c.fn}: reverts ${prefix}Unauthorized for the deployer and users`, async () => {
+      const { f, callers } = await opts.setup();
+      for (const w of callers) {
+        const call = w.writeContract({ address: addressOf(f), abi, functionName: c.fn, args: [c.ok] } as never);
+        await assertRevert(call, `${prefix}Unauthorized`, [w.account.address]);
+      }
+    });
+  }
 }

@@ -4,6 +4,17 @@ import type { DvpnContext } from "../client/types.ts";
 import { toDvpnError } from "../errors/contract.ts";
 import { read, requireWallet, writeAndWait } from "./write.ts";
 
+/** The EIP-712 types of an EIP-2612 permit (OpenZeppelin's ERC20Permit). */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 /** An EIP-2612 permit signature split the way the contracts take it. */
 export interface PermitSignature {
   deadline: bigint;
@@ -49,15 +60,7 @@ export async function signPermit(
       chainId: Number(domain.chainId),
       verifyingContract: domain.verifyingContract,
     },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner: account.address, spender: params.spender, value: params.value, nonce, deadline },
   });
