@@ -91,6 +91,41 @@ describe("GraphQL server", () => {
     });
     assert.equal(huge.status, 413);
     assert.match(JSON.stringify(await huge.json()), /request too large/);
+    // Values of up to the 100 KB body limit are echoed as a short prefix and their length, naming what was wrong.
+    const big = "A".repeat(90_000);
+    const bounded = async (query: string, pattern: RegExp, variables: Record<string, unknown> = {}) => {
+      const res = await gql(indexer.url, query, variables);
+      const message = res.errors?.[0]?.message ?? "";
+      assert.ok(message.length < 300, `${message.length} chars for ${query.slice(0, 60)}`);
+      assert.match(message, pattern);
+      assert.ok(JSON.stringify(res).length < 1000, `answer of ${JSON.stringify(res).length} bytes`);
+    };
+    await bounded(
+      `{ provider(id: "${big}") { id } }`,
+      /^id must be a 0x-prefixed 20-byte hex address \(got "A{63}…" \(90000 chars\)\)$/,
+    );
+    await bounded(
+      `query($r: String) { providers(where: { region: $r }) { totalCount } }`,
+      /^region must be an ISO 3166-1 alpha-2 code such as "DE" \(got "A{63}…" \(90000 chars\)\)$/,
+      { r: big },
+    );
+    await bounded(
+      `{ sessions(after: "${"QUFB".repeat(20_000)}") { totalCount } }`,
+      /^invalid cursor: pass pageInfo.endCursor/,
+    );
+    await bounded(`{ sessions(after: "${big}!") { totalCount } }`, /^invalid cursor: pass pageInfo.endCursor/);
+    await bounded(
+      `{ providers(orderBy: ${big}) { totalCount } }`,
+      /^Value "A{63}…" \(90000 chars\) does not exist in "ProviderOrderBy" enum/,
+    );
+    await bounded(
+      `{ sessions(where: { status: "${big}" }) { totalCount } }`,
+      /^Enum "SessionStatus" cannot represent non-enum value: "A{63}…" \(90000 chars\)/,
+    );
+    await bounded(
+      `{ session(id: "${"9".repeat(90_000)}") { id } }`,
+      /^BigInt must be a non-negative integer below 2\^256, as a decimal string \(got "9{63}…" \(90000 chars\)\)$/,
+    );
     const ok = await gql(indexer.url, `{ provider(id: "${p1.toLowerCase()}") { id region } _meta { chainId } }`);
     assert.equal(ok.errors, undefined);
     assert.equal(ok.data.provider.id, p1);

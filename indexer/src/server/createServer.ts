@@ -5,6 +5,7 @@ import type { Common } from "../common/common.ts";
 import type { Database } from "../database/createDatabase.ts";
 import { createContext, createSharedCache, type FeedContext } from "../graphql/context.ts";
 import { createFeedSchema } from "../graphql/createFeedSchema.ts";
+import { boundedErrors } from "../graphql/errors.ts";
 import { limitsRule } from "../graphql/limits.ts";
 
 const MAX_BODY_BYTES = 100_000;
@@ -42,7 +43,7 @@ export async function createServer(common: Common, params: ServerParams): Promis
     landingPage: false,
     batching: false,
     logging: false,
-    plugins: [limits],
+    plugins: [limits, boundedErrors()],
     context: () => createContext(params.db.prisma, config, shared),
   });
 
