@@ -65,6 +65,8 @@ const SUITES: Suite[] = [
   { file: "test/chaos/indexer.chaos.ts" },
   { file: "test/chaos/postgres.chaos.ts" },
   { file: "test/chaos/agent.chaos.ts" },
+  { file: "test/chaos/agentCrash.chaos.ts" },
+  { file: "test/chaos/agentLoad.chaos.ts" },
 ];
 
 interface SuiteResult {

@@ -362,6 +362,8 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     fetchFailures: 0,
     vouchersAccepted: 0,
     voucherFailures: 0,
+    /** Client requests that failed while no fault was open (a request in flight across a recovery counts here). */
+    failuresWhileUp: 0,
     voucherErrors: 0,
     meterRegressions: 0,
     duplicateDaemons: 0,
@@ -372,14 +374,17 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
    * it and post it (through the tunnel), then fetch. Failures while the agent or its data
    * plane is down are expected and retried; a 4xx/5xx answer from a healthy agent is an error.
    */
+  let faultOpen = false;
   async function clientStep(c: Client): Promise<void> {
     const w = c.worker!;
+    const failed = () => void (faultOpen || figures.failuresWhileUp++);
     let view: { meteredBytes: string; meteredSeconds: string; status: string } | undefined;
     try {
       const r = await w.request(`http://${GATEWAY}:${voucherPort}/v1/sessions/${c.id}`);
       if (r.status === 200) view = JSON.parse(r.text) as typeof view;
     } catch {
       figures.voucherFailures++;
+      failed();
     }
     if (view) {
       const metered = BigInt(view.meteredBytes);
@@ -403,6 +408,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
           }
         } catch {
           figures.voucherFailures++;
+          failed();
         }
       }
     }
@@ -412,8 +418,10 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
       if (r.status !== 200) figures.fetchFailures++;
     } catch {
       figures.fetchFailures++;
-      await sleep(100);
+      failed();
     }
+    // Bounded traffic: at most one 100 kB fetch per client every 100 ms.
+    await sleep(100);
   }
 
   /** Every live session's peer is on the interface with its own tunnel addresses; one wireguard-go serves it. */
@@ -617,6 +625,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         await sleep(rng.between(200, 2500));
         const before = new Map(clients.map((c) => [c.id, c.maxMetered]));
         let wgKilled = false;
+        faultOpen = true;
         if (fault === "agent") {
           await killAgent();
           agentKills++;
@@ -660,6 +669,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
             return v.status === "active" && BigInt(v.meteredBytes) > (before.get(c.id) ?? 0n);
           });
         }
+        faultOpen = false;
         recoveries++;
       }
     } finally {
@@ -786,9 +796,10 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         },
         vouchersAccepted: figures.vouchersAccepted,
         voucherErrorResponses: figures.voucherErrors,
-        requestsFailedWhileDown: figures.voucherFailures,
+        clientApiRequestsFailed: figures.voucherFailures,
         fetches: figures.fetches,
-        fetchesFailedWhileDown: figures.fetchFailures,
+        fetchesFailed: figures.fetchFailures,
+        clientRequestsFailedOutsideFaults: figures.failuresWhileUp,
         claimEvents: claims.length,
         claimedBytes: clients.reduce((s, c) => s + c.accepted.at(-1)!.bytes, 0n),
         meterRegressions: figures.meterRegressions,
