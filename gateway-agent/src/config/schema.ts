@@ -86,6 +86,10 @@ export const configSchema = z
     maxLogRange: z.coerce.number().int().min(1).default(2000),
     /** Voucher HTTP API; `gateway:51830` binds the tunnel gateway address. */
     voucherListen: hostPort.default("gateway:51830"),
+    /** Most connections to the voucher API open at once from one address (the agent's own host is not limited). */
+    voucherMaxConnectionsPerSource: z.coerce.number().int().min(1).max(10_000).default(8),
+    /** Most connections to the voucher API open at once in all. */
+    voucherMaxConnections: z.coerce.number().int().min(1).max(1_000_000).default(256),
     /** /metrics and /healthz; keep it local. Empty string disables it. */
     metricsListen: z.union([hostPort, z.literal("")]).default("127.0.0.1:9464"),
     /** Voucher lag tolerance: bytes + percent of metered, and seconds + percent. */

@@ -2,8 +2,10 @@
  * The voucher API (docs/agent-api.md): `POST /v1/vouchers` stores a session's best signed
  * usage voucher, `GET /v1/sessions/<id>` tells the client what it is metered. Bodies are
  * limited to 4 KiB and validated strictly; every refusal is logged and changes nothing.
+ * Concurrent connections are capped per source address and in all.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { z } from "zod";
 import type { Hex } from "viem";
 import { hashUsageVoucher, verifyUsageVoucher, type UsageDomainParameters } from "../../../sdk/src/vouchers/usage.ts";
@@ -12,6 +14,12 @@ import { isAbove, type Usage } from "./policy.ts";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 4096;
+/** Default of {@link VoucherServerParams.maxConnectionsPerSource} (the agent's `voucherMaxConnectionsPerSource`). */
+export const DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 8;
+/** Default of {@link VoucherServerParams.maxConnections} (the agent's `voucherMaxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+/** Default of {@link VoucherServerParams.refusedLogIntervalMs}. */
+export const DEFAULT_REFUSED_LOG_INTERVAL_MS = 10_000;
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -48,6 +56,19 @@ export interface VoucherServerParams {
   /** ERC-1271 check for contract signers (after the EOA check failed), like the escrow's SignatureChecker. */
   verifyContract?(signer: Hex, hash: Hex, signature: Hex): Promise<boolean>;
   onAccepted?(s: SessionRecord): void;
+  /**
+   * Most connections open at once from one source address; more are closed as soon as they
+   * arrive. A connection whose source is the address it reached (a client on the agent's own host,
+   * such as the operator's tools) is neither limited nor counted. Default 8.
+   */
+  maxConnectionsPerSource?: number;
+  /** Most connections open at once from all sources together; more are closed on arrival. Default 256. */
+  maxConnections?: number;
+  /**
+   * Refused connections are logged at most once per this many milliseconds (each line counts the
+   * refusals since the previous one). Default 10 s.
+   */
+  refusedLogIntervalMs?: number;
 }
 
 class HttpError extends Error {
@@ -109,6 +130,59 @@ function view(s: SessionRecord, metered: Usage) {
   };
 }
 
+/** Normalizes an IPv4-mapped IPv6 address (`::ffff:10.77.0.2`) to its IPv4 form. */
+const plainAddress = (a: string | undefined) => (a ?? "").replace(/^::ffff:/, "");
+
+/**
+ * Closes connections over the per-source and total caps as they arrive; logs refusals at most once
+ * per interval (source address, reason, counts; never a request or a key).
+ */
+function limitConnections(server: Server, params: VoucherServerParams): void {
+  const perSource = params.maxConnectionsPerSource ?? DEFAULT_MAX_CONNECTIONS_PER_SOURCE;
+  const total = params.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const logEvery = params.refusedLogIntervalMs ?? DEFAULT_REFUSED_LOG_INTERVAL_MS;
+  const open = new Map<string, number>();
+  let openTotal = 0;
+  let refusedSinceLog = 0;
+  let lastLog = -Infinity;
+
+  server.on("connection", (socket: Socket) => {
+    const remote = plainAddress(socket.remoteAddress);
+    if (remote === "") {
+      socket.destroy(); // Already gone.
+      return;
+    }
+    if (remote === plainAddress(socket.localAddress)) return;
+    const fromSource = open.get(remote) ?? 0;
+    let reason: string | undefined;
+    if (fromSource >= perSource) reason = "too many connections from this address";
+    else if (openTotal >= total) reason = "too many connections";
+    if (reason) {
+      socket.destroy();
+      refusedSinceLog++;
+      params.onRefused?.(reason);
+      const now = Date.now();
+      if (now - lastLog >= logEvery) {
+        params.log.warn(
+          { remote, reason, refused: refusedSinceLog, fromSource, openTotal, maxPerSource: perSource, maxTotal: total },
+          "voucher API connections refused",
+        );
+        refusedSinceLog = 0;
+        lastLog = now;
+      }
+      return;
+    }
+    open.set(remote, fromSource + 1);
+    openTotal++;
+    socket.once("close", () => {
+      openTotal--;
+      const n = (open.get(remote) ?? 1) - 1;
+      if (n > 0) open.set(remote, n);
+      else open.delete(remote);
+    });
+  });
+}
+
 /** Creates the HTTP server (not listening yet). */
 export function createVoucherServer(params: VoucherServerParams): Server {
   const { store, log } = params;
@@ -158,7 +232,7 @@ export function createVoucherServer(params: VoucherServerParams): Server {
     return { accepted: true, ...view(stored, params.metered(stored)) };
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const url = req.url ?? "/";
     const handle = async (): Promise<object> => {
       if (url === "/v1/vouchers") {
@@ -169,7 +243,7 @@ export function createVoucherServer(params: VoucherServerParams): Server {
       if (m && req.method === "GET") {
         const s = store.get(BigInt(m[1] ?? "0"));
         if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
-        const remote = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+        const remote = plainAddress(req.socket.remoteAddress);
         if (params.mayView && !params.mayView(s, remote)) throw new HttpError(403, "not your session");
         return view(s, params.metered(s));
       }
@@ -188,4 +262,6 @@ export function createVoucherServer(params: VoucherServerParams): Server {
       },
     );
   });
+  limitConnections(server, params);
+  return server;
 }
