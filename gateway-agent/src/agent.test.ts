@@ -253,6 +253,21 @@ test("capacity and address exhaustion refuse new sessions; released addresses wa
 test("sessions from the chain with huge numbers are stored and served without loss", async () => {
   const huge = (1n << 255n) + 12345n;
   chain.mine();
+  // The escrow holds it too (the agent checks sessions against getSession).
+  chain.sessions.set(huge, {
+    client: signer.address,
+    provider: chain.provider,
+    signer: signer.address,
+    status: "Pending",
+    deadline: 2 ** 40 - 1,
+    feeBps: 65535,
+    deposit: (1n << 96n) - 1n,
+    pricePerGiB: (1n << 96n) - 1n,
+    pricePerMinute: (1n << 96n) - 1n,
+    claimedBytes: 0n,
+    claimedSeconds: 0n,
+    wgPublicKey: keyHex(30),
+  });
   chain.events.push({
     type: "SessionOpened",
     sessionId: huge,

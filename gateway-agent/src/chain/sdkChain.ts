@@ -211,6 +211,13 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
     chainId: params.chainId,
     escrow: params.escrow,
     blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
+    async blockHash(n) {
+      const b = (await publicClient.request({
+        method: "eth_getBlockByNumber",
+        params: [numberToHex(n), false],
+      })) as { hash?: Hex | null } | null;
+      return b?.hash ?? undefined;
+    },
     async escrowEvents(from, to) {
       const out: EscrowEvent[] = [];
       for (let start = from; start <= to; start += maxRange) {
@@ -232,6 +239,7 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
         signer: s.signer,
         status: s.status,
         deadline: s.deadline,
+        feeBps: s.feeBps,
         deposit: s.deposit,
         pricePerGiB: s.pricePerGiB,
         pricePerMinute: s.pricePerMinute,

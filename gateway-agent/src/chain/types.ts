@@ -12,6 +12,7 @@ export interface ChainSession {
   signer: Address;
   status: ChainStatus;
   deadline: number;
+  feeBps: number;
   deposit: bigint;
   pricePerGiB: bigint;
   pricePerMinute: bigint;
@@ -59,6 +60,8 @@ export interface AgentChain {
   chainId: number;
   escrow: Address;
   blockNumber(): Promise<bigint>;
+  /** Hash of block `n` on the node's current chain; undefined when the node has no such block (yet). */
+  blockHash(n: bigint): Promise<Hex | undefined>;
   /** This provider's escrow events in [from, to], in chain order. */
   escrowEvents(from: bigint, to: bigint): Promise<EscrowEvent[]>;
   getSession(id: bigint): Promise<ChainSession>;

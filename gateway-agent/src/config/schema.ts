@@ -77,6 +77,8 @@ export const configSchema = z
     maxPeers: uint(0),
     /** Blocks behind the head an event must be before the agent acts on it. */
     confirmations: uint(2),
+    /** Hashes of this many processed blocks are remembered to find the ancestor after a reorganisation. */
+    reorgWindowBlocks: z.coerce.number().int().min(1).max(100_000).default(64),
     /** Chain polling period (ms). */
     pollIntervalMs: z.coerce.number().int().min(50).default(2000),
     /** Reconcile and metering period (ms). */

@@ -29,6 +29,12 @@ const HELP: Record<string, [type: "counter" | "gauge", help: string]> = {
   dvpn_agent_chain_lag_blocks: ["gauge", "Head block minus the last processed block"],
   dvpn_agent_chain_block: ["gauge", "Last processed block"],
   dvpn_agent_chain_errors_total: ["counter", "Failed chain reads"],
+  dvpn_agent_reorgs_total: ["counter", "Chain reorganisations deeper than the confirmation depth (rewinds)"],
+  dvpn_agent_reorg_depth_blocks: ["gauge", "Depth of the last rewind (checkpoint minus ancestor)"],
+  dvpn_agent_sessions_dropped_total: [
+    "counter",
+    "Sessions dropped because the chain no longer holds them as stored (label reason)",
+  ],
   dvpn_agent_sessions_accepted_total: ["counter", "acceptSession transactions mined"],
   dvpn_agent_sessions_refused_total: ["counter", "Sessions refused (label reason)"],
   dvpn_agent_cuts_total: ["counter", "Peers cut (label reason)"],

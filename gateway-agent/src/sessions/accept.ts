@@ -5,6 +5,7 @@
 import { endService, type AgentContext } from "../context.ts";
 import { ChainRevertError } from "../chain/types.ts";
 import type { SessionRecord } from "../store/store.ts";
+import { dropSession } from "./verify.ts";
 
 /** Accepts every provisioned `accepting` session; returns how many became active. */
 export async function acceptPending(ctx: AgentContext, onAccepted?: (s: SessionRecord) => void): Promise<number> {
@@ -42,6 +43,9 @@ export async function acceptPending(ctx: AgentContext, onAccepted?: (s: SessionR
         }
       } else if (chainStatus === "Pending" && s.acceptDeadline >= ctx.now()) {
         ctx.log.warn({ sessionId: id, err: (err as Error).message }, "acceptSession failed; will retry");
+      } else if (chainStatus === "None") {
+        // Reorganised away: a SessionOpened for this id on the canonical chain replaces it.
+        ctx.store.transaction(() => dropSession(ctx, cur, "not-on-chain", { during: "acceptSession" }));
       } else if (chainStatus !== undefined) {
         ctx.store.transaction(() => endService(ctx, cur, { status: "expired", reason: "not-accepted" }));
         ctx.log.warn(

@@ -10,8 +10,10 @@ import type { EscrowEvent } from "../chain/types.ts";
 import { endService, isLive, type AgentContext } from "../context.ts";
 import { newSessionRecord, type SessionRecord } from "../store/store.ts";
 import { bytes32ToWgKey } from "../wireguard/keys.ts";
+import { dropSession, isDropped } from "./verify.ts";
 
-type Opened = Extract<EscrowEvent, { type: "SessionOpened" }>;
+/** A SessionOpened event. */
+export type Opened = Extract<EscrowEvent, { type: "SessionOpened" }>;
 
 function refuse(ctx: AgentContext, s: SessionRecord, reason: string, extra: object = {}): void {
   s.status = reason === "accept-deadline-passed" ? "expired" : "refused";
@@ -21,8 +23,40 @@ function refuse(ctx: AgentContext, s: SessionRecord, reason: string, extra: obje
   ctx.log.warn({ sessionId: s.id.toString(), reason, ...extra }, "session refused");
 }
 
-function onOpened(ctx: AgentContext, e: Opened): void {
-  if (ctx.store.get(e.sessionId)) return;
+/** Whether a stored row and a SessionOpened describe the same session (a replayed event). */
+function sameOpened(s: SessionRecord, e: Opened): boolean {
+  let key: string = e.wgPublicKey;
+  try {
+    key = bytes32ToWgKey(e.wgPublicKey);
+  } catch {
+    // a bad key is stored as it came
+  }
+  return (
+    s.wgKey === key &&
+    s.client.toLowerCase() === e.client.toLowerCase() &&
+    s.signer.toLowerCase() === e.signer.toLowerCase() &&
+    s.deposit === e.deposit &&
+    s.pricePerGiB === e.pricePerGiB &&
+    s.pricePerMinute === e.pricePerMinute &&
+    s.feeBps === e.feeBps &&
+    s.acceptDeadline === e.acceptDeadline
+  );
+}
+
+/**
+ * Admits a session from its SessionOpened (or a dropped session that exists again): validates
+ * it, gives it an address and stores it as `accepting`. A stored row for the same id that
+ * describes another session (a reorganisation reused the id) is dropped and replaced.
+ */
+export function onOpened(ctx: AgentContext, e: Opened): void {
+  const prior = ctx.store.get(e.sessionId);
+  if (prior) {
+    if (!isDropped(prior) && sameOpened(prior, e)) return;
+    if (!isDropped(prior)) dropSession(ctx, prior, "reorged", { replacedBy: "SessionOpened" });
+    // Vouchers of another signer are worthless for this session: the row goes with them.
+    if (prior.signer.toLowerCase() !== e.signer.toLowerCase()) ctx.store.remove(prior.id);
+    ctx.log.info({ sessionId: e.sessionId.toString() }, "session taken from the canonical chain");
+  }
   const s = newSessionRecord({
     id: e.sessionId,
     client: e.client,
@@ -43,6 +77,9 @@ function onOpened(ctx: AgentContext, e: Opened): void {
     return refuse(ctx, s, "bad-key", { detail: (err as Error).message });
   }
   s.wgKey = key;
+  // The dropped row's peer (if it is still on the interface) now belongs to nobody: the
+  // reconcile removes it, unless this session has the same key, which keeps it and its counters.
+  const carry = prior?.provisioned && prior.wgKey === key ? prior : undefined;
   if (e.deposit <= 0n) return refuse(ctx, s, "zero-deposit");
   if (e.acceptDeadline < ctx.now()) return refuse(ctx, s, "accept-deadline-passed");
   const holder = ctx.store.liveByKey(key);
@@ -62,6 +99,11 @@ function onOpened(ctx: AgentContext, e: Opened): void {
   s.addrIndex = addr.index;
   s.tunnelAddress = addr.tunnelAddress;
   s.allowedIps = addr.allowedIps;
+  if (carry) {
+    s.provisioned = true;
+    s.lastRx = carry.lastRx;
+    s.lastTx = carry.lastTx;
+  }
   ctx.store.put(s);
   ctx.log.info({ sessionId: s.id.toString(), wgKey: key, tunnelAddress: addr.tunnelAddress }, "session opened");
 }
@@ -81,6 +123,8 @@ function applyOne(ctx: AgentContext, e: EscrowEvent): void {
     ctx.log.warn({ sessionId: e.sessionId.toString(), type: e.type }, "event for a session this agent does not know");
     return;
   }
+  // A dropped session's events (from before it was dropped, or of a branch that lost) change nothing.
+  if (isDropped(s)) return;
   const id = s.id.toString();
   switch (e.type) {
     case "SessionAccepted":
@@ -118,10 +162,20 @@ function applyOne(ctx: AgentContext, e: EscrowEvent): void {
   }
 }
 
-/** Applies `events` (in chain order) and moves the checkpoint to `toBlock`, atomically. */
-export function applyEvents(ctx: AgentContext, events: EscrowEvent[], toBlock: bigint): void {
+/**
+ * Applies `events` (in chain order) and moves the checkpoint to `toBlock`, atomically; with
+ * `toBlockHash`, remembers that block's hash (the newest `keepBlocks`) for reorg detection.
+ */
+export function applyEvents(
+  ctx: AgentContext,
+  events: EscrowEvent[],
+  toBlock: bigint,
+  toBlockHash?: string,
+  keepBlocks = 64,
+): void {
   ctx.store.transaction(() => {
     for (const e of events) applyOne(ctx, e);
     ctx.store.setMeta("checkpoint", toBlock.toString());
+    if (toBlockHash) ctx.store.putBlock(toBlock, toBlockHash, keepBlocks);
   });
 }

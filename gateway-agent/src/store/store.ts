@@ -1,7 +1,7 @@
 /**
  * The agent's local store (node:sqlite, one file, WAL): sessions of this provider with their
  * tunnel addresses, metered totals, best vouchers and claimed totals; the address pool; the
- * chain checkpoint. Every change the agent makes goes through a transaction here before it
+ * chain checkpoint and the hashes of the last processed blocks (reorg detection). Every change the agent makes goes through a transaction here before it
  * acts on it, so a crash at any point resumes from a consistent state.
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
@@ -72,12 +72,24 @@ export interface Store {
    * belong to {@link Store.setVoucher}, so a pass holding an older copy never rolls a voucher back.
    */
   put(s: SessionRecord): void;
+  /** Deletes a session row (with its voucher). */
+  remove(id: bigint): void;
   /** Stores a better voucher (the caller checked it is above the stored one, in a transaction). */
   setVoucher(id: bigint, bytes: bigint, seconds: bigint, signature: string): void;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
   addresses(): PoolEntry[];
   putAddress(e: PoolEntry): void;
+  /** Every session the store holds, by id. */
+  listAll(): SessionRecord[];
+  /** Remembers the hash of processed block `n`, keeping only the newest `keep` blocks. */
+  putBlock(n: bigint, hash: string, keep: number): void;
+  /** The remembered hash of block `n`. */
+  blockHash(n: bigint): string | undefined;
+  /** Remembered blocks, newest first. */
+  recentBlocks(): { number: bigint; hash: string }[];
+  /** Forgets the blocks above `n` (they were reorganised away). */
+  dropBlocksAbove(n: bigint): void;
   /** Runs `fn` in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -99,6 +111,7 @@ CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status);
 CREATE INDEX IF NOT EXISTS sessions_key ON sessions (wg_key);
 CREATE INDEX IF NOT EXISTS sessions_provisioned ON sessions (provisioned) WHERE provisioned = 1;
 CREATE TABLE IF NOT EXISTS addresses (idx INTEGER PRIMARY KEY, session_id TEXT, released_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
 `;
 
 type Row = Record<string, SQLInputValue>;
@@ -205,6 +218,7 @@ export function openStore(path: string): Store {
     "UPDATE sessions SET voucher_bytes = ?, voucher_seconds = ?, voucher_sig = ? WHERE id = ?",
   );
   const byId = db.prepare("SELECT * FROM sessions WHERE id = ?");
+  const deleteById = db.prepare("DELETE FROM sessions WHERE id = ?");
   const byKey = db.prepare(
     "SELECT * FROM sessions WHERE wg_key = ? AND status IN ('accepting','active') AND cut_reason IS NULL LIMIT 1",
   );
@@ -219,6 +233,14 @@ export function openStore(path: string): Store {
   const metaSet = db.prepare("INSERT OR REPLACE INTO meta VALUES (?, ?)");
   const addrAll = db.prepare("SELECT idx, session_id, released_at FROM addresses");
   const addrPut = db.prepare("INSERT OR REPLACE INTO addresses VALUES (?, ?, ?)");
+  const all = db.prepare("SELECT * FROM sessions ORDER BY CAST(id AS INTEGER)");
+  const blockPut = db.prepare("INSERT OR REPLACE INTO blocks VALUES (?, ?)");
+  const blockPrune = db.prepare(
+    "DELETE FROM blocks WHERE number <= (SELECT number FROM blocks ORDER BY number DESC LIMIT 1 OFFSET ?)",
+  );
+  const blockGet = db.prepare("SELECT hash FROM blocks WHERE number = ?");
+  const blockRecent = db.prepare("SELECT number, hash FROM blocks ORDER BY number DESC");
+  const blockDrop = db.prepare("DELETE FROM blocks WHERE number > ?");
   let depth = 0;
 
   return {
@@ -244,6 +266,7 @@ export function openStore(path: string): Store {
         Record<SessionStatus, number>
       >,
     put: (s) => void insert.run(...toParams(s)),
+    remove: (id) => void deleteById.run(id.toString()),
     setVoucher: (id, bytes, seconds, signature) =>
       void voucherSet.run(bytes.toString(), seconds.toString(), signature, id.toString()),
     getMeta: (key) => (metaGet.get(key) as Row | undefined)?.value?.toString(),
@@ -255,6 +278,15 @@ export function openStore(path: string): Store {
         releasedAt: Number(r.released_at),
       })),
     putAddress: (e) => void addrPut.run(e.index, e.sessionId, e.releasedAt),
+    listAll: () => (all.all() as Row[]).map(fromRow),
+    putBlock(n, hash, keep) {
+      blockPut.run(Number(n), hash);
+      blockPrune.run(Math.max(1, keep));
+    },
+    blockHash: (n) => (blockGet.get(Number(n)) as Row | undefined)?.hash?.toString(),
+    recentBlocks: () =>
+      (blockRecent.all() as Row[]).map((r) => ({ number: BigInt(String(r.number)), hash: String(r.hash) })),
+    dropBlocksAbove: (n) => void blockDrop.run(Number(n)),
     transaction(fn) {
       if (depth > 0) return fn();
       depth++;

@@ -1,6 +1,8 @@
 /**
  * An in-memory {@link AgentChain} for unit tests: a tiny escrow with blocks, events and the
- * contract's status rules, plus helpers to open and close sessions as a client would.
+ * contract's status rules, plus helpers to open and close sessions as a client would, and
+ * snapshots to reorganise the chain (revert to a snapshot, then mine another branch: every
+ * block above the snapshot gets a new hash).
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { ChainRevertError, type AgentChain, type ChainSession, type EscrowEvent } from "../chain/types.ts";
@@ -27,12 +29,37 @@ export interface MockChain extends AgentChain {
   erc1271: Set<string>;
   /** Sessions whose vouchers the mock escrow refuses (EscrowInvalidSignature). */
   refuseVouchers: Set<bigint>;
+  /** The whole chain state now (blocks, hashes, sessions, events, next id). */
+  snapshot(): MockSnapshot;
+  /** Back to `snap`: the blocks above it are gone; the blocks mined next form another branch. */
+  revert(snap: MockSnapshot): void;
+  /** Client of the next opened session (default 0x…c1). */
+  nextClient: Address;
+}
+
+/** A saved chain state of the mock. */
+export interface MockSnapshot {
+  head: bigint;
+  nextId: bigint;
+  sessions: [bigint, ChainSession & { wgPublicKey: Hex }][];
+  events: EscrowEvent[];
+  hashes: [bigint, Hex][];
 }
 
 /** Creates a mock chain for provider `provider`. */
 export function createMockChain(provider: Address, now: () => number): MockChain {
   let head = 1n;
   let nextId = 1n;
+  let branch = 0;
+  const hashes = new Map<bigint, Hex>();
+  const hashOf = (n: bigint): Hex =>
+    `0x${branch.toString(16).padStart(8, "0")}${n.toString(16).padStart(56, "0")}` as Hex;
+  const mineOne = () => {
+    head++;
+    hashes.set(head, hashOf(head));
+  };
+  hashes.set(0n, hashOf(0n));
+  hashes.set(1n, hashOf(1n));
   const sessions: MockChain["sessions"] = new Map();
   const events: EscrowEvent[] = [];
   const calls: MockChain["calls"] = [];
@@ -42,7 +69,7 @@ export function createMockChain(provider: Address, now: () => number): MockChain
       : never
     : never;
   const emit = (e: NewEvent) => {
-    head++;
+    mineOne();
     events.push({ ...e, blockNumber: head, logIndex: 0 } as EscrowEvent);
   };
   const must = (id: bigint) => {
@@ -81,9 +108,32 @@ export function createMockChain(provider: Address, now: () => number): MockChain
     get head() {
       return head;
     },
-    mine: () => void head++,
+    mine: () => mineOne(),
     async blockNumber() {
       return head;
+    },
+    async blockHash(n) {
+      return n <= head ? hashes.get(n) : undefined;
+    },
+    nextClient: "0x00000000000000000000000000000000000000c1" as Address,
+    snapshot() {
+      return {
+        head,
+        nextId,
+        sessions: [...sessions].map(([id, v]) => [id, { ...v }]),
+        events: events.map((e) => ({ ...e })),
+        hashes: [...hashes],
+      };
+    },
+    revert(snap) {
+      head = snap.head;
+      nextId = snap.nextId;
+      sessions.clear();
+      for (const [id, v] of snap.sessions) sessions.set(id, { ...v });
+      events.splice(0, events.length, ...snap.events.map((e) => ({ ...e })));
+      hashes.clear();
+      for (const [n, h] of snap.hashes) hashes.set(n, h);
+      branch++;
     },
     async escrowEvents(from, to) {
       return events.filter((e) => e.blockNumber >= from && e.blockNumber <= to);
@@ -98,6 +148,7 @@ export function createMockChain(provider: Address, now: () => number): MockChain
           signer: zero,
           status: "None",
           deadline: 0,
+          feeBps: 0,
           deposit: 0n,
           pricePerGiB: 0n,
           pricePerMinute: 0n,
@@ -154,13 +205,14 @@ export function createMockChain(provider: Address, now: () => number): MockChain
       const id = nextId++;
       const forProvider = getAddress(p.provider ?? provider);
       const deadline = p.acceptDeadline ?? now() + 300;
-      const client = "0x00000000000000000000000000000000000000c1" as Address;
+      const client = chain.nextClient;
       sessions.set(id, {
         client,
         provider: forProvider,
         signer: p.signer,
         status: "Pending",
         deadline,
+        feeBps: 250,
         deposit: p.deposit ?? 10_000_000n,
         pricePerGiB: p.pricePerGiB ?? 1_000_000n,
         pricePerMinute: p.pricePerMinute ?? 0n,

@@ -1,0 +1,331 @@
+/**
+ * The agent under chain reorganisations deeper than its confirmation depth, on the mock chain
+ * (snapshots, another branch mined on top) and the mock data plane: reverted sessions lose
+ * their peer and are never paid, sessions of the new branch (even under a reused id) are
+ * served, reverted accepts and claims are sent again, and a reorg found during a backfill or
+ * beyond the remembered window is handled too.
+ */
+import { afterEach, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
+import { createMockChain, type MockChain } from "./testing/mockChain.ts";
+import { createMockBackend, type MockBackend } from "./wireguard/mock.ts";
+
+const providerKey = generatePrivateKey();
+const provider = privateKeyToAccount(providerKey).address;
+const keyHex = (n: number) => `0x${n.toString(16).padStart(2, "0").repeat(32)}` as Hex;
+const keyB64 = (n: number) => Buffer.from(keyHex(n).slice(2), "hex").toString("base64");
+const CLIENT_A = "0x00000000000000000000000000000000000000a1" as Address;
+const CLIENT_B = "0x00000000000000000000000000000000000000b2" as Address;
+
+interface Rig {
+  chain: MockChain;
+  backend: MockBackend;
+  agent: GatewayAgent;
+  lines: Record<string, unknown>[];
+  dir: string;
+  make(): GatewayAgent;
+}
+
+const rigs: Rig[] = [];
+const clock = 1_000_000;
+const now = () => clock;
+
+function rig(options: { confirmations?: number; reorgWindowBlocks?: number; maxLogRange?: number } = {}): Rig {
+  const dir = mkdtempSync(join(tmpdir(), "agent-reorg-"));
+  const chain = createMockChain(provider, now);
+  const backend = createMockBackend("dvpn-mock", now);
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+  const make = () =>
+    createGatewayAgent(
+      {
+        rpcUrl: "http://127.0.0.1:1",
+        deployment: {
+          chainId: 31337,
+          startBlock: 1,
+          contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
+        },
+        privateKey: providerKey,
+        dataDir: dir,
+        ipv4Pool: "10.66.0.0/28",
+        voucherListen: "127.0.0.1:0",
+        metricsListen: "",
+        confirmations: options.confirmations ?? 2,
+        reorgWindowBlocks: options.reorgWindowBlocks ?? 64,
+        maxLogRange: options.maxLogRange ?? 2000,
+        pollIntervalMs: 3_600_000,
+        reconcileIntervalMs: 3_600_000,
+        resyncIntervalMs: 3_600_000,
+        claimEveryAmount: "1",
+        claimIntervalSeconds: 3600,
+        addressQuarantineSeconds: 60,
+        idleTimeoutSeconds: 0,
+        heartbeat: false,
+      },
+      { backend, chain, logger, now },
+    );
+  const r: Rig = { chain, backend, agent: make(), lines, dir, make };
+  rigs.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.agent.stop().catch(() => undefined);
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+function post(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function sendVoucher(r: Rig, id: bigint, signer: ReturnType<typeof privateKeyToAccount>, bytes: bigint) {
+  const signature = await signUsageVoucher({
+    account: signer,
+    domain: { chainId: 31337, escrow: r.chain.escrow },
+    voucher: { sessionId: id, bytes, seconds: 1n },
+  });
+  const body = JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: "1", signature });
+  return post(`${r.agent.urls().vouchers}/v1/vouchers`, body);
+}
+
+const mine = (c: MockChain, n: number) => {
+  for (let i = 0; i < n; i++) c.mine();
+};
+const removed = (b: MockBackend, key: string) =>
+  b.setCalls.some((call) => call.some((a, i) => a === key && call[i + 1] === "remove"));
+const claimsOf = (c: MockChain, id: bigint, from = 0) =>
+  c.calls.slice(from).filter((x) => (x.fn === "claim" || x.fn === "closeWithVoucher") && x.args[0] === id);
+
+test("a reorg at the head deeper than the depth: the reverted session loses its peer, the new branch's session under the same id is served", async () => {
+  const r = rig({ confirmations: 2 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const signerB = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(1), signer: signerA.address });
+  mine(chain, 2);
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(1)), "X provisioned");
+  assert.equal(chain.sessions.get(x)?.status, "Active", "X accepted");
+  backend.traffic(keyB64(1), 1000n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
+  await r.agent.tick();
+  assert.equal(claimsOf(chain, x).length, 1, "X's voucher claimed on the old branch");
+  mine(chain, 3);
+  await r.agent.tick();
+  const oldCheckpoint = BigInt(r.agent.store.getMeta("checkpoint")!);
+  const callsAtRevert = chain.calls.length;
+
+  // Another branch from before X: another client opens a session that gets X's id.
+  chain.revert(snap);
+  chain.nextClient = CLIENT_B;
+  const y = chain.open({ wgPublicKey: keyHex(2), signer: signerB.address });
+  assert.equal(y, x, "the id is reused on the new branch");
+  mine(chain, 8);
+  await r.agent.tick();
+
+  assert.ok(!backend.peers.has(keyB64(1)), "no peer for the reverted session");
+  assert.ok(removed(backend, keyB64(1)), "its peer was removed with wg set … remove");
+  assert.ok(backend.peers.has(keyB64(2)), "the new branch's session is provisioned");
+  const s = r.agent.session(y)!;
+  assert.equal(s.wgKey, keyB64(2));
+  assert.equal(s.client.toLowerCase(), CLIENT_B.toLowerCase());
+  assert.equal(s.status, "active");
+  assert.equal(s.voucherSig, null, "X's voucher does not carry over to the new session");
+  assert.equal(s.claimedBytes, 0n);
+  assert.equal(chain.sessions.get(y)?.status, "Active", "accepted on the new branch");
+  assert.equal(claimsOf(chain, y, callsAtRevert).length, 0, "nothing claimed with the reverted session's voucher");
+  assert.equal(r.agent.metrics.get("dvpn_agent_reorgs_total"), 1);
+  const reorgLog = r.lines.find((l) => String(l.msg).startsWith("chain reorganisation"));
+  assert.ok(reorgLog, "the reorg is logged");
+  assert.equal(BigInt(String(reorgLog.ancestor)) <= snap.head, true, "ancestor at or below the fork");
+  assert.equal(reorgLog.depth, Number(oldCheckpoint - BigInt(String(reorgLog.ancestor))));
+  assert.ok(
+    r.lines.some((l) => l.msg === "session dropped: not on the canonical chain" && l.sessionId === x.toString()),
+    "the dropped session is logged",
+  );
+  // The new session is paid from its own vouchers.
+  backend.traffic(keyB64(2), 100n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, y, signerB, 6000n), 200);
+  await r.agent.tick();
+  assert.deepEqual(
+    claimsOf(chain, y, callsAtRevert).map((c) => c.args[1]),
+    [6000n],
+  );
+});
+
+test("a session that vanished is dropped without a claim or close; its address is quarantined; a later session with its id is served", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  const x = chain.open({ wgPublicKey: keyHex(3), signer: signerA.address });
+  mine(chain, 1);
+  await r.agent.tick();
+  const addr = r.agent.session(x)!.tunnelAddress;
+  backend.traffic(keyB64(3), 1000n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
+  mine(chain, 3);
+  await r.agent.tick();
+  chain.revert(snap);
+  mine(chain, 6); // a longer branch without X
+  const before = chain.calls.length;
+  await r.agent.tick();
+  await r.agent.tick();
+  assert.ok(!backend.peers.has(keyB64(3)));
+  const s = r.agent.session(x)!;
+  assert.equal(s.status, "refused");
+  assert.equal(s.reason, "not-on-chain");
+  assert.equal(chain.calls.slice(before).filter((c) => c.args[0] === x).length, 0, "no claim, close or accept for it");
+  assert.equal(r.agent.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "not-on-chain" }), 1);
+  // The id comes back for another session: it gets a fresh address (the old one is in quarantine).
+  const z = chain.open({ wgPublicKey: keyHex(4), signer: signerA.address });
+  assert.equal(z, x);
+  mine(chain, 1);
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(4)));
+  assert.equal(r.agent.session(z)?.status, "active");
+  assert.notEqual(r.agent.session(z)?.tunnelAddress, addr, "the quarantined address is not reused");
+});
+
+test("the same session mined again on the new branch keeps its peer; a reverted accept and claim are sent again", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(5), signer: signerA.address });
+  const snap = chain.snapshot(); // X opened, not yet accepted
+  mine(chain, 1);
+  await r.agent.tick();
+  assert.equal(chain.sessions.get(x)?.status, "Active");
+  backend.traffic(keyB64(5), 1000n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
+  await r.agent.tick();
+  assert.equal(claimsOf(chain, x).length, 1);
+  mine(chain, 3);
+  await r.agent.tick();
+  chain.revert(snap); // accept and claim gone
+  mine(chain, 6);
+  const setCallsBefore = backend.setCalls.length;
+  await r.agent.tick();
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(5)), "peer kept");
+  assert.ok(!removed({ ...backend, setCalls: backend.setCalls.slice(setCallsBefore) }, keyB64(5)), "never removed");
+  assert.equal(chain.sessions.get(x)?.status, "Active", "accepted again on the new branch");
+  assert.equal(chain.sessions.get(x)?.claimedBytes, 5000n, "claimed again on the new branch");
+  assert.equal(r.agent.session(x)?.claimedBytes, 5000n);
+  assert.equal(r.agent.metrics.get("dvpn_agent_reorgs_total"), 1);
+});
+
+test("a reorg found while backfilling after downtime, and beyond the remembered window, re-verifies everything", async () => {
+  const r = rig({ confirmations: 2, reorgWindowBlocks: 3, maxLogRange: 2 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const signerB = privateKeyToAccount(generatePrivateKey());
+  const keep = chain.open({ wgPublicKey: keyHex(6), signer: signerA.address });
+  mine(chain, 2);
+  await r.agent.tick();
+  assert.equal(chain.sessions.get(keep)?.status, "Active");
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(7), signer: signerA.address });
+  mine(chain, 12); // many ranges, more than the window remembers
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(7)));
+  await r.agent.stop();
+
+  // While it is down, the chain reorganises from before X and goes on.
+  chain.revert(snap);
+  chain.nextClient = CLIENT_B;
+  const y = chain.open({ wgPublicKey: keyHex(8), signer: signerB.address });
+  mine(chain, 20);
+  r.agent = r.make();
+  await r.agent.start();
+  await r.agent.tick();
+  assert.ok(!backend.peers.has(keyB64(7)), "reverted session's peer removed");
+  assert.ok(backend.peers.has(keyB64(8)), "new branch's session served");
+  assert.ok(backend.peers.has(keyB64(6)), "the session before the fork keeps its peer");
+  assert.equal(r.agent.session(y)?.wgKey, keyB64(8));
+  assert.equal(r.agent.session(keep)?.status, "active");
+  assert.equal(r.agent.store.getMeta("checkpoint"), String(chain.head - 2n));
+});
+
+test("a reorg under a backfill range read is caught before the range is applied", async () => {
+  const r = rig({ confirmations: 2, maxLogRange: 3 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const signerB = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(9), signer: signerA.address });
+  mine(chain, 12);
+  // On the third range read the chain switches to another branch where CLIENT_B has the id.
+  const read = chain.escrowEvents.bind(chain);
+  let reads = 0;
+  chain.escrowEvents = async (from, to) => {
+    const out = await read(from, to);
+    if (++reads === 3) {
+      chain.revert(snap);
+      chain.nextClient = CLIENT_B;
+      chain.open({ wgPublicKey: keyHex(10), signer: signerB.address });
+      mine(chain, 14);
+    }
+    return out;
+  };
+  await r.agent.tick();
+  await r.agent.tick();
+  assert.ok(!backend.peers.has(keyB64(9)), "the reverted session never keeps a peer");
+  assert.ok(backend.peers.has(keyB64(10)));
+  assert.equal(r.agent.session(x)?.wgKey, keyB64(10));
+  assert.equal(r.agent.metrics.get("dvpn_agent_reorgs_total"), 1);
+  assert.equal(
+    chain.calls.filter((c) => c.fn === "acceptSession").length,
+    1,
+    "only the new branch's session was accepted",
+  );
+});
+
+test("the periodic resync drops a session the contract no longer knows, whatever the cause", async () => {
+  const r = rig({ confirmations: 0 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const x = chain.open({ wgPublicKey: keyHex(11), signer: signerA.address });
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(11)));
+  chain.sessions.delete(x);
+  await r.agent.resync();
+  assert.ok(!backend.peers.has(keyB64(11)));
+  assert.equal(r.agent.session(x)?.reason, "not-on-chain");
+  const before = chain.calls.length;
+  await r.agent.tick();
+  assert.equal(chain.calls.length, before, "nothing sent for it");
+});
