@@ -12,6 +12,7 @@ import type { Deployment } from "../deployment/types.ts";
 import { InvalidDeploymentError } from "../errors/deployment.ts";
 import { InvalidInputError } from "../errors/input.ts";
 import { checkAddress } from "../internal/validate.ts";
+import { DEFAULT_FEED_TIMEOUT_MS, MAX_FEED_TIMEOUT_MS } from "../feed/timeout.ts";
 import { dvpnActions, type DvpnActions } from "./decorators.ts";
 import type { DvpnContext } from "./types.ts";
 
@@ -36,6 +37,12 @@ export interface CreateDvpnClientParameters {
   indexerUrl?: string;
   /** `fetch` for the feed client (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /**
+   * Milliseconds a feed request may take, from sending it to the end of the answer (for a
+   * subscription: until the event stream starts). Past it the request is aborted and fails with a
+   * `FeedError` naming the URL and the timeout. Default 10 000.
+   */
+  feedTimeoutMs?: number;
   /** Milliseconds between receipt and block polls (viem's default otherwise). */
   pollingInterval?: number;
 }
@@ -66,6 +73,14 @@ export function createDvpnClient(params: CreateDvpnClientParameters): DvpnClient
     throw new InvalidDeploymentError(
       `the deployment is for chain ${deployment?.chainId}, the client for chain ${chain.id}`,
     );
+  }
+  const feedTimeoutMs = params.feedTimeoutMs ?? DEFAULT_FEED_TIMEOUT_MS;
+  if (!Number.isInteger(feedTimeoutMs) || feedTimeoutMs < 1 || feedTimeoutMs > MAX_FEED_TIMEOUT_MS) {
+    throw new InvalidInputError({
+      field: "feedTimeoutMs",
+      value: params.feedTimeoutMs,
+      reason: `must be a whole number of milliseconds from 1 to ${MAX_FEED_TIMEOUT_MS}`,
+    });
   }
   let publicClient: PublicClient<Transport, Chain>;
   let walletClient: WalletClient<Transport, Chain, Account> | undefined;
@@ -98,6 +113,7 @@ export function createDvpnClient(params: CreateDvpnClientParameters): DvpnClient
     deployment,
     indexerUrl: params.indexerUrl,
     fetch: params.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
+    feedTimeoutMs,
   };
   return { ...context, ...dvpnActions(context) };
 }

@@ -17,6 +17,8 @@ export interface DvpnContext {
   indexerUrl: string | undefined;
   /** `fetch` used by the feed client (defaults to the global one). */
   fetch: typeof fetch;
+  /** Milliseconds a feed request may take before it fails with a `FeedError` (unset: 10 000). */
+  feedTimeoutMs?: number;
 }
 
 /** The result of every write action: the transaction hash and its mined receipt. */

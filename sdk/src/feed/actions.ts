@@ -28,7 +28,7 @@ import type {
   Page,
 } from "./types.ts";
 
-type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch">;
+type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch" | "feedTimeoutMs">;
 
 /** Page-size and cursor options shared by the list queries. */
 export interface PageParameters {

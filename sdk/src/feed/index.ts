@@ -17,5 +17,6 @@ export {
 } from "./actions.ts";
 export { FEED_DOCUMENTS } from "./documents.ts";
 export { feedRequest } from "./request.ts";
+export { DEFAULT_FEED_TIMEOUT_MS } from "./timeout.ts";
 export { subscribeFeed, watchProviderAvailability, watchSession } from "./subscribe.ts";
 export type * from "./types.ts";

@@ -10,19 +10,22 @@ import { FeedNotConfiguredError } from "../errors/input.ts";
 import { checkAddress, checkUint } from "../internal/validate.ts";
 import { PROVIDER_AVAILABILITY_SUBSCRIPTION, SESSION_SUBSCRIPTION } from "./documents.ts";
 import { reviveBigInts } from "./request.ts";
+import { feedDeadline } from "./timeout.ts";
 import type { Availability, FeedSession } from "./types.ts";
 
-type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch">;
+type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch" | "feedTimeoutMs">;
 
 /**
  * Runs a GraphQL subscription on the feed and yields each result's `data` until the server
- * completes it or `signal` aborts (then the iterator just ends).
+ * completes it or `signal` aborts (then the iterator just ends). The server must start the event
+ * stream within the client's `feedTimeoutMs` (default 10 s); the stream itself has no time limit.
  * @param client anything with `indexerUrl` and `fetch` (a DvpnClient).
  * @param query a GraphQL subscription document.
  * @param variables its variables.
  * @param options `signal` to stop.
  * @returns an async iterator of `data` objects.
- * @throws {FeedError} when the request fails or the server sends GraphQL errors.
+ * @throws {FeedError} when the request fails, the stream does not start within the timeout, or the
+ *   server sends GraphQL errors.
  * @example for await (const data of subscribeFeed(client, doc, { id })) console.log(data)
  */
 export async function* subscribeFeed<T>(
@@ -34,16 +37,23 @@ export async function* subscribeFeed<T>(
   const url = client.indexerUrl;
   if (!url) throw new FeedNotConfiguredError();
   let res: Response;
+  // The deadline covers the answer's headers only: the event stream may then stay open.
+  const deadline = feedDeadline(url, client.feedTimeoutMs);
   try {
-    res = await client.fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify({ query, variables }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    res = await deadline.race(
+      client.fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ query, variables }),
+        signal: options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal,
+      }),
+    );
   } catch (err) {
     if (options.signal?.aborted) return;
+    if (deadline.expired()) throw err;
     throw new FeedError({ url, reason: `cannot reach it (${(err as Error).message})`, cause: err });
+  } finally {
+    deadline.clear();
   }
   if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
     const text = await res.text().catch(() => "");
