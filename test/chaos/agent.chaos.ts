@@ -6,7 +6,11 @@
  *   is paid by at most one UsageClaimed, and the provider receives exactly what the last
  *   vouchers are worth, minus fees;
  * - malformed, oversized, replayed and forged vouchers and wg-argument injection attempts are
- *   refused with 4xx: nothing is provisioned or paid, and the agent stays healthy.
+ *   refused with 4xx: nothing is provisioned or paid, and the agent stays healthy;
+ * - reorgs before and beyond its confirmation depth (evm_snapshot/evm_revert, then another
+ *   branch mined), at the head and in the middle of a backfill: a reverted session keeps no peer
+ *   and is never paid on the canonical chain, the new branch's sessions are served, nothing is
+ *   paid twice.
  * Run by `npm run chaos` (DVPN_CHAOS_MODE=short|full); not part of the everyday glob on its own.
  */
 import assert from "node:assert/strict";
@@ -29,6 +33,8 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
+import { createSdkChain } from "../../gateway-agent/src/chain/sdkChain.ts";
+import type { AgentChain } from "../../gateway-agent/src/chain/types.ts";
 import { buildSetArgs } from "../../gateway-agent/src/wireguard/args.ts";
 import { createMockBackend, type MockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../../indexer/src/testing/chain.ts";
@@ -544,6 +550,247 @@ describe("chaos: gateway agent", () => {
       await a2.stop().catch(() => {});
       others.splice(others.indexOf(a2), 1);
       rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it("neither serves nor pays a session reverted by reorgs deeper than its depth, at the head and during a backfill", async () => {
+    proxy.setPolicy({});
+    const key = generatePrivateKey();
+    const p3 = await registerProvider(key);
+    const wg = createMockBackend("chaos2");
+    const dir3 = mkdtempSync(join(tmpdir(), "dvpn-chaos-agent3-"));
+    const confirmations = 2;
+    // The real chain access, with a hook that can switch the chain to another branch right
+    // after a range of events was read (the agent then holds events of a branch that lost).
+    let afterRead: (() => Promise<void>) | undefined;
+    const sdk = createSdkChain({
+      rpcUrl: chain.url,
+      chainId: chain.deployment.chainId,
+      escrow: escrow(),
+      registry: chain.deployment.contracts.ProviderRegistry.address,
+      account: privateKeyToAccount(key),
+      pollingIntervalMs: 20,
+      maxLogRange: 4n,
+    });
+    const hooked: AgentChain = {
+      ...sdk,
+      async escrowEvents(from, to) {
+        const out = await sdk.escrowEvents(from, to);
+        const hook = afterRead;
+        afterRead = undefined;
+        if (hook) await hook();
+        return out;
+      },
+    };
+    const start = () =>
+      createGatewayAgent(
+        {
+          rpcUrl: chain.url,
+          deployment: chain.deployment,
+          privateKey: key,
+          dataDir: dir3,
+          ipv4Pool: "10.67.0.0/24",
+          voucherListen: "127.0.0.1:0",
+          metricsListen: "",
+          confirmations,
+          maxLogRange: 4, // a backfill reads many small ranges
+          pollIntervalMs: 100,
+          reconcileIntervalMs: 300,
+          resyncIntervalMs: 1000,
+          claimEveryAmount: "1",
+          claimIntervalSeconds: 1,
+          idleTimeoutSeconds: 0,
+          lagToleranceSeconds: "100000",
+          heartbeat: false,
+          logLevel: "silent",
+        } as never,
+        { backend: wg, chain: hooked, logger: pino({ level: process.env.DVPN_CHAOS_LOG ?? "silent" }) },
+      );
+    let a3 = start();
+    others.push(a3);
+    const b64 = (k: Hex) => Buffer.from(k.slice(2), "hex").toString("base64");
+    const newKey = () => toHex(Buffer.from(generatePrivateKey().slice(2), "hex"));
+    const everAdded = (k: string) => wg.setCalls.some((c) => c.some((a, i) => a === k && c[i + 2] === "allowed-ips"));
+    const mine = async (n: number) => {
+      for (let i = 0; i < n; i++) await chain.mine();
+    };
+    /** What the canonical chain paid this provider: (session, totals) → count, and the net received. */
+    const paid = async () => {
+      const all = (await claims()) as unknown as {
+        sessionId: bigint;
+        provider: Address;
+        totalBytes: bigint;
+        amount: bigint;
+        fee: bigint;
+      }[];
+      return all.filter((c) => c.provider === p3.address);
+    };
+    const reverted: { id: bigint; key: string; bytes: bigint }[] = [];
+    const served: { id: bigint; key: string; bytes: bigint }[] = [];
+    let reorgs = 0;
+    let reorgsSeen = 0;
+    let client = 0;
+    const nextClient = () => chain.accounts[3 + (client++ % 5)]!;
+    try {
+      await a3.start();
+      const rounds = count(2, 10);
+      for (let round = 0; round < rounds; round++) {
+        // ── At the head: X is provisioned, accepted and paid, then the chain forks from before it.
+        const snap = await chain.rpc<string>("evm_snapshot");
+        const xKey = newKey();
+        const x = await openSession(nextClient(), xKey, USD(2), p3.address);
+        await mine(confirmations + 1);
+        await waitFor(
+          `X ${x.id} served and accepted`,
+          async () => wg.peers.has(b64(xKey)) && (await onChain(x.id)).status === 2,
+          60_000,
+        );
+        const xBytes = 10_000_000n + BigInt(round) * 1_000_000n + 123n;
+        const r = await post(`${a3.urls().vouchers}/v1/vouchers`, await voucherBody(x.id, xBytes, 60n, x.signer));
+        assert.equal(r.status, 200, r.text);
+        wg.traffic(b64(xKey), xBytes, 0n);
+        await waitFor(`X ${x.id} paid`, async () => (await onChain(x.id)).claimedBytes === xBytes, 60_000);
+        await mine(confirmations + 2);
+        await waitFor("the claim processed", async () => a3.session(x.id)?.claimedBytes === xBytes, 60_000);
+        const before = await chain.latest();
+        assert.equal(await chain.rpc("evm_revert", [snap]), true);
+        reorgs++;
+        reverted.push({ id: x.id, key: b64(xKey), bytes: xBytes });
+        // The new branch: another client's session, most likely under X's id; longer than the old one.
+        const yKey = newKey();
+        const y = await openSession(nextClient(), yKey, USD(3), p3.address);
+        while ((await chain.latest()).number <= before.number + 1) await chain.mine();
+        await waitFor(
+          `X ${x.id} dropped and Y ${y.id} served and accepted`,
+          async () => !wg.peers.has(b64(xKey)) && wg.peers.has(b64(yKey)) && (await onChain(y.id)).status === 2,
+          60_000,
+        );
+        const yBytes = 20_000_000n + BigInt(round) * 1_000_000n + 7n;
+        const ry = await post(`${a3.urls().vouchers}/v1/vouchers`, await voucherBody(y.id, yBytes, 60n, y.signer));
+        assert.equal(ry.status, 200, ry.text);
+        wg.traffic(b64(yKey), yBytes, 0n);
+        await waitFor(`Y ${y.id} paid`, async () => (await onChain(y.id)).claimedBytes === yBytes, 60_000);
+        served.push({ id: y.id, key: b64(yKey), bytes: yBytes });
+
+        // ── During a backfill: the agent is down; P is opened; it restarts behind, and after its
+        // first ranges (P read and stored) the chain forks from before P to a branch with Q.
+        // Caught up before it stops, so its first backfill range holds P.
+        await waitFor(
+          "the agent caught up",
+          async () =>
+            BigInt(a3.store.getMeta("checkpoint") ?? "0") >= BigInt((await chain.latest()).number - confirmations),
+          60_000,
+        );
+        reorgsSeen += a3.metrics.get("dvpn_agent_reorgs_total");
+        await a3.stop();
+        others.splice(others.indexOf(a3), 1);
+        const snap2 = await chain.rpc<string>("evm_snapshot");
+        const pKey = newKey();
+        const pSession = await openSession(nextClient(), pKey, USD(2), p3.address);
+        await mine(10);
+        const qKey = newKey();
+        let q: Awaited<ReturnType<typeof openSession>> | undefined;
+        let reads = 0;
+        const hook = async () => {
+          assert.equal(await chain.rpc("evm_revert", [snap2]), true);
+          q = await openSession(nextClient(), qKey, USD(3), p3.address);
+          await mine(16);
+        };
+        // Two range reads, then the fork (installed again until the second read happened).
+        afterRead = async () => {
+          reads++;
+          afterRead = hook;
+        };
+        a3 = start();
+        others.push(a3);
+        await a3.start();
+        await waitFor(
+          "the fork happened during the backfill",
+          async () => reads > 0 && q !== undefined && afterRead === undefined,
+          60_000,
+        );
+        reorgs++;
+        reverted.push({ id: pSession.id, key: b64(pKey), bytes: 0n });
+        await waitFor(
+          `Q ${q!.id} served and accepted after the backfill`,
+          async () => wg.peers.has(b64(qKey)) && (await onChain(q!.id)).status === 2,
+          60_000,
+        );
+        assert.ok(!everAdded(b64(pKey)), "a session reverted during the backfill was provisioned");
+        served.push({ id: q!.id, key: b64(qKey), bytes: 0n });
+      }
+      await a3.tick();
+      await a3.reconcile();
+      reorgsSeen += a3.metrics.get("dvpn_agent_reorgs_total");
+
+      // No peer for any reverted session; every session of the canonical chain is served.
+      const removedBySet = (k: string) => wg.setCalls.some((c) => c.some((a, i) => a === k && c[i + 1] === "remove"));
+      for (const x of reverted) {
+        assert.ok(!wg.peers.has(x.key), `peer left for reverted session ${x.id}`);
+        // Served before the fork (head case): its peer went with `wg set … peer K remove`.
+        if (x.bytes > 0n) assert.ok(removedBySet(x.key), `no wg set … remove for reverted session ${x.id}`);
+      }
+      let dataLost = 0;
+      for (const y of served) {
+        if (!wg.peers.has(y.key)) dataLost++;
+        assert.ok(wg.peers.has(y.key), `session ${y.id} of the canonical chain not served`);
+        assert.equal((await onChain(y.id)).status, 2);
+      }
+      // The canonical chain pays each served voucher once and no reverted one.
+      const pays = await paid();
+      const seen = new Set<string>();
+      let doublePayments = 0;
+      for (const c of pays) {
+        const k = `${c.sessionId}:${c.totalBytes}`;
+        if (seen.has(k)) doublePayments++;
+        seen.add(k);
+        assert.ok(
+          !reverted.some((x) => x.bytes > 0n && x.bytes === c.totalBytes),
+          `a reverted session's voucher was paid on the canonical chain (${k})`,
+        );
+      }
+      assert.equal(doublePayments, 0, "a voucher was paid twice");
+      for (const y of served.filter((v) => v.bytes > 0n)) {
+        assert.equal(
+          pays.filter((c) => c.sessionId === y.id && c.totalBytes === y.bytes).length,
+          1,
+          `session ${y.id} paid once`,
+        );
+      }
+      const balance = await chain.publicClient.readContract({
+        address: chain.deployment.contracts.PaymentToken.address,
+        abi: mockStablecoinAbi,
+        functionName: "balanceOf",
+        args: [p3.address],
+      });
+      assert.equal(
+        balance,
+        pays.reduce((sum, c) => sum + c.amount - c.fee, 0n),
+        "the provider received each claim once",
+      );
+      assert.ok(reorgsSeen >= reorgs, `the agent saw ${reorgsSeen} of ${reorgs} reorgs`);
+      record({
+        category: "agent: deep reorgs",
+        faultsInjected: reorgs,
+        recoveries: served.length,
+        dataLost,
+        doublePayments,
+        crashes: 0,
+        details: {
+          rounds,
+          confirmations,
+          reorgsDetected: reorgsSeen,
+          revertedSessions: reverted.length,
+          servedSessions: served.length,
+          claims: pays.length,
+          reusedIds: served.filter((y) => reverted.some((x) => x.id === y.id)).length,
+        },
+      });
+    } finally {
+      afterRead = undefined;
+      await a3.stop().catch(() => {});
+      if (others.includes(a3)) others.splice(others.indexOf(a3), 1);
+      rmSync(dir3, { recursive: true, force: true });
     }
   });
 });
