@@ -191,6 +191,7 @@ test("a session that vanished is dropped without a claim or close; its address i
   assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
   mine(chain, 3);
   await r.agent.tick();
+  assert.equal(r.agent.session(x)?.claimedBytes, 5000n, "claimed on the branch that loses");
   chain.revert(snap);
   mine(chain, 6); // a longer branch without X
   const before = chain.calls.length;
@@ -199,9 +200,10 @@ test("a session that vanished is dropped without a claim or close; its address i
   assert.ok(!backend.peers.has(keyB64(3)));
   const s = r.agent.session(x)!;
   assert.equal(s.status, "refused");
-  assert.equal(s.reason, "not-on-chain");
+  assert.equal(s.reason, "reorged");
+  assert.equal(s.claimedBytes, 0n, "nothing counted as paid");
   assert.equal(chain.calls.slice(before).filter((c) => c.args[0] === x).length, 0, "no claim, close or accept for it");
-  assert.equal(r.agent.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "not-on-chain" }), 1);
+  assert.equal(r.agent.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "reorged" }), 1);
   // The id comes back for another session: it gets a fresh address (the old one is in quarantine).
   const z = chain.open({ wgPublicKey: keyHex(4), signer: signerA.address });
   assert.equal(z, x);
@@ -321,11 +323,18 @@ test("the periodic resync drops a session the contract no longer knows, whatever
   const x = chain.open({ wgPublicKey: keyHex(11), signer: signerA.address });
   await r.agent.tick();
   assert.ok(backend.peers.has(keyB64(11)));
+  const record = chain.sessions.get(x)!;
   chain.sessions.delete(x);
   await r.agent.resync();
   assert.ok(!backend.peers.has(keyB64(11)));
   assert.equal(r.agent.session(x)?.reason, "not-on-chain");
+  assert.equal(r.agent.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "not-on-chain" }), 1);
   const before = chain.calls.length;
   await r.agent.tick();
   assert.equal(chain.calls.length, before, "nothing sent for it");
+  // It was a node that lost state: the session is back with the same terms, and served again.
+  chain.sessions.set(x, record);
+  await r.agent.resync();
+  assert.ok(backend.peers.has(keyB64(11)), "re-admitted");
+  assert.equal(r.agent.session(x)?.status, "active");
 });

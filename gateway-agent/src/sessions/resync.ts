@@ -1,8 +1,8 @@
 /**
  * Re-reads sessions from the contract: event subscriptions and log polling can miss changes
  * (dropped connections, a node that pruned logs, a reorganisation), the contract's state
- * cannot. The periodic pass reads every open session (and the dropped ones, which may exist
- * again); after a reorganisation every session the store holds is read.
+ * cannot. The periodic pass reads every open session (and those an earlier pass dropped, which
+ * may exist again); after a reorganisation every session the store holds is read.
  */
 import type { Hex } from "viem";
 import type { ChainSession } from "../chain/types.ts";
@@ -78,7 +78,7 @@ function apply(ctx: AgentContext, records: Map<bigint, ChainSession>, mode: "res
 export async function resync(ctx: AgentContext): Promise<number> {
   const sessions = [
     ...ctx.store.list(["accepting", "active", "closing"]),
-    ...ctx.store.list(["refused"]).filter(isDropped),
+    ...ctx.store.list(["refused"]).filter((s) => isDropped(s) && s.reason === "not-on-chain"),
   ];
   const c = apply(ctx, await readAll(ctx, sessions, false), "resync");
   return c.changed + c.dropped + c.readmitted;

@@ -11,7 +11,11 @@ import type { ChainSession } from "../chain/types.ts";
 import { endService, type AgentContext } from "../context.ts";
 import type { SessionRecord } from "../store/store.ts";
 
-/** Why a session was dropped. */
+/**
+ * Why a session was dropped: `reorged` after a detected reorganisation (vanished, or its id now
+ * holds another session); `not-on-chain` when a periodic re-read found no such session for this
+ * provider (whatever the cause: an undetected reorganisation, a node that lost state).
+ */
 export type DropReason = "not-on-chain" | "reorged";
 
 /** Whether the row is a dropped session (a tombstone): no service, no claims, replaced by a new SessionOpened. */
@@ -45,10 +49,14 @@ export function differences(s: SessionRecord, cs: ChainSession, provider: Addres
  */
 export function dropSession(ctx: AgentContext, s: SessionRecord, reason: DropReason, detail: object = {}): void {
   const was = s.status;
+  // Claims mined on the branch that lost were never paid on the canonical chain.
+  const unpaid = { claimedBytes: s.claimedBytes.toString(), claimedSeconds: s.claimedSeconds.toString() };
+  s.claimedBytes = 0n;
+  s.claimedSeconds = 0n;
   endService(ctx, s, { status: "refused", reason });
   ctx.metrics.inc("dvpn_agent_sessions_dropped_total", { reason });
   ctx.log.warn(
-    { sessionId: s.id.toString(), reason, was, wgKey: s.wgKey, ...detail },
+    { sessionId: s.id.toString(), reason, was, wgKey: s.wgKey, revertedClaims: unpaid, ...detail },
     "session dropped: not on the canonical chain",
   );
 }
@@ -63,8 +71,10 @@ export type VerifyOutcome = "same" | "changed" | "dropped" | "readmit";
  * - `reorg`: the chain was reorganised; the record is taken as it is: claimed totals may go
  *   down (a claim was reverted: the voucher is claimed again), a reverted accept sends
  *   acceptSession again, a reverted close closes again.
- * Returns `readmit` for a tombstone whose session exists again with the same terms: the caller
- * admits it again as a new SessionOpened.
+ * Returns `readmit` (resync only) for a session dropped by an earlier resync (`not-on-chain`)
+ * that exists again with the same terms: the caller admits it again as a new SessionOpened.
+ * Sessions dropped after a reorganisation come back only through their SessionOpened, once it
+ * is past the confirmation depth on the canonical chain.
  */
 export function applyChainRecord(
   ctx: AgentContext,
@@ -74,12 +84,12 @@ export function applyChainRecord(
 ): VerifyOutcome {
   const diff = differences(cur, cs, ctx.chain.provider);
   if (isDropped(cur)) {
-    return diff.length === 0 && (cs.status === "Pending" || cs.status === "Active" || cs.status === "Closing")
-      ? "readmit"
-      : "same";
+    const exists = cs.status === "Pending" || cs.status === "Active" || cs.status === "Closing";
+    return mode === "resync" && cur.reason === "not-on-chain" && diff.length === 0 && exists ? "readmit" : "same";
   }
   if (diff.length > 0) {
-    dropSession(ctx, cur, cs.status === "None" || diff.includes("provider") ? "not-on-chain" : "reorged", {
+    const gone = cs.status === "None" || diff.includes("provider");
+    dropSession(ctx, cur, mode === "resync" && gone ? "not-on-chain" : "reorged", {
       differs: diff,
       chainStatus: cs.status,
     });

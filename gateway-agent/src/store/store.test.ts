@@ -46,3 +46,31 @@ test("a failed transaction leaves nothing behind", () => {
   assert.equal(store.getMeta("checkpoint"), undefined);
   store.close();
 });
+
+test("the block-hash window keeps the newest blocks and forgets reorganised ones; a removed row takes its voucher", () => {
+  const store = openStore(":memory:");
+  for (let n = 1n; n <= 10n; n++) store.putBlock(n, `0x${n}`, 4);
+  assert.deepEqual(
+    store.recentBlocks().map((b) => b.number),
+    [10n, 9n, 8n, 7n],
+  );
+  assert.equal(store.blockHash(9n), "0x9");
+  assert.equal(store.blockHash(6n), undefined, "older than the window");
+  store.dropBlocksAbove(8n);
+  assert.deepEqual(
+    store.recentBlocks().map((b) => b.number),
+    [8n, 7n],
+  );
+  store.putBlock(8n, "0xnew", 4);
+  assert.equal(store.blockHash(8n), "0xnew");
+  store.put(newSessionRecord({ id: 5n, ...fields }));
+  store.transaction(() => store.setVoucher(5n, 1n, 1n, "0xsig"));
+  store.remove(5n);
+  assert.equal(store.get(5n), undefined);
+  store.put(newSessionRecord({ id: 5n, ...fields }));
+  assert.equal(store.get(5n)?.voucherSig, null, "a removed row takes its voucher with it");
+  assert.deepEqual(
+    store.listAll().map((s) => s.id),
+    [5n],
+  );
+});
