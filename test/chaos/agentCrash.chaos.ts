@@ -618,11 +618,12 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     let agentKills = 0;
     let wgKills = 0;
     let doubleFaults = 0;
+    let startupKills = 0;
     let recoveries = 0;
     try {
       while (faults.length > 0) {
         const fault = faults.shift()!;
-        await sleep(rng.between(200, 2500));
+        await sleep(rng.between(200, count(1200, 2500)));
         const before = new Map(clients.map((c) => [c.id, c.maxMetered]));
         let wgKilled = false;
         faultOpen = true;
@@ -641,6 +642,14 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
           }
           await sleep(rng.between(0, 1000));
           startAgent();
+          // Sometimes the agent dies again while it starts (adopting or recreating the interface, backfilling).
+          if (rng.chance(0.3)) {
+            await sleep(rng.between(50, 1500));
+            await killAgent();
+            agentKills++;
+            startupKills++;
+            startAgent();
+          }
         } else {
           const pids = wireguardGoPids(AGENT_IF);
           assert.equal(pids.length, 1, `one wireguard-go serves ${AGENT_IF}, found ${pids.length}`);
@@ -718,6 +727,11 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
       return clients.every((c) => !peers.has(c.wgPublic));
     });
 
+    await until("the agent holds no open session", async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/sessions`, { signal: AbortSignal.timeout(2000) });
+      return ((await r.json()) as { sessions: unknown[] }).sessions.length === 0;
+    });
+
     // Claims: each session paid exactly its last voucher, once, and nothing that was not a voucher.
     const logs = await chain.publicClient.getLogs({ address: escrow(), fromBlock: 0n, toBlock: "latest" });
     const claims: { sessionId: bigint; totalBytes: bigint; totalSeconds: bigint; amount: bigint; fee: bigint }[] = [];
@@ -790,6 +804,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         agentKills,
         wireguardGoKills: wgKills,
         bothDownAtOnce: doubleFaults,
+        agentKilledWhileStarting: startupKills,
         recoveryMs: {
           median: recoveryMs[Math.floor(recoveryMs.length / 2)],
           max: recoveryMs.at(-1),
