@@ -338,3 +338,36 @@ test("the periodic resync drops a session the contract no longer knows, whatever
   assert.ok(backend.peers.has(keyB64(11)), "re-admitted");
   assert.equal(r.agent.session(x)?.status, "active");
 });
+
+test("a session that vanished while the agent was down is dropped at start and stays dropped until its SessionOpened is confirmed again", async () => {
+  const r = rig({ confirmations: 2 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  chain.nextClient = CLIENT_A;
+  const snap = chain.snapshot();
+  const x = chain.open({ wgPublicKey: keyHex(12), signer: signerA.address });
+  mine(chain, 2);
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(12)));
+  await r.agent.stop();
+  const opened = chain.snapshot().events.find((e) => e.type === "SessionOpened" && e.sessionId === x)!;
+  chain.revert(snap);
+  mine(chain, 8);
+  r.agent = r.make();
+  await r.agent.start(); // the start-up resync drops it, the first poll finds the reorganisation
+  assert.ok(!backend.peers.has(keyB64(12)));
+  assert.equal(r.agent.session(x)?.reason, "reorged");
+  // The same transaction is mined again: nothing happens until it is past the depth.
+  chain.nextClient = CLIENT_A;
+  assert.equal(chain.open({ wgPublicKey: keyHex(12), signer: signerA.address }), x);
+  chain.events[chain.events.length - 1] = { ...opened, blockNumber: chain.head, logIndex: 0 };
+  chain.sessions.get(x)!.deadline = (opened as { acceptDeadline: number }).acceptDeadline;
+  await r.agent.resync();
+  await r.agent.tick();
+  assert.ok(!backend.peers.has(keyB64(12)), "not served before its confirmations");
+  mine(chain, 2);
+  await r.agent.tick();
+  assert.ok(backend.peers.has(keyB64(12)), "served once confirmed");
+  assert.equal(r.agent.session(x)?.status, "active");
+});

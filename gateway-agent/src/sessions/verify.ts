@@ -84,6 +84,13 @@ export function applyChainRecord(
 ): VerifyOutcome {
   const diff = differences(cur, cs, ctx.chain.provider);
   if (isDropped(cur)) {
+    if (mode === "reorg" && cur.reason === "not-on-chain") {
+      // Dropped by a resync before the reorganisation was detected: from now on it comes back only
+      // through its SessionOpened past the confirmation depth, like every session the reorg dropped.
+      cur.reason = "reorged";
+      ctx.store.put(cur);
+      return "changed";
+    }
     const exists = cs.status === "Pending" || cs.status === "Active" || cs.status === "Closing";
     return mode === "resync" && cur.reason === "not-on-chain" && diff.length === 0 && exists ? "readmit" : "same";
   }
