@@ -1,23 +1,30 @@
 /**
- * `npm run bench:indexer [-- --quick]`: indexer figures on this machine, measured, not asserted.
+ * `npm run bench:indexer [-- --quick]`: indexer figures on this machine at several sizes,
+ * measured, not asserted.
  *
- * 1. Backfill: a `hardhat node` with the protocol deployed and N Heartbeat events (contract
- *    providers that heartbeat hundreds of times per transaction, so blocks are dense enough to
- *    trip viem's 10 MiB response limit and exercise range splitting). Measured: the raw
- *    eth_getLogs rate over the same blocks from the same node (the baseline, in the same run),
- *    then a full index from scratch into PostgreSQL and into PGlite: events per second.
- * 2. GraphQL: a PostgreSQL database populated directly with P providers, S sessions and 24
- *    hourly buckets per provider; a read-only indexer serves it; autocannon measures p50/p99
- *    latency and throughput of a providers query (filters, order by score, first 50, with
- *    reputation and availability) and of a sessions-by-provider query.
+ * 1. Backfill at N events: one `hardhat node` with the protocol deployed and contract providers
+ *    that heartbeat 2,500 times per transaction (blocks dense enough to trip viem's 10 MiB
+ *    response limit and exercise range splitting). The chain grows: events are emitted up to the
+ *    first size, measured, then emitted up to the next size, measured again. At each size,
+ *    interleaved rounds of: the raw eth_getLogs rate over the same blocks from the same node (the
+ *    baseline), a full index from scratch into PostgreSQL, and one into PGlite; each index run is
+ *    compared with the raw rate of its own round.
+ * 2. GraphQL at P providers: a fresh PostgreSQL database populated directly with P providers,
+ *    10 sessions per provider, 24 hourly buckets per provider and 24 per region; a read-only
+ *    indexer serves it; autocannon (C connections) measures p50/p99 latency and requests/s of
+ *    the server's own ceiling (`{ __typename }`, no resolver, no database) and of the providers
+ *    list, provider(id), networkStats and sessions-by-provider queries, in interleaved rounds,
+ *    each query compared with the ceiling of its own round.
  *
- * Full: N = 100,000 events, P = 10,000, S = 1,000,000. Quick: N = 10,000, P = 1,000, S = 20,000.
- * Prints the JSON and writes bench/results/indexer.json (DVPN_BENCH_RESULTS_DIR when set,
- * bench/results/quick/ for --quick). Needs the local PostgreSQL.
+ * Full: N = 10k, 100k, 1M events (3, 3, 2 rounds); P = 1k, 10k, 100k (3 rounds of 5 s per
+ * query). Quick: N = 2k, 10k (1 round); P = 100, 1k (1 round of 1 s). A discarded warm-up
+ * precedes the measured runs at every size. Prints the JSON and writes bench/results/indexer.json
+ * (DVPN_BENCH_RESULTS_DIR when set, bench/results/quick/ for --quick) with `series` for the
+ * charts and growth sentences. Needs the local PostgreSQL.
  */
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import {
@@ -35,37 +42,60 @@ import { deployProtocol } from "../scripts/deploy/deployProtocol.ts";
 import { startLocalChain } from "../scripts/lib/localChain.ts";
 import { dvpnTokenAbi } from "../sdk/src/abi/index.ts";
 import { createIndexer } from "../indexer/src/createIndexer.ts";
-import { createTestDatabase, type TestDatabase } from "../indexer/src/testing/postgres.ts";
+import { createTestDatabase } from "../indexer/src/testing/postgres.ts";
 import { parseFlags } from "./lib/args.ts";
+import { BACKFILL_GROUPS, backfillCauses, GRAPHQL_GROUPS, graphqlCauses } from "./lib/indexerCauses.ts";
+import { machineInfo } from "./lib/machine.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
-import { summarize } from "./lib/stats.ts";
 import type { Series } from "./lib/series.ts";
+import { round, summarize, type Summary } from "./lib/stats.ts";
 
 /** The part of autocannon's result this benchmark reads (the package ships no types). */
 interface AutocannonResult {
-  latency: { p50: number; p99: number };
   requests: { average: number; total: number };
+  duration: number;
   errors: number;
+  timeouts: number;
   non2xx: number;
 }
-const autocannon = createRequire(import.meta.url)("autocannon") as (
-  options: Record<string, unknown>,
-) => Promise<AutocannonResult>;
+/** autocannon's run: a thenable that emits each response with its latency in ms (fractional). */
+type AutocannonRun = PromiseLike<AutocannonResult> & {
+  on(event: "response", fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+};
+const autocannon = createRequire(import.meta.url)("autocannon") as (options: Record<string, unknown>) => AutocannonRun;
 
 const flags = parseFlags({ quick: { type: "boolean" } });
 const quick = flags.quick === true || process.env.DVPN_BENCH_QUICK === "1";
-const SIZES = quick
-  ? { events: 10_000, beaters: 4, perTx: 2500, providers: 1_000, sessions: 20_000, duration: 3, connections: 8 }
+/** Sizes and run lengths; `rounds[i]` measured rounds at `events[i]`. */
+const CONFIG = quick
+  ? {
+      events: [2_000, 10_000],
+      backfillRounds: [1, 1],
+      /** PGlite's cold start alone takes seconds: quick runs index into PostgreSQL only. */
+      pglite: false,
+      beaters: 2,
+      perTx: 2500,
+      providers: [100, 1_000],
+      sessionsPerProvider: 10,
+      graphqlRounds: 1,
+      /** Warm-up per query: a number of requests (quick) or seconds (full). */
+      warmup: { amount: 50 },
+      seconds: 1,
+      connections: 8,
+    }
   : {
-      events: 100_000,
+      events: [10_000, 100_000, 1_000_000],
+      backfillRounds: [3, 3, 2],
+      pglite: true,
       beaters: 20,
       perTx: 2500,
-      providers: 10_000,
-      sessions: 1_000_000,
-      duration: 10,
+      providers: [1_000, 10_000, 100_000],
+      sessionsPerProvider: 10,
+      graphqlRounds: 3,
+      warmup: { duration: 2 },
+      seconds: 5,
       connections: 16,
     };
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 /** Cleanups run on SIGTERM/SIGINT too (the bench orchestrator stops an overrunning benchmark). */
 const cleanups = new Set<() => Promise<void>>();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -73,7 +103,25 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void Promise.allSettled([...cleanups].map((fn) => fn())).then(() => process.exit(143));
   });
 }
-const log = (line: string) => process.stderr.write(`[bench:indexer] ${line}\n`);
+const t00 = performance.now();
+const log = (line: string) =>
+  process.stderr.write(`[bench:indexer] ${((performance.now() - t00) / 1000).toFixed(1)} s: ${line}\n`);
+/** A summary rounded for publication (4 significant digits), without the run list. */
+const pub = (s: Summary, digits = 4) => ({
+  median: round(s.median, digits),
+  min: round(s.min, digits),
+  max: round(s.max, digits),
+  n: s.n,
+  values: s.values.map((v) => round(v, digits)),
+});
+type Pub = ReturnType<typeof pub>;
+type BackfillFigures = {
+  eventsPerTransaction: number;
+  providers: number;
+  finalityDepth: number;
+  sizes: BackfillSize[];
+  notes: string;
+};
 
 const BEATER_SOURCE = `
 // SPDX-License-Identifier: MIT
@@ -118,15 +166,54 @@ function compileBeater(): { abi: Abi; bytecode: Hex } {
   return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` };
 }
 
-async function backfill() {
+/**
+ * Resident memory in MiB of the largest process whose command line holds `--port <port>` (the
+ * hardhat node of this run), or null when /proc cannot tell.
+ */
+function rssMiBOfPort(port: number): number | null {
+  let best: number | null = null;
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        const i = args.indexOf("--port");
+        if (i < 0 || args[i + 1] !== String(port) || !args.includes("node")) continue;
+        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        if (kb) best = Math.max(best ?? 0, Math.round(Number(kb) / 1024));
+      } catch {
+        /* the process ended meanwhile */
+      }
+    }
+  } catch {
+    return null;
+  }
+  return best;
+}
+
+/** One measured round at one size: the raw rate and both index runs. */
+interface BackfillRound {
+  rawEventsPerSecond: number;
+  postgres: { seconds: number; eventsPerSecond: number; heartbeatRows: number };
+  pglite?: { seconds: number; eventsPerSecond: number; heartbeatRows: number };
+}
+
+/** The figures at one size of the backfill. */
+interface BackfillSize {
+  heartbeats: number;
+  events: number;
+  blocks: number;
+  transactions: number;
+  emitSeconds: number;
+  nodeRssMiB: number | null;
+  rounds: number;
+  rawGetLogsEventsPerSecond: Pub;
+  postgres: { eventsPerSecond: Pub; seconds: Pub; ofRawRate: Pub; heartbeatRows: number };
+  pglite: { eventsPerSecond: Pub; seconds: Pub; ofRawRate: Pub; heartbeatRows: number } | null;
+}
+
+async function backfill(onProgress: (figures: BackfillFigures) => void) {
   const chain = await startLocalChain();
-  const dirs: string[] = [];
-  const dbs: TestDatabase[] = [];
-  const cleanup = async () => {
-    await chain.stop();
-    for (const d of dbs) await d.drop().catch(() => {});
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  };
+  const cleanup = () => chain.stop();
   cleanups.add(cleanup);
   try {
     const def = defineChain({
@@ -149,7 +236,7 @@ async function backfill() {
       if (r.status !== "success") throw new Error(`transaction failed: ${hash}`);
       return r;
     };
-    for (let i = 0; i < SIZES.beaters; i++) {
+    for (let i = 0; i < CONFIG.beaters; i++) {
       const r = await wait(await wallet.deployContract({ abi, bytecode, account: accounts[0]!, chain: def }));
       const beater = r.contractAddress!;
       await wait(
@@ -180,38 +267,39 @@ async function backfill() {
       );
       beaters.push(beater);
     }
-    const started = Date.now();
-    let emitted = 0;
-    for (let i = 0; emitted < SIZES.events; i++) {
-      const n = Math.min(SIZES.perTx, SIZES.events - emitted);
-      await wait(
-        await wallet.writeContract({
-          address: beaters[i % beaters.length]!,
-          abi,
-          functionName: "beat",
-          args: [registry, BigInt(n)],
-          account: accounts[0]!,
-          chain: def,
-          gas: 16_000_000n,
-        }),
-      );
-      emitted += n;
-    }
-    // Empty blocks after the events, so all of them are behind the finality depth: backfilled.
-    for (let i = 0; i < 10; i++) await publicClient.request({ method: "evm_mine" as never });
-    const head = Number(await publicClient.getBlockNumber());
-    log(
-      `${emitted} heartbeat events in ${head - deployment.startBlock + 1} blocks (generated in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    );
-    const totalEvents = emitted + SIZES.beaters + 4 + 3 + 4; // + registrations and constructor parameter events
 
-    // Baseline: the raw eth_getLogs rate over the same blocks, same node, with the same range splitting.
+    // The chain grows from one size to the next: only the events that are new get emitted.
+    let emitted = 0;
+    let txs = 0;
+    const emitUpTo = async (target: number) => {
+      const t0 = performance.now();
+      while (emitted < target) {
+        const n = Math.min(CONFIG.perTx, target - emitted);
+        await wait(
+          await wallet.writeContract({
+            address: beaters[txs % beaters.length]!,
+            abi,
+            functionName: "beat",
+            args: [registry, BigInt(n)],
+            account: accounts[0]!,
+            chain: def,
+            gas: 16_000_000n,
+          }),
+        );
+        emitted += n;
+        txs += 1;
+      }
+      // Empty blocks after the events, so all of them are behind the finality depth: backfilled.
+      for (let i = 0; i < 10; i++) await publicClient.request({ method: "evm_mine" as never });
+      return (performance.now() - t0) / 1000;
+    };
+
     const { createLogFetcher } = await import("../indexer/src/sync-historical/createLogFetcher.ts");
     const { createRpc } = await import("../indexer/src/sync-historical/createRpc.ts");
     const { createCommon } = await import("../indexer/src/common/common.ts");
     const { createConfig } = await import("../indexer/src/config/createConfig.ts");
-    let rawLogs = 0;
-    const rawRun = async () => {
+    /** Baseline: eth_getLogs over the same blocks, same node, with the indexer's range splitting. */
+    const rawRun = async (head: number) => {
       const common = createCommon(createConfig({ rpcUrl: chain.url, deployment, logLevel: "silent" }));
       const fetcher = createLogFetcher(common, createRpc(common), [
         registry,
@@ -225,89 +313,130 @@ async function backfill() {
         logs += r.logs.length;
         from = r.toBlock + 1;
       }
-      rawLogs = logs;
-      return logs / ((performance.now() - t0) / 1000);
+      return { logs, eventsPerSecond: logs / ((performance.now() - t0) / 1000) };
+    };
+    /** A full index from scratch to caught up; the database is dropped right after (disk). */
+    const indexRun = async (kind: "postgres" | "pglite", events: number) => {
+      const db = kind === "postgres" ? await createTestDatabase("dvpn_indexer_bench") : undefined;
+      const dataDir = kind === "pglite" ? mkdtempSync(join(tmpdir(), "dvpn-bench-idx-")) : undefined;
+      const remove = async () => {
+        await db?.drop().catch(() => {});
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      };
+      cleanups.add(remove);
+      try {
+        const indexer = createIndexer({
+          rpcUrl: chain.url,
+          deployment,
+          databaseUrl: db?.url,
+          dataDir,
+          port: 0,
+          logLevel: "silent",
+          finalityDepth: 8,
+          pollIntervalMs: 200,
+        });
+        const t0 = performance.now();
+        await indexer.start();
+        await indexer.ready;
+        const seconds = (performance.now() - t0) / 1000;
+        const heartbeatRows = await indexer.prisma.heartbeat.count();
+        await indexer.stop();
+        return { seconds: round(seconds, 4), eventsPerSecond: round(events / seconds, 4), heartbeatRows };
+      } finally {
+        cleanups.delete(remove);
+        await remove();
+      }
     };
 
-    const runIndex = async (kind: "postgres" | "pglite") => {
-      let databaseUrl: string | undefined;
-      let dataDir: string | undefined;
-      if (kind === "postgres") {
-        const db = await createTestDatabase("dvpn_indexer_bench");
-        dbs.push(db);
-        databaseUrl = db.url;
-      } else {
-        dataDir = mkdtempSync(join(tmpdir(), "dvpn-bench-idx-"));
-        dirs.push(dataDir);
-      }
-      const indexer = createIndexer({
-        rpcUrl: chain.url,
-        deployment,
-        databaseUrl,
-        dataDir,
-        port: 0,
-        logLevel: "silent",
-        finalityDepth: 8,
-        pollIntervalMs: 200,
-      });
-      const t0 = performance.now();
-      await indexer.start();
-      await indexer.ready;
-      const seconds = (performance.now() - t0) / 1000;
-      const count = await indexer.prisma.heartbeat.count();
-      await indexer.stop();
-      return { seconds: round(seconds, 3), eventsPerSecond: round(rawLogs / seconds, 1), heartbeatRows: count };
-    };
-    // Interleaved rounds: raw fetch, index into PostgreSQL, index into PGlite; each index run is
-    // compared with the raw run of its own round (the machine is shared and its load drifts).
-    const rounds = quick ? 1 : 3;
-    const rawRates: number[] = [];
-    const pgRuns: Awaited<ReturnType<typeof runIndex>>[] = [];
-    const liteRuns: Awaited<ReturnType<typeof runIndex>>[] = [];
-    for (let r = 0; r < rounds; r++) {
-      rawRates.push(await rawRun());
-      pgRuns.push(await runIndex("postgres"));
-      liteRuns.push(await runIndex("pglite"));
-      log(
-        `round ${r + 1}/${rounds}: raw ${round(rawRates[r]!)} ev/s, postgres ${pgRuns[r]!.eventsPerSecond}, pglite ${liteRuns[r]!.eventsPerSecond}`,
-      );
-    }
-    const raw = summarize(rawRates);
-    const figure = (runs: typeof pgRuns) => {
-      const rate = summarize(runs.map((x) => x.eventsPerSecond));
-      const paired = summarize(runs.map((x, i) => x.eventsPerSecond / rawRates[i]!));
-      return {
-        eventsPerSecond: { median: round(rate.median, 1), min: round(rate.min, 1), max: round(rate.max, 1) },
-        secondsPerRun: runs.map((x) => x.seconds),
-        heartbeatRows: runs[0]!.heartbeatRows,
-        ofRawRate: { median: round(paired.median, 3), min: round(paired.min, 3), max: round(paired.max, 3) },
-      };
-    };
-    const postgres = figure(pgRuns);
-    const pglite = figure(liteRuns);
-    return {
-      events: rawLogs,
-      expectedEvents: totalEvents,
-      blocks: head - deployment.startBlock + 1,
-      eventsPerBlock: SIZES.perTx,
-      rawGetLogsEventsPerSecond: {
-        median: round(raw.median, 1),
-        min: round(raw.min, 1),
-        max: round(raw.max, 1),
-        runs: rawRates.length,
-      },
-      postgres,
-      pglite,
+    const sizes: BackfillSize[] = [];
+    const current = () => ({
+      eventsPerTransaction: CONFIG.perTx,
+      providers: CONFIG.beaters,
+      finalityDepth: 8,
+      sizes,
       notes:
-        "Backfill from scratch to caught-up (including start-up and migrations) with finality depth 8; each range is decoded, applied and written with its rollups and checkpoint in one transaction. The raw rate only fetches logs over the same blocks.",
-    };
+        `Backfill from scratch to caught up (start-up and migrations included) with finality depth 8; each range is ` +
+        `decoded, applied and written with its rollups and checkpoint in one transaction. The raw rate only fetches ` +
+        `the logs of the same blocks from the same node. One chain grows from size to size. Rounds per size: ` +
+        `${sizes.map((x) => x.rounds).join(", ")}` +
+        (CONFIG.backfillRounds.at(-1)! < CONFIG.backfillRounds[0]!
+          ? ` (fewer at the largest size, where one round takes minutes)`
+          : "") +
+        `, after a discarded warm-up round at the first size` +
+        `${CONFIG.pglite ? "" : "; quick runs leave PGlite out (its cold start alone takes seconds)"}. ` +
+        `nodeRssMiB is the hardhat node's resident memory after emitting.`,
+    });
+    for (const [i, target] of CONFIG.events.entries()) {
+      const emitSeconds = await emitUpTo(target);
+      const head = Number(await publicClient.getBlockNumber());
+      const blocks = head - deployment.startBlock + 1;
+      log(`${emitted} heartbeat events in ${blocks} blocks (${round(emitSeconds, 3)} s to emit the new ones)`);
+      const nodeRssMiB = rssMiBOfPort(chain.port);
+      // Warm-up, discarded: a whole round at the first size (JIT, connections, PGlite's files).
+      if (i === 0) {
+        const warm = await rawRun(head);
+        await indexRun("postgres", warm.logs);
+        if (CONFIG.pglite) await indexRun("pglite", warm.logs);
+        log("warm-up round done");
+      }
+      const rounds: BackfillRound[] = [];
+      let logs = 0;
+      for (let r = 0; r < CONFIG.backfillRounds[i]!; r++) {
+        const raw = await rawRun(head);
+        if (r > 0 && raw.logs !== logs) throw new Error(`eth_getLogs returned ${logs} logs, then ${raw.logs}`);
+        logs = raw.logs;
+        const postgres = await indexRun("postgres", raw.logs);
+        const pglite = CONFIG.pglite ? await indexRun("pglite", raw.logs) : undefined;
+        rounds.push({ rawEventsPerSecond: round(raw.eventsPerSecond, 4), postgres, pglite });
+        log(
+          `${logs} events, round ${r + 1}/${CONFIG.backfillRounds[i]}: raw ${round(raw.eventsPerSecond, 3)} ev/s, ` +
+            `postgres ${round(postgres.eventsPerSecond, 3)}${pglite ? `, pglite ${round(pglite.eventsPerSecond, 3)}` : ""}`,
+        );
+        const store = (kind: "postgres" | "pglite") => {
+          const runs = rounds.flatMap((x) => {
+            const run = x[kind];
+            return run ? [{ ...run, raw: x.rawEventsPerSecond }] : [];
+          });
+          if (runs.length === 0) return null;
+          return {
+            eventsPerSecond: pub(summarize(runs.map((x) => x.eventsPerSecond))),
+            seconds: pub(summarize(runs.map((x) => x.seconds))),
+            /** Per round: this index run's rate over the raw rate of the same round. */
+            ofRawRate: pub(summarize(runs.map((x) => x.eventsPerSecond / x.raw)), 3),
+            heartbeatRows: runs[0]!.heartbeatRows,
+          };
+        };
+        // After every round the size's figures so far replace its entry, and the result file is
+        // rewritten: a run stopped halfway keeps what it measured (marked incomplete).
+        sizes[i] = {
+          heartbeats: emitted,
+          events: logs,
+          blocks,
+          transactions: txs,
+          emitSeconds: round(emitSeconds, 3),
+          nodeRssMiB,
+          rounds: rounds.length,
+          rawGetLogsEventsPerSecond: pub(summarize(rounds.map((x) => x.rawEventsPerSecond))),
+          postgres: store("postgres")!,
+          pglite: store("pglite"),
+        };
+        onProgress(current());
+      }
+    }
+    return current();
   } finally {
     cleanups.delete(cleanup);
     await cleanup();
   }
 }
 
-async function populate(url: string, now: number) {
+/**
+ * Fills a migrated database with `providers` providers (regions round-robin over 8), `sessions`
+ * sessions spread evenly over them, 24 hourly buckets per provider and per region, the
+ * parameters the feed reads and a checkpoint at `now`; then VACUUM ANALYZE, as autovacuum would
+ * have left a live database.
+ */
+async function populate(url: string, now: number, providers: number, sessions: number) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -324,7 +453,7 @@ async function populate(url: string, now: number) {
       logger: createLogger("silent"),
     });
     await db.close();
-    const P = SIZES.providers;
+    const P = providers;
     await client.query(
       `
       INSERT INTO providers SELECT
@@ -346,12 +475,18 @@ async function populate(url: string, now: number) {
     );
     await client.query(
       `
+      INSERT INTO region_hours SELECT r, ($1::int / 3600) * 3600 - h * 3600, 40 + h, 35 + h, 400 + h, 1073741824::numeric * (50 + h), 1000000::numeric * (50 + h)
+      FROM unnest(ARRAY['DE','US','FR','NL','JP','SG','BR','GB']) r, generate_series(0, 23) h`,
+      [now],
+    );
+    await client.query(
+      `
       INSERT INTO sessions SELECT g, '0x' || lpad(to_hex(1 + g % ${P}), 40, '0'), '0x' || lpad(to_hex(100000 + g % 5000), 40, '0'),
         '0x' || lpad(to_hex(100000 + g % 5000), 40, '0'), '0x' || lpad(to_hex(g), 64, '0'),
         (ARRAY['Pending','Active','Closing','Closed'])[1 + g % 4], CASE WHEN g % 4 = 3 THEN 'Settled' END,
         10000000, 50000, 1000, 250, $1::int - 1000, $1::int - 2000 - g % 100000, 100, $1::int - 1990 - g % 100000, '10.0.0.1/32',
         NULL, NULL, NULL, NULL, (g % 1000)::numeric * 1048576, g % 3600, (g % 5000)::numeric, 0, NULL, g % 3, $1::int, 100
-      FROM generate_series(1, ${SIZES.sessions}) g`,
+      FROM generate_series(1, ${sessions}) g`,
       [now],
     );
     await client.query(
@@ -361,7 +496,11 @@ async function populate(url: string, now: number) {
       `INSERT INTO checkpoint VALUES (1, 31337, '0x0000000000000000000000000000000000000002', 100, '0x00', $1, 100, $1, 0)`,
       [now],
     );
-    await client.query("ANALYZE");
+    await client.query("VACUUM ANALYZE");
+    const size = await client.query<{ mib: string }>(
+      "SELECT round(pg_database_size(current_database()) / 1048576.0) AS mib",
+    );
+    return Number(size.rows[0]!.mib);
   } finally {
     await client.end();
   }
@@ -382,36 +521,104 @@ function fakeDeployment() {
   } as never;
 }
 
-async function load(url: string, query: string) {
-  const body = JSON.stringify({ query });
-  const run = (duration: number) =>
-    autocannon({
-      url,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      connections: SIZES.connections,
-      duration,
-    });
-  await run(1); // warm-up
-  const r = await run(SIZES.duration);
+/** Provider number 66 (0x42: an address without letters, so its checksummed form is the stored one). */
+const ONE_PROVIDER = `0x${(66).toString(16).padStart(40, "0")}`;
+/** Provider number 17, whose sessions the sessions query lists. */
+const SESSIONS_PROVIDER = `0x${(17).toString(16).padStart(40, "0")}`;
+
+/** The queries measured, the ceiling first. `check` says what a correct answer holds. */
+const QUERIES = [
+  {
+    key: "ceiling",
+    label: "{ __typename } (ceiling)",
+    query: "{ __typename }",
+    check: (d: Record<string, unknown>) => d.__typename === "Query",
+  },
+  {
+    key: "providers",
+    label: "providers (filtered, by score, first 50)",
+    query: `{ providers(where: { available: true, region: "DE", maxPricePerGiB: "80000" }, orderBy: score, orderDirection: desc, first: 50) {
+      items { id endpoint region pricePerGiB pricePerMinute stake reputation { score uptime24h acceptanceRate sessionsCompleted } availability { available activeSessions capacity lastHeartbeat } }
+      totalCount pageInfo { hasNextPage endCursor } } }`,
+    check: (d: Record<string, unknown>) => Array.isArray((d.providers as { items?: unknown })?.items),
+  },
+  {
+    key: "provider",
+    label: "provider(id)",
+    query: `{ provider(id: "${ONE_PROVIDER}") { id endpoint region pricePerGiB pricePerMinute stake
+      reputation { score uptime24h uptime7d acceptanceRate medianAcceptSeconds sessionsCompleted sessionsPaid
+        scoreBreakdown { formulaVersion uptime uptimePoints acceptance acceptancePoints speed speedPoints experience experiencePoints slashPenalty computedAt } }
+      availability { available activeSessions capacity lastHeartbeat heartbeatExpiresAt } } }`,
+    check: (d: Record<string, unknown>) => (d.provider as { id?: string } | null)?.id === ONE_PROVIDER,
+  },
+  {
+    key: "networkStats",
+    label: "networkStats",
+    query: `{ networkStats { providers providersOnline totalStake activeSessions bytes24h volume24h sessionsOpened24h
+      byRegion { region providers providersOnline totalStake activeSessions bytes24h volume24h sessionsOpened24h } } }`,
+    check: (d: Record<string, unknown>) => typeof (d.networkStats as { providers?: unknown })?.providers === "number",
+  },
+  {
+    key: "sessionsByProvider",
+    label: "sessions of one provider",
+    query: `{ sessions(where: { provider: "${SESSIONS_PROVIDER}" }, orderBy: openedAt, orderDirection: desc, first: 20) { items { id status paid claimedBytes } totalCount } }`,
+    check: (d: Record<string, unknown>) => (d.sessions as { totalCount?: number })?.totalCount === 10,
+  },
+] as const;
+type QueryKey = (typeof QUERIES)[number]["key"];
+/** A query's figures at one size; the ratios are absent for the ceiling itself. */
+interface QueryFigures {
+  label: string;
+  p50Ms: Pub;
+  p99Ms: Pub;
+  requestsPerSecond: Pub;
+  requests: number;
+  errors: number;
+  throughputOfCeiling: Pub;
+  p50OverCeiling: Pub;
+}
+
+/**
+ * One autocannon run of `length` (seconds, or a number of requests; autocannon runs at least a
+ * second when given a duration): latency percentiles from every 2xx response's own time, and
+ * requests/s over the run's wall time.
+ */
+async function measure(url: string, query: string, length: { duration: number } | { amount: number }) {
+  const times: number[] = [];
+  const run = autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+    connections: CONFIG.connections,
+    ...length,
+  });
+  run.on("response", (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) times.push(ms);
+  });
+  const t0 = performance.now();
+  const r = await run;
+  const elapsed = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)] ?? NaN;
   return {
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    requestsPerSecond: round(r.requests.average, 1),
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    requestsPerSecond: times.length / elapsed,
+    requests: times.length,
     errors: r.errors + r.non2xx,
-    requests: r.requests.total,
   };
 }
 
-async function graphql() {
+async function graphqlAt(providers: number) {
   const db = await createTestDatabase("dvpn_indexer_bench");
   const drop = () => db.drop();
   cleanups.add(drop);
   try {
     const now = Math.floor(Date.now() / 1000);
+    const sessions = providers * CONFIG.sessionsPerProvider;
     const t0 = performance.now();
-    await populate(db.url, now);
+    const databaseMiB = await populate(db.url, now, providers, sessions);
     const populateSeconds = (performance.now() - t0) / 1000;
     const indexer = createIndexer({
       rpcUrl: "http://127.0.0.1:1",
@@ -422,41 +629,73 @@ async function graphql() {
       readOnly: true,
     });
     await indexer.start();
+    log(`${providers} providers populated in ${round(populateSeconds, 3)} s, server started`);
     try {
-      const providersQuery = `{ providers(where: { available: true, region: "DE", maxPricePerGiB: "80000" }, orderBy: score, orderDirection: desc, first: 50) {
-        items { id endpoint region pricePerGiB pricePerMinute stake reputation { score uptime24h acceptanceRate sessionsCompleted } availability { available activeSessions capacity lastHeartbeat } }
-        totalCount pageInfo { hasNextPage endCursor } } }`;
-      const check = (await (
-        await fetch(indexer.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: providersQuery }),
-        })
-      ).json()) as { data?: { providers: { totalCount: number } }; errors?: unknown };
-      if (!check.data) throw new Error(`providers query failed: ${JSON.stringify(check.errors)}`);
-      const sessionsQuery = `{ sessions(where: { provider: "0x${(17).toString(16).padStart(40, "0")}", status: Active }, orderBy: openedAt, orderDirection: desc, first: 20) { items { id status paid claimedBytes } totalCount } }`;
-      // Baseline in the same run: the cheapest query (server, HTTP and GraphQL overhead only).
-      const baseline = await load(indexer.url, "{ _meta { chainId } }");
-      const providers = await load(indexer.url, providersQuery);
-      const sessions = await load(indexer.url, sessionsQuery);
+      // Every query answers correctly before it is measured (a query that errors is fast).
+      const answers: Record<string, Record<string, unknown>> = {};
+      for (const q of QUERIES) {
+        const res = (await (
+          await fetch(indexer.url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: q.query }),
+          })
+        ).json()) as { data?: Record<string, unknown>; errors?: unknown };
+        if (!res.data || res.errors || !q.check(res.data))
+          throw new Error(`${q.key} query at ${providers} providers: ${JSON.stringify(res).slice(0, 500)}`);
+        answers[q.key] = res.data;
+      }
+      for (const q of QUERIES) await measure(indexer.url, q.query, CONFIG.warmup); // warm-up
+      // Interleaved rounds, the order rotating by round; each query is paired with the ceiling
+      // measured in the same round.
+      const runs = new Map<QueryKey, Awaited<ReturnType<typeof measure>>[]>(QUERIES.map((q) => [q.key, []]));
+      for (let r = 0; r < CONFIG.graphqlRounds; r++) {
+        const order = QUERIES.map((_, i) => QUERIES[(i + r) % QUERIES.length]!);
+        for (const q of order) runs.get(q.key)!.push(await measure(indexer.url, q.query, { duration: CONFIG.seconds }));
+      }
+      const ceiling = runs.get("ceiling")!;
+      const queries = Object.fromEntries(
+        QUERIES.map((q) => {
+          const list = runs.get(q.key)!;
+          const figures = {
+            label: q.label,
+            p50Ms: pub(summarize(list.map((x) => x.p50Ms)), 3),
+            p99Ms: pub(summarize(list.map((x) => x.p99Ms)), 3),
+            requestsPerSecond: pub(summarize(list.map((x) => x.requestsPerSecond)), 4),
+            requests: list.reduce((s, x) => s + x.requests, 0),
+            errors: list.reduce((s, x) => s + x.errors, 0),
+          };
+          if (q.key === "ceiling") return [q.key, figures];
+          return [
+            q.key,
+            {
+              ...figures,
+              /** Per round: this query's requests/s over the ceiling's of the same round. */
+              throughputOfCeiling: pub(
+                summarize(list.map((x, i) => x.requestsPerSecond / ceiling[i]!.requestsPerSecond)),
+                3,
+              ),
+              /** Per round: this query's p50 over the ceiling's p50 of the same round. */
+              p50OverCeiling: pub(summarize(list.map((x, i) => x.p50Ms / ceiling[i]!.p50Ms)), 3),
+            },
+          ];
+        }),
+      ) as unknown as Record<QueryKey, QueryFigures>;
+      const p = answers.providers!.providers as { totalCount: number };
+      log(
+        `${providers} providers: ` +
+          QUERIES.map(
+            (q) => `${q.key} p50 ${queries[q.key].p50Ms.median} ms ${queries[q.key].requestsPerSecond.median} req/s`,
+          ).join("; "),
+      );
       return {
-        providersInDb: SIZES.providers,
-        sessionsInDb: SIZES.sessions,
-        populateSeconds: round(populateSeconds, 1),
-        matchingProviders: check.data.providers.totalCount,
-        connections: SIZES.connections,
-        durationSeconds: SIZES.duration,
-        baselineMetaQuery: baseline,
-        providersQuery: {
-          ...providers,
-          throughputOfBaseline: round(providers.requestsPerSecond / baseline.requestsPerSecond, 4),
-        },
-        sessionsByProviderQuery: {
-          ...sessions,
-          throughputOfBaseline: round(sessions.requestsPerSecond / baseline.requestsPerSecond, 4),
-        },
-        notes:
-          "autocannon runs on the same 2-core machine as the server and PostgreSQL; the baseline is the cheapest query measured the same way in the same run.",
+        providers,
+        sessions,
+        providerHours: providers * 24,
+        populateSeconds: round(populateSeconds, 3),
+        databaseMiB,
+        providersMatchingListFilter: p.totalCount,
+        queries,
       };
     } finally {
       await indexer.stop();
@@ -468,52 +707,123 @@ async function graphql() {
 }
 
 const started = Date.now();
-const loadAtStart = loadavg().map((x) => round(x, 2));
-const backfillResult = await backfill();
-log(
-  `backfill: raw ${backfillResult.rawGetLogsEventsPerSecond.median} ev/s, postgres ${backfillResult.postgres.eventsPerSecond.median} ev/s, pglite ${backfillResult.pglite.eventsPerSecond.median} ev/s`,
-);
-const graphqlResult = await graphql();
-log(
-  `graphql: providers p50 ${graphqlResult.providersQuery.p50Ms} ms p99 ${graphqlResult.providersQuery.p99Ms} ms, ${graphqlResult.providersQuery.requestsPerSecond} req/s`,
-);
+const machine = { ...(await machineInfo()), loadAverageAtStart: loadavg().map((x) => round(x, 3)) };
+let backfillResult: BackfillFigures | undefined;
+const graphqlSizes: Awaited<ReturnType<typeof graphqlAt>>[] = [];
 
-const series: Series[] = [
-  {
-    id: "indexer-backfill",
-    title: "Indexer backfill vs raw eth_getLogs (same node, same run)",
-    x: { label: "events" },
-    y: { label: "events per second" },
-    higherIsBetter: true,
-    xIsWork: true,
-    referenceGroups: ["raw eth_getLogs"],
-    source: "indexer",
-    points: [
-      {
-        group: "raw eth_getLogs",
-        x: backfillResult.events,
-        median: backfillResult.rawGetLogsEventsPerSecond.median,
-        min: backfillResult.rawGetLogsEventsPerSecond.min,
-        max: backfillResult.rawGetLogsEventsPerSecond.max,
-      },
-      { group: "index into PostgreSQL", x: backfillResult.events, ...backfillResult.postgres.eventsPerSecond },
-      { group: "index into PGlite", x: backfillResult.events, ...backfillResult.pglite.eventsPerSecond },
-    ],
-  },
-];
-const result = {
-  benchmark: "indexer",
-  quick,
-  date: new Date().toISOString(),
-  seconds: round((Date.now() - started) / 1000, 1),
-  machine: {
-    cores: cpus().length,
-    loadAverageAtStart: loadAtStart,
-    loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
-  },
-  backfill: backfillResult,
-  graphql: graphqlResult,
-  series,
+const mm = (s: Pub) => ({ median: s.median, min: s.min, max: s.max });
+const GROUP = BACKFILL_GROUPS;
+const QGROUP = GRAPHQL_GROUPS;
+const CEILING = GRAPHQL_GROUPS.ceiling;
+const graphqlBase = {
+  x: { label: "providers in the database" },
+  xIsWork: false,
+  referenceGroups: [CEILING],
+  source: "indexer",
+  causes: graphqlCauses,
 };
-writeJson(join(resultsDir(quick), "indexer.json"), result);
-process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+/** The series measured so far (a series without points is left out). */
+function buildSeries(): Series[] {
+  const gq = graphqlSizes;
+  const graphqlPoints = (pick: (q: { p50Ms: Pub; p99Ms: Pub; requestsPerSecond: Pub }) => Pub) =>
+    gq.flatMap((s) => [
+      { group: CEILING, x: s.providers, ...mm(pick(s.queries.ceiling)) },
+      ...QUERIES.filter((q) => q.key !== "ceiling").map(({ key: k }) => ({
+        group: QGROUP[k],
+        x: s.providers,
+        ...mm(pick(s.queries[k])),
+      })),
+    ]);
+  const series: Series[] = [
+    {
+      id: "indexer-backfill",
+      title: "Indexer backfill vs raw eth_getLogs (same node, same run)",
+      x: { label: "events" },
+      y: { label: "events per second" },
+      higherIsBetter: true,
+      xIsWork: true,
+      referenceGroups: [GROUP.raw],
+      source: "indexer",
+      points: (backfillResult?.sizes ?? []).flatMap((s) => [
+        { group: GROUP.raw, x: s.events, ...mm(s.rawGetLogsEventsPerSecond) },
+        { group: GROUP.postgres, x: s.events, ...mm(s.postgres.eventsPerSecond) },
+        ...(s.pglite ? [{ group: GROUP.pglite, x: s.events, ...mm(s.pglite.eventsPerSecond) }] : []),
+      ]),
+      causes: backfillCauses,
+    },
+    {
+      ...graphqlBase,
+      id: "indexer-graphql-p50",
+      title: `GraphQL median latency under load (${CONFIG.connections} connections)`,
+      y: { label: "p50 latency (ms)" },
+      higherIsBetter: false,
+      points: graphqlPoints((q) => q.p50Ms),
+    },
+    {
+      ...graphqlBase,
+      id: "indexer-graphql-p99",
+      title: `GraphQL p99 latency under load (${CONFIG.connections} connections)`,
+      y: { label: "p99 latency (ms)" },
+      higherIsBetter: false,
+      points: graphqlPoints((q) => q.p99Ms),
+    },
+    {
+      ...graphqlBase,
+      id: "indexer-graphql-throughput",
+      title: `GraphQL throughput (${CONFIG.connections} connections)`,
+      y: { label: "requests per second" },
+      higherIsBetter: true,
+      points: graphqlPoints((q) => q.requestsPerSecond),
+    },
+  ];
+  return series.filter((s) => s.points.length > 0);
+}
+
+/**
+ * Writes the result file with what was measured so far; `complete` is false until the end (a run
+ * stopped halfway keeps its finished sizes and rounds).
+ */
+function write(complete: boolean) {
+  const result = {
+    benchmark: "indexer",
+    quick,
+    date: new Date(started).toISOString(),
+    seconds: round((Date.now() - started) / 1000, 4),
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => round(x, 3)) },
+    method: {
+      backfill: { events: CONFIG.events, rounds: CONFIG.backfillRounds, eventsPerTransaction: CONFIG.perTx },
+      graphql: {
+        providers: CONFIG.providers,
+        sessionsPerProvider: CONFIG.sessionsPerProvider,
+        rounds: CONFIG.graphqlRounds,
+        secondsPerRun: CONFIG.seconds,
+        warmup: CONFIG.warmup,
+        connections: CONFIG.connections,
+        loadGenerator: "autocannon",
+      },
+    },
+    complete,
+    backfill: backfillResult ?? null,
+    graphql: {
+      connections: CONFIG.connections,
+      notes:
+        "p50/p99 are computed from every 2xx response's own time (autocannon's response event); requests/s is 2xx " +
+        "responses over the run's wall time. Each query answered correctly before being measured.",
+      sizes: graphqlSizes,
+    },
+    series: buildSeries(),
+  };
+  writeJson(join(resultsDir(quick), "indexer.json"), result);
+  return result;
+}
+
+// GraphQL first: its sizes take minutes, the largest backfill can take much longer on a busy machine.
+for (const p of CONFIG.providers) {
+  graphqlSizes.push(await graphqlAt(p));
+  write(false);
+}
+backfillResult = await backfill((figures) => {
+  backfillResult = figures;
+  write(false);
+});
+process.stdout.write(JSON.stringify(write(true), null, 2) + "\n");

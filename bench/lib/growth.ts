@@ -3,11 +3,10 @@
  * slope of the cost, a linear fit to tell an affine cost (fixed part + per-item part) from a
  * truly sub-linear one, and a sentence that says which and why.
  */
-import type { Series, SeriesPoint } from "./series.ts";
+import type { GrowthClass, Series, SeriesPoint } from "./series.ts";
 import { logLogSlope, round } from "./stats.ts";
 
-/** Growth classes, by the exponent k of cost ∝ size^k. */
-export type GrowthClass = "falling" | "constant" | "sub-linear" | "linear" | "super-linear";
+export type { GrowthClass };
 
 /** The growth of one group of a series. */
 export interface Growth {
@@ -93,10 +92,20 @@ export function analyseGrowth(series: Series): Growth[] {
       `${series.title}${groups.size > 1 ? ` — ${group}` : ""}: ${fmt(first.median)} at ${fmt(first.x)} → ` +
       `${fmt(last.median)} at ${fmt(last.x)} (${series.y.label}); the ${what} ${describe[growth]} ` +
       `(log-log slope ${round(k, 2)} over ${pts.length} sizes)`;
-    sentence += because(series, cost, growth, first, last) + ".";
+    sentence += because(series, cost, growth, first, last);
+    const cause = causeOf(series, group, growth);
+    sentence += cause ? `. Why: ${cause}` : "";
+    sentence += sentence.endsWith(".") ? "" : ".";
     out.push({ series: series.id, group, exponent: round(k, 3), growth, points: pts.length, sentence });
   }
   return out;
+}
+
+/** The cause the benchmark gives for `group` growing as `growth` (see {@link Series.causes}). */
+function causeOf(series: Series, group: string, growth: GrowthClass): string | undefined {
+  const c = series.causes?.[group];
+  if (typeof c === "string") return c.trim() || undefined;
+  return (c?.[growth] ?? c?.any)?.trim() || undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
  * with its headline figures. A sub-benchmark that publishes `series` in the shape of
  * {@link Series} is charted as is; the data-plane file is read field by field.
  */
+import { indexerCauses } from "./indexerCauses.ts";
 import type { Series, SeriesPoint } from "./series.ts";
 import type { Summary } from "./stats.ts";
 
@@ -167,13 +168,136 @@ function figure(v: Figure | undefined, scale = 1, unit = ""): string {
   return "–";
 }
 
+type Spread = { median: number; min: number; max: number; n?: number };
+interface IndexerSizes {
+  method?: {
+    graphql?: {
+      rounds?: number;
+      secondsPerRun?: number;
+      warmup?: { amount?: number; duration?: number };
+      connections?: number;
+      sessionsPerProvider?: number;
+    };
+  };
+  backfill?: {
+    eventsPerTransaction?: number;
+    providers?: number;
+    notes?: string;
+    sizes?: {
+      events: number;
+      blocks: number;
+      rounds: number;
+      nodeRssMiB?: number | null;
+      rawGetLogsEventsPerSecond: Spread;
+      postgres: { eventsPerSecond: Spread; ofRawRate: Spread };
+      pglite?: { eventsPerSecond: Spread; ofRawRate: Spread } | null;
+    }[];
+  };
+  graphql?: {
+    notes?: string;
+    sizes?: {
+      providers: number;
+      sessions: number;
+      databaseMiB?: number;
+      populateSeconds?: number;
+      queries: Record<
+        string,
+        {
+          label?: string;
+          p50Ms: Spread;
+          p99Ms: Spread;
+          requestsPerSecond: Spread;
+          errors?: number;
+          throughputOfCeiling?: Spread;
+        }
+      >;
+    }[];
+  };
+}
+
+/** "598 [505–744]", or "598" for a single run. */
+const spreadOf = (s: Spread, scale = 1, unit = "") =>
+  s.n === 1 || s.min === s.max
+    ? `${num(s.median * scale)}${unit}`
+    : `${num(s.median * scale)}${unit} [${num(s.min * scale)}–${num(s.max * scale)}]`;
+
+/** The indexer section of a result with figures at several sizes (`backfill.sizes`, `graphql.sizes`). */
+function indexerSizesMarkdown(r: IndexerSizes): string {
+  const lines: string[] = [];
+  const b = r.backfill;
+  if (b?.sizes?.length) {
+    lines.push(
+      `Backfill from scratch to caught up, on one \`hardhat node\` whose chain grows from size to size ` +
+        `(${num(b.eventsPerTransaction, 6)} heartbeats per transaction from ${num(b.providers)} contract providers). ` +
+        `Events/s: median [min–max] of the rounds; "of raw": per round, the index rate over the raw eth_getLogs ` +
+        `rate of the same round.`,
+      "",
+      "| events | blocks | rounds | raw eth_getLogs ev/s | → PostgreSQL ev/s | of raw | → PGlite ev/s | of raw | node memory |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...b.sizes.map(
+        (s) =>
+          `| ${num(s.events, 7)} | ${num(s.blocks, 6)} | ${s.rounds} | ${spreadOf(s.rawGetLogsEventsPerSecond)} | ` +
+          `${spreadOf(s.postgres.eventsPerSecond)} | ${spreadOf(s.postgres.ofRawRate, 100, "%")} | ` +
+          `${s.pglite ? spreadOf(s.pglite.eventsPerSecond) : "–"} | ${s.pglite ? spreadOf(s.pglite.ofRawRate, 100, "%") : "–"} | ` +
+          `${typeof s.nodeRssMiB === "number" ? `${num(s.nodeRssMiB, 4)} MiB` : "–"} |`,
+      ),
+    );
+    if (b.notes) lines.push("", b.notes);
+  }
+  const g = r.graphql;
+  const m = r.method?.graphql ?? {};
+  if (g?.sizes?.length) {
+    const warmup =
+      m.warmup?.amount !== undefined
+        ? `${m.warmup.amount} requests`
+        : m.warmup?.duration !== undefined
+          ? `${m.warmup.duration} s`
+          : "a warm-up";
+    lines.push(
+      "",
+      `GraphQL under autocannon (${num(m.connections)} connections, ${num(m.rounds)} interleaved rounds of ` +
+        `${num(m.secondsPerRun)} s per query after a warm-up of ${warmup}), a read-only indexer over a fresh ` +
+        `PostgreSQL database per size with ${num(m.sessionsPerProvider)} sessions per provider. Latency and ` +
+        `requests/s: median [min–max] of the rounds; "of ceiling": per round, requests/s over those of ` +
+        `\`{ __typename }\` in the same round (the server's own ceiling: HTTP and GraphQL, no resolver, no database).`,
+      "",
+      "| providers | query | p50 ms | p99 ms | requests/s | of ceiling | errors |",
+      "|---:|---|---:|---:|---:|---:|---:|",
+      ...g.sizes.flatMap((s) =>
+        Object.entries(s.queries).map(
+          ([key, q]) =>
+            `| ${num(s.providers, 6)} | ${q.label ?? key} | ${spreadOf(q.p50Ms)} | ${spreadOf(q.p99Ms)} | ` +
+            `${spreadOf(q.requestsPerSecond)} | ${q.throughputOfCeiling ? spreadOf(q.throughputOfCeiling, 100, "%") : "100%"} | ` +
+            `${num(q.errors)} |`,
+        ),
+      ),
+      "",
+      `Databases: ${g.sizes
+        .map(
+          (s) =>
+            `${num(s.providers, 6)} providers and ${num(s.sessions, 7)} sessions, ${num(s.databaseMiB, 4)} MiB, ` +
+            `populated in ${num(s.populateSeconds)} s`,
+        )
+        .join("; ")}. Sessions grow with the providers (${num(m.sessionsPerProvider)} each), so one provider's ` +
+        `session list has the same size at every size and the largest database populates in about a minute.`,
+    );
+    if (g.notes) lines.push("", g.notes);
+  }
+  return lines.join("\n");
+}
+
 /**
  * The indexer section: backfill rates against raw eth_getLogs in the same run, and GraphQL
- * latency and throughput per query. Reads what is there; a field the file lacks shows as "–".
+ * latency and throughput per query, at each size measured (older files: at one size). Reads what
+ * is there; a field the file lacks shows as "–". The growth causes of the indexer series are the
+ * current ones (bench/lib/indexerCauses.ts): they describe the code, not a run.
  */
 export function indexerSection(result: unknown): Section {
   const r = result as IndexerResult;
-  const series = seriesOf("indexer", result);
+  const series = seriesOf("indexer", result).map((s) => ({ ...s, causes: indexerCauses(s.id) ?? s.causes }));
+  const sized = result as IndexerSizes;
+  if (Array.isArray(sized.backfill?.sizes) || Array.isArray(sized.graphql?.sizes))
+    return { markdown: indexerSizesMarkdown(sized), series };
   if (typeof r.summaryMarkdown === "string" && r.summaryMarkdown.trim())
     return { markdown: r.summaryMarkdown.trim(), series };
   const lines: string[] = [];

@@ -3,6 +3,9 @@
  * the one shape the charts and the growth sentences read.
  */
 
+/** Growth classes, by the exponent k of cost ∝ size^k (see bench/lib/growth.ts). */
+export type GrowthClass = "falling" | "constant" | "sub-linear" | "linear" | "super-linear";
+
 /** One measured point of a series: the median of several runs and their spread. */
 export interface SeriesPoint {
   /** Line the point belongs to (e.g. "wireguard-go tunnel", "providers query"). */
@@ -31,6 +34,13 @@ export interface Series {
   /** Groups that are references (baselines), not costs to classify. */
   referenceGroups?: string[];
   points: SeriesPoint[];
+  /**
+   * Why a group's cost grows as it does, from what the measured code does (the SQL it runs, the
+   * work per item), appended to the group's growth sentence. A string applies whatever growth
+   * was measured; a record gives one cause per growth class ("any" for the others), so the
+   * sentence never explains a growth that was not measured.
+   */
+  causes?: Record<string, string | Partial<Record<GrowthClass | "any", string>>>;
   /** Where the series came from (the sub-benchmark's result file). */
   source: string;
 }
