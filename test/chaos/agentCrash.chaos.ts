@@ -623,7 +623,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     try {
       while (faults.length > 0) {
         const fault = faults.shift()!;
-        await sleep(rng.between(200, count(1200, 2500)));
+        await sleep(rng.between(200, count(800, 2500)));
         const before = new Map(clients.map((c) => [c.id, c.maxMetered]));
         let wgKilled = false;
         faultOpen = true;
