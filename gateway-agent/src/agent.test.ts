@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -33,7 +34,7 @@ let agent: GatewayAgent;
 const lines: { msg: string; reason?: string }[] = [];
 const logger = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
 
-function makeAgent(): GatewayAgent {
+function makeAgent(overrides: Record<string, unknown> = {}): GatewayAgent {
   return createGatewayAgent(
     {
       rpcUrl: "http://127.0.0.1:1",
@@ -59,6 +60,7 @@ function makeAgent(): GatewayAgent {
       heartbeat: true,
       heartbeatIntervalSeconds: 3600,
       pauseOnShutdown: true,
+      ...overrides,
     },
     { backend, chain, logger, now },
   );
@@ -338,4 +340,37 @@ test("a cut session whose voucher the escrow refuses is still closed (refund), w
   assert.equal(chain.sessions.get(id)?.status, "Closed");
   assert.equal(agent.session(id)?.status, "closed");
   await agent.stop();
+});
+
+test("the voucher API takes its connection caps from the agent's config", async () => {
+  agent = makeAgent({ voucherMaxConnectionsPerSource: 1 });
+  await agent.start();
+  const port = Number(new URL(agent.urls().vouchers!).port);
+  const sockets: Socket[] = [];
+  const open = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" });
+      sockets.push(s);
+      s.once("connect", () => resolve(s));
+      s.once("error", reject);
+    });
+  try {
+    const first = await open();
+    const answered = new Promise<string>((resolve) => first.once("data", (d: Buffer) => resolve(d.toString("latin1"))));
+    first.write("GET /v1/sessions/1 HTTP/1.1\r\nHost: gateway\r\nConnection: keep-alive\r\n\r\n");
+    assert.match((await answered).split("\r\n")[0] ?? "", /^HTTP\/1\.1 \d{3}/);
+    // The second connection from the same address is over the configured cap of 1: closed unanswered.
+    const second = await open();
+    let received = "";
+    second.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    second.on("error", () => {});
+    await new Promise<void>((resolve) => {
+      second.once("close", () => resolve());
+      second.write("GET /v1/sessions/1 HTTP/1.1\r\nHost: gateway\r\n\r\n", () => {});
+    });
+    assert.equal(received, "");
+  } finally {
+    for (const s of sockets) s.destroy();
+    await agent.stop();
+  }
 });

@@ -463,6 +463,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
         onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),
+        maxConnectionsPerSource: config.voucherMaxConnectionsPerSource,
+        maxConnections: config.voucherMaxConnections,
         verifyContract: (signer, hash, signature) => chain.isValidErc1271Signature(signer, hash, signature),
         // A client sees its own session only (from its tunnel address); the operator from this host.
         mayView: (s, remote) =>
