@@ -44,10 +44,9 @@ import { dvpnTokenAbi } from "../sdk/src/abi/index.ts";
 import { createIndexer } from "../indexer/src/createIndexer.ts";
 import { createTestDatabase } from "../indexer/src/testing/postgres.ts";
 import { parseFlags } from "./lib/args.ts";
-import { BACKFILL_GROUPS, backfillCauses, GRAPHQL_GROUPS, graphqlCauses } from "./lib/indexerCauses.ts";
+import { indexerSeries } from "./lib/indexerSeries.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
-import type { Series } from "./lib/series.ts";
 import { round, summarize, type Summary } from "./lib/stats.ts";
 
 /** The part of autocannon's result this benchmark reads (the package ships no types). */
@@ -711,74 +710,6 @@ const machine = { ...(await machineInfo()), loadAverageAtStart: loadavg().map((x
 let backfillResult: BackfillFigures | undefined;
 const graphqlSizes: Awaited<ReturnType<typeof graphqlAt>>[] = [];
 
-const mm = (s: Pub) => ({ median: s.median, min: s.min, max: s.max });
-const GROUP = BACKFILL_GROUPS;
-const QGROUP = GRAPHQL_GROUPS;
-const CEILING = GRAPHQL_GROUPS.ceiling;
-const graphqlBase = {
-  x: { label: "providers in the database" },
-  xIsWork: false,
-  referenceGroups: [CEILING],
-  source: "indexer",
-  causes: graphqlCauses,
-};
-/** The series measured so far (a series without points is left out). */
-function buildSeries(): Series[] {
-  const gq = graphqlSizes;
-  const graphqlPoints = (pick: (q: { p50Ms: Pub; p99Ms: Pub; requestsPerSecond: Pub }) => Pub) =>
-    gq.flatMap((s) => [
-      { group: CEILING, x: s.providers, ...mm(pick(s.queries.ceiling)) },
-      ...QUERIES.filter((q) => q.key !== "ceiling").map(({ key: k }) => ({
-        group: QGROUP[k],
-        x: s.providers,
-        ...mm(pick(s.queries[k])),
-      })),
-    ]);
-  const series: Series[] = [
-    {
-      id: "indexer-backfill",
-      title: "Indexer backfill vs raw eth_getLogs (same node, same run)",
-      x: { label: "events" },
-      y: { label: "events per second" },
-      higherIsBetter: true,
-      xIsWork: true,
-      referenceGroups: [GROUP.raw],
-      source: "indexer",
-      points: (backfillResult?.sizes ?? []).flatMap((s) => [
-        { group: GROUP.raw, x: s.events, ...mm(s.rawGetLogsEventsPerSecond) },
-        { group: GROUP.postgres, x: s.events, ...mm(s.postgres.eventsPerSecond) },
-        ...(s.pglite ? [{ group: GROUP.pglite, x: s.events, ...mm(s.pglite.eventsPerSecond) }] : []),
-      ]),
-      causes: backfillCauses,
-    },
-    {
-      ...graphqlBase,
-      id: "indexer-graphql-p50",
-      title: `GraphQL median latency under load (${CONFIG.connections} connections)`,
-      y: { label: "p50 latency (ms)" },
-      higherIsBetter: false,
-      points: graphqlPoints((q) => q.p50Ms),
-    },
-    {
-      ...graphqlBase,
-      id: "indexer-graphql-p99",
-      title: `GraphQL p99 latency under load (${CONFIG.connections} connections)`,
-      y: { label: "p99 latency (ms)" },
-      higherIsBetter: false,
-      points: graphqlPoints((q) => q.p99Ms),
-    },
-    {
-      ...graphqlBase,
-      id: "indexer-graphql-throughput",
-      title: `GraphQL throughput (${CONFIG.connections} connections)`,
-      y: { label: "requests per second" },
-      higherIsBetter: true,
-      points: graphqlPoints((q) => q.requestsPerSecond),
-    },
-  ];
-  return series.filter((s) => s.points.length > 0);
-}
-
 /**
  * Writes the result file with what was measured so far; `complete` is false until the end (a run
  * stopped halfway keeps its finished sizes and rounds).
@@ -811,7 +742,10 @@ function write(complete: boolean) {
         "responses over the run's wall time. Each query answered correctly before being measured.",
       sizes: graphqlSizes,
     },
-    series: buildSeries(),
+    series: indexerSeries({
+      backfill: backfillResult,
+      graphql: { connections: CONFIG.connections, sizes: graphqlSizes },
+    }),
   };
   writeJson(join(resultsDir(quick), "indexer.json"), result);
   return result;

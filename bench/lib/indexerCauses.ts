@@ -40,6 +40,28 @@ function backfill(store: string): NonNullable<Series["causes"]>[string] {
   };
 }
 
+/** Index time over raw fetch time of the same blocks (the cost of the ratio series). */
+function backfillOfRaw(store: string): NonNullable<Series["causes"]>[string] {
+  const grows =
+    `the index's time grows faster than fetching the same logs: per-event work that grows with the rows ` +
+    `stored (inserts into the heartbeats table's B-tree indexes) on top of the fetch (${store})`;
+  return {
+    falling:
+      `start-up (connection, migrations, first RPC calls) is a fixed cost that larger backfills spread over more ` +
+      `events, so the index rate approaches the rate of fetching the logs, which bounds it (${store})`,
+    constant: `index time stays a fixed multiple of fetch time: both are linear in the events (${store})`,
+    "sub-linear": grows,
+    linear: grows,
+    "super-linear": grows,
+  };
+}
+
+/** The causes of the backfill-over-raw series' lines. */
+export const backfillOfRawCauses: NonNullable<Series["causes"]> = {
+  [BACKFILL_GROUPS.postgres]: backfillOfRaw("PostgreSQL"),
+  [BACKFILL_GROUPS.pglite]: backfillOfRaw("PGlite"),
+};
+
 /** A fall in cost with size is not in the code of any of these queries: it is the machine. */
 const noise =
   "nothing in this query gets cheaper with more providers, so the fall is the shared machine's load moving " +

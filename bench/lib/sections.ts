@@ -4,6 +4,7 @@
  * {@link Series} is charted as is; the data-plane file is read field by field.
  */
 import { indexerCauses } from "./indexerCauses.ts";
+import { indexerSeries, type IndexerFigures } from "./indexerSeries.ts";
 import type { Series, SeriesPoint } from "./series.ts";
 import type { Summary } from "./stats.ts";
 
@@ -289,15 +290,15 @@ function indexerSizesMarkdown(r: IndexerSizes): string {
 /**
  * The indexer section: backfill rates against raw eth_getLogs in the same run, and GraphQL
  * latency and throughput per query, at each size measured (older files: at one size). Reads what
- * is there; a field the file lacks shows as "–". The growth causes of the indexer series are the
- * current ones (bench/lib/indexerCauses.ts): they describe the code, not a run.
+ * is there; a field the file lacks shows as "–". The series are rebuilt from the figures with the
+ * current causes (bench/lib/indexerSeries.ts, indexerCauses.ts): they describe the code, not a run.
  */
 export function indexerSection(result: unknown): Section {
   const r = result as IndexerResult;
-  const series = seriesOf("indexer", result).map((s) => ({ ...s, causes: indexerCauses(s.id) ?? s.causes }));
-  const sized = result as IndexerSizes;
+  const sized = result as IndexerSizes & IndexerFigures;
   if (Array.isArray(sized.backfill?.sizes) || Array.isArray(sized.graphql?.sizes))
-    return { markdown: indexerSizesMarkdown(sized), series };
+    return { markdown: indexerSizesMarkdown(sized), series: indexerSeries(sized) };
+  const series = seriesOf("indexer", result).map((s) => ({ ...s, causes: indexerCauses(s.id) ?? s.causes }));
   if (typeof r.summaryMarkdown === "string" && r.summaryMarkdown.trim())
     return { markdown: r.summaryMarkdown.trim(), series };
   const lines: string[] = [];
