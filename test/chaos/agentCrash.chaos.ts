@@ -198,6 +198,8 @@ interface Client {
   accepted: { bytes: bigint; seconds: bigint }[];
   maxMetered: bigint;
   closed: boolean;
+  /** When the last fetch that went through started (ms). */
+  servedAt: number;
 }
 
 describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { skip }, () => {
@@ -375,9 +377,15 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
    * plane is down are expected and retried; a 4xx/5xx answer from a healthy agent is an error.
    */
   let faultOpen = false;
+  /** Bumped when a fault starts and when its recovery is complete. */
+  let faultEpoch = 0;
   async function clientStep(c: Client): Promise<void> {
     const w = c.worker!;
-    const failed = () => void (faultOpen || figures.failuresWhileUp++);
+    // A failure counts against the agent only if its request started and ended with no fault open.
+    let epoch = faultEpoch;
+    let open = faultOpen;
+    const failed = () => void (!open && epoch === faultEpoch && figures.failuresWhileUp++);
+    const mark = () => void ((epoch = faultEpoch), (open = faultOpen));
     let view: { meteredBytes: string; meteredSeconds: string; status: string } | undefined;
     try {
       const r = await w.request(`http://${GATEWAY}:${voucherPort}/v1/sessions/${c.id}`);
@@ -395,6 +403,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
       if (v.seconds < last.seconds) v.seconds = last.seconds;
       if (v.bytes > last.bytes) {
         try {
+          mark();
           const r = await w.request(
             `http://${GATEWAY}:${voucherPort}/v1/vouchers`,
             await voucherBody(c, v.bytes, v.seconds),
@@ -412,10 +421,13 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         }
       }
     }
+    mark();
+    const fetchStarted = Date.now();
     try {
       const r = await w.request(`http://${GATEWAY}:${contentPort}/`);
       figures.fetches++;
       if (r.status !== 200) figures.fetchFailures++;
+      else c.servedAt = fetchStarted;
     } catch {
       figures.fetchFailures++;
       failed();
@@ -503,6 +515,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         accepted: [],
         maxMetered: 0n,
         closed: false,
+        servedAt: 0,
       });
     }
   });
@@ -627,6 +640,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         const before = new Map(clients.map((c) => [c.id, c.maxMetered]));
         let wgKilled = false;
         faultOpen = true;
+        faultEpoch++;
         if (fault === "agent") {
           await killAgent();
           agentKills++;
@@ -669,16 +683,21 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         assert.equal(daemons, 1, `exactly one wireguard-go for ${AGENT_IF} after recovery`);
         // A new interface: the clients handshake again, and their traffic flows again.
         if (wgKilled) for (const c of clients) await connectClient(c);
+        const reconnected = Date.now();
         for (const c of clients) {
           await until(`client ${c.index} served again`, async () => {
             const r = await fetch(`http://${GATEWAY}:${voucherPort}/v1/sessions/${c.id}`, {
               signal: AbortSignal.timeout(2000),
             });
             const v = (await r.json()) as { meteredBytes: string; status: string };
-            return v.status === "active" && BigInt(v.meteredBytes) > (before.get(c.id) ?? 0n);
+            // Metered on, and a fetch the client started after the recovery went through.
+            return (
+              v.status === "active" && BigInt(v.meteredBytes) > (before.get(c.id) ?? 0n) && c.servedAt > reconnected
+            );
           });
         }
         faultOpen = false;
+        faultEpoch++;
         recoveries++;
       }
     } finally {
