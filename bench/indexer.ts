@@ -20,7 +20,10 @@
  * query). Quick: N = 2k, 10k (1 round); P = 100, 1k (1 round of 1 s). A discarded warm-up
  * precedes the measured runs at every size. Prints the JSON and writes bench/results/indexer.json
  * (DVPN_BENCH_RESULTS_DIR when set, bench/results/quick/ for --quick) with `series` for the
- * charts and growth sentences. Needs the local PostgreSQL.
+ * charts and growth sentences, rewritten after every size and round (`complete: false` until the
+ * end), so a run stopped halfway keeps what it measured. `--part backfill|graphql` runs one part
+ * and takes the other from the result file of an earlier run of the same mode (`reused` says
+ * which and when). Needs the local PostgreSQL.
  */
 import { createRequire } from "node:module";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -63,8 +66,14 @@ type AutocannonRun = PromiseLike<AutocannonResult> & {
 };
 const autocannon = createRequire(import.meta.url)("autocannon") as (options: Record<string, unknown>) => AutocannonRun;
 
-const flags = parseFlags({ quick: { type: "boolean" } });
+const flags = parseFlags({ quick: { type: "boolean" }, part: { type: "string" } });
 const quick = flags.quick === true || process.env.DVPN_BENCH_QUICK === "1";
+if (flags.part !== undefined && flags.part !== "backfill" && flags.part !== "graphql") {
+  process.stderr.write(`--part must be "backfill" or "graphql" (got ${JSON.stringify(flags.part)})\n`);
+  process.exit(2);
+}
+/** With --part, only that part runs; the other is taken from the result file of an earlier run. */
+const part = flags.part as "backfill" | "graphql" | undefined;
 /** Sizes and run lengths; `rounds[i]` measured rounds at `events[i]`. */
 const CONFIG = quick
   ? {
@@ -189,6 +198,15 @@ function rssMiBOfPort(port: number): number | null {
   return best;
 }
 
+/**
+ * The first eth_getLogs range of the raw fetch and of the indexer (both adapt from there). The
+ * default (2,000 blocks) would ask for every log of the chain at once: at 1M events that is a
+ * ≈ 560 MB JSON response, beyond the longest string V8 can build, and the node dies. Blocks here
+ * hold 2,500 logs (≈ 1.4 MB), so 4 blocks stay under viem's 10 MiB response limit, as an operator
+ * would configure for a chain this dense.
+ */
+const INITIAL_BLOCK_RANGE = 4;
+
 /** One measured round at one size: the raw rate and both index runs. */
 interface BackfillRound {
   rawEventsPerSecond: number;
@@ -204,6 +222,7 @@ interface BackfillSize {
   transactions: number;
   emitSeconds: number;
   nodeRssMiB: number | null;
+  nodeRssPeakMiB: number | null;
   rounds: number;
   rawGetLogsEventsPerSecond: Pub;
   postgres: { eventsPerSecond: Pub; seconds: Pub; ofRawRate: Pub; heartbeatRows: number };
@@ -211,9 +230,27 @@ interface BackfillSize {
 }
 
 async function backfill(onProgress: (figures: BackfillFigures) => void) {
+  // The node holds every log in memory: at 1M events it needs more than Node's default heap.
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=8192`.trim();
   const chain = await startLocalChain();
   const cleanup = () => chain.stop();
   cleanups.add(cleanup);
+  // A node that dies would leave the log fetcher retrying forever: stop instead (the result
+  // file keeps the sizes measured). Also samples the node's peak memory.
+  let peakRss = 0;
+  let misses = 0;
+  const watchdog = setInterval(() => {
+    const rss = rssMiBOfPort(chain.port);
+    if (rss !== null) {
+      misses = 0;
+      peakRss = Math.max(peakRss, rss);
+      return;
+    }
+    if (++misses < 3) return;
+    log(`the hardhat node on port ${chain.port} is gone; stopping`);
+    void Promise.allSettled([...cleanups].map((fn) => fn())).then(() => process.exit(1));
+  }, 5000);
+  watchdog.unref();
   try {
     const def = defineChain({
       id: chain.chainId,
@@ -299,7 +336,9 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
     const { createConfig } = await import("../indexer/src/config/createConfig.ts");
     /** Baseline: eth_getLogs over the same blocks, same node, with the indexer's range splitting. */
     const rawRun = async (head: number) => {
-      const common = createCommon(createConfig({ rpcUrl: chain.url, deployment, logLevel: "silent" }));
+      const common = createCommon(
+        createConfig({ rpcUrl: chain.url, deployment, logLevel: "silent", initialBlockRange: INITIAL_BLOCK_RANGE }),
+      );
       const fetcher = createLogFetcher(common, createRpc(common), [
         registry,
         deployment.contracts.SessionEscrow.address,
@@ -333,6 +372,7 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
           logLevel: "silent",
           finalityDepth: 8,
           pollIntervalMs: 200,
+          initialBlockRange: INITIAL_BLOCK_RANGE,
         });
         const t0 = performance.now();
         await indexer.start();
@@ -356,14 +396,17 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
       notes:
         `Backfill from scratch to caught up (start-up and migrations included) with finality depth 8; each range is ` +
         `decoded, applied and written with its rollups and checkpoint in one transaction. The raw rate only fetches ` +
-        `the logs of the same blocks from the same node. One chain grows from size to size. Rounds per size: ` +
+        `the logs of the same blocks from the same node, with the same adaptive ranges starting at ` +
+        `${INITIAL_BLOCK_RANGE} blocks (the 2,000-block default would ask for all 1M logs at once, a response the ` +
+        `node cannot build). One chain grows from size to size. Rounds per size: ` +
         `${sizes.map((x) => x.rounds).join(", ")}` +
         (CONFIG.backfillRounds.at(-1)! < CONFIG.backfillRounds[0]!
           ? ` (fewer at the largest size, where one round takes minutes)`
           : "") +
         `, after a discarded warm-up round at the first size` +
         `${CONFIG.pglite ? "" : "; quick runs leave PGlite out (its cold start alone takes seconds)"}. ` +
-        `nodeRssMiB is the hardhat node's resident memory after emitting.`,
+        `nodeRssMiB is the hardhat node's resident memory after emitting, nodeRssPeakMiB its peak during the ` +
+        `size's rounds (sampled every 5 s; the node runs with an 8 GiB heap limit).`,
     });
     for (const [i, target] of CONFIG.events.entries()) {
       const emitSeconds = await emitUpTo(target);
@@ -371,6 +414,7 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
       const blocks = head - deployment.startBlock + 1;
       log(`${emitted} heartbeat events in ${blocks} blocks (${round(emitSeconds, 3)} s to emit the new ones)`);
       const nodeRssMiB = rssMiBOfPort(chain.port);
+      peakRss = nodeRssMiB ?? 0;
       // Warm-up, discarded: a whole round at the first size (JIT, connections, PGlite's files).
       if (i === 0) {
         const warm = await rawRun(head);
@@ -414,6 +458,7 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
           transactions: txs,
           emitSeconds: round(emitSeconds, 3),
           nodeRssMiB,
+          nodeRssPeakMiB: Math.max(peakRss, nodeRssMiB ?? 0) || null,
           rounds: rounds.length,
           rawGetLogsEventsPerSecond: pub(summarize(rounds.map((x) => x.rawEventsPerSecond))),
           postgres: store("postgres")!,
@@ -424,6 +469,7 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
     }
     return current();
   } finally {
+    clearInterval(watchdog);
     cleanups.delete(cleanup);
     await cleanup();
   }
@@ -734,6 +780,8 @@ function write(complete: boolean) {
       },
     },
     complete,
+    /** Set when --part ran one part and took the other from an earlier run's file. */
+    reused,
     backfill: backfillResult ?? null,
     graphql: {
       connections: CONFIG.connections,
@@ -751,13 +799,49 @@ function write(complete: boolean) {
   return result;
 }
 
-// GraphQL first: its sizes take minutes, the largest backfill can take much longer on a busy machine.
-for (const p of CONFIG.providers) {
-  graphqlSizes.push(await graphqlAt(p));
-  write(false);
+/** The result file of an earlier run of the same mode, for the part --part leaves out. */
+function earlier(): {
+  date?: string;
+  reused?: { part: string; date: string | undefined } | null;
+  complete?: boolean;
+  backfill?: BackfillFigures | null;
+  graphql?: { sizes?: typeof graphqlSizes };
+} {
+  const file = join(resultsDir(quick), "indexer.json");
+  const r = JSON.parse(readFileSync(file, "utf8")) as ReturnType<typeof earlier> & { quick?: boolean };
+  if (r.quick !== quick) throw new Error(`--part ${part}: ${file} is from a ${r.quick ? "quick" : "full"} run`);
+  return r;
 }
-backfillResult = await backfill((figures) => {
-  backfillResult = figures;
-  write(false);
-});
+const before = part ? earlier() : undefined;
+/** Which part of the result comes from an earlier run, and from when. */
+let reused: { part: string; date: string | undefined } | null = null;
+if (part === "backfill") {
+  const sizes = before?.graphql?.sizes ?? [];
+  if (sizes.length !== CONFIG.providers.length)
+    throw new Error("--part backfill: the earlier file has no complete GraphQL part");
+  graphqlSizes.push(...sizes);
+  reused = { part: "graphql", date: before?.reused?.part === "graphql" ? before.reused.date : before?.date };
+}
+if (part === "graphql") {
+  const b = before?.backfill;
+  if (!b || b.sizes.length !== CONFIG.events.length)
+    throw new Error("--part graphql: the earlier file has no complete backfill part");
+  backfillResult = b;
+  reused = { part: "backfill", date: before?.reused?.part === "backfill" ? before.reused.date : before?.date };
+}
+if (reused) log(`--part ${part}: the ${reused.part} figures are those of the run of ${reused.date}`);
+
+// GraphQL first: its sizes take minutes, the largest backfill can take much longer on a busy machine.
+if (part !== "backfill") {
+  for (const p of CONFIG.providers) {
+    graphqlSizes.push(await graphqlAt(p));
+    write(false);
+  }
+}
+if (part !== "graphql") {
+  backfillResult = await backfill((figures) => {
+    backfillResult = figures;
+    write(false);
+  });
+}
 process.stdout.write(JSON.stringify(write(true), null, 2) + "\n");

@@ -171,6 +171,9 @@ function figure(v: Figure | undefined, scale = 1, unit = ""): string {
 
 type Spread = { median: number; min: number; max: number; n?: number };
 interface IndexerSizes {
+  complete?: boolean;
+  date?: string;
+  reused?: { part?: string; date?: string } | null;
   method?: {
     graphql?: {
       rounds?: number;
@@ -189,6 +192,7 @@ interface IndexerSizes {
       blocks: number;
       rounds: number;
       nodeRssMiB?: number | null;
+      nodeRssPeakMiB?: number | null;
       rawGetLogsEventsPerSecond: Spread;
       postgres: { eventsPerSecond: Spread; ofRawRate: Spread };
       pglite?: { eventsPerSecond: Spread; ofRawRate: Spread } | null;
@@ -225,6 +229,12 @@ const spreadOf = (s: Spread, scale = 1, unit = "") =>
 /** The indexer section of a result with figures at several sizes (`backfill.sizes`, `graphql.sizes`). */
 function indexerSizesMarkdown(r: IndexerSizes): string {
   const lines: string[] = [];
+  if (r.complete === false) lines.push("**Incomplete run**: only the sizes and rounds below were measured.", "");
+  if (r.reused?.part)
+    lines.push(
+      `The ${r.reused.part} figures come from the run of ${r.reused.date ?? "an earlier date"}; the rest from the run of ${r.date ?? "–"} (\`--part\`).`,
+      "",
+    );
   const b = r.backfill;
   if (b?.sizes?.length) {
     lines.push(
@@ -233,14 +243,14 @@ function indexerSizesMarkdown(r: IndexerSizes): string {
         `Events/s: median [min–max] of the rounds; "of raw": per round, the index rate over the raw eth_getLogs ` +
         `rate of the same round.`,
       "",
-      "| events | blocks | rounds | raw eth_getLogs ev/s | → PostgreSQL ev/s | of raw | → PGlite ev/s | of raw | node memory |",
+      "| events | blocks | rounds | raw eth_getLogs ev/s | → PostgreSQL ev/s | of raw | → PGlite ev/s | of raw | node memory (peak) |",
       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...b.sizes.map(
         (s) =>
           `| ${num(s.events, 7)} | ${num(s.blocks, 6)} | ${s.rounds} | ${spreadOf(s.rawGetLogsEventsPerSecond)} | ` +
           `${spreadOf(s.postgres.eventsPerSecond)} | ${spreadOf(s.postgres.ofRawRate, 100, "%")} | ` +
           `${s.pglite ? spreadOf(s.pglite.eventsPerSecond) : "–"} | ${s.pglite ? spreadOf(s.pglite.ofRawRate, 100, "%") : "–"} | ` +
-          `${typeof s.nodeRssMiB === "number" ? `${num(s.nodeRssMiB, 4)} MiB` : "–"} |`,
+          `${typeof (s.nodeRssPeakMiB ?? s.nodeRssMiB) === "number" ? `${num((s.nodeRssPeakMiB ?? s.nodeRssMiB)!, 4)} MiB` : "–"} |`,
       ),
     );
     if (b.notes) lines.push("", b.notes);
