@@ -374,3 +374,37 @@ test("the voucher API takes its connection caps from the agent's config", async 
     await agent.stop();
   }
 });
+
+test("a cut or closing session the contract no longer knows is dropped, with no claim or close sent", async () => {
+  clock += 61; // earlier sessions' addresses are out of quarantine
+  agent = makeAgent();
+  await agent.start();
+  try {
+    const cut = chain.open({ wgPublicKey: keyHex(60), signer: signer.address });
+    const closing = chain.open({ wgPublicKey: keyHex(61), signer: signer.address });
+    await agent.tick();
+    assert.equal(agent.session(cut)?.status, "active");
+    assert.equal(agent.session(closing)?.status, "active");
+    // Both vanish from the chain (a reorganisation the agent has not seen yet); one is cut for
+    // lagging vouchers, the other was being closed by its client.
+    chain.clientClose(closing, clock + 3600);
+    chain.sessions.delete(cut);
+    chain.sessions.delete(closing);
+    backend.traffic(keyB64(60), 5n << 20n, 0n);
+    const before = chain.calls.length;
+    await agent.tick();
+    await agent.tick();
+    const sent = chain.calls.slice(before).filter((c) => c.args[0] === cut || c.args[0] === closing);
+    assert.deepEqual(
+      sent.map((c) => c.fn),
+      [],
+    );
+    for (const id of [cut, closing]) {
+      assert.equal(agent.session(id)?.status, "refused");
+      assert.equal(agent.session(id)?.reason, "not-on-chain");
+    }
+    assert.ok(!backend.peers.has(keyB64(60)) && !backend.peers.has(keyB64(61)));
+  } finally {
+    await agent.stop();
+  }
+});

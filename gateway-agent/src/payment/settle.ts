@@ -6,6 +6,7 @@
 import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/types.ts";
 import { meteredUsage, type AgentContext } from "../context.ts";
+import { dropSession } from "../sessions/verify.ts";
 import type { SessionRecord } from "../store/store.ts";
 import { isAbove, shouldClaim } from "./policy.ts";
 
@@ -18,10 +19,20 @@ function voucherOf(s: SessionRecord) {
   return { bytes: s.voucherBytes, seconds: s.voucherSeconds };
 }
 
-/** Re-reads claimed totals (and status) from the contract into the store. */
+/**
+ * Re-reads claimed totals (and status) from the contract into the store. A session the
+ * contract does not know (status `None`) is dropped here.
+ */
 async function refreshClaimed(ctx: AgentContext, s: SessionRecord): Promise<string> {
   const cs = await ctx.chain.getSession(s.id);
   const cur = ctx.store.get(s.id) ?? s;
+  if (cs.status === "None") {
+    // Reorganised away: nothing to claim or close (every call would revert); a SessionOpened
+    // for this id on the canonical chain brings it back.
+    ctx.store.transaction(() => dropSession(ctx, cur, "not-on-chain", { during: "settle" }));
+    Object.assign(s, cur);
+    return cs.status;
+  }
   if (cs.claimedBytes !== cur.claimedBytes || cs.claimedSeconds !== cur.claimedSeconds) {
     cur.claimedBytes = cs.claimedBytes;
     cur.claimedSeconds = cs.claimedSeconds;
@@ -94,6 +105,7 @@ export async function settle(ctx: AgentContext): Promise<void> {
       } else if (s.status === "active" && s.cutReason !== null) {
         if (s.provisioned) continue; // the reconcile removes the peer (and reads its last counters) first
         const status = await refreshClaimed(ctx, s);
+        if (status === "None") continue;
         if (status === "Closed") {
           ctx.store.put({ ...s, status: "closed" });
           continue;
@@ -111,6 +123,7 @@ export async function settle(ctx: AgentContext): Promise<void> {
         if (s.provisioned) continue;
         const over = s.settleDeadline !== null && now > s.settleDeadline;
         const status = over ? "Closing" : await refreshClaimed(ctx, s);
+        if (status === "None") continue;
         const above =
           s.voucherSig !== null && isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds });
         // Settle at once (the client gets its refund now, not after the window): a provider's
