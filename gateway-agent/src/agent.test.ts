@@ -15,6 +15,7 @@ import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hashUsageVoucher, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
+import { ACCEPT_CONCURRENCY } from "./sessions/accept.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
 import { createMockBackend, type MockBackend } from "./wireguard/mock.ts";
 
@@ -405,6 +406,36 @@ test("a cut or closing session the contract no longer knows is dropped, with no 
     }
     assert.ok(!backend.peers.has(keyB64(60)) && !backend.peers.has(keyB64(61)));
   } finally {
+    await agent.stop();
+  }
+});
+
+test("a burst of opens is accepted several at a time, at most ACCEPT_CONCURRENCY in flight", async () => {
+  clock += 61;
+  agent = makeAgent({ ipv4Pool: "10.67.0.0/24" });
+  await agent.start();
+  const original = chain.acceptSession.bind(chain);
+  let inFlight = 0;
+  let most = 0;
+  chain.acceptSession = async (id, tunnelAddress) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setTimeout(r, 20)); // a receipt takes a while
+    inFlight--;
+    return original(id, tunnelAddress);
+  };
+  try {
+    const ids = Array.from({ length: 20 }, (_, i) =>
+      chain.open({ wgPublicKey: keyHex(100 + i), signer: signer.address }),
+    );
+    await agent.tick();
+    assert.deepEqual(
+      ids.map((id) => agent.session(id)?.status),
+      ids.map(() => "active"),
+    );
+    assert.equal(most, ACCEPT_CONCURRENCY);
+  } finally {
+    chain.acceptSession = original;
     await agent.stop();
   }
 });

@@ -10,7 +10,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { getAddress, type Address, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
 import { checkCheckpoint, findAncestor } from "./chain/reorg.ts";
@@ -133,7 +133,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       chainId: deployment.chainId,
       escrow: getAddress(deployment.contracts.SessionEscrow.address),
       registry: getAddress(deployment.contracts.ProviderRegistry.address),
-      account: privateKeyToAccount(loadPrivateKey(config)),
+      // Nonces kept locally: acceptSession transactions go out several at once.
+      account: privateKeyToAccount(loadPrivateKey(config), { nonceManager }),
       pollingIntervalMs: Math.min(250, config.pollIntervalMs),
       maxLogRange: BigInt(config.maxLogRange),
     });
@@ -518,6 +519,12 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       );
       loop("reconcile", config.reconcileIntervalMs, () =>
         serial(async () => {
+          // Chain events first, so a client's close is seen before a lagging voucher cuts it;
+          // metering goes on when the chain cannot be read.
+          await syncChain().catch((err: unknown) => {
+            metrics.inc("dvpn_agent_chain_errors_total");
+            log.warn({ err: (err as Error).message }, "chain read before reconcile failed; metering anyway");
+          });
           await reconcileOnce();
           await actions();
           lastOk = Date.now();

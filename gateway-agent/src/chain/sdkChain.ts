@@ -2,8 +2,9 @@
  * {@link AgentChain} on the SDK: its actions for every write (acceptSession, claimUsage,
  * closeWithVoucher, closeSession, heartbeat, pause) and the session/provider reads, which
  * simulate first and decode reverts into named contract errors; raw `eth_getLogs` (filtered by
- * the indexed provider, ranges halved on errors) for the event stream. Writes are serialized:
- * one account, one nonce stream.
+ * the indexed provider, ranges halved on errors) for the event stream. Writes run concurrently
+ * when the account has a nonce manager (each send takes the next nonce locally); otherwise they
+ * are serialized (one account, one nonce stream read from the node).
  */
 import {
   createPublicClient,
@@ -123,14 +124,17 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
   const sdk = createDvpnClient({ chain, publicClient, walletClient: wallet, deployment });
 
   /** Runs one SDK write after the previous one (receipts awaited inside). */
+  const concurrentWrites = params.account.nonceManager !== undefined;
+
   function write(action: string, fn: () => Promise<unknown>): Promise<void> {
-    return serialize(async () => {
+    const run = async () => {
       try {
         await fn();
       } catch (err) {
         throw toChainError(err, action);
       }
-    });
+    };
+    return concurrentWrites ? run() : serialize(run);
   }
 
   async function logs(from: bigint, to: bigint): Promise<RawLog[]> {
