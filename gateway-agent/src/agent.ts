@@ -10,7 +10,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { getAddress, type Address, type Hex } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
 import { checkCheckpoint, findAncestor } from "./chain/reorg.ts";
@@ -133,8 +133,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       chainId: deployment.chainId,
       escrow: getAddress(deployment.contracts.SessionEscrow.address),
       registry: getAddress(deployment.contracts.ProviderRegistry.address),
-      // Nonces kept locally: acceptSession transactions go out several at once.
-      account: privateKeyToAccount(loadPrivateKey(config), { nonceManager }),
+      account: privateKeyToAccount(loadPrivateKey(config)),
       pollingIntervalMs: Math.min(250, config.pollIntervalMs),
       maxLogRange: BigInt(config.maxLogRange),
     });

@@ -2,9 +2,9 @@
  * {@link AgentChain} on the SDK: its actions for every write (acceptSession, claimUsage,
  * closeWithVoucher, closeSession, heartbeat, pause) and the session/provider reads, which
  * simulate first and decode reverts into named contract errors; raw `eth_getLogs` (filtered by
- * the indexed provider, ranges halved on errors) for the event stream. Writes run concurrently
- * when the account has a nonce manager (each send takes the next nonce locally); otherwise they
- * are serialized (one account, one nonce stream read from the node).
+ * the indexed provider, ranges halved on errors) for the event stream. Writes may be called
+ * concurrently: the SDK client broadcasts them one after another (`serializeSends`, each takes
+ * the node's next pending nonce) and their receipts are awaited together.
  */
 import {
   createPublicClient,
@@ -97,13 +97,6 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
   const provider = getAddress(params.account.address);
   const providerTopic = pad(provider, { size: 32 }).toLowerCase() as Hex;
   const maxRange = params.maxLogRange ?? 2000n;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  function serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  }
 
   // The SDK needs a whole deployment record; the agent only touches the registry and the escrow.
   const unused = { address: zeroAddress, blockNumber: 0 };
@@ -121,20 +114,15 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
     },
     parameters: undefined as unknown as Deployment["parameters"],
   };
-  const sdk = createDvpnClient({ chain, publicClient, walletClient: wallet, deployment });
+  const sdk = createDvpnClient({ chain, publicClient, walletClient: wallet, deployment, serializeSends: true });
 
-  /** Runs one SDK write after the previous one (receipts awaited inside). */
-  const concurrentWrites = params.account.nonceManager !== undefined;
-
-  function write(action: string, fn: () => Promise<unknown>): Promise<void> {
-    const run = async () => {
-      try {
-        await fn();
-      } catch (err) {
-        throw toChainError(err, action);
-      }
-    };
-    return concurrentWrites ? run() : serialize(run);
+  /** Runs one SDK write, its errors mapped to chain errors. */
+  async function write(action: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      throw toChainError(err, action);
+    }
   }
 
   async function logs(from: bigint, to: bigint): Promise<RawLog[]> {

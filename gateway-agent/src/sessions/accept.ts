@@ -10,7 +10,7 @@ import { dropSession } from "./verify.ts";
 /** A session whose peer is on the interface with its tunnel address. */
 type Provisioned = SessionRecord & { tunnelAddress: string };
 
-/** acceptSession transactions in flight at once (their nonces come from the account's nonce manager). */
+/** acceptSession transactions in flight at once (broadcast in turn by the chain client, receipts awaited together). */
 export const ACCEPT_CONCURRENCY = 8;
 
 /**

@@ -45,6 +45,14 @@ export interface CreateDvpnClientParameters {
   feedTimeoutMs?: number;
   /** Milliseconds between receipt and block polls (viem's default otherwise). */
   pollingInterval?: number;
+  /**
+   * For one account used by concurrent writers (a daemon accepting many sessions at once): each
+   * write is simulated and broadcast only after the previous broadcast returned, so every
+   * transaction takes the next nonce from the node's pending count with no gap, while the writes
+   * wait for their receipts concurrently. A send that fails leaves no hole for the next one.
+   * Default `false`: concurrent writes race for the same nonce (fine for one-at-a-time users).
+   */
+  serializeSends?: boolean;
 }
 
 /** A dvpn client: the {@link DvpnContext} with every SDK action bound to it. */
@@ -114,6 +122,17 @@ export function createDvpnClient(params: CreateDvpnClientParameters): DvpnClient
     indexerUrl: params.indexerUrl,
     fetch: params.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
     feedTimeoutMs,
+    ...(params.serializeSends ? { sendQueue: createSendQueue() } : {}),
   };
   return { ...context, ...dvpnActions(context) };
+}
+
+/** Runs the functions it is given one after another, in call order; a failure does not stop the queue. */
+function createSendQueue(): <T>(send: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(send: () => Promise<T>): Promise<T> => {
+    const run = tail.then(send, send);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }

@@ -19,6 +19,11 @@ export interface DvpnContext {
   fetch: typeof fetch;
   /** Milliseconds a feed request may take before it fails with a `FeedError` (unset: 10 000). */
   feedTimeoutMs?: number;
+  /**
+   * When set, every write's simulate-and-send runs through it, one after another, while
+   * receipts are awaited concurrently (see `serializeSends` on `createDvpnClient`).
+   */
+  sendQueue?: <T>(send: () => Promise<T>) => Promise<T>;
 }
 
 /** The result of every write action: the transaction hash and its mined receipt. */

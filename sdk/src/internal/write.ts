@@ -26,7 +26,8 @@ export function requireWallet(
 
 /**
  * Simulates a contract call (so a revert is decoded before anything is sent), sends it,
- * waits for the receipt and checks it succeeded. Every error comes out as a DvpnError.
+ * waits for the receipt and checks it succeeded. Every error comes out as a DvpnError. With a
+ * context `sendQueue`, simulate-and-send waits its turn; the receipt wait does not.
  */
 export async function writeAndWait(
   client: DvpnContext,
@@ -34,8 +35,7 @@ export async function writeAndWait(
 ): Promise<WriteResult> {
   const { walletClient, account } = requireWallet(client, call.functionName);
   const abi = [...call.abi, ...errorsAbi] as Abi;
-  let hash: Hex;
-  try {
+  const send = async (): Promise<Hex> => {
     const { request } = await client.publicClient.simulateContract({
       address: call.address,
       abi,
@@ -43,7 +43,11 @@ export async function writeAndWait(
       args: call.args,
       account,
     });
-    hash = await walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
+    return walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
+  };
+  let hash: Hex;
+  try {
+    hash = await (client.sendQueue ? client.sendQueue(send) : send());
   } catch (err) {
     throw toDvpnError(err, call.functionName);
   }
