@@ -37,7 +37,8 @@ export async function* subscribeFeed<T>(
   const url = client.indexerUrl;
   if (!url) throw new FeedNotConfiguredError();
   let res: Response;
-  // The deadline covers the answer's headers only: the event stream may then stay open.
+  // The deadline covers the answer's headers (and a non-stream answer's body): an event stream
+  // may then stay open for as long as it likes.
   const deadline = feedDeadline(url, client.feedTimeoutMs);
   try {
     res = await deadline.race(
@@ -49,14 +50,20 @@ export async function* subscribeFeed<T>(
       }),
     );
   } catch (err) {
+    deadline.clear();
     if (options.signal?.aborted) return;
     if (deadline.expired()) throw err;
     throw new FeedError({ url, reason: `cannot reach it (${(err as Error).message})`, cause: err });
-  } finally {
-    deadline.clear();
   }
   if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
-    const text = await res.text().catch(() => "");
+    let text = "";
+    try {
+      text = await deadline.race(res.text());
+    } catch (err) {
+      if (deadline.expired()) throw err;
+    } finally {
+      deadline.clear();
+    }
     let messages: string[] = [];
     try {
       messages = ((JSON.parse(text) as { errors?: { message: string }[] }).errors ?? []).map((e) => e.message);
@@ -70,6 +77,7 @@ export async function* subscribeFeed<T>(
       graphqlErrors: messages,
     });
   }
+  deadline.clear();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   try {

@@ -92,10 +92,13 @@ describe("feed timeout", () => {
     await expectTimeout(feedRequest({ indexerUrl: url, fetch: deaf, feedTimeoutMs: 200 }, "{ x }"), url, 200);
   });
 
-  it("a subscription must start within the timeout; a started one may last longer", async () => {
+  it("a subscription must start within the timeout (a non-stream answer must end in it); a started one may last longer", async () => {
     const url = `${base}/silent`;
     const silent = subscribeFeed({ indexerUrl: url, fetch, feedTimeoutMs: 200 }, "subscription { x }", {});
     await expectTimeout(silent.next(), url, 200);
+    // An answer that is not an event stream and stalls in its body is bounded too.
+    const stalled = subscribeFeed({ indexerUrl: `${base}/stall`, fetch, feedTimeoutMs: 200 }, "subscription { x }", {});
+    await expectTimeout(stalled.next(), `${base}/stall`, 200);
     const started = subscribeFeed<{ x: number }>(
       { indexerUrl: `${base}/sse`, fetch, feedTimeoutMs: 200 },
       "subscription { x }",
