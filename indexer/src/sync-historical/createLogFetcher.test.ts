@@ -4,7 +4,7 @@ import { ResponseBodyTooLargeError } from "viem";
 import { createCommon } from "../common/common.ts";
 import { createConfig } from "../config/createConfig.ts";
 import type { RawLog } from "../indexing/decodeLogs.ts";
-import { createLogFetcher } from "./createLogFetcher.ts";
+import { createLogFetcher, DEFAULT_INITIAL_BLOCK_RANGE, PROBE_AFTER_SUCCESSES } from "./createLogFetcher.ts";
 import { isRangeError, type Rpc } from "./createRpc.ts";
 
 const deployment = {
@@ -63,4 +63,151 @@ test("the adaptive range splits on too-large answers and retries other errors, w
   );
   assert.ok(fetcher.range <= 20, `shrunk (range ${fetcher.range})`);
   assert.ok(common.metrics.get("dvpn_indexer_log_range_blocks") > 0);
+});
+
+/**
+ * A fake node whose blocks hold `logsPerBlock(n)` logs and whose answers fail for size above
+ * `maxLogs` logs (as viem's 10 MiB limit does), recording every request and whether it failed.
+ */
+function fakeChain(logsPerBlock: (block: number) => number, maxLogs: number) {
+  const requests: { from: number; to: number; span: number; failed: boolean }[] = [];
+  const log = { blockNumber: "0x1", blockTimestamp: "0x1" } as RawLog;
+  const rpc = {
+    async getLogsOnce(filter: { fromBlock: number; toBlock: number }) {
+      let n = 0;
+      for (let b = filter.fromBlock; b <= filter.toBlock; b++) n += logsPerBlock(b);
+      const failed = n > maxLogs;
+      requests.push({
+        from: filter.fromBlock,
+        to: filter.toBlock,
+        span: filter.toBlock - filter.fromBlock + 1,
+        failed,
+      });
+      if (failed) throw new ResponseBodyTooLargeError({ maxSize: maxLogs, size: n });
+      return new Array<RawLog>(n).fill(log);
+    },
+  } as unknown as Rpc;
+  return { rpc, requests };
+}
+
+/** Fetches blocks `from`..`to` in order, asserting every block is covered once, no gap. */
+async function fetchAll(
+  options: { initialBlockRange?: number; maxBlockRange?: number },
+  chain: ReturnType<typeof fakeChain>,
+  from: number,
+  to: number,
+) {
+  const common = createCommon(
+    createConfig({ rpcUrl: "http://127.0.0.1:1", deployment, logLevel: "silent", ...options }),
+  );
+  const fetcher = createLogFetcher(common, chain.rpc, []);
+  const ranges: number[] = [];
+  let next = from;
+  for (let i = 0; i < 100_000 && next <= to; i++) {
+    const r = await fetcher.fetch(next, to);
+    assert.ok(r.toBlock >= next && r.toBlock <= to);
+    next = r.toBlock + 1;
+    ranges.push(fetcher.range);
+  }
+  assert.equal(next, to + 1, "every block fetched, no gap");
+  const ok = chain.requests.filter((r) => !r.failed);
+  for (let i = 1; i < ok.length; i++) assert.equal(ok[i]!.from, ok[i - 1]!.to + 1, "successes are contiguous");
+  return { fetcher, ranges };
+}
+
+test("a dense chain settles on a right-sized range: the failing size is never asked again", async () => {
+  // 2,500 logs per block (≈ 1.4 MB), 18,000 logs per answer at most (≈ viem's 10 MiB).
+  const chain = fakeChain(() => 2500, 18_000);
+  const { fetcher } = await fetchAll({ initialBlockRange: 2000 }, chain, 1, 400);
+  const firstOk = chain.requests.findIndex((r) => !r.failed);
+  const failures = chain.requests.filter((r) => r.failed);
+  assert.ok(firstOk > 0, "the 2,000-block first range failed");
+  const smallestFailure = Math.min(...failures.map((r) => r.span));
+  const after = chain.requests.slice(firstOk);
+  assert.ok(
+    after.filter((r) => r.failed).length <= 2,
+    `thrown away after settling: ${JSON.stringify(after.map((r) => [r.span, r.failed]))}`,
+  );
+  for (const r of after) assert.ok(r.span < smallestFailure, `span ${r.span} ≥ failing size ${smallestFailure}`);
+  // 10,000 logs are 4 blocks: the range lands there within a few requests and stays.
+  assert.equal(fetcher.range, 4);
+  assert.ok(
+    after.slice(3).every((r) => r.span === 4 || r.to === 400),
+    JSON.stringify(after.map((r) => r.span)),
+  );
+  assert.ok(after.filter((r) => !r.failed).length <= 400 / 4 + 3);
+});
+
+test("logs larger than expected: growth stops below the failing size, one probe per many successes", async () => {
+  // 100 logs per block and at most 3,000 per answer: the 10,000-log target (100 blocks) is too much.
+  const chain = fakeChain(() => 100, 3000);
+  const { fetcher } = await fetchAll({ initialBlockRange: 10 }, chain, 1, 20_000);
+  const requests = chain.requests;
+  const firstFailure = requests.findIndex((r) => r.failed);
+  assert.ok(firstFailure >= 0, "the target range failed");
+  // Settled: the first success after the first failure; then at most 2 more failures to settle.
+  const settled = requests.findIndex((r, i) => i > firstFailure && !r.failed);
+  let smallest = Math.min(
+    ...requests
+      .slice(0, settled)
+      .filter((r) => r.failed)
+      .map((r) => r.span),
+  );
+  const later = requests.slice(settled);
+  for (const r of later) {
+    assert.ok(r.span <= smallest, `span ${r.span} above the smallest failing size ${smallest}`);
+    if (r.failed) smallest = Math.min(smallest, r.span);
+  }
+  const settling = later.slice(0, 8).filter((r) => r.failed).length;
+  assert.ok(settling <= 2, `failures while settling: ${settling}`);
+  // Afterwards only the periodic probes fail: at most one per PROBE_AFTER_SUCCESSES successes.
+  const steady = later.slice(8);
+  const steadyFailures = steady.filter((r) => r.failed).length;
+  const steadySuccesses = steady.length - steadyFailures;
+  assert.ok(steadySuccesses > 200, `${steadySuccesses} successes`);
+  assert.ok(
+    steadyFailures <= Math.ceil(steadySuccesses / PROBE_AFTER_SUCCESSES),
+    `${steadyFailures} failures for ${steadySuccesses} successes`,
+  );
+  assert.ok(steadyFailures >= 1, "the probe runs");
+  // The range settled within a quarter of the limit (30 blocks).
+  assert.ok(fetcher.range >= 23 && fetcher.range < 31, `range ${fetcher.range}`);
+  assert.equal(fetcher.ceiling, 31);
+});
+
+test("a sparse chain grows to the maximum range within a few requests", async () => {
+  const chain = fakeChain((b) => (b % 1000 === 0 ? 1 : 0), 18_000);
+  const { ranges } = await fetchAll({ initialBlockRange: DEFAULT_INITIAL_BLOCK_RANGE }, chain, 1, 100_000);
+  assert.equal(chain.requests.filter((r) => r.failed).length, 0);
+  assert.deepEqual(ranges.slice(0, 3), [100, 1000, 10_000]);
+  assert.equal(chain.requests.length, 3 + Math.ceil((100_000 - 1110) / 10_000));
+});
+
+test("a chain whose blocks become sparse grows past the old failing size after a probe", async () => {
+  // Dense up to block 2,000 (2,500 logs), then one log per 100 blocks.
+  const chain = fakeChain((b) => (b <= 2000 ? 2500 : b % 100 === 0 ? 1 : 0), 18_000);
+  const { fetcher } = await fetchAll({ initialBlockRange: DEFAULT_INITIAL_BLOCK_RANGE }, chain, 1, 200_000);
+  const dense = chain.requests.filter((r) => r.to <= 2000);
+  const failures = chain.requests.filter((r) => r.failed);
+  assert.ok(
+    failures.length >= 1 && failures.length <= 2,
+    `failures: ${JSON.stringify(failures.slice(0, 5))} (${failures.length})`,
+  );
+  assert.ok(dense.every((r) => r.failed || r.span <= 5));
+  assert.equal(fetcher.ceiling, Infinity, "the probe succeeded and lifted the bound");
+  assert.equal(fetcher.range, 10_000);
+  // The sparse part takes about 200,000 / 10,000 requests once grown.
+  assert.ok(chain.requests.length < 500 + 40, `${chain.requests.length} requests`);
+});
+
+test("the span cut short by the end block never grows the range", async () => {
+  const common = createCommon(
+    createConfig({ rpcUrl: "http://127.0.0.1:1", deployment, logLevel: "silent", initialBlockRange: 50 }),
+  );
+  const chain = fakeChain(() => 0, 18_000);
+  const fetcher = createLogFetcher(common, chain.rpc, []);
+  for (let b = 1; b <= 20; b++) assert.equal((await fetcher.fetch(b, b)).toBlock, b);
+  assert.equal(fetcher.range, 50);
+  assert.equal((await fetcher.fetch(21, 1000)).toBlock, 70);
+  assert.equal(fetcher.range, 500);
 });

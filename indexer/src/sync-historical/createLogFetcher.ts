@@ -3,34 +3,103 @@ import { sleep } from "../common/shutdown.ts";
 import type { RawLog } from "../indexing/decodeLogs.ts";
 import { isRangeError, type Rpc } from "./createRpc.ts";
 
+/**
+ * Logs one eth_getLogs request aims for. A log of these contracts is ≈ 0.5-0.6 kB of JSON, so
+ * 10k logs is ≈ 6 MB: under viem's 10 MiB response limit and the caps of public RPC providers
+ * ("query returned more than 10000 results"), and large enough that the per-request overhead
+ * stays small next to decoding and writing the logs.
+ */
+export const TARGET_LOGS_PER_REQUEST = 10_000;
+
+/** The most a range grows after one success (a sparse sample says little about the next blocks). */
+export const MAX_GROWTH_PER_REQUEST = 10;
+
+/**
+ * Successful requests after a size failure before one request may again ask for the smallest range
+ * that failed (a probe): a chain whose blocks became sparse can then grow past it, while a chain
+ * that is still dense throws away at most one request in this many.
+ */
+export const PROBE_AFTER_SUCCESSES = 50;
+
+/**
+ * The recommended first range (`initialBlockRange`, `--block-range`). Small on purpose: the
+ * range adapts to the logs per block from the first answer (up to ×10 per request, so a sparse
+ * chain reaches a 10,000-block range after 3 requests), while a large first range on a dense chain
+ * asks for everything at once (2,000 blocks of 2,500 logs is ≈ 2.8 GB of JSON, a response the node
+ * cannot even build). At 10 blocks the densest chain we measured (2,500 logs, ≈ 1.4 MB per block)
+ * costs one thrown-away request.
+ */
+export const DEFAULT_INITIAL_BLOCK_RANGE = 10;
+
 export interface LogFetcher {
   /**
    * Logs of the contracts from `fromBlock` up to at most `toBlock`, over an adaptive range:
-   * returns the logs and the last block they cover. Range and size errors (including viem's
-   * ResponseBodyTooLargeError) halve the range; other errors retry with backoff; successes
-   * grow it again.
+   * returns the logs and the last block they cover. After a success the range is sized for
+   * TARGET_LOGS_PER_REQUEST logs from the logs per block just seen (growing at most ×10), but stays
+   * below the smallest range that failed for size, except one probe every PROBE_AFTER_SUCCESSES
+   * successes. A range or size error (including viem's ResponseBodyTooLargeError) falls back to the
+   * largest range that succeeded below it, or half the range; while the gap between the two is
+   * large, growth bisects it. Other errors retry with backoff. Blocks are never skipped.
    */
   fetch(
     fromBlock: number,
     toBlock: number,
   ): Promise<{ logs: RawLog[]; toBlock: number; timestamps: Map<number, number> }>;
+  /** The next request's range in blocks. */
   readonly range: number;
+  /** The smallest range that failed for size and still bounds growth (Infinity when none). */
+  readonly ceiling: number;
 }
 
 export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]): LogFetcher {
   const { config, logger, metrics, shutdown } = common;
-  let range = config.initialBlockRange;
+  let range = Math.min(config.initialBlockRange, config.maxBlockRange);
+  /** Smallest range that failed for size since the last successful probe. */
+  let ceiling = Infinity;
+  /** Largest range that succeeded below `ceiling` (0 when none): with it, a bisection bracket. */
+  let good = 0;
+  /** Successes since the last size failure (or successful probe). */
+  let successes = 0;
+
+  /** The next range after `logs` logs over `span` blocks; `full` when the span was the whole range. */
+  const next = (span: number, logs: number, full: boolean): number => {
+    // Blocks that would hold the target at the density just seen (empty spans: the most growth).
+    const sized = logs === 0 ? Infinity : Math.floor((span * TARGET_LOGS_PER_REQUEST) / logs);
+    // A span cut short by `toBlock` (the head) only lowers the range; it never grows it.
+    let r = full ? Math.min(sized, span * MAX_GROWTH_PER_REQUEST) : Math.min(sized, range);
+    r = Math.min(r, config.maxBlockRange);
+    if (ceiling !== Infinity) {
+      // Below the failing size: halfway between the largest success and it while that gap is
+      // more than a quarter of it (at most two more failures to settle), then the largest success.
+      // One probe at the failing size every PROBE_AFTER_SUCCESSES successes.
+      const gap = ceiling - good;
+      const cap = successes >= PROBE_AFTER_SUCCESSES ? ceiling : gap * 4 > ceiling ? good + Math.floor(gap / 2) : good;
+      r = Math.min(r, cap);
+    }
+    return Math.max(1, r);
+  };
+
   return {
     get range() {
       return range;
+    },
+    get ceiling() {
+      return ceiling;
     },
     async fetch(fromBlock, toBlock) {
       let delay = 250;
       for (;;) {
         const to = Math.min(toBlock, fromBlock + range - 1);
+        const span = to - fromBlock + 1;
         try {
           const logs = await rpc.getLogsOnce({ address: addresses, fromBlock, toBlock: to });
-          if (to - fromBlock + 1 >= range) range = Math.min(config.maxBlockRange, range * 2);
+          // A probe that succeeded: the chain got sparser, the old failure no longer bounds growth.
+          if (span >= ceiling) {
+            ceiling = Infinity;
+            good = 0;
+          } else if (ceiling !== Infinity) good = Math.max(good, span);
+          successes += 1;
+          range = next(span, logs.length, span >= range);
           metrics.set("dvpn_indexer_log_range_blocks", range);
           const timestamps = new Map<number, number>();
           const missing = [
@@ -44,9 +113,13 @@ export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]):
         } catch (error) {
           if (shutdown.isKilled) throw error;
           if (isRangeError(error) && to > fromBlock) {
-            range = Math.max(1, Math.floor((to - fromBlock + 1) / 2));
+            ceiling = Math.min(ceiling, span);
+            // A success at or above the failing size says nothing any more (denser blocks).
+            if (good >= ceiling) good = 0;
+            successes = 0;
+            range = good > 0 ? good : Math.max(1, Math.floor(span / 2));
             metrics.set("dvpn_indexer_log_range_blocks", range);
-            logger.debug({ fromBlock, to, range }, "eth_getLogs range too large, splitting");
+            logger.debug({ fromBlock, to, range, ceiling }, "eth_getLogs range too large, splitting");
             continue;
           }
           logger.warn({ fromBlock, to, err: (error as Error).message.split("\n")[0] }, "eth_getLogs failed, retrying");
