@@ -26,7 +26,7 @@ import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
 import { acceptPending } from "./sessions/accept.ts";
 import { applyEvents } from "./sessions/applyEvents.ts";
-import { resync, reverifyAll } from "./sessions/resync.ts";
+import { resetReverify, resync, reverifyAll } from "./sessions/resync.ts";
 import { openStore, type SessionRecord, type Store } from "./store/store.ts";
 import type { WgBackend } from "./wireguard/backend.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
@@ -245,6 +245,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       store.setMeta("checkpoint", ancestor.toString());
       store.dropBlocksAbove(ancestor);
       store.setMeta("reverifyPending", "1");
+      resetReverify(ctx);
     });
     metrics.inc("dvpn_agent_reorgs_total");
     metrics.set("dvpn_agent_reorg_depth_blocks", Number(depth));
@@ -325,7 +326,18 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     return applied;
   }
 
+  /** Whether a reorganisation's re-verification has not completed yet. */
+  const reverifying = () => store.getMeta("reverifyPending") === "1";
+
   async function actions(): Promise<void> {
+    if (reverifying()) {
+      // Until every session is checked against the canonical chain, nothing is sent: a reused id
+      // could be accepted for another client, a claim or close would act on the losing branch.
+      // Metering and the interface go on (the reconcile before this).
+      log.warn("re-verification after a reorganisation pending; no accepts, claims or closes this pass");
+      updateSessionGauges();
+      return;
+    }
     await acceptPending(ctx, (s) => {
       const v = timings.get(s.id.toString());
       if (v) v.accepted = performance.now();

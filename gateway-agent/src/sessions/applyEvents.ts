@@ -10,7 +10,7 @@ import type { EscrowEvent } from "../chain/types.ts";
 import { endService, isLive, type AgentContext } from "../context.ts";
 import { newSessionRecord, type SessionRecord } from "../store/store.ts";
 import { bytes32ToWgKey } from "../wireguard/keys.ts";
-import { dropSession, isDropped } from "./verify.ts";
+import { dropSession, isDropped, termDifferences } from "./verify.ts";
 
 /** A SessionOpened event. */
 export type Opened = Extract<EscrowEvent, { type: "SessionOpened" }>;
@@ -23,24 +23,13 @@ function refuse(ctx: AgentContext, s: SessionRecord, reason: string, extra: obje
   ctx.log.warn({ sessionId: s.id.toString(), reason, ...extra }, "session refused");
 }
 
-/** Whether a stored row and a SessionOpened describe the same session (a replayed event). */
-function sameOpened(s: SessionRecord, e: Opened): boolean {
-  let key: string = e.wgPublicKey;
+/** The key of a SessionOpened as stored (a bad key is stored as it came). */
+function keyOf(e: Opened): string {
   try {
-    key = bytes32ToWgKey(e.wgPublicKey);
+    return bytes32ToWgKey(e.wgPublicKey);
   } catch {
-    // a bad key is stored as it came
+    return e.wgPublicKey;
   }
-  return (
-    s.wgKey === key &&
-    s.client.toLowerCase() === e.client.toLowerCase() &&
-    s.signer.toLowerCase() === e.signer.toLowerCase() &&
-    s.deposit === e.deposit &&
-    s.pricePerGiB === e.pricePerGiB &&
-    s.pricePerMinute === e.pricePerMinute &&
-    s.feeBps === e.feeBps &&
-    s.acceptDeadline === e.acceptDeadline
-  );
 }
 
 /**
@@ -51,11 +40,23 @@ function sameOpened(s: SessionRecord, e: Opened): boolean {
 export function onOpened(ctx: AgentContext, e: Opened): void {
   const prior = ctx.store.get(e.sessionId);
   if (prior) {
-    if (!isDropped(prior) && sameOpened(prior, e)) return;
+    // The same openSession (the same client, signer, key, deposit, prices and fee): a replayed
+    // event, or the same transaction mined again on another branch (then its accept deadline, which
+    // the contract derives from the block time, may differ).
+    const same = termDifferences(prior, { ...e, wgKey: keyOf(e) }).length === 0;
+    if (!isDropped(prior) && same) {
+      if (prior.acceptDeadline !== e.acceptDeadline) {
+        prior.acceptDeadline = e.acceptDeadline;
+        ctx.store.put(prior);
+      }
+      return;
+    }
     if (!isDropped(prior)) dropSession(ctx, prior, "reorged", { replacedBy: "SessionOpened" });
-    // Vouchers of another signer are worthless for this session: the row goes with them.
-    if (prior.signer.toLowerCase() !== e.signer.toLowerCase()) ctx.store.remove(prior.id);
-    ctx.log.info({ sessionId: e.sessionId.toString() }, "session taken from the canonical chain");
+    // The stored voucher stays only with the same openSession mined again: it is that session's
+    // usage, and the escrow pays it. Another session under the reused id (even of the same signer)
+    // starts from nothing: the old row and its voucher go.
+    if (!same) ctx.store.remove(prior.id);
+    ctx.log.info({ sessionId: e.sessionId.toString(), keptVoucher: same }, "session taken from the canonical chain");
   }
   const s = newSessionRecord({
     id: e.sessionId,

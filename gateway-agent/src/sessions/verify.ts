@@ -8,6 +8,7 @@
  */
 import { getAddress, type Address } from "viem";
 import type { ChainSession } from "../chain/types.ts";
+import { AddressPoolExhaustedError } from "../errors.ts";
 import { endService, type AgentContext } from "../context.ts";
 import type { SessionRecord } from "../store/store.ts";
 
@@ -28,6 +29,37 @@ function sameAddress(a: string, b: string): boolean {
 }
 
 /**
+ * The terms that make a session what it is. A SessionOpened carries all of them; the contract's
+ * record (`getSession`) has no key and no accept deadline, so those are compared only when given.
+ */
+export interface SessionTerms {
+  client: string;
+  signer: string;
+  deposit: bigint;
+  pricePerGiB: bigint;
+  pricePerMinute: bigint;
+  feeBps: number;
+  wgKey?: string;
+  acceptDeadline?: number;
+}
+
+/**
+ * Which terms differ between a stored session and `t` (empty: the same session). The one check
+ * of "same session" used for replayed SessionOpened events, re-reads and reorganisations.
+ */
+export function termDifferences(s: SessionRecord, t: SessionTerms): string[] {
+  const out: string[] = [];
+  if (!sameAddress(t.client, s.client)) out.push("client");
+  if (!sameAddress(t.signer, s.signer)) out.push("signer");
+  if (t.deposit !== s.deposit) out.push("deposit");
+  if (t.pricePerGiB !== s.pricePerGiB || t.pricePerMinute !== s.pricePerMinute) out.push("prices");
+  if (t.feeBps !== s.feeBps) out.push("feeBps");
+  if (t.wgKey !== undefined && t.wgKey !== s.wgKey) out.push("wgKey");
+  if (t.acceptDeadline !== undefined && t.acceptDeadline !== s.acceptDeadline) out.push("acceptDeadline");
+  return out;
+}
+
+/**
  * What differs between the stored session and the contract's record (empty: the same session).
  * `status: None` and another provider are differences too.
  */
@@ -35,12 +67,8 @@ export function differences(s: SessionRecord, cs: ChainSession, provider: Addres
   if (cs.status === "None") return ["status"];
   const out: string[] = [];
   if (getAddress(cs.provider) !== getAddress(provider)) out.push("provider");
-  if (!sameAddress(cs.client, s.client)) out.push("client");
-  if (!sameAddress(cs.signer, s.signer)) out.push("signer");
-  if (cs.deposit !== s.deposit) out.push("deposit");
-  if (cs.pricePerGiB !== s.pricePerGiB || cs.pricePerMinute !== s.pricePerMinute) out.push("prices");
-  if (cs.feeBps !== s.feeBps) out.push("feeBps");
-  return out;
+  const { client, signer, deposit, pricePerGiB, pricePerMinute, feeBps } = cs;
+  return [...out, ...termDifferences(s, { client, signer, deposit, pricePerGiB, pricePerMinute, feeBps })];
 }
 
 /**
@@ -61,6 +89,84 @@ export function dropSession(ctx: AgentContext, s: SessionRecord, reason: DropRea
   );
 }
 
+/**
+ * Restores a session dropped as `not-on-chain` that the contract knows again with the same terms
+ * (a node that briefly lost state, a flaky answer): the row takes the chain's record as it is —
+ * status (a Pending session accepts again while its deadline allows, an Active one is served again
+ * at once, a Closing one is settled, a Closed one is done), claimed totals — and keeps its
+ * acceptedAt, counters and best voucher. It does not go through SessionOpened validation: an
+ * Active session's accept deadline has long passed, and it must not lose its voucher. Its address
+ * was released when it was dropped: it takes a fresh one (the old one is in quarantine). Call
+ * inside a store transaction.
+ */
+export function readmitSession(ctx: AgentContext, cur: SessionRecord, cs: ChainSession): void {
+  const id = cur.id.toString();
+  const was = { reason: cur.reason, claimedBytes: cur.claimedBytes.toString() };
+  cur.claimedBytes = cs.claimedBytes;
+  cur.claimedSeconds = cs.claimedSeconds;
+  cur.reason = null;
+  const done = (status: SessionRecord["status"], reason: string | null, extra: object = {}) => {
+    cur.status = status;
+    if (reason !== null) cur.reason = reason;
+    ctx.store.put(cur);
+    ctx.log.warn(
+      { sessionId: id, chainStatus: cs.status, status: cur.status, tunnelAddress: cur.tunnelAddress, was, ...extra },
+      "dropped session exists again; re-admitted from the chain's record",
+    );
+  };
+  if (cs.status === "Closed") return done("closed", "settled");
+  if (cs.status === "Closing") {
+    cur.settleDeadline = cs.deadline;
+    cur.endedAt ??= ctx.now();
+    return done("closing", "closed-by-client");
+  }
+  const active = cs.status === "Active";
+  if (!active && cur.acceptDeadline < ctx.now()) return done("expired", "accept-deadline-passed");
+  if (active) cur.acceptedAt ??= ctx.now();
+  // A session the agent had cut stays cut: an Active one is closed with its best voucher, a
+  // Pending one is never accepted.
+  const status = active ? "active" : "accepting";
+  if (cur.cutReason !== null) return done(status, null);
+  // From here on it wants its peer back.
+  const holder = ctx.store.liveByKey(cur.wgKey);
+  const noPeer = (why: string) => {
+    // Served no more: an Active session is closed with its best voucher, a Pending one is refused.
+    if (active) {
+      cur.cutReason = why;
+      cur.endedAt ??= ctx.now();
+      return done("active", null, { cut: why });
+    }
+    return done("refused", why);
+  };
+  if (holder && holder.id !== cur.id) return noPeer("duplicate-key");
+  if (!active && ctx.store.countLive() >= ctx.maxPeers) return noPeer("capacity");
+  if (cur.addrIndex === null || ctx.pool.entry(cur.addrIndex)?.sessionId !== id) {
+    let addr;
+    try {
+      addr = ctx.pool.allocate(id, ctx.now());
+    } catch (err) {
+      if (err instanceof AddressPoolExhaustedError) return noPeer("pool-exhausted");
+      throw err;
+    }
+    const entry = ctx.pool.entry(addr.index);
+    if (entry) ctx.store.putAddress(entry);
+    ctx.store.setMeta("poolCursor", String(addr.index));
+    cur.addrIndex = addr.index;
+    cur.tunnelAddress = addr.tunnelAddress;
+    cur.allowedIps = addr.allowedIps;
+  }
+  cur.endedAt = null;
+  // The reconcile adds the peer (or, if the old one is still on the interface, moves it to the new address).
+  return done(status, null);
+}
+
+/** A `not-on-chain` tombstone becomes `reorged`: it is not read again and returns only through its SessionOpened. */
+export function markReorged(ctx: AgentContext, cur: SessionRecord, detail: object = {}): void {
+  cur.reason = "reorged";
+  ctx.store.put(cur);
+  ctx.log.warn({ sessionId: cur.id.toString(), ...detail }, "dropped session will not be re-read; reorged");
+}
+
 /** What {@link applyChainRecord} did. */
 export type VerifyOutcome = "same" | "changed" | "dropped" | "readmit";
 
@@ -71,10 +177,12 @@ export type VerifyOutcome = "same" | "changed" | "dropped" | "readmit";
  * - `reorg`: the chain was reorganised; the record is taken as it is: claimed totals may go
  *   down (a claim was reverted: the voucher is claimed again), a reverted accept sends
  *   acceptSession again, a reverted close closes again.
- * Returns `readmit` (resync only) for a session dropped by an earlier resync (`not-on-chain`)
- * that exists again with the same terms: the caller admits it again as a new SessionOpened.
- * Sessions dropped after a reorganisation come back only through their SessionOpened, once it
- * is past the confirmation depth on the canonical chain.
+ * A session dropped as `not-on-chain` (by a resync, a settle or an accept that read `None`) that
+ * the contract knows again with the same terms is re-admitted from the record
+ * ({@link readmitSession}; returns `readmit`), in both modes; one the contract knows with other
+ * terms (its id was reused), or — after a reorganisation — does not know, becomes `reorged`.
+ * Sessions dropped as `reorged` come back only through their SessionOpened, once it is past the
+ * confirmation depth on the canonical chain.
  */
 export function applyChainRecord(
   ctx: AgentContext,
@@ -84,15 +192,18 @@ export function applyChainRecord(
 ): VerifyOutcome {
   const diff = differences(cur, cs, ctx.chain.provider);
   if (isDropped(cur)) {
-    if (mode === "reorg" && cur.reason === "not-on-chain") {
-      // Dropped by a resync before the reorganisation was detected: from now on it comes back only
-      // through its SessionOpened past the confirmation depth, like every session the reorg dropped.
-      cur.reason = "reorged";
-      ctx.store.put(cur);
+    if (cur.reason !== "not-on-chain") return "same";
+    if (diff.length === 0) {
+      readmitSession(ctx, cur, cs);
+      return "readmit";
+    }
+    if (mode === "reorg" || cs.status !== "None") {
+      // Gone after a reorganisation, or its id holds another session: from now on it comes back
+      // only through its SessionOpened past the confirmation depth.
+      markReorged(ctx, cur, { differs: diff, chainStatus: cs.status });
       return "changed";
     }
-    const exists = cs.status === "Pending" || cs.status === "Active" || cs.status === "Closing";
-    return mode === "resync" && cur.reason === "not-on-chain" && diff.length === 0 && exists ? "readmit" : "same";
+    return "same";
   }
   if (diff.length > 0) {
     const gone = cs.status === "None" || diff.includes("provider");
@@ -129,6 +240,24 @@ export function applyChainRecord(
     cur.status = "accepting";
     ctx.log.warn({ sessionId: id }, "acceptSession was reverted by a reorganisation; accepting again");
     dirty = true;
+  } else if (cs.status === "Pending" && (cur.status === "active" || cur.status === "accepting") && cur.cutReason) {
+    // A cut session whose accept was reverted: a Pending session cannot be closed or claimed, so
+    // nothing is sent for it. It waits, without a peer and without being accepted again, for its
+    // accept deadline (and expires) or for the accept to be mined again (then it is closed with
+    // its best voucher).
+    if (cur.acceptDeadline < ctx.now()) {
+      endService(ctx, cur, { status: "expired", reason: "not-accepted" });
+      ctx.log.warn({ sessionId: id, cutReason: cur.cutReason }, "cut session was never accepted on chain; expired");
+      return "changed";
+    }
+    if (cur.status === "active") {
+      cur.status = "accepting";
+      ctx.log.warn(
+        { sessionId: id, cutReason: cur.cutReason },
+        "acceptSession of a cut session was reverted by a reorganisation; not closing it until it is accepted",
+      );
+      dirty = true;
+    }
   } else if (cs.status === "Active" && cur.status === "accepting") {
     cur.status = "active";
     cur.acceptedAt ??= ctx.now();
