@@ -16,6 +16,7 @@ import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
+import { NOT_ON_CHAIN_RETRY_SECONDS } from "./sessions/resync.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
 import { createMockBackend, type MockBackend } from "./wireguard/mock.ts";
 
@@ -36,10 +37,17 @@ interface Rig {
 }
 
 const rigs: Rig[] = [];
-const clock = 1_000_000;
+let clock = 1_000_000;
 const now = () => clock;
 
-function rig(options: { confirmations?: number; reorgWindowBlocks?: number; maxLogRange?: number } = {}): Rig {
+function rig(
+  options: {
+    confirmations?: number;
+    reorgWindowBlocks?: number;
+    maxLogRange?: number;
+    lagToleranceSeconds?: number;
+  } = {},
+): Rig {
   const dir = mkdtempSync(join(tmpdir(), "agent-reorg-"));
   const chain = createMockChain(provider, now);
   const backend = createMockBackend("dvpn-mock", now);
@@ -70,6 +78,7 @@ function rig(options: { confirmations?: number; reorgWindowBlocks?: number; maxL
         addressQuarantineSeconds: 60,
         idleTimeoutSeconds: 0,
         heartbeat: false,
+        ...(options.lagToleranceSeconds ? { lagToleranceSeconds: options.lagToleranceSeconds } : {}),
       },
       { backend, chain, logger, now },
     );
@@ -79,6 +88,7 @@ function rig(options: { confirmations?: number; reorgWindowBlocks?: number; maxL
 }
 
 afterEach(async () => {
+  clock = 1_000_000;
   for (const r of rigs.splice(0)) {
     await r.agent.stop().catch(() => undefined);
     rmSync(r.dir, { recursive: true, force: true });
@@ -370,4 +380,242 @@ test("a session that vanished while the agent was down is dropped at start and s
   await r.agent.tick();
   assert.ok(backend.peers.has(keyB64(12)), "served once confirmed");
   assert.equal(r.agent.session(x)?.status, "active");
+});
+
+/** Records the ids `getSession` is asked for; `fail(id)` makes a read throw. */
+function watchReads(chain: MockChain, fail: (id: bigint) => boolean = () => false): bigint[] {
+  const read = chain.getSession.bind(chain);
+  const ids: bigint[] = [];
+  chain.getSession = async (id) => {
+    ids.push(id);
+    if (fail(id)) throw new Error("node unreachable");
+    return read(id);
+  };
+  return ids;
+}
+const writesFor = (c: MockChain, id: bigint, from: number) =>
+  c.calls
+    .slice(from)
+    .filter((x) => ["acceptSession", "claim", "closeWithVoucher", "closeSession"].includes(x.fn) && x.args[0] === id);
+
+test("an Active session dropped as not-on-chain after its accept deadline is re-admitted active from the chain's record; its voucher is claimed", async () => {
+  const r = rig({ confirmations: 0, lagToleranceSeconds: 86_400 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const x = chain.open({ wgPublicKey: keyHex(20), signer: signerA.address });
+  await r.agent.tick();
+  const acceptedAt = r.agent.session(x)!.acceptedAt;
+  assert.equal(r.agent.session(x)?.status, "active");
+  backend.traffic(keyB64(20), 1000n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
+  // One flaky `None` answer: dropped (no peer, nothing claimed).
+  const record = chain.sessions.get(x)!;
+  chain.sessions.delete(x);
+  await r.agent.resync();
+  assert.equal(r.agent.session(x)?.reason, "not-on-chain");
+  assert.ok(!backend.peers.has(keyB64(20)));
+  assert.equal(claimsOf(chain, x).length, 0);
+  // The node answers again, long after the session's accept deadline.
+  clock += 3600;
+  assert.ok(r.agent.session(x)!.acceptDeadline < clock);
+  chain.sessions.set(x, record);
+  await r.agent.resync();
+  const s = r.agent.session(x)!;
+  assert.equal(s.status, "active", "re-admitted as the chain says, not expired");
+  assert.equal(s.reason, null);
+  assert.equal(s.acceptedAt, acceptedAt, "acceptedAt kept");
+  assert.equal(s.voucherBytes, 5000n, "voucher kept");
+  assert.ok(s.tunnelAddress, "has a tunnel address");
+  assert.ok(backend.peers.has(keyB64(20)), "peer provisioned again");
+  assert.equal(chain.calls.filter((c) => c.fn === "acceptSession").length, 1, "not accepted again");
+  await r.agent.tick();
+  assert.deepEqual(
+    claimsOf(chain, x).map((c) => c.args[1]),
+    [5000n],
+    "its voucher is claimed",
+  );
+});
+
+test("reorg re-verification re-admits a not-on-chain session the chain still holds with the same terms", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const x = chain.open({ wgPublicKey: keyHex(21), signer: signerA.address });
+  mine(chain, 1);
+  await r.agent.tick();
+  assert.equal(r.agent.session(x)?.status, "active");
+  const record = chain.sessions.get(x)!;
+  chain.sessions.delete(x);
+  await r.agent.resync();
+  assert.equal(r.agent.session(x)?.reason, "not-on-chain");
+  chain.sessions.set(x, record);
+  // A reorganisation that does not touch X, detected before the next resync.
+  const snap = chain.snapshot();
+  mine(chain, 3);
+  await r.agent.tick();
+  chain.revert(snap);
+  mine(chain, 6);
+  await r.agent.tick();
+  assert.equal(r.agent.metrics.get("dvpn_agent_reorgs_total"), 1);
+  const s = r.agent.session(x)!;
+  assert.equal(s.status, "active", "re-admitted, not relabelled reorged");
+  assert.equal(s.reason, null);
+  assert.ok(backend.peers.has(keyB64(21)));
+});
+
+test("while a re-verification is pending nothing is sent: no accept for a reused id, no claim, no close", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const signerB = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(22), signer: signerA.address });
+  mine(chain, 1);
+  const accept = chain.acceptSession.bind(chain);
+  chain.acceptSession = async () => {
+    throw new Error("replacement transaction underpriced");
+  };
+  await r.agent.tick();
+  mine(chain, 3);
+  await r.agent.tick();
+  assert.equal(r.agent.session(x)?.status, "accepting");
+  assert.ok(backend.peers.has(keyB64(22)));
+  // Another branch gives X's id to client B; the node cannot answer getSession for now.
+  chain.revert(snap);
+  chain.nextClient = CLIENT_B;
+  assert.equal(chain.open({ wgPublicKey: keyHex(23), signer: signerB.address }), x);
+  mine(chain, 6);
+  chain.acceptSession = accept;
+  let down = true;
+  watchReads(chain, () => down);
+  await assert.rejects(r.agent.tick());
+  assert.equal(r.agent.store.getMeta("reverifyPending"), "1");
+  const before = chain.calls.length;
+  await r.agent.resync(); // resync + reconcile + actions
+  await r.agent.reconcile();
+  assert.deepEqual(writesFor(chain, x, before), [], "nothing sent while re-verification is pending");
+  assert.equal(chain.sessions.get(x)?.status, "Pending", "B's session not accepted with A's peer");
+  down = false;
+  await r.agent.tick();
+  assert.equal(r.agent.store.getMeta("reverifyPending"), "0");
+  assert.equal(r.agent.session(x)?.client.toLowerCase(), CLIENT_B.toLowerCase());
+  assert.ok(backend.peers.has(keyB64(23)) && !backend.peers.has(keyB64(22)));
+  assert.equal(chain.sessions.get(x)?.status, "Active", "B's own session accepted once verified");
+});
+
+test("a not-on-chain session is read again only within its retry window, then left as reorged", async () => {
+  const r = rig({ confirmations: 0 });
+  const { chain } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const x = chain.open({ wgPublicKey: keyHex(24), signer: signerA.address });
+  await r.agent.tick();
+  chain.sessions.delete(x);
+  await r.agent.resync();
+  assert.equal(r.agent.session(x)?.reason, "not-on-chain");
+  const reads = watchReads(chain);
+  await r.agent.resync();
+  assert.equal(reads.filter((id) => id === x).length, 1, "read again within the window");
+  clock += NOT_ON_CHAIN_RETRY_SECONDS + 3600;
+  await r.agent.resync();
+  await r.agent.resync();
+  assert.equal(reads.filter((id) => id === x).length, 1, "not read after the window");
+  assert.equal(r.agent.session(x)?.status, "refused");
+  assert.equal(r.agent.session(x)?.reason, "reorged");
+});
+
+test("reorg re-verification skips settled history and refusals, and does not re-read sessions already verified", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const a = chain.open({ wgPublicKey: keyHex(25), signer: signerA.address });
+  const b = chain.open({ wgPublicKey: keyHex(26), signer: signerA.address });
+  const dup = chain.open({ wgPublicKey: keyHex(25), signer: signerA.address }); // duplicate key: refused
+  mine(chain, 1);
+  await r.agent.tick();
+  assert.equal(r.agent.session(dup)?.reason, "duplicate-key");
+  assert.equal(r.agent.session(a)?.status, "active");
+  const snap = chain.snapshot();
+  mine(chain, 3);
+  await r.agent.tick();
+  chain.revert(snap);
+  mine(chain, 6);
+  let failB = true;
+  const reads = watchReads(chain, (id) => id === b && failB);
+  await assert.rejects(r.agent.tick());
+  failB = false;
+  await r.agent.tick();
+  assert.equal(r.agent.store.getMeta("reverifyPending"), "0");
+  assert.equal(reads.filter((id) => id === dup).length, 0, "a refusal is not read");
+  assert.equal(reads.filter((id) => id === a).length, 1, "a verified session is not read again");
+  assert.equal(reads.filter((id) => id === b).length, 2, "the failed read is retried");
+  assert.equal(r.agent.session(a)?.status, "active");
+  assert.equal(r.agent.session(b)?.status, "active");
+});
+
+test("a cut session whose accept a reorg reverted is not closed again and again; it expires without a peer", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const x = chain.open({ wgPublicKey: keyHex(27), signer: signerA.address });
+  const snap = chain.snapshot(); // opened, not accepted
+  mine(chain, 1);
+  await r.agent.tick();
+  mine(chain, 3);
+  await r.agent.tick();
+  assert.equal(chain.sessions.get(x)?.status, "Active");
+  // The meter cut it (as for lagging vouchers); the reorg comes before its close is sent.
+  const row = r.agent.store.get(x)!;
+  row.cutReason = "vouchers-lagging";
+  r.agent.store.put(row);
+  chain.revert(snap);
+  mine(chain, 6);
+  const before = chain.calls.length;
+  await r.agent.tick();
+  await r.agent.tick();
+  await r.agent.resync();
+  assert.deepEqual(writesFor(chain, x, before), [], "no close, claim or accept for a Pending cut session");
+  assert.equal(chain.sessions.get(x)?.status, "Pending");
+  assert.equal(r.agent.session(x)?.status, "accepting");
+  assert.ok(!backend.peers.has(keyB64(27)), "no peer");
+  clock += 600; // past its accept deadline
+  await r.agent.resync();
+  assert.equal(r.agent.session(x)?.status, "expired");
+  assert.deepEqual(writesFor(chain, x, before), []);
+});
+
+test("the same openSession mined again keeps its voucher; another session of the same signer under the reused id does not", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(28), signer: signerA.address });
+  mine(chain, 1);
+  await r.agent.tick();
+  backend.traffic(keyB64(28), 1000n, 0n);
+  await r.agent.reconcile();
+  assert.equal(await sendVoucher(r, x, signerA, 5000n), 200);
+  assert.equal(r.agent.session(x)?.voucherBytes, 5000n);
+  // The new branch: the same signer opens another session (another key and deposit) that gets X's id.
+  chain.revert(snap);
+  chain.nextClient = CLIENT_A;
+  assert.equal(chain.open({ wgPublicKey: keyHex(29), signer: signerA.address, deposit: 7_000_000n }), x);
+  mine(chain, 6);
+  const before = chain.calls.length;
+  await r.agent.tick();
+  await r.agent.tick();
+  const s = r.agent.session(x)!;
+  assert.equal(s.wgKey, keyB64(29));
+  assert.equal(s.voucherSig, null, "the old session's voucher is not carried to another session");
+  assert.equal(s.voucherBytes, 0n);
+  assert.deepEqual(claimsOf(chain, x, before), []);
 });
