@@ -619,3 +619,37 @@ test("the same openSession mined again keeps its voucher; another session of the
   assert.equal(s.voucherBytes, 0n);
   assert.deepEqual(claimsOf(chain, x, before), []);
 });
+
+test("the same openSession mined again in a later block (another accept deadline) is the same session: not dropped, peer and address kept", async () => {
+  const r = rig({ confirmations: 1 });
+  const { chain, backend } = r;
+  await r.agent.start();
+  const signerA = privateKeyToAccount(generatePrivateKey());
+  const snap = chain.snapshot();
+  chain.nextClient = CLIENT_A;
+  const x = chain.open({ wgPublicKey: keyHex(30), signer: signerA.address });
+  mine(chain, 1);
+  await r.agent.tick();
+  mine(chain, 3);
+  await r.agent.tick();
+  const addr = r.agent.session(x)!.tunnelAddress;
+  assert.equal(r.agent.session(x)?.status, "active");
+  chain.revert(snap);
+  mine(chain, 2);
+  chain.nextClient = CLIENT_A;
+  assert.equal(chain.open({ wgPublicKey: keyHex(30), signer: signerA.address, acceptDeadline: clock + 400 }), x);
+  mine(chain, 6);
+  const setCallsBefore = backend.setCalls.length;
+  await r.agent.tick();
+  await r.agent.tick();
+  const s = r.agent.session(x)!;
+  assert.equal(s.status, "active");
+  assert.equal(s.acceptDeadline, clock + 400, "takes the new accept deadline");
+  assert.equal(s.tunnelAddress, addr, "same address");
+  assert.ok(
+    !removed({ ...backend, setCalls: backend.setCalls.slice(setCallsBefore) }, keyB64(30)),
+    "peer never removed",
+  );
+  assert.equal(r.agent.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "reorged" }) ?? 0, 0);
+  assert.equal(chain.sessions.get(x)?.status, "Active", "accepted again");
+});

@@ -43,7 +43,7 @@ export function onOpened(ctx: AgentContext, e: Opened): void {
     // The same openSession (the same client, signer, key, deposit, prices and fee): a replayed
     // event, or the same transaction mined again on another branch (then its accept deadline, which
     // the contract derives from the block time, may differ).
-    const same = termDifferences(prior, { ...e, wgKey: keyOf(e) }).length === 0;
+    const same = termDifferences(prior, { ...e, wgKey: keyOf(e), acceptDeadline: undefined }).length === 0;
     if (!isDropped(prior) && same) {
       if (prior.acceptDeadline !== e.acceptDeadline) {
         prior.acceptDeadline = e.acceptDeadline;
