@@ -563,6 +563,8 @@ describe("chaos: gateway agent", () => {
     // The real chain access, with a hook that can switch the chain to another branch right
     // after a range of events was read (the agent then holds events of a branch that lost).
     let afterRead: (() => Promise<void>) | undefined;
+    // A flaky node: the next getSession of this session answers `None` once.
+    let noneOnce: bigint | undefined;
     const sdk = createSdkChain({
       rpcUrl: chain.url,
       chainId: chain.deployment.chainId,
@@ -580,6 +582,12 @@ describe("chaos: gateway agent", () => {
         afterRead = undefined;
         if (hook) await hook();
         return out;
+      },
+      async getSession(id) {
+        const cs = await sdk.getSession(id);
+        if (id !== noneOnce) return cs;
+        noneOnce = undefined;
+        return { ...cs, status: "None", client: ZERO, provider: ZERO, signer: ZERO, deposit: 0n };
       },
     };
     const start = () =>
@@ -719,6 +727,38 @@ describe("chaos: gateway agent", () => {
         assert.ok(!everAdded(b64(pKey)), "a session reverted during the backfill was provisioned");
         served.push({ id: q!.id, key: b64(qKey), bytes: 0n });
       }
+      // ── A flaky node answers `None` once for an accepted session: dropped as not-on-chain, then
+      // re-admitted from the chain's record (still active, accepted when it was), and paid.
+      const zKey = newKey();
+      const z = await openSession(nextClient(), zKey, USD(2), p3.address);
+      await mine(confirmations + 1);
+      await waitFor(
+        `Z ${z.id} served and accepted`,
+        async () => a3.session(z.id)?.status === "active" && (await onChain(z.id)).status === 2,
+        60_000,
+      );
+      const zAcceptedAt = a3.session(z.id)!.acceptedAt;
+      const droppedBefore = a3.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "not-on-chain" }) ?? 0;
+      noneOnce = z.id;
+      await waitFor(
+        `Z ${z.id} dropped on the flaky answer`,
+        async () =>
+          (a3.metrics.get("dvpn_agent_sessions_dropped_total", { reason: "not-on-chain" }) ?? 0) > droppedBefore,
+        60_000,
+      );
+      await waitFor(
+        `Z ${z.id} re-admitted`,
+        async () => a3.session(z.id)?.status === "active" && wg.peers.has(b64(zKey)),
+        60_000,
+      );
+      assert.equal(a3.session(z.id)?.acceptedAt, zAcceptedAt, "re-admitted as it was, not as a new session");
+      const zBytes = 30_000_000n + 11n;
+      const rz = await post(`${a3.urls().vouchers}/v1/vouchers`, await voucherBody(z.id, zBytes, 60n, z.signer));
+      assert.equal(rz.status, 200, rz.text);
+      wg.traffic(b64(zKey), zBytes, 0n);
+      await waitFor(`Z ${z.id} paid`, async () => (await onChain(z.id)).claimedBytes === zBytes, 60_000);
+      served.push({ id: z.id, key: b64(zKey), bytes: zBytes });
+
       await a3.tick();
       await a3.reconcile();
       reorgsSeen += a3.metrics.get("dvpn_agent_reorgs_total");
