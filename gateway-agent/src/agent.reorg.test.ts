@@ -406,6 +406,7 @@ test("an Active session dropped as not-on-chain after its accept deadline is re-
   const x = chain.open({ wgPublicKey: keyHex(20), signer: signerA.address });
   await r.agent.tick();
   const acceptedAt = r.agent.session(x)!.acceptedAt;
+  const told = r.agent.session(x)!.tunnelAddress; // what SessionAccepted told the client
   assert.equal(r.agent.session(x)?.status, "active");
   backend.traffic(keyB64(20), 1000n, 0n);
   await r.agent.reconcile();
@@ -427,7 +428,7 @@ test("an Active session dropped as not-on-chain after its accept deadline is re-
   assert.equal(s.reason, null);
   assert.equal(s.acceptedAt, acceptedAt, "acceptedAt kept");
   assert.equal(s.voucherBytes, 5000n, "voucher kept");
-  assert.ok(s.tunnelAddress, "has a tunnel address");
+  assert.equal(s.tunnelAddress, told, "the address its client was told");
   assert.ok(backend.peers.has(keyB64(20)), "peer provisioned again");
   assert.equal(chain.calls.filter((c) => c.fn === "acceptSession").length, 1, "not accepted again");
   await r.agent.tick();

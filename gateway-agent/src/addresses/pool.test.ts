@@ -57,3 +57,15 @@ test("a restored pool continues from the persisted entries", () => {
   assert.notEqual(c.index, a.index);
   assert.notEqual(c.index, b.index);
 });
+
+test("reclaim gives a released index back to a session unless someone holds it", () => {
+  const pool = createAddressPool({ layout: parsePool("10.9.0.0/29", null), quarantineSeconds: 600 });
+  const a = pool.allocate("1", 100);
+  pool.release(a.index, 200);
+  assert.equal(pool.inUse(), 0);
+  assert.deepEqual(pool.reclaim(a.index, "1"), a);
+  assert.equal(pool.entry(a.index)?.sessionId, "1");
+  assert.equal(pool.inUse(), 1);
+  assert.equal(pool.reclaim(a.index, "2"), undefined, "held: not taken from its holder");
+  assert.equal(pool.reclaim(a.index + 1, "2"), undefined, "never handed out");
+});

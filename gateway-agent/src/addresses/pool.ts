@@ -144,6 +144,12 @@ export interface AddressPool {
    * @throws AddressPoolExhaustedError when every index is held or quarantined.
    */
   allocate(sessionId: string, now: number): TunnelAddress;
+  /**
+   * Gives `index` back to `sessionId` if nobody holds it now (released, in quarantine or not): a
+   * session dropped by mistake and re-admitted keeps the address its client was told.
+   * @returns the address, or undefined when the index is held or was never handed out.
+   */
+  reclaim(index: number, sessionId: string): TunnelAddress | undefined;
   /** Releases `index`; it stays in quarantine for the configured time. */
   release(index: number, now: number): void;
   /** Every entry (for persistence). */
@@ -189,6 +195,14 @@ export function createAddressPool(params: {
       throw new AddressPoolExhaustedError(
         `tunnel address pool exhausted: ${held} of ${capacity} in use, the rest in quarantine`,
       );
+    },
+    reclaim(index, sessionId) {
+      const e = entries.get(index);
+      if (!e || e.sessionId !== null) return undefined;
+      e.sessionId = sessionId;
+      e.releasedAt = 0;
+      held++;
+      return addressesOf(layout, index);
     },
     release(index, now) {
       const e = entries.get(index);

@@ -141,16 +141,19 @@ export function readmitSession(ctx: AgentContext, cur: SessionRecord, cs: ChainS
   if (holder && holder.id !== cur.id) return noPeer("duplicate-key");
   if (!active && ctx.store.countLive() >= ctx.maxPeers) return noPeer("capacity");
   if (cur.addrIndex === null || ctx.pool.entry(cur.addrIndex)?.sessionId !== id) {
-    let addr;
-    try {
-      addr = ctx.pool.allocate(id, ctx.now());
-    } catch (err) {
-      if (err instanceof AddressPoolExhaustedError) return noPeer("pool-exhausted");
-      throw err;
+    // The address its client was told, if nobody took it meanwhile; else a fresh one.
+    let addr = cur.addrIndex === null ? undefined : ctx.pool.reclaim(cur.addrIndex, id);
+    if (!addr) {
+      try {
+        addr = ctx.pool.allocate(id, ctx.now());
+      } catch (err) {
+        if (err instanceof AddressPoolExhaustedError) return noPeer("pool-exhausted");
+        throw err;
+      }
+      ctx.store.setMeta("poolCursor", String(addr.index));
     }
     const entry = ctx.pool.entry(addr.index);
     if (entry) ctx.store.putAddress(entry);
-    ctx.store.setMeta("poolCursor", String(addr.index));
     cur.addrIndex = addr.index;
     cur.tunnelAddress = addr.tunnelAddress;
     cur.allowedIps = addr.allowedIps;
