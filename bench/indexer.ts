@@ -410,7 +410,7 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
     });
     for (const [i, target] of CONFIG.events.entries()) {
       const emitSeconds = await emitUpTo(target);
-      const head = Number(await publicClient.getBlockNumber());
+      const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 })); // not viem's cached head
       const blocks = head - deployment.startBlock + 1;
       log(`${emitted} heartbeat events in ${blocks} blocks (${round(emitSeconds, 3)} s to emit the new ones)`);
       const nodeRssMiB = rssMiBOfPort(chain.port);

@@ -7,7 +7,7 @@
  * --database-url (DATABASE_URL), --data-dir (DVPN_INDEXER_DATA_DIR), --port (DVPN_INDEXER_PORT,
  * 4350), --host (DVPN_INDEXER_HOST, 127.0.0.1), --confirmations (DVPN_CONFIRMATIONS),
  * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --finality-depth (DVPN_FINALITY_DEPTH, 64),
- * --block-range / --max-block-range (DVPN_BLOCK_RANGE 2000 / DVPN_MAX_BLOCK_RANGE 10000),
+ * --block-range / --max-block-range (DVPN_BLOCK_RANGE 10 / DVPN_MAX_BLOCK_RANGE 10000),
  * --log-level (DVPN_LOG_LEVEL, info), --read-only (serve queries, never write).
  */
 import { existsSync } from "node:fs";

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { ConfigError } from "../common/errors.ts";
+import { DEFAULT_INITIAL_BLOCK_RANGE } from "../sync-historical/createLogFetcher.ts";
 
 /** Options of {@link createIndexer}; each documents its default. */
 export interface IndexerParams {
@@ -23,7 +24,7 @@ export interface IndexerParams {
   pollIntervalMs?: number | undefined;
   /** Unfinalized blocks kept (hashes and undo journal) below the indexed tip (default 64). */
   finalityDepth?: number | undefined;
-  /** First eth_getLogs range in blocks (default 2000); it shrinks on errors and grows on success. */
+  /** First eth_getLogs range in blocks (default 10, see `DEFAULT_INITIAL_BLOCK_RANGE`); it shrinks on errors and grows on success. */
   initialBlockRange?: number | undefined;
   /** Largest eth_getLogs range (default 10000). */
   maxBlockRange?: number | undefined;
@@ -129,7 +130,7 @@ export function createConfig(params: IndexerParams): Config {
     confirmations,
     pollIntervalMs: int("pollIntervalMs", params.pollIntervalMs, 1000, 10),
     finalityDepth: int("finalityDepth", params.finalityDepth, 64, 1, 100_000),
-    initialBlockRange: int("initialBlockRange", params.initialBlockRange, 2000, 1),
+    initialBlockRange: int("initialBlockRange", params.initialBlockRange, DEFAULT_INITIAL_BLOCK_RANGE, 1),
     maxBlockRange: int("maxBlockRange", params.maxBlockRange, 10_000, 1),
     logLevel: params.logLevel ?? process.env.DVPN_LOG_LEVEL ?? "info",
     readOnly: params.readOnly ?? false,
