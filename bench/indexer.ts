@@ -199,11 +199,11 @@ function rssMiBOfPort(port: number): number | null {
 }
 
 /**
- * The first eth_getLogs range of the raw fetch and of the indexer (both adapt from there). The
- * default (2,000 blocks) would ask for every log of the chain at once: at 1M events that is a
- * ≈ 560 MB JSON response, beyond the longest string V8 can build, and the node dies. Blocks here
- * hold 2,500 logs (≈ 1.4 MB), so 4 blocks stay under viem's 10 MiB response limit, as an operator
- * would configure for a chain this dense.
+ * The first eth_getLogs range of the raw fetch and of the indexer (both adapt from there, with
+ * the same fetcher). Blocks here hold 2,500 logs (≈ 1.4 MB), so 4 blocks stay under viem's
+ * 10 MiB response limit, as an operator would configure for a chain this dense; the default (10)
+ * would cost one refused request first. (The old default of 2,000 blocks asked a 1M-event node
+ * for a ≈ 560 MB answer, beyond the longest string V8 can build, and the node died.)
  */
 const INITIAL_BLOCK_RANGE = 4;
 
