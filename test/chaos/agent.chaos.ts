@@ -20,17 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import {
-  createWalletClient,
-  decodeEventLog,
-  defineChain,
-  http,
-  parseEventLogs,
-  toHex,
-  type Address,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { decodeEventLog, http, parseEventLogs, toHex, type Address, type Hex, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
 import { createSdkChain } from "../../gateway-agent/src/chain/sdkChain.ts";
@@ -38,15 +28,14 @@ import type { AgentChain } from "../../gateway-agent/src/chain/types.ts";
 import { buildSetArgs } from "../../gateway-agent/src/wireguard/args.ts";
 import { createMockBackend, type MockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../../indexer/src/testing/chain.ts";
-import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
+import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
 import { createRpcProxy, type RpcProxy } from "./rpcProxy.ts";
 
 const SEED = Number(process.env.DVPN_CHAOS_SEED ?? 20261124);
-const PRICE_PER_GIB = USD("0.5");
-const PRICE_PER_MINUTE = USD("0.01");
 const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 
 function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
@@ -145,52 +134,14 @@ describe("chaos: gateway agent", () => {
     return out;
   }
 
-  /** Registers a fresh provider key in the registry (funded, staked, 64 slots). */
-  async function registerProvider(key: Hex): Promise<LocalAccount> {
-    const account = privateKeyToAccount(key);
-    await chain.rpc("hardhat_setBalance", [account.address, toHex(10n ** 20n)]);
-    const c = chain.deployment.contracts;
-    await chain.send(chain.accounts[0]!, c.DVPNToken.address, dvpnTokenAbi, "transfer", [
-      account.address,
-      DVPN(20_000),
-    ]);
-    const def = defineChain({
-      id: chain.deployment.chainId,
-      name: "hardhat",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.url] } },
+  /** Registers a fresh provider key in the registry (funded, staked, 64 slots, a random WireGuard key). */
+  const registerProvider = (key: Hex): Promise<LocalAccount> =>
+    registerChaosProvider(chain, {
+      key,
+      endpoint: "127.0.0.1:51820",
+      wgKey: toHex(Buffer.from(generatePrivateKey().slice(2), "hex")),
+      maxSessions: 64,
     });
-    const wallet = createWalletClient({ account, chain: def, transport: http(chain.url) });
-    const wait = async (hash: Hex) => {
-      const r = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-      assert.equal(r.status, "success");
-    };
-    await wait(
-      await wallet.writeContract({
-        address: c.DVPNToken.address,
-        abi: dvpnTokenAbi,
-        functionName: "approve",
-        args: [c.ProviderRegistry.address, DVPN(20_000)],
-      }),
-    );
-    await wait(
-      await wallet.writeContract({
-        address: c.ProviderRegistry.address,
-        abi: providerRegistryAbi,
-        functionName: "register",
-        args: [
-          "127.0.0.1:51820",
-          toHex(Buffer.from(generatePrivateKey().slice(2), "hex")),
-          toHex("DE", { size: 2 }),
-          PRICE_PER_GIB,
-          PRICE_PER_MINUTE,
-          64,
-          DVPN(10_000),
-        ],
-      }),
-    );
-    return account;
-  }
 
   /** An in-process agent for `key` on the mock data plane, reaching the chain through the proxy. */
   function makeAgent(key: Hex, dataDir: string, wg: MockBackend, confirmations: number): GatewayAgent {

@@ -24,17 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import {
-  createWalletClient,
-  decodeEventLog,
-  defineChain,
-  http,
-  parseEventLogs,
-  toHex,
-  type Address,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { decodeEventLog, http, parseEventLogs, type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createNetLab, dataPlaneUnavailable, suffix, type NetLab } from "../../gateway-agent/src/testing/netns.ts";
 import { runCommand } from "../../gateway-agent/src/wireguard/exec.ts";
@@ -42,9 +32,10 @@ import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { freePort } from "../../scripts/lib/localChain.ts";
-import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
+import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
 
 const SEED = Number(process.env.DVPN_CHAOS_SEED ?? 20261124);
@@ -53,8 +44,6 @@ const root = join(import.meta.dirname, "../..");
 const skip = dataPlaneUnavailable();
 if (skip) console.log(`# agent crash chaos skipped: ${skip}`);
 
-const PRICE_PER_GIB = USD("0.5");
-const PRICE_PER_MINUTE = USD("0.01");
 const DEPOSIT = USD(5);
 const FETCH_BYTES = 100_000;
 const CLOSED = 4;
@@ -276,52 +265,6 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     });
   }
 
-  async function registerProvider(key: Hex, endpoint: string, wgPublic: string): Promise<LocalAccount> {
-    const account = privateKeyToAccount(key);
-    await chain.rpc("hardhat_setBalance", [account.address, toHex(10n ** 20n)]);
-    const c = chain.deployment.contracts;
-    await chain.send(chain.accounts[0]!, c.DVPNToken.address, dvpnTokenAbi, "transfer", [
-      account.address,
-      DVPN(20_000),
-    ]);
-    const def = defineChain({
-      id: chain.deployment.chainId,
-      name: "hardhat",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.url] } },
-    });
-    const wallet = createWalletClient({ account, chain: def, transport: http(chain.url) });
-    const wait = async (hash: Hex) => {
-      const r = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-      assert.equal(r.status, "success");
-    };
-    await wait(
-      await wallet.writeContract({
-        address: c.DVPNToken.address,
-        abi: dvpnTokenAbi,
-        functionName: "approve",
-        args: [c.ProviderRegistry.address, DVPN(20_000)],
-      }),
-    );
-    await wait(
-      await wallet.writeContract({
-        address: c.ProviderRegistry.address,
-        abi: providerRegistryAbi,
-        functionName: "register",
-        args: [
-          endpoint,
-          wgKeyToBytes32(wgPublic),
-          toHex("DE", { size: 2 }),
-          PRICE_PER_GIB,
-          PRICE_PER_MINUTE,
-          16,
-          DVPN(10_000),
-        ],
-      }),
-    );
-    return account;
-  }
-
   /** Points the client's tunnel at the provider anew: a fresh handshake, as a client whose server restarted does. */
   async function connectClient(c: Client): Promise<void> {
     await runCommand("ip", ["netns", "exec", c.ns, "wg", "set", c.iface, "peer", agentWgPublic, "remove"]);
@@ -460,7 +403,12 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     voucherPort = await freePort();
     metricsPort = await freePort();
     agentWgPublic = ensureKeyFile(join(dir, "agent", "wg.key")).publicKey;
-    provider = await registerProvider(providerKey, `172.30.${octet}.1:${wgPort}`, agentWgPublic);
+    provider = await registerChaosProvider(chain, {
+      key: providerKey,
+      endpoint: `172.30.${octet}.1:${wgPort}`,
+      wgKey: wgKeyToBytes32(agentWgPublic),
+      maxSessions: 16,
+    });
     writeFileSync(join(dir, "provider.key"), `${providerKey}\n`, { mode: 0o600 });
     writeFileSync(join(dir, "deployment.json"), JSON.stringify(chain.deployment));
     configFile = join(dir, "agent.json");

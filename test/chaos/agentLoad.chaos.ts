@@ -21,17 +21,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createSocket } from "node:dgram";
 import pino from "pino";
-import {
-  createWalletClient,
-  decodeEventLog,
-  defineChain,
-  http,
-  parseEventLogs,
-  toHex,
-  type Address,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { decodeEventLog, parseEventLogs, toHex, type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
 import { dataPlaneUnavailable, suffix } from "../../gateway-agent/src/testing/netns.ts";
@@ -39,15 +29,14 @@ import { createMockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { bytes32ToWgKey, wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
-import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
+import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
 
 const SEED = Number(process.env.DVPN_CHAOS_SEED ?? 20261124);
 const CATEGORY = "agent: concurrent sessions through one agent";
-const PRICE_PER_GIB = USD("0.5");
-const PRICE_PER_MINUTE = USD("0.01");
 const DEPOSIT = USD(5);
 const CLOSED = 4;
 /**
@@ -118,58 +107,17 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
   const total = count(20, 200);
   const clientAccounts = 12;
 
-  async function registerProvider(key: Hex, wgPublic: string, endpoint: string): Promise<LocalAccount> {
-    const account = privateKeyToAccount(key);
-    await chain.rpc("hardhat_setBalance", [account.address, toHex(10n ** 20n)]);
-    const c = chain.deployment.contracts;
-    await chain.send(chain.accounts[0]!, c.DVPNToken.address, dvpnTokenAbi, "transfer", [
-      account.address,
-      DVPN(20_000),
-    ]);
-    const def = defineChain({
-      id: chain.deployment.chainId,
-      name: "hardhat",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.url] } },
-    });
-    const wallet = createWalletClient({ account, chain: def, transport: http(chain.url) });
-    const wait = async (hash: Hex) => {
-      const r = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-      assert.equal(r.status, "success");
-    };
-    await wait(
-      await wallet.writeContract({
-        address: c.DVPNToken.address,
-        abi: dvpnTokenAbi,
-        functionName: "approve",
-        args: [c.ProviderRegistry.address, DVPN(20_000)],
-      }),
-    );
-    await wait(
-      await wallet.writeContract({
-        address: c.ProviderRegistry.address,
-        abi: providerRegistryAbi,
-        functionName: "register",
-        args: [
-          endpoint,
-          wgKeyToBytes32(wgPublic),
-          toHex("DE", { size: 2 }),
-          PRICE_PER_GIB,
-          PRICE_PER_MINUTE,
-          waveSize + 16,
-          DVPN(10_000),
-        ],
-      }),
-    );
-    return account;
-  }
-
   before(async () => {
     chain = await startTestChain({ fund: clientAccounts });
     const wgPort = await freeUdpPort();
     const wgKeyFile = join(dir, "wg.key");
     const wgPublic = ensureKeyFile(wgKeyFile).publicKey;
-    provider = await registerProvider(providerKey, wgPublic, `127.0.0.1:${wgPort}`);
+    provider = await registerChaosProvider(chain, {
+      key: providerKey,
+      endpoint: `127.0.0.1:${wgPort}`,
+      wgKey: wgKeyToBytes32(wgPublic),
+      maxSessions: waveSize + 16,
+    });
     agent = createGatewayAgent(
       {
         rpcUrl: chain.url,
