@@ -10,7 +10,6 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createSocket } from "node:dgram";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +32,7 @@ import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
 import { freePort, startLocalChain, type LocalChain } from "../../scripts/lib/localChain.ts";
-import { createNetLab, dataPlaneUnavailable, suffix, type NetLab } from "./testing/netns.ts";
+import { createNetLab, dataPlaneUnavailable, freeUdpPort, suffix, type NetLab } from "./testing/netns.ts";
 import { runCommand } from "./wireguard/exec.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "./wireguard/keys.ts";
@@ -73,18 +72,6 @@ const clientAccount = privateKeyToAccount(generatePrivateKey());
 const signer = privateKeyToAccount(generatePrivateKey());
 let clientWgPublic: string;
 let clientKeyFile: string;
-
-/** A UDP port nothing listens on right now (for the agent's WireGuard endpoint). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
-    sock.once("error", reject);
-    sock.bind(0, "0.0.0.0", () => {
-      const { port } = sock.address();
-      sock.close(() => resolve(port));
-    });
-  });
-}
 
 function wallet(account: Account, url: string, chainId: number): WalletClient<Transport, Chain, Account> {
   const c = defineChain({

@@ -17,7 +17,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -26,7 +25,14 @@ import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { decodeEventLog, http, parseEventLogs, type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createNetLab, dataPlaneUnavailable, suffix, type NetLab } from "../../gateway-agent/src/testing/netns.ts";
+import {
+  createNetLab,
+  dataPlaneUnavailable,
+  freeUdpPort,
+  suffix,
+  wireguardGoPids,
+  type NetLab,
+} from "../../gateway-agent/src/testing/netns.ts";
 import { runCommand } from "../../gateway-agent/src/wireguard/exec.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
@@ -56,18 +62,6 @@ const POOL = `10.${octet}.0.0/16`;
 const POOL6 = `fd77:dead:${(0xc000 + octet).toString(16)}::/64`;
 const GATEWAY = `10.${octet}.0.1`;
 
-/** A UDP port nothing listens on right now (the agent's WireGuard endpoint). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
-    sock.once("error", reject);
-    sock.bind(0, "0.0.0.0", () => {
-      const { port } = sock.address();
-      sock.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` every 100 ms until it returns a value, at most `ms`; the error names `what` and the last failure. */
@@ -86,23 +80,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     }
     await sleep(100);
   }
-}
-
-/** Pids of processes whose argv is exactly `wireguard-go … -f <iface>`. */
-function wireguardGoPids(iface: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    if (!(argv[0] ?? "").endsWith("wireguard-go")) continue;
-    if (argv.includes(iface)) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 /** The peers of `iface` (`wg show dump`): public key → allowed IPs. */

@@ -15,16 +15,15 @@
  * Run by `npm run chaos` (DVPN_CHAOS_MODE=short|full); not part of the everyday glob on its own.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createSocket } from "node:dgram";
 import pino from "pino";
 import { decodeEventLog, parseEventLogs, toHex, type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
-import { dataPlaneUnavailable, suffix } from "../../gateway-agent/src/testing/netns.ts";
+import { dataPlaneUnavailable, freeUdpPort, suffix, wireguardGoPids } from "../../gateway-agent/src/testing/netns.ts";
 import { createMockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { bytes32ToWgKey, wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
@@ -48,33 +47,6 @@ const ROUNDS = 3;
 const realDataPlane = dataPlaneUnavailable() === undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
-    sock.once("error", reject);
-    sock.bind(0, "0.0.0.0", () => {
-      const { port } = sock.address();
-      sock.close(() => resolve(port));
-    });
-  });
-}
-
-/** Pids of processes whose argv is `wireguard-go … <iface>`. */
-function wireguardGoPids(iface: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    if ((argv[0] ?? "").endsWith("wireguard-go") && argv.includes(iface)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** How a client ends its session. */
 type Ending = "client-close" | "quiet" | "close-unpaid";

@@ -4,7 +4,8 @@
  * argument array, and `cleanup()` removes whatever was created, also after a failure.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, rmSync } from "node:fs";
+import { createSocket } from "node:dgram";
+import { accessSync, constants, readdirSync, readFileSync, rmSync } from "node:fs";
 import { runCommand } from "../wireguard/exec.ts";
 
 /** Why the WireGuard data plane cannot run here, or undefined when it can. */
@@ -107,4 +108,32 @@ export function createNetLab(): NetLab {
     },
   };
   return lab;
+}
+
+/** A UDP port nothing listens on right now (for a WireGuard endpoint). */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket("udp4");
+    sock.once("error", reject);
+    sock.bind(0, "0.0.0.0", () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
+}
+
+/** Pids of the wireguard-go processes serving `iface` (argv[0] ends in `wireguard-go`, `iface` among the arguments). */
+export function wireguardGoPids(iface: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if ((argv[0] ?? "").endsWith("wireguard-go") && argv.includes(iface)) pids.push(Number(entry));
+  }
+  return pids;
 }
