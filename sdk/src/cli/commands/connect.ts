@@ -7,9 +7,8 @@ import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import { DvpnError } from "../../errors/base.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
 import { parseTunnelAddress, renderWgQuickConfig } from "../../wireguard/config.ts";
-import { interfaceOf, readPeerCounters, wgQuick } from "../../tunnel/wgCommands.ts";
-import { postVoucher } from "../../tunnel/voucherApi.ts";
-import { streamVouchers } from "../../tunnel/streamVouchers.ts";
+import { interfaceOf, wgQuick } from "../../tunnel/wgCommands.ts";
+import { payTunnel } from "../payTunnel.ts";
 import { defineCommand } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
@@ -108,8 +107,12 @@ export default defineCommand({
       value: "<cidr>",
       description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything)",
     },
-    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and stream vouchers until Ctrl-C" },
-    "voucher-interval": { type: "string", value: "<seconds>", description: "seconds between vouchers (default 30)" },
+    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and pay for it until Ctrl-C" },
+    "voucher-interval": {
+      type: "string",
+      value: "<seconds>",
+      description: "a voucher at least this often (default 10; traffic signs more often, by bytes)",
+    },
     "close-at": {
       type: "string",
       value: "<percent>",
@@ -136,7 +139,7 @@ export default defineCommand({
     dns: z.array(z.string()).optional(),
     allowedIps: z.array(z.string()).optional(),
     up: z.boolean().optional(),
-    voucherInterval: z.coerce.number().int().min(1).max(3600).default(30),
+    voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
     closeAt: z.coerce.number().min(1).max(100).default(90),
     acceptTimeout: z.coerce.number().int().min(1).optional(),
   }),
@@ -146,9 +149,13 @@ export default defineCommand({
     "the tunnel's private key and is written with mode 0600.",
     "Without --up the command stops after writing the config: bring it up yourself and send",
     "vouchers (the provider cuts tunnels whose vouchers lag), or close with `dvpn session close`.",
-    "With --up (root): wg-quick up, then a voucher from the tunnel's own counters every",
-    "--voucher-interval seconds to the agent (http://<gateway>:51830); Ctrl-C or a nearly used",
-    "deposit sends a last voucher, takes the tunnel down and closes the session. A full tunnel",
+    "With --up (root): wg-quick up, then vouchers to the agent (http://<gateway>:51830) driven by",
+    "the tunnel's own byte counter (read 20 times a second) and by time: each signs ahead of the",
+    "provider's meter by half a second at the measured rate plus its advertised tolerance, never",
+    "more than 64 MiB + 25 % beyond your own counter (your worst case: bytes paid, not received).",
+    "Ctrl-C or a nearly used deposit sends a last voucher, takes the tunnel down and closes the",
+    "session; a provider that closed the session or stopped answering ends the run (exit code 3)",
+    "with what happened to the money. A full tunnel",
     "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
   ],
   examples: [
@@ -276,45 +283,43 @@ export default defineCommand({
       return;
     }
 
-    // --up: bring the tunnel up and stream vouchers from its counters until Ctrl-C or a used deposit.
+    // --up: bring the tunnel up and pay for it until Ctrl-C, a used deposit or a provider that is gone.
     const iface = interfaceOf(configPath);
     await wgQuick("up", configPath);
-    ctx.out.progress(`tunnel ${iface} up; vouchers every ${o.voucherInterval}s to ${tunnel.gateway}:51830`);
-    const terms = { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit };
-    const { delivered: last, reason } = await streamVouchers(client, {
+    ctx.out.progress(`tunnel ${iface} up; paying by bytes and time to ${tunnel.gateway}:51830`);
+    const paid = await payTunnel(ctx, client, {
       sessionId,
       signer,
-      terms,
-      intervalMs: o.voucherInterval * 1000,
+      terms: { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit },
+      acceptedAt,
+      iface,
+      providerKey: provider.wgPublicKeyBase64,
+      gateway: tunnel.gateway!,
+      voucherIntervalSeconds: o.voucherInterval,
       closeAtPercent: o.closeAt,
-      signal: ctx.signal,
-      readUsage: async () => {
-        const counters = await readPeerCounters(iface, provider.wgPublicKeyBase64);
-        return {
-          bytes: counters ? counters.rxBytes + counters.txBytes : 0n,
-          seconds: BigInt(Math.floor((Date.now() - acceptedAt) / 1000)),
-        };
-      },
-      send: async (v) => {
-        await postVoucher({ gateway: tunnel.gateway!, ...v });
-      },
-      onTick: ({ usage, cost, error }) =>
-        ctx.out.progress(
-          error
-            ? `voucher not delivered: ${(error as DvpnError).shortMessage ?? String(error)}`
-            : `used ${formatBytes(usage.bytes)}, ${formatDuration(Number(usage.seconds))}: ${formatAmount(cost, t.paymentToken)} of ${formatAmount(deposit, t.paymentToken)}`,
-        ),
+      token: t.paymentToken,
+      down: () => wgQuick("down", configPath),
     });
-    ctx.out.progress(`closing: ${reason === "deposit" ? `usage reached ${o.closeAt}% of the deposit` : "interrupted"}`);
-    await wgQuick("down", configPath).catch((err: unknown) =>
-      ctx.out.progress(String((err as DvpnError).shortMessage)),
-    );
-    const closed = await client.closeSession({ sessionId });
-    ctx.out.result({ ...summary, closed: true, usage: last, settlementDeadline: closed.settlementDeadline }, () =>
-      human([
-        ["used", `${formatBytes(last.bytes)}, ${formatDuration(Number(last.seconds))}`],
-        ["closed", `transaction ${closed.hash}`],
-      ]),
+    const { end } = paid;
+    if (end.reason === "provider-closed" || end.reason === "unreachable") process.exitCode = 3;
+    ctx.out.result(
+      {
+        ...summary,
+        ended: end.reason,
+        closed: true,
+        usage: end.delivered,
+        counter: end.counter,
+        money: paid.money,
+        settlementDeadline: paid.settlementDeadline ?? null,
+        paid: paid.paid ?? end.onChain?.paid ?? null,
+        refund: paid.refund ?? null,
+      },
+      () =>
+        human([
+          ["used", `${formatBytes(end.delivered.bytes)}, ${formatDuration(Number(end.delivered.seconds))} signed`],
+          ["money", paid.money],
+          ...(paid.closeHash ? ([["closed", `transaction ${paid.closeHash}`]] as [string, string][]) : []),
+        ]),
     );
   },
 });
