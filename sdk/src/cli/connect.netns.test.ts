@@ -20,6 +20,7 @@ import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts
 import { bytes32ToWgKey, generateWgKeyPair } from "../wireguard/keys.ts";
 import { verifyUsageVoucher } from "../vouchers/usage.ts";
 import { startCliChain, type CliChain } from "../../test/cliChain.ts";
+import { routeClientToHost } from "../../test/clientUplink.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const unavailable = await dataPlaneUnavailableReason();
@@ -36,32 +37,7 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
     topo = await createTopology(tag);
     try {
       chain = await startCliChain({ users: 2, hostname: topo.hostAddress });
-      // The client namespace reaches the chain (on the host) through the provider namespace from
-      // an address of its own, 10.96.x.y, mirroring the host link's 10.98.x.y: unique per topology,
-      // so concurrent runs never share a host route (it goes away with the topology's veth).
-      const clientUplink = topo.hostAddress.replace(/^10\.98\./, "10.96.");
-      const { execFile } = await import("node:child_process");
-      const { promisify } = await import("node:util");
-      await topo.run(topo.client, "ip", ["addr", "add", `${clientUplink}/32`, "dev", `dv${tag}cp`]);
-      await topo.run(topo.provider, "ip", ["route", "add", `${clientUplink}/32`, "dev", `dv${tag}pc`]);
-      await promisify(execFile)("ip", [
-        "route",
-        "add",
-        `${clientUplink}/32`,
-        "via",
-        topo.providerUplink,
-        "dev",
-        `dv${tag}h`,
-      ]);
-      await topo.run(topo.client, "ip", [
-        "route",
-        "add",
-        `${topo.hostAddress}/32`,
-        "via",
-        TOPOLOGY.providerToClient,
-        "src",
-        clientUplink,
-      ]);
+      await routeClientToHost(topo, tag);
     } catch (err) {
       await topo.destroy();
       await chain?.stop();
