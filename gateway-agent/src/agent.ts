@@ -472,7 +472,11 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         store,
         domain: { chainId: chain.chainId, escrow: chain.escrow },
         metered: (s) => meteredUsage(s, now()),
-        tolerance: { bytes: config.lagToleranceBytes, percent: config.lagTolerancePercent, seconds: config.lagToleranceSeconds },
+        tolerance: {
+          bytes: config.lagToleranceBytes,
+          percent: config.lagTolerancePercent,
+          seconds: config.lagToleranceSeconds,
+        },
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
         onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),

@@ -365,7 +365,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
               signature: v.signature,
             });
             const body = (res.body ?? {}) as Record<string, unknown>;
-            if (res.status !== 200) throw new VoucherRejectedError(`the agent refused the voucher: ${String(body.error)}`, res.status);
+            if (res.status !== 200)
+              throw new VoucherRejectedError(`the agent refused the voucher: ${String(body.error)}`, res.status);
             vouchers++;
             return receiptOf(body);
           },

@@ -17,7 +17,15 @@ export async function routeClientToHost(topo: Topology, tag: string): Promise<vo
   const clientUplink = topo.hostAddress.replace(/^10\.98\./, "10.96.");
   await topo.run(topo.client, "ip", ["addr", "add", `${clientUplink}/32`, "dev", `dv${tag}cp`]);
   await topo.run(topo.provider, "ip", ["route", "add", `${clientUplink}/32`, "dev", `dv${tag}pc`]);
-  await promisify(execFile)("ip", ["route", "add", `${clientUplink}/32`, "via", topo.providerUplink, "dev", `dv${tag}h`]);
+  await promisify(execFile)("ip", [
+    "route",
+    "add",
+    `${clientUplink}/32`,
+    "via",
+    topo.providerUplink,
+    "dev",
+    `dv${tag}h`,
+  ]);
   await topo.run(topo.client, "ip", [
     "route",
     "add",

@@ -63,7 +63,10 @@ describe("end to end: the demo scenario through a real tunnel", () => {
       `voucher ${summary.voucher.bytes} vs meter ${theirs}`,
     );
     // The client's side: never more than its credit beyond its own counter.
-    assert.ok(summary.voucher.bytes <= creditCap(mine, DEFAULT_CREDIT_POLICY), `voucher ${summary.voucher.bytes} vs ${mine}`);
+    assert.ok(
+      summary.voucher.bytes <= creditCap(mine, DEFAULT_CREDIT_POLICY),
+      `voucher ${summary.voucher.bytes} vs ${mine}`,
+    );
     assert.ok(summary.voucher.bytes > BigInt(summary.contentBytes), `voucher ${summary.voucher.bytes}`);
   });
 

@@ -152,7 +152,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => cli.on("close", resolve));
 
-    for (const deadline = Date.now() + 90_000; !/tunnel \S+ up/.test(stderr); ) {
+    for (const deadline = Date.now() + 90_000; !/tunnel \S+ up/.test(stderr);) {
       assert.ok(Date.now() < deadline && cli.exitCode === null, `the tunnel did not come up; CLI stderr: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -162,7 +162,16 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     children.push(server);
     await new Promise((r) => setTimeout(r, 300));
     const iperf = JSON.parse(
-      await topo.run(topo.client, "iperf3", ["-c", "10.77.0.1", "-p", "5201", "-R", "-t", String(TRANSFER_SECONDS), "-J"]),
+      await topo.run(topo.client, "iperf3", [
+        "-c",
+        "10.77.0.1",
+        "-p",
+        "5201",
+        "-R",
+        "-t",
+        String(TRANSFER_SECONDS),
+        "-J",
+      ]),
     ) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
     const received = BigInt(iperf.end.sum_received.bytes);
     process.stderr.write(
@@ -207,11 +216,15 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     // The client closed; the agent settles at once with the best voucher it holds.
     const sessionId = BigInt(out.sessionId);
     let s = await provider.getSession({ sessionId });
-    for (const deadline = Date.now() + 30_000; s.status !== "Closed" && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; s.status !== "Closed" && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 250));
       s = await provider.getSession({ sessionId });
     }
-    assert.equal(s.status, "Closed", `session ${s.status}; agent log: ${readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-2000)}`);
+    assert.equal(
+      s.status,
+      "Closed",
+      `session ${s.status}; agent log: ${readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-2000)}`,
+    );
     assert.equal(s.claimedBytes, finalBytes);
     assert.equal(s.paid, priceUsage(s, { bytes: s.claimedBytes, seconds: s.claimedSeconds }));
     assert.match(out.money, /^closed: /);

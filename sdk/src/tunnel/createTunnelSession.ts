@@ -240,7 +240,8 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
           await chainCheck;
           checkChain();
           await chainCheck;
-          reason = onChain && onChain.status !== "Active" && onChain.status !== "Pending" ? "provider-closed" : "unreachable";
+          reason =
+            onChain && onChain.status !== "Active" && onChain.status !== "Pending" ? "provider-closed" : "unreachable";
           break;
         }
         await sleep(tickMs, signal);
@@ -252,7 +253,8 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
         const expected = (counter * BigInt(Math.round(ratio * 1_000_000))) / 1_000_000n;
         const bytes = expected < cap ? expected : cap;
         const last = { bytes: bytes > delivered.bytes ? bytes : delivered.bytes, seconds: seconds() };
-        if (last.bytes > delivered.bytes || last.seconds > delivered.seconds) await deliver(last).catch(() => undefined);
+        if (last.bytes > delivered.bytes || last.seconds > delivered.seconds)
+          await deliver(last).catch(() => undefined);
       }
       return { reason, delivered, counter, ...(reason === "stopped" || reason === "deposit" ? {} : { onChain }) };
     },

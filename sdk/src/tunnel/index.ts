@@ -10,12 +10,6 @@ export {
   type VoucherReceipt,
 } from "./voucherApi.ts";
 export {
-  streamVouchers,
-  type StreamVouchersParameters,
-  type StreamVouchersReturnType,
-  type Usage,
-} from "./streamVouchers.ts";
-export {
   createTunnelSession,
   type TunnelSession,
   type TunnelSessionParameters,

@@ -29,6 +29,11 @@ export interface CreditPolicy {
   maxOverPercent: number;
   /** Seconds of traffic at the measured rate that each voucher covers ahead. Default 0.5. */
   horizonSeconds: number;
+  /**
+   * Bytes signed ahead even when idle (or the agent's fixed tolerance, if larger): what covers a
+   * jump from idle to full speed before the next counter reading measures it. Default 8 MiB.
+   */
+  leadBytes: bigint;
 }
 
 /** Default {@link CreditPolicy}. */
@@ -36,6 +41,7 @@ export const DEFAULT_CREDIT_POLICY: CreditPolicy = {
   maxCreditBytes: 64n << 20n,
   maxOverPercent: 25,
   horizonSeconds: 0.5,
+  leadBytes: 8n << 20n,
 };
 
 /** Inputs of {@link planVoucherBytes}. */
@@ -76,8 +82,8 @@ export function creditCap(counter: bigint, policy: CreditPolicy): bigint {
 
 /**
  * Decides whether to sign now and for how many bytes. The target is the expected agent meter a
- * horizon from now plus a standing lead of the tolerance's fixed part; a voucher is due when
- * less than half of that lead is left.
+ * horizon from now plus a standing lead (`leadBytes`, or the agent's fixed tolerance if larger);
+ * a voucher is due when less than half of that lead is left.
  * @param p counter, rate, ratio, signed so far, the agent's tolerance and the credit policy.
  * @returns whether a voucher is due and its bytes.
  * @example planVoucherBytes({ counter, rate, ratio: 1, signed, tolerance: DEFAULT_VOUCHER_TOLERANCE, policy: DEFAULT_CREDIT_POLICY })
@@ -85,10 +91,11 @@ export function creditCap(counter: bigint, policy: CreditPolicy): bigint {
 export function planVoucherBytes(p: PlanInput): Plan {
   const ahead = BigInt(Math.ceil(p.rate * p.policy.horizonSeconds));
   const expected = scale(p.counter, p.ratio);
-  const target = expected + scale(ahead, p.ratio) + p.tolerance.bytes;
+  const lead = p.policy.leadBytes > p.tolerance.bytes ? p.policy.leadBytes : p.tolerance.bytes;
+  const target = expected + scale(ahead, p.ratio) + lead;
   const cap = creditCap(p.counter, p.policy);
   const bytes = target < cap ? target : cap;
-  const keepAtLeast = expected + scale(ahead, p.ratio / 2) + p.tolerance.bytes / 2n;
+  const keepAtLeast = expected + scale(ahead, p.ratio / 2) + lead / 2n;
   const due = p.signed < (keepAtLeast < cap ? keepAtLeast : cap) && bytes > p.signed;
   return { due, bytes: bytes > p.signed ? bytes : p.signed };
 }

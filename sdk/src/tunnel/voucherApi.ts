@@ -51,7 +51,8 @@ export interface VoucherReceipt {
  */
 export function toleranceOf(body: Record<string, unknown>): VoucherTolerance | undefined {
   const { toleranceBytes: b, tolerancePercent: p, toleranceSeconds: s } = body;
-  if (typeof b !== "string" || !/^\d{1,30}$/.test(b) || typeof p !== "number" || !(p >= 0 && p <= 100)) return undefined;
+  if (typeof b !== "string" || !/^\d{1,30}$/.test(b) || typeof p !== "number" || !(p >= 0 && p <= 100))
+    return undefined;
   return { bytes: BigInt(b), percent: p, seconds: typeof s === "string" && /^\d{1,30}$/.test(s) ? BigInt(s) : 120n };
 }
 
