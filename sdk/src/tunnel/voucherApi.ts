@@ -127,11 +127,12 @@ export async function getAgentSession(params: {
   port?: number;
   sessionId: bigint;
   fetch?: typeof fetch;
+  timeoutMs?: number;
 }): Promise<AgentSessionState> {
   const url = `http://${params.gateway}:${params.port ?? VOUCHER_API_PORT}/v1/sessions/${params.sessionId}`;
   let res: Response;
   try {
-    res = await (params.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
+    res = await (params.fetch ?? fetch)(url, { signal: AbortSignal.timeout(params.timeoutMs ?? 5_000) });
   } catch (err) {
     throw new VoucherRejectedError(`cannot reach the agent at ${url}`, undefined, err);
   }

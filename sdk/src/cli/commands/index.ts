@@ -2,6 +2,8 @@ import type { Command } from "../command.ts";
 import balance from "./balance.ts";
 import params from "./params.ts";
 import connect from "./connect.ts";
+import disconnect from "./disconnect.ts";
+import status from "./status.ts";
 import govDelegate from "./gov-delegate.ts";
 import govExecute from "./gov-execute.ts";
 import govProposals from "./gov-proposals.ts";
@@ -27,6 +29,8 @@ import sessionStatus from "./session-status.ts";
 export const COMMANDS: readonly Command[] = [
   providers,
   connect,
+  status,
+  disconnect,
   providerRegister,
   providerUpdate,
   providerStake,
