@@ -135,6 +135,7 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
           DVPN_RPC_URL: chain.url,
           DVPN_DEPLOYMENTS_DIR: chain.dir,
           DVPN_PRIVATE_KEY: chain.keys[1]!,
+          DVPN_STATE_DIR: join(chain.dir, "state"),
         },
       },
     );
