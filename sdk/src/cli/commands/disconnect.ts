@@ -20,7 +20,7 @@ export default defineCommand({
     "with the wallet's key (the provider claims its best voucher; the rest is refunded). Says what",
     "happened to the money.",
   ],
-  examples: ["sudo dvpn disconnect --key-file ~/.dvpn/key"],
+  examples: ["dvpn disconnect --key-file ~/.dvpn/key", "dvpn disconnect --json"],
   async run(ctx) {
     const path = connectionStatePath(ctx.env);
     const state = readConnectionState(path);
