@@ -347,8 +347,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `Client: download ${(ROUNDS * BLOB) >> 20} MiB through the tunnel at full speed, paid by the SDK's tunnel session`,
       async (note) => {
         // The same session object as `dvpn connect --up`: it reads the client's own counter 20 times a
-        // second and signs ahead of the agent's meter by what the measured rate carries in half a
-        // second plus the agent's advertised tolerance, within a credit of 64 MiB + 25 % of its counter.
+        // second and signs ahead of the agent's meter by what the measured rate carries in 0.3 s plus
+        // 6 MiB, within a credit of 64 MiB + 25 % of its counter.
         const url = `http://${agent!.gateway}:51830/v1/vouchers`;
         let vouchers = 0;
         const session = createTunnelSession(client.client, {

@@ -38,7 +38,7 @@ export interface TunnelSessionParameters {
   send: (voucher: OutgoingVoucher) => Promise<VoucherReceipt>;
   /** The agent's tolerance until it advertises its own (default 1 MiB + 5 %, 120 s). */
   tolerance?: VoucherTolerance;
-  /** Limits on signing ahead (default 64 MiB + 25 % of the counter, 0.5 s ahead). */
+  /** Limits on signing ahead (default 64 MiB + 25 % of the counter, 0.3 s ahead, 6 MiB lead). */
   credit?: Partial<CreditPolicy>;
   /** Counter reading period in ms (default 50). */
   tickMs?: number;

@@ -27,11 +27,11 @@ export interface CreditPolicy {
    * packets the path lost). Default 25: wireguard-go in user space loses up to ~20 % at line rate.
    */
   maxOverPercent: number;
-  /** Seconds of traffic at the measured rate that each voucher covers ahead. Default 0.5. */
+  /** Seconds of traffic at the measured rate that each voucher covers ahead. Default 0.3. */
   horizonSeconds: number;
   /**
    * Bytes signed ahead even when idle (or the agent's fixed tolerance, if larger): what covers a
-   * jump from idle to full speed before the next counter reading measures it. Default 8 MiB.
+   * jump from idle to full speed before the next counter reading measures it. Default 6 MiB.
    */
   leadBytes: bigint;
 }
@@ -40,8 +40,8 @@ export interface CreditPolicy {
 export const DEFAULT_CREDIT_POLICY: CreditPolicy = {
   maxCreditBytes: 64n << 20n,
   maxOverPercent: 25,
-  horizonSeconds: 0.5,
-  leadBytes: 8n << 20n,
+  horizonSeconds: 0.3,
+  leadBytes: 6n << 20n,
 };
 
 /** Inputs of {@link planVoucherBytes}. */

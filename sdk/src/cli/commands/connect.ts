@@ -106,7 +106,7 @@ export default defineCommand({
     "vouchers (the provider cuts tunnels whose vouchers lag), or close with `dvpn session close`.",
     "With --up (root): wg-quick up, then vouchers to the agent (http://<gateway>:51830) driven by",
     "the tunnel's own byte counter (read 20 times a second) and by time: each signs ahead of the",
-    "provider's meter by half a second at the measured rate plus its advertised tolerance, never",
+    "provider's meter by 0.3 s at the measured rate plus 6 MiB (or its advertised tolerance), never",
     "more than 64 MiB + 25 % beyond your own counter (your worst case: bytes paid, not received).",
     "Ctrl-C or a nearly used deposit sends a last voucher, takes the tunnel down and closes the",
     "session; a provider that closed the session or stopped answering ends the run (exit code 3)",
