@@ -124,6 +124,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       DVPN_DEPLOYMENTS_DIR: chain.dir,
       DVPN_PRIVATE_KEY: chain.keys[1]!,
       DVPN_STATE_DIR: stateDir,
+      DVPN_PROGRESS_MS: "1000",
     };
     const dvpn = async (args: string[]) =>
       JSON.parse(
@@ -228,6 +229,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     assert.ok(BigInt(status.bytes as string) >= received);
     assert.equal(stat(join(stateDir, "connection.json")).mode & 0o777, 0o600);
 
+    process.stderr.write(stderr.split("\n").filter((l) => l.includes("used ")).join("\n") + "\n");
     // The client is killed: the kill switch holds, and the next command finds and closes the session.
     const state = JSON.parse(readFileSync(join(stateDir, "connection.json"), "utf8")) as {
       pid: number;

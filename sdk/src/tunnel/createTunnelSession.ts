@@ -138,6 +138,7 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
   let tolerance = params.tolerance ?? DEFAULT_VOUCHER_TOLERANCE;
   // Until the agent's meter is seen, assume it runs ahead by the most the client will pay.
   let ratio = 1 + policy.maxOverPercent / 100;
+  let ratioLearned = false;
   let delivered: SignedUsage = { bytes: 0n, seconds: 0n };
   let counter = 0n;
   let rate = 0;
@@ -164,8 +165,12 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
     if (receipt.tolerance) tolerance = receipt.tolerance;
     // The agent's meter changed since the last receipt: it read its counters in between.
     if (receipt.meteredBytes !== metered) {
-      if (metered >= 0n && counterAtLastReceipt !== undefined) {
-        ratio = meterRatio(receipt.meteredBytes, (counterAtLastReceipt + counterNow) / 2n, policy);
+      if (metered >= 0n && counterAtLastReceipt !== undefined && counterAtLastReceipt > 0n) {
+        // One reading is noisy (packets in flight, when exactly the agent read its counters):
+        // the first replaces the assumption, later ones move the ratio by a third of the way.
+        const seen = meterRatio(receipt.meteredBytes, (counterAtLastReceipt + counterNow) / 2n, policy);
+        ratio = ratioLearned ? ratio + (seen - ratio) / 3 : seen;
+        ratioLearned = counterNow >= 4n << 20n;
       }
       metered = receipt.meteredBytes;
     }
