@@ -6,7 +6,8 @@
  * the session, and what the client signed must stay within the agent's tolerance of its meter
  * on one side and within the client's credit of its own counter on the other. `dvpn status`
  * reports the connection; nothing reaches the provider's underlay outside the tunnel, also after
- * the client is killed with SIGKILL; then `dvpn disconnect` finds the session in the state file,
+ * the client is killed with SIGKILL, and (with tcpdump installed) a capture of the client's uplink
+ * holds only the WireGuard flow and the JSON-RPC; then `dvpn disconnect` finds the session in the state file,
  * takes the tunnel down, lifts the kill switch and closes the session, which the agent settles.
  */
 import { after, before, describe, it } from "node:test";
@@ -30,11 +31,19 @@ const root = join(import.meta.dirname, "../../..");
 const unavailable =
   (await dataPlaneUnavailableReason()) ??
   (await import("node:child_process")
-    .then(({ execFileSync }) => execFileSync("sh", ["-c", "command -v iperf3"]))
+    .then(({ execFileSync }) => execFileSync("sh", ["-c", "command -v iperf3 && command -v nft"]))
     .then(
       () => undefined,
-      () => "iperf3 is missing (apt-get install -y iperf3)",
+      () => "iperf3 or nft is missing (apt-get install -y iperf3 nftables)",
     ));
+const hasTcpdump = await import("node:child_process").then(({ execFileSync }) => {
+  try {
+    execFileSync("sh", ["-c", "command -v tcpdump"]);
+    return true;
+  } catch {
+    return false;
+  }
+});
 const TRANSFER_SECONDS = 12;
 const TOLERANCE = { bytes: 1n << 20n, percent: 5 };
 
@@ -150,7 +159,12 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
         () => false,
       );
     };
-    assert.equal(await reaches(TOPOLOGY.providerToClient), true, "the probe does not work without a kill switch");
+    let reachable = false;
+    for (let i = 0; i < 20 && !reachable; i++) {
+      reachable = await reaches(TOPOLOGY.providerToClient);
+      if (!reachable) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(reachable, true, "the probe does not work without a kill switch");
     const cli = topo.spawn(
       topo.client,
       "bash",
@@ -185,6 +199,16 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       assert.ok(Date.now() < deadline && cli.exitCode === null, `the tunnel did not come up; CLI stderr: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+
+    // Capture what the client sends on its uplink from now until the crashed client is cleaned up (when tcpdump is installed).
+    const capture = join(dir, "uplink.pcap");
+    const tcpdump = hasTcpdump
+      ? topo.spawn(topo.client, "tcpdump", ["-i", `dv${tag}cp`, "-Q", "out", "-n", "-U", "-w", capture], {
+          stdio: "ignore",
+        })
+      : undefined;
+    if (tcpdump) children.push(tcpdump);
+    await new Promise((r) => setTimeout(r, 500));
 
     // Full speed, provider → client (the agent's meter runs ahead of the client's counter by what is lost).
     const server = topo.spawn(topo.provider, "iperf3", ["-s", "-1", "-B", "10.77.0.1", "-p", "5201"]);
@@ -229,7 +253,12 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     assert.ok(BigInt(status.bytes as string) >= received);
     assert.equal(stat(join(stateDir, "connection.json")).mode & 0o777, 0o600);
 
-    process.stderr.write(stderr.split("\n").filter((l) => l.includes("used ")).join("\n") + "\n");
+    process.stderr.write(
+      stderr
+        .split("\n")
+        .filter((l) => l.includes("used "))
+        .join("\n") + "\n",
+    );
     // The client is killed: the kill switch holds, and the next command finds and closes the session.
     const state = JSON.parse(readFileSync(join(stateDir, "connection.json"), "utf8")) as {
       pid: number;
@@ -240,6 +269,25 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     assert.equal(await reaches(TOPOLOGY.providerToClient), false, "the kill switch did not survive the crash");
     const afterCrash = await dvpn(["status"]);
     assert.equal(afterCrash.clientRunning, false);
+    if (tcpdump) {
+      // On the wire: only the WireGuard flow to the provider and the JSON-RPC to the chain; no probe,
+      // no DNS, no IPv6, nothing else in the clear, before or after the crash.
+      tcpdump.kill("SIGINT");
+      await new Promise((r) => tcpdump.once("exit", r));
+      const rpcPort = new URL(chain.url).port;
+      // `--count` prints "N packets".
+      const all = Number(
+        /(\d+) packets?/.exec(await topo.run(topo.client, "tcpdump", ["-r", capture, "--count"]))?.[1],
+      );
+      const others = await topo.run(topo.client, "tcpdump", [
+        "-r",
+        capture,
+        "-n",
+        `(ip or ip6) and not (udp and host ${TOPOLOGY.providerToClient} and port 51820) and not (tcp and host ${chain.url.split("/")[2]!.split(":")[0]} and port ${rpcPort})`,
+      ]);
+      assert.ok(all > 1000, `the capture saw ${all} packets`);
+      assert.equal(others.trim(), "", "packets outside the tunnel's flow");
+    }
     const gone = await dvpn(["disconnect"]);
     assert.equal(gone.action, "closed", JSON.stringify(gone));
     assert.match(String(gone.money), /^closed: /);
