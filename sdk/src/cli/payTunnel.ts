@@ -81,9 +81,13 @@ export async function payTunnel(
     closeAtPercent: p.closeAtPercent,
     onEvent: (e) => {
       const now = Date.now();
-      if (e.type === "voucher" && now - lastNote >= (ctx.env.DVPN_PROGRESS_MS ? Number(ctx.env.DVPN_PROGRESS_MS) : 5_000)) {
+      if (
+        e.type === "voucher" &&
+        now - lastNote >= (ctx.env.DVPN_PROGRESS_MS ? Number(ctx.env.DVPN_PROGRESS_MS) : 5_000)
+      ) {
         lastNote = now;
-        const meter = e.metered > 0n ? `, provider's meter ${formatBytes(e.metered)} (×${e.ratio.toFixed(3)} of yours)` : "";
+        const meter =
+          e.metered > 0n ? `, provider's meter ${formatBytes(e.metered)} (×${e.ratio.toFixed(3)} of yours)` : "";
         ctx.out.progress(
           `used ${formatBytes(e.counter)} (signed ${formatBytes(e.usage.bytes)}, ${formatDuration(Number(e.usage.seconds))}${meter}): ${formatAmount(e.cost, t)} of ${formatAmount(p.terms.deposit, t)}`,
         );
