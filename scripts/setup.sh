@@ -29,6 +29,8 @@ _dvpn_plan=0
 [ "${1:-}" = "--plan" ] && _dvpn_plan=1
 
 _dvpn_log() { printf '[setup] %s\n' "$*" >&2; }
+# Logs how long the step that started at $1 (in $SECONDS) took.
+_dvpn_took() { _dvpn_log "  done in $((SECONDS - $1)) s"; }
 
 # Prints the first file under the given paths that is newer than $1 (nothing when none is).
 _dvpn_newer_than() {
@@ -94,7 +96,9 @@ elif command -v node >/dev/null && _dvpn_node_ok "$(command -v node)"; then
 else
   _dvpn_log "installing $DVPN_NODE_SPEC from the npm registry into .tools/ (Hardhat 3 needs Node >= 22.13)"
   [ -f "$_dvpn_tools/package.json" ] || echo '{"private":true}' >"$_dvpn_tools/package.json"
+  _t=$SECONDS
   npm install --prefix "$_dvpn_tools" --no-audit --no-fund --loglevel=error "$DVPN_NODE_SPEC" >&2
+  _dvpn_took $_t
 fi
 export PATH="$_dvpn_tools/node_modules/.bin:$DVPN_ROOT/node_modules/.bin:$PATH"
 export DVPN_ROOT
@@ -105,21 +109,26 @@ _dvpn_stamp="$DVPN_ROOT/node_modules/.dvpn-install-stamp"
 if [ ! -f "$_dvpn_stamp" ] || [ "$DVPN_ROOT/package.json" -nt "$_dvpn_stamp" ] \
   || { [ -f "$DVPN_ROOT/package-lock.json" ] && [ "$DVPN_ROOT/package-lock.json" -nt "$_dvpn_stamp" ]; }; then
   _dvpn_log "npm install (Node $(node --version))"
+  _t=$SECONDS
   (cd "$DVPN_ROOT" && npm install --no-audit --no-fund --loglevel=error >&2)
   touch "$_dvpn_stamp"
+  _dvpn_took $_t
 fi
 
 # --- prisma -----------------------------------------------------------------------------------
 if [ -f "$DVPN_ROOT/indexer/prisma/schema.prisma" ] && { [ ! -f "$DVPN_ROOT/indexer/generated/prisma/client.ts" ] \
   || [ "$DVPN_ROOT/indexer/prisma/schema.prisma" -nt "$DVPN_ROOT/indexer/generated/prisma/client.ts" ]; }; then
   _dvpn_log "prisma generate (indexer)"
-  (cd "$DVPN_ROOT" && prisma generate --config indexer/prisma.config.ts >/dev/null)
+  _t=$SECONDS
+  (cd "$DVPN_ROOT" && prisma generate --config indexer/prisma.config.ts >/dev/null 2>&1)
+  _dvpn_took $_t
 fi
 
 # --- contracts --------------------------------------------------------------------------------
 _dvpn_plan_contracts="$(_dvpn_contracts_plan)"
 if [ "$_dvpn_plan_contracts" != "up to date" ]; then
   _dvpn_log "contracts: ${_dvpn_plan_contracts#compile: } → hardhat build"
+  _t=$SECONDS
   (cd "$DVPN_ROOT" && hardhat build --quiet >&2)
   if [ -n "${CI:-}" ]; then
     (cd "$DVPN_ROOT" && node scripts/gen-abi.ts --check >&2)
@@ -127,6 +136,7 @@ if [ "$_dvpn_plan_contracts" != "up to date" ]; then
     (cd "$DVPN_ROOT" && node scripts/gen-abi.ts >&2)
   fi
   touch "$DVPN_ROOT/artifacts/.dvpn-build-stamp"
+  _dvpn_took $_t
 fi
 
 # --- system -----------------------------------------------------------------------------------
@@ -137,7 +147,10 @@ if [ -n "${DVPN_NEEDS:-}" ]; then
       _dvpn_log "installing ${_dvpn_missing[*]} from Debian's packages"
       _dvpn_apt_log="$_dvpn_tools/apt.log"
       export DEBIAN_FRONTEND=noninteractive
-      if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${_dvpn_missing[@]}"; } >"$_dvpn_apt_log" 2>&1; then
+      _t=$SECONDS
+      if { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${_dvpn_missing[@]}"; } >"$_dvpn_apt_log" 2>&1; then
+        _dvpn_took $_t
+      else
         _dvpn_log "apt-get install ${_dvpn_missing[*]} failed; its last lines:"
         tail -n 5 "$_dvpn_apt_log" >&2
       fi
@@ -157,4 +170,4 @@ fi
 
 flock -u "$_dvpn_lock"
 exec {_dvpn_lock}>&-
-unset _dvpn_lock _dvpn_stamp _dvpn_plan _dvpn_plan_contracts _dvpn_missing _dvpn_apt_log _v _n _port _status _rest
+unset _t _dvpn_lock _dvpn_stamp _dvpn_plan _dvpn_plan_contracts _dvpn_missing _dvpn_apt_log _v _n _port _status _rest
