@@ -214,8 +214,12 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     const server = topo.spawn(topo.provider, "iperf3", ["-s", "-1", "-B", "10.77.0.1", "-p", "5201"]);
     children.push(server);
     await new Promise((r) => setTimeout(r, 300));
-    const iperf = JSON.parse(
-      await topo.run(topo.client, "iperf3", [
+    const iperfOut = await topo
+      .run(topo.client, "timeout", [
+        String(TRANSFER_SECONDS + 30),
+        "iperf3",
+        "--connect-timeout",
+        "5000",
         "-c",
         "10.77.0.1",
         "-p",
@@ -224,8 +228,14 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
         "-t",
         String(TRANSFER_SECONDS),
         "-J",
-      ]),
-    ) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
+      ])
+      .catch(async (err: Error) => {
+        const agentLog = readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-1500);
+        throw new Error(
+          `iperf3 failed (${err.message.split("\n")[0]}); CLI: ${stderr.slice(-1500)}; agent: ${agentLog}`,
+        );
+      });
+    const iperf = JSON.parse(iperfOut) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
     const received = BigInt(iperf.end.sum_received.bytes);
     process.stderr.write(
       `iperf3: ${received} bytes received at ${(iperf.end.sum_received.bits_per_second / 1e6).toFixed(0)} Mbit/s\n`,
