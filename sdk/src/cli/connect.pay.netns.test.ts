@@ -137,7 +137,9 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     };
     const dvpn = async (args: string[]) =>
       JSON.parse(
-        await topo.run(topo.client, "env", [
+        await topo.run(topo.client, "timeout", [
+          "90",
+          "env",
           ...Object.entries(cliEnv).map(([k, v]) => `${k}=${v}`),
           "bash",
           join(root, "bin/dvpn"),
@@ -275,7 +277,12 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       sessionId: string;
     };
     process.kill(state.pid, "SIGKILL");
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const gone1 = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 30_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(gone1, "the killed client's process did not end");
     assert.equal(await reaches(TOPOLOGY.providerToClient), false, "the kill switch did not survive the crash");
     const afterCrash = await dvpn(["status"]);
     assert.equal(afterCrash.clientRunning, false);
