@@ -34,7 +34,11 @@ const ALL_ERRORS: Abi = [
   ...dvpnGovernorAbi,
   ...dvpnTimelockAbi,
   ...dvpnTokenAbi,
-  ...parseAbi(["error ECDSAInvalidSignatureS(bytes32 s)", "error ECDSAInvalidSignature()"]),
+  ...parseAbi([
+    "error ECDSAInvalidSignatureS(bytes32 s)",
+    "error ECDSAInvalidSignature()",
+    "error BlocklistTokenBlocked(address account)",
+  ]),
 ].filter((item) => item.type === "error");
 
 /** A region code as the contract's bytes2. */
