@@ -495,6 +495,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         bool ok;
         // Like SafeERC20: success with no return data from a contract, or exactly `true`; at most
         // one word of return data is copied, so a token cannot burn gas with a huge answer.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0, 0)
             ok := call(gasLimit, token, 0, add(data, 0x20), mload(data), 0, 0x20)
@@ -506,6 +507,8 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
             }
         }
         if (ok) return;
+        // Every caller is nonReentrant and has settled the session before this call.
+        // solhint-disable-next-line reentrancy
         refundCredit[to] += amount;
         emit RefundCredited(to, amount);
     }

@@ -433,7 +433,10 @@ describe("SessionEscrow", () => {
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(10) - total + fees);
       // Anyone sweeps the accrued fees to the treasury.
       const sweep = await f.mined(f.as(client).escrow.write.sweepFees());
-      assertEvent(sessionEscrowAbi, f.escrow.address, sweep, "FeesSwept", { treasury: f.timelock.address, amount: fees });
+      assertEvent(sessionEscrowAbi, f.escrow.address, sweep, "FeesSwept", {
+        treasury: f.timelock.address,
+        amount: fees,
+      });
       assert.equal(await f.usd.read.balanceOf([f.timelock.address]), fees);
       assert.equal(await f.escrow.read.accruedFees(), 0n);
       await assertRevert(f.as(client).escrow.write.sweepFees(), "EscrowNothingToWithdraw", [f.timelock.address]);

@@ -13,7 +13,17 @@ import { getContract, parseAbi, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { loadFixture, type Wallet } from "./fixture.ts";
-import { CLIENT_WG_KEY, DVPN, ENDPOINT, MAX_UINT96, USD, WG_KEY, assertRevert, region, signVoucher } from "./helpers.ts";
+import {
+  CLIENT_WG_KEY,
+  DVPN,
+  ENDPOINT,
+  MAX_UINT96,
+  USD,
+  WG_KEY,
+  assertRevert,
+  region,
+  signVoucher,
+} from "./helpers.ts";
 
 const tokenAbi = parseAbi([
   "function mint(address to, uint256 amount)",

@@ -683,11 +683,7 @@ describe("invariants", () => {
           ],
           `${where}: provider ${p.addr} record`,
         );
-        assert.equal(
-          info.activeSessions,
-          activeCount(p),
-          `${where}: activeSessions == Active sessions of ${p.addr}`,
-        );
+        assert.equal(info.activeSessions, activeCount(p), `${where}: activeSessions == Active sessions of ${p.addr}`);
         assert.equal(await f.token.read.balanceOf([p.addr]), p.dvpn, `${where}: ${p.addr} DVPN balance`);
         assert.equal(await f.usd.read.balanceOf([p.addr]), p.usd, `${where}: ${p.addr} payouts`);
         bonded += p.stake + p.unbonding;

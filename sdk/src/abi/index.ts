@@ -244,6 +244,13 @@ export const dvpnTokenAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "delegatedSupply",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "address", name: "account", type: "address" }],
     name: "delegates",
     outputs: [{ internalType: "address", name: "", type: "address" }],
@@ -262,6 +269,13 @@ export const dvpnTokenAbi = [
       { internalType: "bytes32", name: "salt", type: "bytes32" },
       { internalType: "uint256[]", name: "extensions", type: "uint256[]" },
     ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "timepoint", type: "uint256" }],
+    name: "getPastDelegatedSupply",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
   },
@@ -1886,6 +1900,7 @@ export const dvpnGovernorAbi = [
     name: "GovernorSettingOutOfBounds",
     type: "error",
   },
+  { inputs: [], name: "GovernorTimelockFixed", type: "error" },
   {
     inputs: [
       { internalType: "uint256", name: "proposalId", type: "uint256" },
@@ -2484,10 +2499,10 @@ export const dvpnGovernorAbi = [
     type: "function",
   },
   {
-    inputs: [{ internalType: "contract TimelockController", name: "newTimelock", type: "address" }],
+    inputs: [{ internalType: "contract TimelockController", name: "", type: "address" }],
     name: "updateTimelock",
     outputs: [],
-    stateMutability: "nonpayable",
+    stateMutability: "pure",
     type: "function",
   },
   {
@@ -2539,6 +2554,7 @@ export const dvpnTimelockAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "value", type: "uint256" },
+      { internalType: "uint256", name: "min", type: "uint256" },
       { internalType: "uint256", name: "max", type: "uint256" },
     ],
     name: "TimelockDelayOutOfBounds",
@@ -2561,6 +2577,7 @@ export const dvpnTimelockAbi = [
     name: "TimelockInvalidOperationLength",
     type: "error",
   },
+  { inputs: [], name: "TimelockRolesFixed", type: "error" },
   {
     inputs: [{ internalType: "address", name: "caller", type: "address" }],
     name: "TimelockUnauthorizedCaller",
@@ -2683,6 +2700,13 @@ export const dvpnTimelockAbi = [
   {
     inputs: [],
     name: "MAX_MIN_DELAY",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_MIN_DELAY",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
