@@ -119,7 +119,7 @@ describe("governance cannot freeze itself", () => {
         const bal = await t.read.balanceOf([w.account.address]);
         if (bal > 0n) await f.mined(t.write.transfer([rng.pick(addresses), rng.between(1n, bal)]));
       } else if (roll === 2 && w === wallets[1]) {
-        await f.mined(f.as(w).registry.write.addStake([DVPN(rng.between(1n, 50n))]));
+        await f.mined(f.as(w).registry.write.addStake([DVPN(1) * rng.between(1n, 50n)]));
       } else await f.networkHelpers.time.increase(rng.between(1n, 100n));
       let votes = 0n;
       for (const a of addresses) votes += await f.token.read.getVotes([a]);
