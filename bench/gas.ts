@@ -97,9 +97,10 @@ async function session(f: Fixture, client: Wallet, provider: Wallet, accept = tr
   return { id, openGas: opened.gasUsed, acceptGas };
 }
 
-function voucher(f: Fixture, sessionId: bigint, n: bigint) {
+async function voucher(f: Fixture, sessionId: bigint, n: bigint) {
   const domain = { chainId: f.deployment.chainId, escrow: f.escrow.address };
-  return signUsageVoucher({ account: signer, domain, voucher: { sessionId, bytes: n * GIB, seconds: n * 60n } });
+  const terms = await f.escrow.read.termsOf([sessionId]);
+  return signUsageVoucher({ account: signer, domain, voucher: { sessionId, terms, bytes: n * GIB, seconds: n * 60n } });
 }
 
 async function claims(f: Fixture, provider: Wallet, sessionId: bigint, count: number, from = 1n): Promise<bigint[]> {

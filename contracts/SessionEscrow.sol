@@ -15,7 +15,10 @@ import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
  * @title SessionEscrow
  * @notice Holds a client's deposit for a session with one provider and pays the provider
  * against cumulative usage vouchers signed by the session signer:
- * `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)` (EIP-712, domain "dvpn SessionEscrow", "1").
+ * `Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)` (EIP-712, domain
+ * "dvpn SessionEscrow", "1"), where `terms` = keccak256(abi.encode(provider, deposit,
+ * pricePerGiB, pricePerMinute)) of the session as its signer saw it ({termsOf}). A voucher signed
+ * for a session that a reorganisation replaced with other terms under the same id is invalid.
  *
  * cost(bytes, seconds) = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at
  * the deposit. Prices and the protocol fee are fixed when the session opens.
@@ -59,7 +62,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @notice EIP-712 type hash of a usage voucher.
-    bytes32 public constant USAGE_TYPEHASH = keccak256("Usage(uint256 sessionId,uint64 bytes,uint64 seconds)");
+    bytes32 public constant USAGE_TYPEHASH = keccak256(
+        "Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)"
+    );
 
     bytes32 public constant PROTOCOL_FEE_BPS = "protocolFeeBps";
     bytes32 public constant ACCEPT_TIMEOUT = "acceptTimeout";
@@ -359,9 +364,15 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         return _cost(_sessions[sessionId], bytes_, seconds_);
     }
 
-    /// @notice The EIP-712 digest a session signer signs for a voucher.
+    /// @notice The EIP-712 digest a session signer signs for a voucher (bound to {termsOf}).
     function usageDigest(uint256 sessionId, uint64 bytes_, uint64 seconds_) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, bytes_, seconds_)));
+        return _usageDigest(_sessions[sessionId], sessionId, bytes_, seconds_);
+    }
+
+    /// @notice The terms a voucher of `sessionId` is bound to: keccak256(abi.encode(provider,
+    /// deposit, pricePerGiB, pricePerMinute)).
+    function termsOf(uint256 sessionId) external view returns (bytes32) {
+        return _terms(_sessions[sessionId]);
     }
 
     /// @notice The EIP-712 domain separator of this escrow.
@@ -458,7 +469,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         ) {
             revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
         }
-        if (!_isValidVoucherSignature(s.signer, usageDigest(sessionId, bytes_, seconds_), signature)) {
+        if (!_isValidVoucherSignature(s.signer, _usageDigest(s, sessionId, bytes_, seconds_), signature)) {
             revert EscrowInvalidSignature(sessionId);
         }
         uint256 before = _cost(s, claimedBytes, claimedSeconds);
@@ -471,6 +482,19 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         if (fee != 0) accruedFees += uint160(fee);
         emit UsageClaimed(sessionId, provider, bytes_, seconds_, amount, fee, total);
         if (amount - fee != 0) paymentToken.safeTransfer(provider, amount - fee);
+    }
+
+    function _usageDigest(
+        Session storage s,
+        uint256 sessionId,
+        uint64 bytes_,
+        uint64 seconds_
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, _terms(s), bytes_, seconds_)));
+    }
+
+    function _terms(Session storage s) private view returns (bytes32) {
+        return keccak256(abi.encode(s.provider, s.deposit, s.pricePerGiB, s.pricePerMinute));
     }
 
     /// @dev ECDSA by the signer's key first, whatever code the account has (EIP-7702); ERC-1271

@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /**
  * @title ISessionEscrow
  * @notice Sessions between a client and a provider, paid from a deposit against cumulative
- * EIP-712 `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)` vouchers signed by the
- * session signer.
+ * EIP-712 `Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)` vouchers signed
+ * by the session signer, bound to the session's terms.
  */
 interface ISessionEscrow {
     /// @notice Where a session is in its life.

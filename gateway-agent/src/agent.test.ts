@@ -13,7 +13,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { hashUsageVoucher, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { hashUsageVoucher, hashVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { ACCEPT_CONCURRENCY } from "./sessions/accept.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
@@ -83,11 +83,19 @@ function http(
   });
 }
 
+/** The terms hash a voucher of session `id` is bound to, from the agent's own record of it. */
+function termsFor(id: bigint): Hex {
+  const s = agent.session(id);
+  if (!s) throw new Error(`session ${id} unknown to the agent`);
+  const { deposit, pricePerGiB, pricePerMinute } = s;
+  return hashVoucherTerms({ provider: chain.provider, deposit, pricePerGiB, pricePerMinute });
+}
+
 async function voucher(id: bigint, bytes: bigint, seconds: bigint, by = signer) {
   const signature = await signUsageVoucher({
     account: by,
     domain: { chainId: 31337, escrow: chain.escrow },
-    voucher: { sessionId: id, bytes, seconds },
+    voucher: { sessionId: id, terms: termsFor(id), bytes, seconds },
   });
   return JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: seconds.toString(), signature });
 }
@@ -321,7 +329,10 @@ test("vouchers of a contract-wallet signer are checked with ERC-1271", async () 
   await agent.tick();
   assert.equal(agent.session(id)?.status, "active", JSON.stringify(agent.session(id)?.reason));
   const sig = `0x${"ab".repeat(100)}`;
-  const hash = hashUsageVoucher({ chainId: 31337, escrow: chain.escrow }, { sessionId: id, bytes: 10n, seconds: 1n });
+  const hash = hashUsageVoucher(
+    { chainId: 31337, escrow: chain.escrow },
+    { sessionId: id, terms: termsFor(id), bytes: 10n, seconds: 1n },
+  );
   const body = JSON.stringify({ sessionId: id.toString(), bytes: "10", seconds: "1", signature: sig });
   const url = `${agent.urls().vouchers}/v1/vouchers`;
   assert.equal((await http("POST", url, body)).status, 403);

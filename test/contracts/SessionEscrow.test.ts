@@ -716,7 +716,12 @@ describe("SessionEscrow", () => {
       const domain = { chainId: 31337, escrow: f.escrow.address };
       assert.equal(
         await f.escrow.read.usageDigest([5n, 123n, 456n]),
-        hashUsageVoucher(domain, { sessionId: 5n, bytes: 123n, seconds: 456n }),
+        hashUsageVoucher(domain, {
+          sessionId: 5n,
+          terms: await f.escrow.read.termsOf([5n]),
+          bytes: 123n,
+          seconds: 456n,
+        }),
       );
       const separator = hashDomain({
         domain: { name: "dvpn SessionEscrow", version: "1", chainId: 31337n, verifyingContract: f.escrow.address },
@@ -732,7 +737,7 @@ describe("SessionEscrow", () => {
       assert.equal(await f.escrow.read.DOMAIN_SEPARATOR(), separator);
       assert.equal(
         await f.escrow.read.USAGE_TYPEHASH(),
-        keccak256(toHex("Usage(uint256 sessionId,uint64 bytes,uint64 seconds)")),
+        keccak256(toHex("Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)")),
       );
     });
 

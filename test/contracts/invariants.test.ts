@@ -205,7 +205,7 @@ describe("invariants", () => {
         domain: usageDomain(domainOf(f)),
         types: usageTypes,
         primaryType: "Usage",
-        message: { sessionId: s.id, bytes, seconds },
+        message: { sessionId: s.id, terms: await f.escrow.read.termsOf([s.id]), bytes, seconds },
       });
     }
 

@@ -106,7 +106,7 @@ describe("reentrancy", () => {
     const sig = await signUsageVoucher({
       account: signer,
       domain,
-      voucher: { sessionId: id, bytes: 1n << 30n, seconds: 0n },
+      voucher: { sessionId: id, terms: await s.as(s.client).escrow.read.termsOf([id]), bytes: 1n << 30n, seconds: 0n },
     });
     await s.arm(s.escrowAddress, escrowData("closeSession", [id]));
     await assertRevert(s.as(s.provider).escrow.write.claim([id, 1n << 30n, 0n, sig]), "ReentrancyGuardReentrantCall");

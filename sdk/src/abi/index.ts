@@ -1778,6 +1778,13 @@ export const sessionEscrowAbi = [
   },
   { inputs: [], name: "sweepFees", outputs: [], stateMutability: "nonpayable", type: "function" },
   {
+    inputs: [{ internalType: "uint256", name: "sessionId", type: "uint256" }],
+    name: "termsOf",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [],
     name: "treasury",
     outputs: [{ internalType: "address", name: "", type: "address" }],
