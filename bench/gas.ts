@@ -31,7 +31,8 @@ const quick = flags.quick || process.env.DVPN_BENCH_QUICK === "1";
 const TARGETS: Record<string, number> = {
   openSession: 140_000,
   acceptSession: 50_000,
-  claim: 90_000,
+  claim: 80_000,
+  "whole session (open, accept, 10 claims, close, finalize)": 900_000,
   heartbeat: 30_000,
   "closeSession (client)": 80_000,
   "closeSession (provider)": 80_000,
