@@ -175,7 +175,7 @@ export const typeDefs = /* GraphQL */ `
     signer: String!
     wgPublicKey: String!
     status: SessionStatus!
-    "Cancelled or Settled once Closed."
+    "Cancelled, Rejected (by the provider) or Settled once Closed."
     outcome: String
     deposit: BigInt!
     pricePerGiB: BigInt!
