@@ -301,6 +301,7 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
       // at once. Not a missed acceptance: the provider answered.
       const s = session();
       Object.assign(s, { status: "Closed", outcome: "Rejected", refund: a.refund, closedAt: t, settledAt: t });
+      s.closedBy = checksum(a.provider);
       break;
     }
     case "escrow.UsageClaimed": {
