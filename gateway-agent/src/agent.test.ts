@@ -216,6 +216,24 @@ test("a worthwhile voucher is claimed once; a restart claims nothing again and k
   assert.equal(agent.session(1n)!.claimedBytes, 1n << 30n);
 });
 
+test("a claim the escrow refuses for its signature cuts the peer and closes the session", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(3), signer: signer.address });
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(3)));
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  assert.equal((await http("POST", url, await voucher(id, 1n << 30n, 30n))).status, 200);
+  chain.refuseVouchers.add(id); // valid by ECDSA for the agent, refused by the escrow
+  await agent.tick();
+  assert.equal(agent.session(id)?.cutReason, "voucher-refused-on-chain");
+  await agent.tick();
+  assert.ok(!backend.peers.has(keyB64(3)), "peer cut");
+  const fns = chain.calls.filter((c) => c.args[0] === id).map((c) => c.fn);
+  assert.deepEqual(fns.slice(-3), ["claim", "closeWithVoucher", "closeSession"]);
+  assert.equal(chain.sessions.get(id)?.status, "Closed");
+  chain.refuseVouchers.delete(id);
+  clock += 61; // its address leaves the quarantine for the tests below
+});
+
 test("a peer whose vouchers lag is cut and the session closed with its best voucher", async () => {
   const id = chain.open({ wgPublicKey: keyHex(2), signer: signer.address });
   await agent.tick();
