@@ -106,6 +106,7 @@ describe("invariants", () => {
     const sessions: SessionModel[] = [];
     const slashWindows = new Map<ProviderModel, { start: bigint; base: bigint; slashed: bigint }>();
     let treasuryUsd = await f.escrow.read.accruedFees();
+    let swept = await f.usd.read.balanceOf([f.timelock.address]);
     let feeBps = 250n;
     let t = (await f.publicClient.getBlock()).timestamp;
     const counts: Record<string, number> = {};
@@ -448,6 +449,38 @@ describe("invariants", () => {
         },
       },
       {
+        weight: 3,
+        name: "reject",
+        run: async () => {
+          const s = pickSession(Status.Pending);
+          if (!s) return;
+          // Only the provider may refuse, at any time while the session is pending.
+          const caller = rng.below(4) === 0 ? s.client.wallet : s.provider.wallet;
+          const reason = `0x${"72".repeat(32)}` as const;
+          const r = await send(() => f.as(caller).escrow.write.rejectSession([s.id, reason]));
+          if (caller !== s.provider.wallet) return expect("reject", r, "EscrowUnauthorized", [caller.account.address]);
+          if (s.status !== Status.Pending) return expect("reject", r, "EscrowInvalidStatus", [s.id, s.status]);
+          expect("reject", r, undefined);
+          if (!r.ok) return;
+          s.refund = s.deposit;
+          s.client.usd += s.deposit;
+          s.status = Status.Closed;
+          s.deadline = 0n;
+        },
+      },
+      {
+        weight: 2,
+        name: "sweepFees",
+        run: async () => {
+          // Anyone sweeps the accrued fees to the treasury (the timelock).
+          const r = await send(() => f.as(rng.pick(clients).wallet).escrow.write.sweepFees());
+          if (treasuryUsd === 0n) return expect("sweepFees", r, "EscrowNothingToWithdraw", [f.timelock.address]);
+          expect("sweepFees", r, undefined);
+          swept += treasuryUsd;
+          treasuryUsd = 0n;
+        },
+      },
+      {
         weight: 14,
         name: "heartbeat",
         run: async () => {
@@ -696,6 +729,7 @@ describe("invariants", () => {
       for (const c of clients)
         assert.equal(await f.usd.read.balanceOf([c.addr]), c.usd, `${where}: client ${c.addr} balance`);
       assert.equal(await f.escrow.read.accruedFees(), treasuryUsd, `${where}: accrued fees`);
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), swept, `${where}: swept fees`);
     }
 
     try {
@@ -721,9 +755,8 @@ describe("invariants", () => {
         }
       }
       await checkInvariants(STEPS + 1, "final settlement");
-      const treasuryBefore = await f.usd.read.balanceOf([f.timelock.address]);
       if (treasuryUsd > 0n) await f.mined(f.escrow.write.sweepFees());
-      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), treasuryBefore + treasuryUsd, "fees swept");
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), swept + treasuryUsd, "fees swept");
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
     } finally {
       await f.networkHelpers.stopImpersonatingAccount(f.timelock.address);
