@@ -19,6 +19,8 @@ import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./con
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { ConfigError } from "./errors.ts";
+import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
+import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { createVoucherServer } from "./payment/server.ts";
@@ -37,6 +39,8 @@ import { createSystemBackend } from "./wireguard/system.ts";
 export interface GatewayAgentDeps {
   backend?: WgBackend;
   chain?: AgentChain;
+  /** The nftables owner (default: from the config's `firewall` options with the real `nft`). */
+  firewall?: Firewall;
   logger?: Logger;
   /** Unix seconds. */
   now?: () => number;
@@ -151,6 +155,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       ...(config.netns ? { netns: config.netns } : {}),
       log: log.child({ part: "wireguard" }),
     });
+  const firewall =
+    deps.firewall ?? (deps.backend ? undefined : firewallFromConfig(config, log.child({ part: "nftables" })));
   const store = openStore(join(dataDir, "agent.sqlite"));
   const pool = createAddressPool({
     layout,
@@ -205,6 +211,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       if (known !== undefined) metrics.inc("dvpn_agent_interface_restores_total");
     }
     store.setMeta("ifindex", String(state.ifindex));
+    if (firewall && (await firewall.ensure())) metrics.inc("dvpn_agent_firewall_writes_total");
     interfaceUp = true;
     metrics.set("dvpn_agent_mode", 1, { mode: state.mode });
     log.info({ iface: backend.iface, mode: state.mode, created: state.created, reason }, "interface ready");
@@ -221,6 +228,15 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       dump = await backend.dump();
     }
     const result = await reconcileWith(ctx, dump);
+    if (firewall) {
+      // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
+      try {
+        if (await firewall.ensure()) metrics.inc("dvpn_agent_firewall_writes_total");
+      } catch (err) {
+        metrics.inc("dvpn_agent_firewall_errors_total");
+        log.error({ err: (err as Error).message }, "could not check the nftables table; retrying next pass");
+      }
+    }
     const t = performance.now();
     for (const [id, v] of timings) {
       if (v.peer === undefined && store.get(BigInt(id))?.provisioned) v.peer = t;
@@ -494,6 +510,13 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
             const fresh = ago < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
             return { ok: running && interfaceUp && fresh, interfaceUp, lastPassAgoMs: ago, mode: backend.mode() };
           },
+          policy: () => ({
+            firewall: firewall !== undefined,
+            ...(firewall ? { nftTable: firewall.table } : {}),
+            exitPolicy: publishedExitPolicy(config),
+            peerRateLimitMbit: config.peerRateLimitMbit,
+            peerMaxConnections: config.peerMaxConnections,
+          }),
         });
         servers.push(m);
         urls.metrics = await listen(m, config.metricsListen);
@@ -557,6 +580,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           vouchers: urls.vouchers,
           metrics: urls.metrics,
           maxPeers: ctx.maxPeers,
+          ...(firewall ? { nftTable: firewall.table, exitPolicy: publishedExitPolicy(config) } : {}),
         },
         "gateway agent started",
       );

@@ -43,6 +43,11 @@ const HELP: Record<string, [type: "counter" | "gauge", help: string]> = {
   dvpn_agent_claims_total: ["counter", "Claims mined (label kind: claim, closeWithVoucher)"],
   dvpn_agent_claim_failures_total: ["counter", "Claims that reverted or failed"],
   dvpn_agent_heartbeats_total: ["counter", "Registry heartbeats mined"],
+  dvpn_agent_firewall_writes_total: [
+    "counter",
+    "Times the agent's nftables table was written (created, drifted, changed)",
+  ],
+  dvpn_agent_firewall_errors_total: ["counter", "Failed checks of the agent's nftables table"],
 };
 
 function labelKey(labels?: Record<string, string>): string {
