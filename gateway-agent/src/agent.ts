@@ -23,6 +23,8 @@ import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.t
 import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
+import { peerSamples } from "./http/peerSamples.ts";
+import type { Dump } from "./wireguard/dump.ts";
 import { createVoucherServer } from "./payment/server.ts";
 import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
@@ -165,6 +167,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     cursor: Number(store.getMeta("poolCursor") ?? 1),
   });
   const metrics = createMetrics();
+  let lastDump: Dump | undefined;
+  if (config.metricsPerPeer) metrics.setPeerSource(backend.iface, () => peerSamples(store, lastDump));
   const ctx: AgentContext = {
     config,
     store,
@@ -228,6 +232,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       dump = await backend.dump();
     }
     const result = await reconcileWith(ctx, dump);
+    lastDump = dump;
     if (firewall) {
       // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
       try {

@@ -123,6 +123,11 @@ export const configSchema = z
     voucherMaxConnections: z.coerce.number().int().min(1).max(1_000_000).default(256),
     /** /metrics and /healthz; keep it local. Empty string disables it. */
     metricsListen: z.union([hostPort, z.literal("")]).default("127.0.0.1:9464"),
+    /**
+     * Per-peer series on /metrics (`wireguard_peer_*`, three per peer). Turn off on a provider
+     * with thousands of peers to bound the scrape size.
+     */
+    metricsPerPeer: boolish(true),
     /** Voucher lag tolerance: bytes + percent of metered, and seconds + percent. */
     lagToleranceBytes: decimal(String(1 << 20)),
     lagTolerancePercent: z.coerce.number().min(0).max(100).default(5),

@@ -25,8 +25,10 @@ export function createAdminServer(params: AdminServerParams): Server {
   const { metrics, store, now } = params;
   return createServer((req, res) => {
     if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
+      metrics.render().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String((err as Error).message)),
+      );
     } else if (req.url === "/healthz") {
       const h = params.health();
       res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" });
