@@ -34,6 +34,8 @@ export interface ExitClient {
   ns: string;
   iface: string;
   address4: string;
+  /** The client's WireGuard public key (base64). */
+  publicKey: string;
   /** Runs `cmd` in the client's namespace. */
   exec(cmd: string, args: string[], timeoutMs?: number): Promise<string>;
 }
@@ -68,13 +70,23 @@ async function keyPair(dir: string, name: string): Promise<{ file: string; pub: 
   return { file, pub };
 }
 
+/** Options of {@link createExitLab}. */
+export interface ExitLabOptions {
+  /**
+   * The provider's interface is created by someone else (an agent with `netns` = the provider
+   * namespace) under `iface`, with this public key: the lab neither starts it nor adds the
+   * clients' peers to it (`clients[i].publicKey` tells the caller which keys to provision).
+   */
+  external?: { iface: string; publicKey: string };
+}
+
 /** Builds the topology with `clients` clients. */
-export async function createExitLab(clients: number): Promise<ExitLab> {
+export async function createExitLab(clients: number, options: ExitLabOptions = {}): Promise<ExitLab> {
   const net = createNetLab();
   const sfx = suffix();
   const provider = `dvxp${sfx}`;
   const internet = `dvxi${sfx}`;
-  const iface = `dvxw${sfx}`;
+  const iface = options.external?.iface ?? `dvxw${sfx}`;
   const uplink = `dvxu${sfx}`;
   const children: ChildProcess[] = [];
   const keys = mkdtempSync(join(tmpdir(), "dvpn-exitlab-"));
@@ -122,12 +134,16 @@ export async function createExitLab(clients: number): Promise<ExitLab> {
     await ipn(internet, ["address", "add", `${EXIT.internet6}/64`, "dev", `dvxv${sfx}`, "nodad"]);
     await ipn(internet, ["link", "set", `dvxv${sfx}`, "up"]);
     // The provider's WireGuard interface.
-    const pk = await keyPair(keys, "provider");
-    await net.wireguardGo(iface, provider);
-    await runCommand("wg", ["set", iface, "listen-port", "51820", "private-key", pk.file]);
-    await ipn(provider, ["address", "add", "10.77.0.1/16", "dev", iface]);
-    await ipn(provider, ["address", "add", "fd77:dead:beef::1/64", "dev", iface, "nodad"]);
-    await ipn(provider, ["link", "set", iface, "up"]);
+    let providerPub = options.external?.publicKey ?? "";
+    if (!options.external) {
+      const pk = await keyPair(keys, "provider");
+      providerPub = pk.pub;
+      await net.wireguardGo(iface, provider);
+      await runCommand("wg", ["set", iface, "listen-port", "51820", "private-key", pk.file]);
+      await ipn(provider, ["address", "add", "10.77.0.1/16", "dev", iface]);
+      await ipn(provider, ["address", "add", "fd77:dead:beef::1/64", "dev", iface, "nodad"]);
+      await ipn(provider, ["link", "set", iface, "up"]);
+    }
     for (let i = 0; i < clients; i++) {
       const ns = `dvxc${i}${sfx}`;
       const cif = `dvxt${i}${sfx}`;
@@ -147,7 +163,7 @@ export async function createExitLab(clients: number): Promise<ExitLab> {
         "set",
         cif,
         "peer",
-        pk.pub,
+        providerPub,
         "endpoint",
         `172.30.${i}.1:51820`,
         "allowed-ips",
@@ -166,11 +182,13 @@ export async function createExitLab(clients: number): Promise<ExitLab> {
         "fd77:dead:beef::/64",
       ])
         await ipn(ns, ["route", "replace", dst, "dev", cif]);
-      await runCommand("wg", ["set", iface, "peer", ck.pub, "allowed-ips", `${address4}/32,${address6}/128`]);
+      if (!options.external)
+        await runCommand("wg", ["set", iface, "peer", ck.pub, "allowed-ips", `${address4}/32,${address6}/128`]);
       lab.clients.push({
         ns,
         iface: cif,
         address4,
+        publicKey: ck.pub,
         exec: (cmd, args, timeoutMs) =>
           runCommand("ip", ["netns", "exec", ns, cmd, ...args], { timeoutMs: timeoutMs ?? 30_000 }),
       });
