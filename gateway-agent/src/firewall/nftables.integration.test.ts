@@ -29,7 +29,7 @@ const silent = { info() {}, warn() {} };
 before(async () => {
   if (why) return;
   lab = await createExitLab(1);
-  await lab.serve([25, 80, 8080]);
+  await lab.serve([25, 80, 8080, "9000:hold"]);
   fw = createFirewall({
     iface: lab.iface,
     netns: lab.provider,
@@ -75,6 +75,15 @@ test("the exit policy refuses port 25 and a denied range at once; other ports pa
   assert.equal(denied.ok, false);
   assert.notEqual(denied.code, "ETIMEDOUT", "a denied range is refused (ICMP), not left to time out");
   assert.equal((await lab.probe(c, EXIT.internet4, 8080)).ok, true);
+});
+
+test("a client cannot hold more connections than the cap; closing them frees it", { skip: why }, async () => {
+  const c = lab.clients[0]!;
+  const r = await lab.hold(c, EXIT.internet4, 9000, 80);
+  console.log(`# 80 connections at once, cap 64: ${r.opened} opened, ${r.failed} refused`);
+  assert.ok(r.opened <= 64 && r.opened >= 48, `opened ${r.opened} of 80 with a cap of 64`);
+  assert.ok(r.failed >= 16, `refused ${r.failed}`);
+  assert.equal((await lab.probe(c, EXIT.internet4, 80)).ok, true, "new connections pass once the held ones closed");
 });
 
 test("reconcile: unchanged table left alone, a hand edit repaired, other tables untouched", { skip: why }, async () => {

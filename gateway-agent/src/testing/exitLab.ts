@@ -54,8 +54,10 @@ export interface ExitLab {
   spawnIn(ns: string, cmd: string, args: string[]): ChildProcess;
   /** `connect HOST PORT` with the TCP probe from a client: what the server saw, or the error code. */
   probe(client: ExitClient, host: string, port: number): Promise<{ ok: boolean; seen?: string; code?: string }>;
-  /** Starts the TCP probe server on `ports` in the internet namespace. */
-  serve(ports: number[]): Promise<void>;
+  /** Starts the TCP probe server on `ports` in the internet namespace (`"9000:hold"` keeps connections open). */
+  serve(ports: (number | string)[]): Promise<void>;
+  /** Opens `n` connections at once from a client and holds them for a second: how many opened. */
+  hold(client: ExitClient, host: string, port: number, n: number): Promise<{ opened: number; failed: number }>;
   cleanup(): Promise<void>;
 }
 
@@ -106,6 +108,10 @@ export async function createExitLab(clients: number, options: ExitLabOptions = {
     async probe(client, host, port) {
       const out = await client.exec(process.execPath, [PROBE, "connect", host, String(port)], 10_000);
       return JSON.parse(out.trim()) as { ok: boolean; seen?: string; code?: string };
+    },
+    async hold(client, host, port, n) {
+      const out = await client.exec(process.execPath, [PROBE, "hold", host, String(port), String(n)], 20_000);
+      return JSON.parse(out.trim()) as { opened: number; failed: number };
     },
     async serve(ports) {
       const c = lab.spawnIn(internet, process.execPath, [PROBE, "serve", ...ports.map(String)]);
