@@ -6,12 +6,16 @@
  * Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).
  */
 import { createGatewayAgent } from "./agent.ts";
-import { loadConfig } from "./config/load.ts";
+import { loadConfig, usage } from "./config/load.ts";
 import { AgentError } from "./errors.ts";
 import { uninstall } from "./uninstall.ts";
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(usage());
+    return;
+  }
   if (argv[0] === "uninstall") {
     const removed = await uninstall(loadConfig({ argv: argv.slice(1), env: process.env }));
     process.stdout.write(`removed ${removed.join(", ")}; the data folder is kept (unclaimed vouchers, keys)\n`);
