@@ -13,7 +13,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent } from "./agent.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, WgCommandError } from "./errors.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { createMockChain } from "./testing/mockChain.ts";
 import { createMockBackend } from "./wireguard/mock.ts";
@@ -92,6 +92,33 @@ test("the table is ensured at start and on every reconcile; a failing nft does n
   } finally {
     await agent.stop();
   }
+});
+
+test("a table nft refuses at start stops the start with nft's message", async () => {
+  const now = () => 1_000_000;
+  const firewall: Firewall = {
+    table: "dvpn_dvpn-mock",
+    script: "",
+    ensure: () =>
+      Promise.reject(
+        new WgCommandError(
+          "nft refused the agent's table dvpn_dvpn-mock (is the nftables package installed?): spawn nft ENOENT",
+        ),
+      ),
+    async remove() {},
+  };
+  const agent = createGatewayAgent(
+    { ...base, dataDir: join(dir, "fails"), firewall: true },
+    {
+      backend: createMockBackend("dvpn-mock", now),
+      chain: createMockChain(provider, now),
+      firewall,
+      logger: pino({ level: "silent" }),
+      now,
+    },
+  );
+  await assert.rejects(agent.start(), /is the nftables package installed/);
+  await agent.stop();
 });
 
 test("bad exit-policy and limit options are refused at start, naming the flag and variable", () => {

@@ -215,10 +215,22 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       if (known !== undefined) metrics.inc("dvpn_agent_interface_restores_total");
     }
     store.setMeta("ifindex", String(state.ifindex));
-    if (firewall && (await firewall.ensure())) metrics.inc("dvpn_agent_firewall_writes_total");
     interfaceUp = true;
+    await ensureFirewall(reason === "start");
     metrics.set("dvpn_agent_mode", 1, { mode: state.mode });
     log.info({ iface: backend.iface, mode: state.mode, created: state.created, reason }, "interface ready");
+  }
+
+  /** Checks (and repairs) the nftables table; a failure stops the start, later ones are logged and counted. */
+  async function ensureFirewall(fatal: boolean): Promise<void> {
+    if (!firewall) return;
+    try {
+      if (await firewall.ensure()) metrics.inc("dvpn_agent_firewall_writes_total");
+    } catch (err) {
+      if (fatal) throw err;
+      metrics.inc("dvpn_agent_firewall_errors_total");
+      log.error({ err: (err as Error).message }, "could not check the nftables table; retrying next pass");
+    }
   }
 
   async function reconcileOnce(): Promise<ReconcileResult> {
@@ -233,15 +245,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     }
     const result = await reconcileWith(ctx, dump);
     lastDump = dump;
-    if (firewall) {
-      // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
-      try {
-        if (await firewall.ensure()) metrics.inc("dvpn_agent_firewall_writes_total");
-      } catch (err) {
-        metrics.inc("dvpn_agent_firewall_errors_total");
-        log.error({ err: (err as Error).message }, "could not check the nftables table; retrying next pass");
-      }
-    }
+    // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
+    await ensureFirewall(false);
     const t = performance.now();
     for (const [id, v] of timings) {
       if (v.peer === undefined && store.get(BigInt(id))?.provisioned) v.peer = t;
