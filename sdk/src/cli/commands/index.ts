@@ -9,6 +9,7 @@ import govPropose from "./gov-propose.ts";
 import govQueue from "./gov-queue.ts";
 import govVote from "./gov-vote.ts";
 import providerHeartbeat from "./provider-heartbeat.ts";
+import providerInit from "./provider-init.ts";
 import providerPause from "./provider-pause.ts";
 import providerRegister from "./provider-register.ts";
 import providerStake from "./provider-stake.ts";
@@ -27,6 +28,7 @@ import sessionStatus from "./session-status.ts";
 export const COMMANDS: readonly Command[] = [
   providers,
   connect,
+  providerInit,
   providerRegister,
   providerUpdate,
   providerStake,
