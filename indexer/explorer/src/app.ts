@@ -30,6 +30,7 @@ export function loadConfig(): Promise<ExplorerConfig> {
   configPromise ??= fetch("/explorer.json").then(async (res) => {
     const body = (await res.json()) as ExplorerConfig & { error?: string };
     if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+    await readChainClock().catch(() => undefined);
     return body;
   });
   configPromise.catch(() => (configPromise = undefined));
@@ -49,7 +50,7 @@ export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => voi
   const tick = async () => {
     if (signal.aborted) return;
     try {
-      const meta = await getFeedMeta(feed);
+      const meta = await readChainClock();
       const n = meta.block?.number ?? -1;
       if (live) live.textContent = `block ${n}`;
       if (last >= 0 && n !== last) onBlock(n);
@@ -62,5 +63,17 @@ export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => voi
   void tick();
 }
 
-/** Chain time now, in unix seconds (the browser's clock). */
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The chain head's timestamp and when we read it (a local chain's clock may be moved ahead). */
+let clock: { chain: number; local: number } | undefined;
+
+async function readChainClock() {
+  const meta = await getFeedMeta(feed);
+  const t = meta.headTimestamp ?? meta.block?.timestamp;
+  if (t) clock = { chain: t, local: Date.now() };
+  return meta;
+}
+
+/** Chain time now, in unix seconds: the head's timestamp plus the time since it was read. */
+export function nowSeconds(): number {
+  return clock ? clock.chain + Math.floor((Date.now() - clock.local) / 1000) : Math.floor(Date.now() / 1000);
+}

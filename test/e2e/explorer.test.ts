@@ -1,0 +1,194 @@
+/**
+ * The network explorer as a person uses it: Debian's Chromium (headless, through playwright-core)
+ * against the demo's live network (a hardhat node, the protocol, the indexer serving the
+ * explorer). The network page shows the feed's providers and totals, a provider page its score
+ * and uptime, a session page where its deposit went, and a voter with a browser wallet delegates,
+ * votes on a new proposal and sees the tally change.
+ *
+ * Needs the Debian package `chromium`: skipped with a message without it, failed under CI=true.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createWalletClient, http, parseUnits, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Browser, Page } from "playwright-core";
+import { buildExplorer } from "../../scripts/build-web.ts";
+import { chromiumPath, launchChromium } from "../../scripts/lib/chromium.ts";
+import { createShutdown } from "../../scripts/lib/shutdown.ts";
+import { localChain } from "../../scripts/demo/accounts.ts";
+import { runDemo, type DemoSummary } from "../../scripts/demo/runDemo.ts";
+import { dvpnTokenAbi } from "../../sdk/src/abi/index.ts";
+import { createDvpnClient } from "../../sdk/src/client/createDvpnClient.ts";
+import { buildParameterChange } from "../../sdk/src/actions/governance/buildParameterChange.ts";
+import { getProposalId } from "../../sdk/src/actions/governance/proposal.ts";
+import type { Deployment } from "../../sdk/src/deployment/types.ts";
+import { findProviders, getFeedProposal, getFeedProvider, getNetworkStats } from "../../sdk/src/feed/actions.ts";
+import { amount, percent, price, score } from "../../indexer/explorer/src/format.ts";
+import { injectWallet } from "./injectedWallet.ts";
+
+const missing = chromiumPath() ? undefined : "Chromium is not installed (apt-get install -y chromium)";
+const skip = missing && process.env.CI !== "true" ? `${missing}: explorer end-to-end tests skipped` : false;
+const DVPN = { symbol: "DVPN", decimals: 18 };
+const MUSD = { symbol: "mUSD", decimals: 6 };
+
+describe("explorer end to end in Chromium", { skip }, () => {
+  const shutdown = createShutdown();
+  const dataDir = mkdtempSync(join(tmpdir(), "dvpn-explorer-e2e-"));
+  let summary: DemoSummary;
+  let deployment: Deployment;
+  let browser: Browser;
+  let page: Page;
+  let output = "";
+  const feed = () => ({ indexerUrl: summary.graphqlUrl, fetch, feedTimeoutMs: 15_000 });
+
+  before(async () => {
+    assert.equal(missing, undefined, `${missing}: the set-up installs it (CI=true)`);
+    await buildExplorer();
+    summary = await runDemo({ shutdown, skipDataPlane: true, dataDir, indexerPort: 0, write: (t) => (output += t) });
+    deployment = (await (await fetch(`${summary.explorerUrl}explorer.json`)).json()).deployment as Deployment;
+    browser = await launchChromium();
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await shutdown.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("the network page lists the demo's providers with the feed's figures", async () => {
+    await page.goto(summary.explorerUrl);
+    await page.waitForSelector("[data-provider]");
+    const { items } = await findProviders(feed(), { orderBy: "score", orderDirection: "desc", first: 25 });
+    assert.equal(items.length, 4, output);
+    const rows = await page.$$eval("[data-provider]", (trs) =>
+      trs.map((tr) => ({
+        id: tr.getAttribute("data-provider"),
+        cells: [...tr.querySelectorAll("td")].map((td) => td.textContent ?? ""),
+      })),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      items.map((p) => p.id),
+    );
+    for (const [i, p] of items.entries()) {
+      const cells = rows[i]!.cells;
+      assert.equal(cells[1], p.region);
+      assert.equal(cells[2], price(p.pricePerGiB, MUSD, "GiB"));
+      assert.equal(cells[3], price(p.pricePerMinute, MUSD, "min"));
+      assert.equal(cells[4], amount(p.stake, DVPN));
+      assert.equal(cells[5], score(p.reputation.score));
+      assert.equal(cells[6], percent(p.reputation.uptime24h));
+    }
+    const stats = await getNetworkStats(feed());
+    assert.equal(await page.textContent("[data-stat=totalStake] strong"), amount(stats.totalStake, DVPN));
+    assert.equal(await page.textContent("[data-stat=providersOnline] strong"), `${stats.providersOnline} of 4`);
+    assert.deepEqual(
+      await page.$$eval("[data-region]", (els) => els.map((e) => e.getAttribute("data-region"))),
+      stats.byRegion.map((r) => r.region),
+    );
+    assert.match((await page.textContent("[data-session]")) ?? "", new RegExp(`#${summary.sessionId}`));
+  });
+
+  it("a provider page shows the score and uptime GraphQL gives", async () => {
+    await page.goto(`${summary.explorerUrl}#/provider/${summary.provider}`);
+    await page.waitForSelector("[data-testid=score]");
+    const p = await getFeedProvider(feed(), { id: summary.provider });
+    assert.ok(p);
+    assert.equal(await page.textContent("[data-testid=score]"), score(p.reputation.score));
+    const fact = (name: string) => page.textContent(`[data-testid=reputation] dd[data-field="${name}"]`);
+    assert.equal(await fact("Uptime 24 h"), percent(p.reputation.uptime24h));
+    assert.equal(await fact("Uptime 7 d"), percent(p.reputation.uptime7d));
+    assert.equal(await fact("Sessions paid"), String(p.reputation.sessionsPaid));
+  });
+
+  it("a session page shows where the deposit went", async () => {
+    await page.goto(`${summary.explorerUrl}#/session/${summary.sessionId}`);
+    await page.waitForSelector("[data-testid=money]");
+    const fact = (name: string) => page.textContent(`[data-testid=money] dd[data-field="${name}"]`);
+    assert.equal(await fact("Paid"), amount(summary.paid, MUSD));
+    assert.equal(await fact("Protocol fee"), amount(summary.fee, MUSD));
+    assert.equal(await fact("Refund"), amount(summary.refund, MUSD));
+    assert.equal(await page.locator("[data-testid=timeline] li").count(), 4 + summary.claims); // opened, accepted, the claims, closed, settled
+  });
+
+  it("a voter delegates and votes from the page with a browser wallet and sees the tally change", async () => {
+    const chain = localChain(summary.rpcUrl, deployment.chainId);
+    const voter = privateKeyToAccount(generatePrivateKey());
+    const gov0 = createDvpnClient({ chain, transport: http(summary.rpcUrl), deployment });
+    const [funderAddress] = (await gov0.publicClient.request({ method: "eth_accounts" } as never)) as Address[];
+    assert.ok(funderAddress, "the local chain has an unlocked account");
+    const gov = createDvpnClient({
+      chain,
+      transport: http(summary.rpcUrl),
+      account: funderAddress,
+      deployment,
+      pollingInterval: 100,
+    });
+    const funderWallet = createWalletClient({ chain, transport: http(summary.rpcUrl), account: funderAddress });
+    const wait = (hash: `0x${string}`) => gov.publicClient.waitForTransactionReceipt({ hash });
+    await wait(await funderWallet.sendTransaction({ to: voter.address, value: 10n ** 19n }));
+    const weight = parseUnits("1000000", 18);
+    await wait(
+      await funderWallet.writeContract({
+        address: deployment.contracts.DVPNToken.address,
+        abi: dvpnTokenAbi,
+        functionName: "transfer",
+        args: [voter.address, weight],
+      }),
+    );
+
+    const voterPage = await browser.newPage();
+    await injectWallet(voterPage, { account: voter, chain, rpcUrl: summary.rpcUrl });
+    await voterPage.goto(`${summary.explorerUrl}#/governance`);
+    await voterPage.click("[data-testid=connect]");
+    await voterPage.waitForSelector("[data-testid=delegate-to]");
+    assert.match((await voterPage.textContent("[data-testid=delegate-to]")) ?? "", /nobody/);
+    await voterPage.click("[data-testid=delegate]");
+    await voterPage.waitForFunction(
+      () => document.querySelector("[data-testid=delegate-to]")?.textContent === "yourself",
+    );
+    assert.equal(await voterPage.textContent("[data-testid=votes]"), amount(weight, DVPN));
+
+    // A new proposal after the delegation, so the voter's votes count at its snapshot.
+    const proposal = {
+      actions: [buildParameterChange(deployment, { parameter: "protocolFeeBps", value: 200n })],
+      description: `Lower the protocol fee to 2 %\nThe explorer test's proposal (${Date.now()}).`,
+    };
+    const proposalId = getProposalId(proposal);
+    await gov.propose(proposal);
+    await gov.publicClient.request({
+      method: "evm_increaseTime",
+      params: [deployment.parameters.governor.votingDelay + 1],
+    } as never);
+    await gov.publicClient.request({ method: "evm_mine", params: [] } as never);
+
+    await voterPage.goto(`${summary.explorerUrl}#/proposal/${proposalId}`);
+    await voterPage.waitForFunction(
+      () => document.querySelector("[data-testid=state]")?.textContent === "Active",
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    assert.match(
+      (await voterPage.textContent("[data-testid=actions]")) ?? "",
+      /protocol fee → 2 % \(bounds 0 % – 10 %/,
+    );
+    const forText = () => voterPage.textContent("[data-testid=tally] [data-vote=for]");
+    assert.equal(await forText(), `For${amount(0n, DVPN)}`);
+    await voterPage.click("[data-testid=vote-for]");
+    await voterPage.waitForFunction(
+      (expected) => document.querySelector("[data-testid=tally] [data-vote=for]")?.textContent === expected,
+      `For${amount(weight, DVPN)}`,
+      { timeout: 30_000 },
+    );
+    const p = await getFeedProposal(feed(), { id: proposalId });
+    assert.equal(p?.forVotes, weight);
+    assert.match((await voterPage.textContent("[data-testid=vote-status]")) ?? "", /Voted for with 1000000 DVPN/);
+    await voterPage.close();
+  });
+});
