@@ -55,7 +55,7 @@ export function formatParameter(name: string, value: bigint | string | number, c
 
 /** One action in words. */
 export function describeAction(
-  action: { target: Address; value: bigint; data: Hex },
+  action: { target: Address; value?: bigint | undefined; data: Hex },
   config: ExplorerConfig,
   current: CurrentParameters = {},
 ): string {
@@ -95,5 +95,5 @@ export function describeAction(
     return `transfer ${amount(amt, name === "DVPNToken" ? config.token : config.paymentToken)} to ${to}`;
   }
   const shown = args.map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
-  return `${name}.${fn}(${shown})${action.value > 0n ? ` with ${action.value} wei` : ""}`;
+  return `${name}.${fn}(${shown})${(action.value ?? 0n) > 0n ? ` with ${action.value} wei` : ""}`;
 }

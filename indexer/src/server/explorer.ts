@@ -43,7 +43,7 @@ export function createExplorerRoutes(common: Common, dir: string = EXPLORER_DIST
   let info: Promise<string> | undefined;
 
   async function tokenInfo(address: Address) {
-    const client = createPublicClient({ transport: http(common.config.rpcUrls[0], { retryCount: 1 }) });
+    const client = createPublicClient({ transport: http(common.config.rpcUrls[0], { retryCount: 1, timeout: 5_000 }) });
     const [symbol, decimals] = await Promise.all([
       client.readContract({ address, abi: erc20Abi, functionName: "symbol" }),
       client.readContract({ address, abi: erc20Abi, functionName: "decimals" }),
@@ -81,9 +81,8 @@ export function createExplorerRoutes(common: Common, dir: string = EXPLORER_DIST
       if (req.method !== "GET" && req.method !== "HEAD") return false;
       if (path === "/explorer.json") {
         try {
-          res
-            .writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" })
-            .end(await explorerJson());
+          const body = await explorerJson();
+          res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" }).end(body);
         } catch (error) {
           common.logger.warn({ err: (error as Error).message }, "explorer: cannot read the tokens");
           res
