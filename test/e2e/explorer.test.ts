@@ -20,7 +20,8 @@ import { chromiumPath, launchChromium } from "../../scripts/lib/chromium.ts";
 import { createShutdown } from "../../scripts/lib/shutdown.ts";
 import { localChain } from "../../scripts/demo/accounts.ts";
 import { runDemo, type DemoSummary } from "../../scripts/demo/runDemo.ts";
-import { dvpnTokenAbi } from "../../sdk/src/abi/index.ts";
+import { dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";
+import { generateWgKeyPair } from "../../sdk/src/wireguard/keys.ts";
 import { createDvpnClient } from "../../sdk/src/client/createDvpnClient.ts";
 import { buildParameterChange } from "../../sdk/src/actions/governance/buildParameterChange.ts";
 import { getProposalId } from "../../sdk/src/actions/governance/proposal.ts";
@@ -58,6 +59,35 @@ describe("explorer end to end in Chromium", { skip }, () => {
     await shutdown.shutdown();
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** The chain's unlocked account (it holds the rest of the DVPN supply) with an SDK client. */
+  async function funder() {
+    const chain = localChain(summary.rpcUrl, deployment.chainId);
+    const reader = createDvpnClient({ chain, transport: http(summary.rpcUrl), deployment });
+    const [address] = (await reader.publicClient.request({ method: "eth_accounts" } as never)) as Address[];
+    assert.ok(address, "the local chain has an unlocked account");
+    const gov = createDvpnClient({
+      chain,
+      transport: http(summary.rpcUrl),
+      account: address,
+      deployment,
+      pollingInterval: 100,
+    });
+    return { chain, gov, wallet: createWalletClient({ chain, transport: http(summary.rpcUrl), account: address }) };
+  }
+
+  /** Sends 10 ETH for gas and `dvpn` DVPN from the funder. */
+  async function fund(to: Address, dvpn: bigint) {
+    const { gov, wallet } = await funder();
+    const wait = (hash: `0x${string}`) => gov.publicClient.waitForTransactionReceipt({ hash });
+    await wait(await wallet.sendTransaction({ to, value: 10n ** 19n }));
+    if (dvpn > 0n) {
+      const token = deployment.contracts.DVPNToken.address;
+      await wait(
+        await wallet.writeContract({ address: token, abi: dvpnTokenAbi, functionName: "transfer", args: [to, dvpn] }),
+      );
+    }
+  }
 
   it("the network page lists the demo's providers with the feed's figures", async () => {
     await page.goto(summary.explorerUrl);
@@ -116,31 +146,10 @@ describe("explorer end to end in Chromium", { skip }, () => {
   });
 
   it("a voter delegates and votes from the page with a browser wallet and sees the tally change", async () => {
-    const chain = localChain(summary.rpcUrl, deployment.chainId);
+    const { chain, gov } = await funder();
     const voter = privateKeyToAccount(generatePrivateKey());
-    const gov0 = createDvpnClient({ chain, transport: http(summary.rpcUrl), deployment });
-    const [funderAddress] = (await gov0.publicClient.request({ method: "eth_accounts" } as never)) as Address[];
-    assert.ok(funderAddress, "the local chain has an unlocked account");
-    const gov = createDvpnClient({
-      chain,
-      transport: http(summary.rpcUrl),
-      account: funderAddress,
-      deployment,
-      pollingInterval: 100,
-    });
-    const funderWallet = createWalletClient({ chain, transport: http(summary.rpcUrl), account: funderAddress });
-    const wait = (hash: `0x${string}`) => gov.publicClient.waitForTransactionReceipt({ hash });
-    await wait(await funderWallet.sendTransaction({ to: voter.address, value: 10n ** 19n }));
+    await fund(voter.address, parseUnits("1000000", 18));
     const weight = parseUnits("1000000", 18);
-    await wait(
-      await funderWallet.writeContract({
-        address: deployment.contracts.DVPNToken.address,
-        abi: dvpnTokenAbi,
-        functionName: "transfer",
-        args: [voter.address, weight],
-      }),
-    );
-
     const voterPage = await browser.newPage();
     await injectWallet(voterPage, { account: voter, chain, rpcUrl: summary.rpcUrl });
     await voterPage.goto(`${summary.explorerUrl}#/governance`);
@@ -190,5 +199,58 @@ describe("explorer end to end in Chromium", { skip }, () => {
     assert.equal(p?.forVotes, weight);
     assert.match((await voterPage.textContent("[data-testid=vote-status]")) ?? "", /Voted for with 1000000 DVPN/);
     await voterPage.close();
+  });
+
+  it("a new session appears on the network page without a reload", async () => {
+    const { chain, wallet } = await funder();
+    await page.goto(summary.explorerUrl);
+    await page.waitForSelector("[data-session]");
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const make = () => {
+      const account = privateKeyToAccount(generatePrivateKey());
+      const client = createDvpnClient({
+        chain,
+        transport: http(summary.rpcUrl),
+        account,
+        deployment,
+        pollingInterval: 100,
+      });
+      return { account, client };
+    };
+    const provider = make();
+    const user = make();
+    await fund(provider.account.address, parseUnits("5000", 18));
+    await fund(user.account.address, 0n);
+    await user.client.publicClient.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: deployment.contracts.PaymentToken.address,
+        abi: mockStablecoinAbi,
+        functionName: "mint",
+        args: [user.account.address, parseUnits("10", 6)],
+      }),
+    });
+    await provider.client.registerProvider({
+      endpoint: "fr.vpn.example:51820",
+      wgPublicKey: generateWgKeyPair().publicKey,
+      region: "FR",
+      pricePerGiB: parseUnits("0.05", 6),
+      pricePerMinute: parseUnits("0.001", 6),
+      maxSessions: 4,
+      stake: parseUnits("2000", 18),
+    });
+    const opened = await user.client.openSession({
+      provider: provider.account.address,
+      wgPublicKey: generateWgKeyPair().publicKey,
+      deposit: parseUnits("1", 6),
+      maxPricePerGiB: parseUnits("0.05", 6),
+      maxPricePerMinute: parseUnits("0.001", 6),
+    });
+    await page.waitForSelector(`[data-session="${opened.sessionId}"]`, { timeout: 30_000 });
+    assert.match((await page.textContent(`[data-session="${opened.sessionId}"]`)) ?? "", /Pending/);
+    assert.ok(
+      await page.locator(`[data-provider="${provider.account.address}"]`).count(),
+      "the new provider is listed",
+    );
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
   });
 });
