@@ -3,7 +3,7 @@
  * parameters with their unit and hard bounds ("protocol fee → 3 % (bounds 0–10 %, now 2.5 %)"),
  * slashes and token transfers spelled out; anything else as `Contract.function(args)`.
  */
-import { decodeFunctionData, type Abi, type Address, type Hex } from "viem";
+import { decodeFunctionData, maxUint256, type Abi, type Address, type Hex } from "viem";
 import {
   dvpnGovernorAbi,
   dvpnTimelockAbi,
@@ -81,7 +81,9 @@ export function describeAction(
     const bounds =
       spec.min === undefined
         ? ""
-        : `bounds ${formatParameter(pname, spec.min, config)} – ${formatParameter(pname, spec.max, config)}`;
+        : spec.max === maxUint256
+          ? `at least ${formatParameter(pname, spec.min, config)}`
+          : `bounds ${formatParameter(pname, spec.min, config)} – ${formatParameter(pname, spec.max, config)}`;
     const now = current[pname] !== undefined ? `now ${formatParameter(pname, current[pname]!, config)}` : "";
     const extra = [bounds, now].filter(Boolean).join(", ");
     return `${LABELS[pname] ?? pname} → ${to}${extra ? ` (${extra})` : ""}`;

@@ -2,6 +2,7 @@
  * Governance: the parameters with their hard bounds, your wallet's votes and delegation, and
  * the proposals with their state and tally; refreshed on every indexed block.
  */
+import { maxUint256 as MAX_UINT256 } from "viem";
 import { findProposals } from "../../../../sdk/src/feed/actions.ts";
 import { feedRequest } from "../../../../sdk/src/feed/request.ts";
 import { GOVERNABLE_PARAMETERS } from "../../../../sdk/src/actions/governance/buildParameterChange.ts";
@@ -90,7 +91,9 @@ function parameterTable(current: CurrentParameters, config: ExplorerConfig): HTM
         current[name] === undefined ? "-" : formatParameter(name, current[name]!, config),
         spec.min === undefined
           ? "any address"
-          : `${formatParameter(name, spec.min, config)} – ${formatParameter(name, spec.max, config)}`,
+          : spec.max === MAX_UINT256
+            ? `at least ${formatParameter(name, spec.min, config)}`
+            : `${formatParameter(name, spec.min, config)} – ${formatParameter(name, spec.max, config)}`,
         spec.contract,
       ],
     })),
