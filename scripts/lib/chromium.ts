@@ -5,10 +5,11 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 
-/** Where Debian's `chromium` package puts the browser (or DVPN_CHROMIUM). */
+/** Where Debian's `chromium` package puts the browser, or only DVPN_CHROMIUM when that is set. */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.DVPN_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  const env = process.env.DVPN_CHROMIUM;
+  const candidates = env ? [env] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  return candidates.find((p) => existsSync(p));
 }
 
 /**
