@@ -145,6 +145,26 @@ describe("explorer end to end in Chromium", { skip }, () => {
     assert.equal(await page.locator("[data-testid=timeline] li").count(), 4 + summary.claims); // opened, accepted, the claims, closed, settled
   });
 
+  it("fits a phone's width and works from the keyboard", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    for (const hash of ["#/", `#/provider/${summary.provider}`, `#/session/${summary.sessionId}`, "#/governance"]) {
+      await phone.goto(`${summary.explorerUrl}${hash}`);
+      await phone.waitForSelector("main h2");
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `${hash} is ${width} px wide at a 390 px viewport`);
+    }
+    // Each page takes the focus to <main>, so Tab reaches the page's first control; without a
+    // wallet, connecting says what to install.
+    assert.equal(await phone.evaluate(() => document.activeElement?.id), "main");
+    await phone.keyboard.press("Tab");
+    assert.equal(await phone.evaluate(() => document.activeElement?.textContent), "Connect wallet");
+    await phone.keyboard.press("Enter");
+    await phone.waitForFunction(() =>
+      /no browser wallet found/.test(document.querySelector("[data-testid=wallet]")?.textContent ?? ""),
+    );
+    await phone.close();
+  });
+
   it("a voter delegates and votes from the page with a browser wallet and sees the tally change", async () => {
     const { chain, gov } = await funder();
     const voter = privateKeyToAccount(generatePrivateKey());

@@ -9,6 +9,7 @@ import type { FeedProvider, NetworkStats, Page } from "../../../../sdk/src/feed/
 import { feed, loadConfig, nowSeconds, watchBlocks, type ExplorerConfig } from "../app.ts";
 import { bar, emptyView, errorView, h, loadingView, replace, table } from "../dom.ts";
 import { amount, formatBytes, percent, price, relative, score, shortAddress } from "../format.ts";
+import { activityChart } from "./activity.ts";
 import { sessionRows } from "./sessionRows.ts";
 
 /** The table's query, kept while the page is open (filters, sort, page size and cursors). */
@@ -64,9 +65,13 @@ export async function renderNetwork(main: HTMLElement, signal: AbortSignal): Pro
   }
   async function loadSessions() {
     try {
-      const page = await findSessions(feed, { orderBy: "id", orderDirection: "desc", first: 10 });
+      const [page, chart] = await Promise.all([
+        findSessions(feed, { orderBy: "id", orderDirection: "desc", first: 10 }),
+        activityChart(),
+      ]);
       replace(
         sessionsEl,
+        chart,
         page.items.length ? sessionRows("Latest sessions", page.items, config) : emptyView("No sessions opened yet."),
       );
     } catch (err) {
