@@ -123,6 +123,32 @@ describe("explorer end to end in Chromium", { skip }, () => {
     assert.match((await page.textContent("[data-session]")) ?? "", new RegExp(`#${summary.sessionId}`));
   });
 
+  it("the network page's filters and sort give the feed's answer, and say what is wrong with bad input", async () => {
+    await page.goto(summary.explorerUrl);
+    await page.waitForSelector("[data-provider]");
+    await page.fill("input[name=maxPricePerGiB]", "abc");
+    await page.click(".filters button[type=submit]");
+    assert.match((await page.textContent("[data-testid=filter-problem]")) ?? "", /not a decimal number/);
+    await page.fill("input[name=maxPricePerGiB]", "0.08");
+    await page.fill("input[name=region]", "de");
+    await page.selectOption("select[name=orderBy]", "pricePerGiB");
+    await page.selectOption("select[name=orderDirection]", "asc");
+    await page.click(".filters button[type=submit]");
+    const { items } = await findProviders(feed(), {
+      where: { region: "DE", maxPricePerGiB: parseUnits("0.08", 6) },
+      orderBy: "pricePerGiB",
+      orderDirection: "asc",
+      first: 25,
+    });
+    assert.equal(items.length, 1, "one DE provider is under 0.08 mUSD/GiB");
+    await page.waitForFunction((n) => document.querySelectorAll("[data-provider]").length === n, items.length);
+    assert.deepEqual(
+      await page.$$eval("[data-provider]", (trs) => trs.map((tr) => tr.getAttribute("data-provider"))),
+      items.map((p) => p.id),
+    );
+    assert.equal(await page.textContent("[data-testid=total]"), `${items.length} provider(s), page 1`);
+  });
+
   it("a provider page shows the score and uptime GraphQL gives", async () => {
     await page.goto(`${summary.explorerUrl}#/provider/${summary.provider}`);
     await page.waitForSelector("[data-testid=score]");

@@ -148,9 +148,23 @@ function form(apply: () => void): HTMLElement {
     ),
     h("button", { type: "submit" }, "Apply"),
   );
+  const problem = h("p", { class: "state error", role: "alert", "data-testid": "filter-problem" });
+  f.append(problem);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     const d = new FormData(f);
+    const region = String(d.get("region") ?? "").trim();
+    const maxPrice = String(d.get("maxPricePerGiB") ?? "").trim();
+    const minScore = String(d.get("minScore") ?? "").trim();
+    problem.textContent =
+      region && !/^[A-Za-z]{2}$/.test(region)
+        ? `Region "${region}" is not a two-letter country code (e.g. DE).`
+        : maxPrice && !/^\d+(\.\d+)?$/.test(maxPrice)
+          ? `Max price "${maxPrice}" is not a decimal number of the payment token.`
+          : minScore && !(Number(minScore) >= 0 && Number(minScore) <= 100)
+            ? `Min score "${minScore}" is not a number from 0 to 100.`
+            : "";
+    if (problem.textContent) return;
     query.region = String(d.get("region") ?? "")
       .trim()
       .toUpperCase();
