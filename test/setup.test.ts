@@ -86,3 +86,15 @@ test("the contracts are rebuilt when missing or older than their sources, and on
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the daemons a newcomer starts answer --help with their options and exit 0", () => {
+  for (const [entry, flag] of [
+    ["indexer/src/main.ts", "--database-url"],
+    ["gateway-agent/src/main.ts", "--rpc-url"],
+  ] as const) {
+    const r = spawnSync(process.execPath, [entry, "--help"], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.status, 0, `${entry} --help: ${r.stderr}`);
+    assert.match(r.stdout, /^usage: npm run /);
+    assert.ok(r.stdout.includes(flag), `${entry} --help lists ${flag}`);
+  }
+});
