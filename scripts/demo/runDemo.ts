@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
+import { buildExplorer } from "../build-web.ts";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
 import { isPortFree, startLocalChain } from "../lib/localChain.ts";
 import {
@@ -62,6 +63,8 @@ export interface DemoOptions {
 export interface DemoSummary {
   dataPlane: { enabled: boolean; reason?: string };
   rpcUrl: string;
+  /** The network explorer and governance console (served by the indexer at `/`). */
+  explorerUrl: string;
   graphqlUrl: string;
   indexerMetricsUrl: string;
   agentMetricsUrl?: string;
@@ -150,7 +153,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 
   const keys = createKeyDir();
   shutdown.add("key files", () => keys.remove());
-  const indexer = await r.step("Start the indexer and its GraphQL feed", async (note) => {
+  const indexer = await r.step("Start the indexer, its GraphQL feed and the explorer", async (note) => {
+    // Normally built by the set-up already; builds here on a clone where it is missing or stale.
+    if (await buildExplorer()) note("built the explorer (npm run build:web)");
     const dataDir = join(demoDir, "indexer");
     if (!options.databaseUrl) rmSync(dataDir, { recursive: true, force: true });
     const s = await startIndexerService({
@@ -160,6 +165,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
     });
     shutdown.add("indexer", () => s.stop());
+    note(`explorer ${s.explorerUrl}`);
     note(
       `GraphQL ${s.graphqlUrl} (${options.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${relative(root, dataDir)}`})`,
     );
@@ -475,6 +481,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   return {
     dataPlane,
     rpcUrl: chain.url,
+    explorerUrl: indexer.explorerUrl,
     graphqlUrl: indexer.graphqlUrl,
     indexerMetricsUrl: indexer.metricsUrl,
     ...(agent ? { agentMetricsUrl: agent.metricsUrl } : {}),
@@ -565,6 +572,7 @@ export function printSummary(s: DemoSummary, r: Pick<Reporter, "note">, write: (
   );
   r.note(`took                    ${s.elapsedSeconds.toFixed(1)} s`);
   write("\nExplore\n");
+  r.note(`explorer                ${s.explorerUrl}`);
   r.note(`GraphiQL                ${s.graphqlUrl}`);
   r.note(`indexer metrics         ${s.indexerMetricsUrl}`);
   if (s.agentMetricsUrl) r.note(`agent metrics           ${s.agentMetricsUrl}`);
