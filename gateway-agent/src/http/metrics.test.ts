@@ -11,7 +11,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { priceUsage, protocolFee, signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
+import { hashVoucherTerms, priceUsage, protocolFee, signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent } from "../agent.ts";
 import { createMockChain } from "../testing/mockChain.ts";
 import { createMockBackend } from "../wireguard/mock.ts";
@@ -70,7 +70,9 @@ test("per-peer counters, runtime metrics, the reconcile histogram, earnings and 
     await agent.tick();
     backend.traffic(wgB64, 1000n, 250n);
     await agent.reconcile();
-    const voucher = { sessionId: id, bytes: 1n << 30n, seconds: 60n };
+    const { deposit, pricePerGiB, pricePerMinute } = agent.session(id)!;
+    const terms = hashVoucherTerms({ provider: chain.provider, deposit, pricePerGiB, pricePerMinute });
+    const voucher = { sessionId: id, terms, bytes: 1n << 30n, seconds: 60n };
     const signature = await signUsageVoucher({
       account: signer,
       domain: { chainId: 31337, escrow: chain.escrow },
