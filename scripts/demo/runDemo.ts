@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
+import { buildExplorer } from "../build-web.ts";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
 import { isPortFree, startLocalChain } from "../lib/localChain.ts";
 import {
@@ -29,6 +30,7 @@ import {
   generateWgKeyPair,
   getProposalId,
   priceUsage,
+  hashVoucherTerms,
   signUsageVoucher,
   type Availability,
   type DvpnClient,
@@ -62,6 +64,8 @@ export interface DemoOptions {
 export interface DemoSummary {
   dataPlane: { enabled: boolean; reason?: string };
   rpcUrl: string;
+  /** The network explorer and governance console (served by the indexer at `/`). */
+  explorerUrl: string;
   graphqlUrl: string;
   indexerMetricsUrl: string;
   agentMetricsUrl?: string;
@@ -149,7 +153,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 
   const keys = createKeyDir();
   shutdown.add("key files", () => keys.remove());
-  const indexer = await r.step("Start the indexer and its GraphQL feed", async (note) => {
+  const indexer = await r.step("Start the indexer, its GraphQL feed and the explorer", async (note) => {
+    // Normally built by the set-up already; builds here on a clone where it is missing or stale.
+    if (await buildExplorer()) note("built the explorer (npm run build:web)");
     const dataDir = join(demoDir, "indexer");
     if (!options.databaseUrl) rmSync(dataDir, { recursive: true, force: true });
     const s = await startIndexerService({
@@ -159,6 +165,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir }),
     });
     shutdown.add("indexer", () => s.stop());
+    note(`explorer ${s.explorerUrl}`);
     note(
       `GraphQL ${s.graphqlUrl} (${options.databaseUrl ? "PostgreSQL" : `embedded PGlite in ${relative(root, dataDir)}`})`,
     );
@@ -310,6 +317,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   const sessionId = opened.sessionId;
   const openedAt = Date.now();
+  // Vouchers are bound to the terms the client saw in its own receipt.
+  const terms = hashVoucherTerms({
+    provider: picked,
+    deposit: opened.deposit,
+    pricePerGiB: opened.pricePerGiB,
+    pricePerMinute: opened.pricePerMinute,
+  });
 
   const accepted = await r.step("Provider: accept the session", async (note) => {
     if (!agent) {
@@ -355,6 +369,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           sessionId,
           signer,
           terms: { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit: USD("5") },
+          voucherTerms: terms,
           acceptedAt,
           readBytes: peerBytesReader(tunnel!.iface, gatewayKeys.publicKey),
           send: async (v) => {
@@ -396,7 +411,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     await r.step("Client: sign a voucher for the time used (no traffic without the data plane)", async (note) => {
       await new Promise((res) => setTimeout(res, 1500));
       const seconds = BigInt(Math.max(1, Math.round((Date.now() - openedAt) / 1000)));
-      const voucher = { sessionId, bytes: 0n, seconds };
+      const voucher = { sessionId, terms, bytes: 0n, seconds };
       const signature = await signUsageVoucher({ account: signer, domain, voucher });
       await provider.client.claimUsage({ sessionId, bytes: 0n, seconds, signature });
       lastVoucher = { bytes: 0n, seconds };
@@ -471,6 +486,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   return {
     dataPlane,
     rpcUrl: chain.url,
+    explorerUrl: indexer.explorerUrl,
     graphqlUrl: indexer.graphqlUrl,
     indexerMetricsUrl: indexer.metricsUrl,
     ...(agent ? { agentMetricsUrl: agent.metricsUrl } : {}),
@@ -557,6 +573,7 @@ export function printSummary(s: DemoSummary, r: Pick<Reporter, "note">, write: (
   );
   r.note(`took                    ${s.elapsedSeconds.toFixed(1)} s`);
   write("\nExplore\n");
+  r.note(`explorer                ${s.explorerUrl}`);
   r.note(`GraphiQL                ${s.graphqlUrl}`);
   r.note(`indexer metrics         ${s.indexerMetricsUrl}`);
   if (s.agentMetricsUrl) r.note(`agent metrics           ${s.agentMetricsUrl}`);

@@ -5,10 +5,11 @@
  */
 import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/types.ts";
-import { meteredUsage, type AgentContext } from "../context.ts";
+import { endService, meteredUsage, type AgentContext } from "../context.ts";
 import { dropSession } from "../sessions/verify.ts";
 import type { SessionRecord } from "../store/store.ts";
-import { isAbove, shouldClaim } from "./policy.ts";
+import { priceUsage, protocolFee } from "../../../sdk/src/vouchers/usage.ts";
+import { isAbove, shouldClaim, type Usage } from "./policy.ts";
 
 /** Reverts that no retry of the same voucher can fix. */
 function refusedForGood(errorName: string | undefined): boolean {
@@ -49,9 +50,12 @@ async function send(
 ): Promise<true | { errorName: string | undefined }> {
   const id = s.id.toString();
   const v = voucherOf(s);
+  const before = { bytes: s.claimedBytes, seconds: s.claimedSeconds };
+  const started = performance.now();
   try {
     if (kind === "closeSession") await ctx.chain.closeSession(s.id);
     else await ctx.chain[kind](s.id, v.bytes, v.seconds, s.voucherSig as Hex);
+    ctx.metrics.observe("dvpn_agent_claim_duration_seconds", (performance.now() - started) / 1000, { kind });
   } catch (err) {
     ctx.metrics.inc("dvpn_agent_claim_failures_total");
     ctx.log.warn({ sessionId: id, kind, err: (err as Error).message }, "claim/close failed");
@@ -63,6 +67,7 @@ async function send(
     if (v.seconds > cur.claimedSeconds) cur.claimedSeconds = v.seconds;
     cur.lastClaimAt = ctx.now();
     ctx.metrics.inc("dvpn_agent_claims_total", { kind });
+    countEarnings(ctx, s, before, v);
   }
   if (kind !== "claim") {
     cur.status = "closed";
@@ -72,6 +77,17 @@ async function send(
   Object.assign(s, cur);
   ctx.log.info({ sessionId: id, kind, bytes: v.bytes.toString(), seconds: v.seconds.toString() }, "settled on-chain");
   return true;
+}
+
+/** Adds what a mined claim of `v` over `before` is worth to the earnings counters. */
+function countEarnings(ctx: AgentContext, s: SessionRecord, before: Usage, v: Usage): void {
+  const terms = { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute };
+  const gross = priceUsage(terms, v) - priceUsage(terms, before);
+  if (gross <= 0n) return;
+  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "gross" }, Number(gross));
+  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "net" }, Number(gross - protocolFee(gross, s.feeBps)));
+  if (v.bytes > before.bytes)
+    ctx.metrics.inc("dvpn_agent_claimed_bytes_total", undefined, Number(v.bytes - before.bytes));
 }
 
 /**
@@ -101,7 +117,14 @@ export async function settle(ctx: AgentContext): Promise<void> {
         const status = await refreshClaimed(ctx, s);
         if (status !== "Active" || !isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds }))
           continue;
-        await send(ctx, s, "claim");
+        const r = await send(ctx, s, "claim");
+        if (r !== true && r.errorName === "EscrowInvalidSignature") {
+          // The escrow refuses a voucher the agent accepted (a contract signer that revoked, a rule
+          // the agent does not know): serve no more. The cut session is closed with what pays.
+          const cur = ctx.store.get(s.id) ?? s;
+          ctx.store.transaction(() => endService(ctx, cur, { cutReason: "voucher-refused-on-chain" }));
+          ctx.log.warn({ sessionId: id }, "the escrow refused the session's voucher; peer cut");
+        }
       } else if (s.status === "active" && s.cutReason !== null) {
         if (s.provisioned) continue; // the reconcile removes the peer (and reads its last counters) first
         const status = await refreshClaimed(ctx, s);

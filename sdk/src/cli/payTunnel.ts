@@ -10,7 +10,7 @@ import type { DvpnError } from "../errors/base.ts";
 import { createTunnelSession, type TunnelSessionEnd } from "../tunnel/createTunnelSession.ts";
 import { peerBytesReader } from "../tunnel/peerBytes.ts";
 import { postVoucher } from "../tunnel/voucherApi.ts";
-import { priceUsage, type SessionTerms } from "../vouchers/usage.ts";
+import { priceUsage, type SessionTerms, type VoucherTerms } from "../vouchers/usage.ts";
 import type { CliContext } from "./context.ts";
 import { formatAmount, formatBytes, formatDuration, formatTime, type TokenInfo } from "./format.ts";
 
@@ -58,6 +58,8 @@ export async function payTunnel(
     sessionId: bigint;
     signer: LocalAccount;
     terms: SessionTerms;
+    /** The terms vouchers are bound to, as seen at the open. */
+    voucherTerms: VoucherTerms;
     acceptedAt: number;
     iface: string;
     providerKey: string;
@@ -74,6 +76,7 @@ export async function payTunnel(
     sessionId: p.sessionId,
     signer: p.signer,
     terms: p.terms,
+    voucherTerms: p.voucherTerms,
     acceptedAt: p.acceptedAt,
     readBytes: peerBytesReader(p.iface, p.providerKey),
     send: (v) => postVoucher({ gateway: p.gateway, ...v, timeoutMs: 2_000 }),

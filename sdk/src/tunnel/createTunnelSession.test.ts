@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { generateWgKeyPair } from "../wireguard/keys.ts";
-import { verifyUsageVoucher } from "../vouchers/usage.ts";
+import { hashVoucherTerms, verifyUsageVoucher } from "../vouchers/usage.ts";
 import { USD, sdkFixture, type SdkFixture } from "../../test/fixture.ts";
 import { createTunnelSession, type OutgoingVoucher } from "./createTunnelSession.ts";
 import { creditCap, DEFAULT_CREDIT_POLICY } from "./paymentPlan.ts";
@@ -83,7 +83,14 @@ describe("createTunnelSession", () => {
     for (let i = 0; i < sent.length; i++) {
       const { voucher, counter } = sent[i]!;
       assert.ok(voucher.bytes <= creditCap(counter, DEFAULT_CREDIT_POLICY), `voucher ${i} over the credit`);
-      assert.ok(await verifyUsageVoucher({ domain, voucher, signature: voucher.signature, signer: signer.address }));
+      assert.ok(
+        await verifyUsageVoucher({
+          domain,
+          voucher: { ...voucher, terms: hashVoucherTerms({ provider: provider.address, ...terms }) },
+          signature: voucher.signature,
+          signer: signer.address,
+        }),
+      );
       if (i > 0) assert.ok(voucher.bytes >= sent[i - 1]!.voucher.bytes);
     }
     assert.deepEqual(end.delivered, { bytes: sent.at(-1)!.voucher.bytes, seconds: sent.at(-1)!.voucher.seconds });

@@ -2,7 +2,7 @@ import type { Hex, LocalAccount } from "viem";
 import type { DvpnContext } from "../client/types.ts";
 import { signVoucher } from "../actions/session/signVoucher.ts";
 import { getSession, type SessionRecord } from "../actions/read/getSession.ts";
-import { priceUsage, type SessionTerms } from "../vouchers/usage.ts";
+import { priceUsage, type SessionTerms, type VoucherTerms } from "../vouchers/usage.ts";
 import {
   creditCap,
   DEFAULT_CREDIT_POLICY,
@@ -30,6 +30,11 @@ export interface TunnelSessionParameters {
   signer: LocalAccount;
   /** The session's prices and deposit. */
   terms: SessionTerms;
+  /**
+   * The terms every voucher is bound to, as the client saw them at the open (or their hash);
+   * default: read from the chain at the first voucher (see {@link signVoucher}).
+   */
+  voucherTerms?: VoucherTerms | Hex;
   /** When the provider accepted (ms since the epoch): signed seconds count from here. */
   acceptedAt: number;
   /** The client's own counter of the provider peer: rx + tx bytes (e.g. {@link peerBytesReader}). */
@@ -156,7 +161,12 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
   };
 
   const deliver = async (next: SignedUsage): Promise<void> => {
-    const { signature } = await signVoucher(client, { sessionId: params.sessionId, ...next, signer: params.signer });
+    const { signature } = await signVoucher(client, {
+      sessionId: params.sessionId,
+      ...next,
+      signer: params.signer,
+      ...(params.voucherTerms ? { terms: params.voucherTerms } : {}),
+    });
     const counterNow = counter;
     const receipt = await params.send({ sessionId: params.sessionId, ...next, signature });
     delivered = next;

@@ -293,6 +293,12 @@ export default defineCommand({
       sessionId,
       signer,
       terms: { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit },
+      voucherTerms: {
+        provider: provider.address,
+        deposit: opened.deposit,
+        pricePerGiB: opened.pricePerGiB,
+        pricePerMinute: opened.pricePerMinute,
+      },
       acceptedAt,
       iface,
       providerKey: provider.wgPublicKeyBase64,

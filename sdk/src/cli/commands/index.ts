@@ -11,6 +11,7 @@ import govPropose from "./gov-propose.ts";
 import govQueue from "./gov-queue.ts";
 import govVote from "./gov-vote.ts";
 import providerHeartbeat from "./provider-heartbeat.ts";
+import providerInit from "./provider-init.ts";
 import providerPause from "./provider-pause.ts";
 import providerRegister from "./provider-register.ts";
 import providerStake from "./provider-stake.ts";
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   connect,
   status,
   disconnect,
+  providerInit,
   providerRegister,
   providerUpdate,
   providerStake,
