@@ -185,13 +185,19 @@ describe("GraphQL server", () => {
       const decoder = new TextDecoder();
       let buffer = "";
       return async function next(): Promise<any> {
-        for (let i = 0; i < 1000; i++) {
+        const deadline = Date.now() + 30_000;
+        for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
           const m = /(?:^|\n)data: (.*)\n\n/.exec(buffer);
           if (m) {
             buffer = buffer.slice(m.index + m[0].length);
             return JSON.parse(m[1]!).data;
           }
-          const { value, done } = await reader.read();
+          const { value, done } = await Promise.race([
+            reader.read(),
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error("no event within 30 s")), Math.max(0, deadline - Date.now())).unref(),
+            ),
+          ]);
           if (done) throw new Error("stream ended");
           buffer += decoder.decode(value);
         }
@@ -211,13 +217,12 @@ describe("GraphQL server", () => {
         USD(1),
         USD(1),
       ]);
-      // Capacity 1: the open session makes the provider unavailable.
-      assert.deepEqual((await availability()).providerAvailability, { available: false, activeSessions: 1 });
-
       const session = await subscribe(`subscription { session(id: "1") { status tunnelAddress } }`);
       assert.deepEqual((await session()).session, { status: "Pending", tunnelAddress: null });
       await chain.send(p1, esc, sessionEscrowAbi, "acceptSession", [1n, "10.9.0.2/32"]);
       assert.deepEqual((await session()).session, { status: "Active", tunnelAddress: "10.9.0.2/32" });
+      // Capacity 1: a pending session holds no slot; the accepted one makes the provider unavailable.
+      assert.deepEqual((await availability()).providerAvailability, { available: false, activeSessions: 1 });
     } finally {
       controller.abort();
     }
