@@ -7,6 +7,7 @@ import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
+import { providerById } from "./providerById.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
@@ -46,7 +47,8 @@ function selectedAt(info: GraphQLResolveInfo | undefined, path: string[]): Set<s
 const countIf = <T>(info: GraphQLResolveInfo | undefined, fn: () => Promise<T>): Promise<T | number> =>
   wantsTotal(info) ? fn() : Promise.resolve(-1);
 
-const big = (d: { toFixed(): string }) => BigInt(d.toFixed());
+/** A numeric column as bigint: a Prisma Decimal, or the decimal text of a plain SQL read. */
+const big = (d: { toFixed(): string } | string | bigint) => (typeof d === "object" ? BigInt(d.toFixed()) : BigInt(d));
 
 function address(value: string, what: string): string {
   if (typeof value !== "string" || !isAddress(value, { strict: false })) {
@@ -288,8 +290,7 @@ export function createResolvers(signal: AbortSignal) {
         for (const [h, m] of seconds) ctx.primeCovered(h, now, m);
         return connection(rows, first, field, totalCount);
       },
-      provider: (_: unknown, args: { id: string }, ctx: FeedContext) =>
-        ctx.prisma.provider.findUnique({ where: { id: address(args.id, "id") } }),
+      provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
       sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, {}, info),
       session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
