@@ -537,6 +537,9 @@ async function populate(url: string, now: number, providers: number, sessions: n
     await client.query(
       `INSERT INTO parameters VALUES ('minStake', 'ProviderRegistry', 1000000000000000000000, 0, 1), ('heartbeatTimeout', 'ProviderRegistry', 900, 0, 1), ('acceptTimeout', 'SessionEscrow', 300, 0, 1)`,
     );
+    // The totals the indexer maintains while indexing, counted once here.
+    const { RECOUNT_TOTALS_SQL } = await import("../indexer/src/indexing/totals.ts");
+    for (const sql of RECOUNT_TOTALS_SQL) await client.query(sql);
     await client.query(
       `INSERT INTO checkpoint VALUES (1, 31337, '0x0000000000000000000000000000000000000002', 100, '0x00', $1, 100, $1, 0)`,
       [now],

@@ -7,6 +7,7 @@ import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
+import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
 import { BigIntScalar } from "./scalars.ts";
 
@@ -329,88 +330,7 @@ export function createResolvers(signal: AbortSignal) {
           quorumNumerator: n("quorumNumerator"),
         };
       },
-      async networkStats(_: unknown, __: unknown, ctx: FeedContext) {
-        const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
-        const minStake = (params.get("minStake") ?? 0n).toString();
-        const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
-        const providers = await ctx.prisma.$queryRawUnsafe<
-          { region: string; providers: bigint; online: bigint; stake: string | null; active: bigint | null }[]
-        >(
-          `SELECT region,
-             COUNT(*) FILTER (WHERE registered) AS providers,
-             COUNT(*) FILTER (WHERE registered AND NOT paused AND stake >= $1::numeric AND "lastHeartbeat" >= $2::int4 AND "hasCapacity") AS online,
-             (SUM(stake) FILTER (WHERE registered))::text AS stake,
-             SUM("activeSessions")::int8 AS active
-           FROM providers GROUP BY region`,
-          minStake,
-          fresh,
-        );
-        const hours = await ctx.prisma.$queryRawUnsafe<
-          { region: string; bytes: string; volume: string; opened: bigint }[]
-        >(
-          `SELECT region, SUM(bytes)::text AS bytes, SUM(volume)::text AS volume, SUM("sessionsOpened")::int8 AS opened
-           FROM region_hours WHERE hour >= $1::int4 GROUP BY region`,
-          windowStart(now, 24),
-        );
-        const regions = new Map<
-          string,
-          {
-            region: string;
-            providers: number;
-            providersOnline: number;
-            totalStake: bigint;
-            activeSessions: number;
-            bytes24h: bigint;
-            volume24h: bigint;
-            sessionsOpened24h: number;
-          }
-        >();
-        const get = (region: string) => {
-          let r = regions.get(region);
-          if (!r) {
-            r = {
-              region,
-              providers: 0,
-              providersOnline: 0,
-              totalStake: 0n,
-              activeSessions: 0,
-              bytes24h: 0n,
-              volume24h: 0n,
-              sessionsOpened24h: 0,
-            };
-            regions.set(region, r);
-          }
-          return r;
-        };
-        for (const row of providers) {
-          const r = get(row.region);
-          r.providers = Number(row.providers);
-          r.providersOnline = Number(row.online);
-          r.totalStake = BigInt(row.stake ?? "0");
-          r.activeSessions = Number(row.active ?? 0);
-        }
-        for (const row of hours) {
-          const r = get(row.region);
-          r.bytes24h = BigInt(row.bytes);
-          r.volume24h = BigInt(row.volume);
-          r.sessionsOpened24h = Number(row.opened);
-        }
-        const byRegion = [...regions.values()].sort((a, b) => a.region.localeCompare(b.region));
-        const sum = <K extends "providers" | "providersOnline" | "activeSessions" | "sessionsOpened24h">(k: K) =>
-          byRegion.reduce((s, r) => s + r[k], 0);
-        const sumBig = <K extends "totalStake" | "bytes24h" | "volume24h">(k: K) =>
-          byRegion.reduce((s, r) => s + r[k], 0n);
-        return {
-          providers: sum("providers"),
-          providersOnline: sum("providersOnline"),
-          totalStake: sumBig("totalStake"),
-          activeSessions: sum("activeSessions"),
-          bytes24h: sumBig("bytes24h"),
-          volume24h: sumBig("volume24h"),
-          sessionsOpened24h: sum("sessionsOpened24h"),
-          byRegion,
-        };
-      },
+      networkStats: (_: unknown, __: unknown, ctx: FeedContext) => networkStats(ctx),
       async _meta(_: unknown, __: unknown, ctx: FeedContext) {
         const cp = await ctx.checkpoint();
         return {

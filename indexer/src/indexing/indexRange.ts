@@ -5,6 +5,7 @@ import type { ChainEvent } from "./decodeLogs.ts";
 import { applyEvent, keysOf, type Params } from "./handlers.ts";
 import { loadStaleProviders, refreshScores } from "./refreshScores.ts";
 import { createBatchStore } from "./store.ts";
+import { recountTotals, updateTotals } from "./totals.ts";
 
 export interface IndexRangeParams {
   /** Events of the range, decoded and ordered. */
@@ -42,7 +43,12 @@ export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
   for (const e of p.events) applyEvent(store, params, e);
 
   await refreshScores(tx, store, now, params);
+  const minStakeChanged = store
+    .changes("parameters")
+    .some((c) => c.after.id === "minStake" && c.before?.value !== c.after.value);
+  if (!minStakeChanged) await updateTotals(tx, store, params.get("minStake") ?? 0n);
   await store.flush(tx, p.journal ? p.toBlock.number : undefined);
+  if (minStakeChanged) await recountTotals(tx);
   await writeRows(tx, "blocks", [{ ...p.toBlock }], "replace");
   await writeCheckpoint(tx, {
     ...p.base,
