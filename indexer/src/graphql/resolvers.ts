@@ -9,6 +9,7 @@ import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
+import { providerCount } from "./providerCount.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
@@ -248,8 +249,8 @@ export function createResolvers(signal: AbortSignal) {
       ) {
         // One parameterized SQL statement instead of Prisma's query layer and per-request
         // follow-up reads: the page (rows with the same fields and types as
-        // `prisma.provider.findMany` returns), the total count when selected, and the covered
-        // heartbeat seconds of the uptime windows the query selects.
+        // `prisma.provider.findMany` returns) and the covered heartbeat seconds of the uptime
+        // windows the query selects; the total count, when selected, from `providerCount`.
         const first = pageSize(args.first);
         const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
         const dir = direction(args.orderDirection);
@@ -267,23 +268,19 @@ export function createResolvers(signal: AbortSignal) {
           (h) =>
             Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
         );
-        const total = wantsTotal(info);
         const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
-        // With the count, the page is joined to it so that an empty page still returns the count
-        // (one row of nulls).
-        const raw = await ctx.prisma.$queryRaw<Record<string, unknown>[]>(
-          total
-            ? Prisma.sql`SELECT counted.n AS "_total", paged.* FROM (SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}) AS counted
-                LEFT JOIN (${page}) AS paged ON TRUE ORDER BY ${orderBy}`
-            : Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`,
-        );
-        const totalCount = total ? Number(raw[0]?._total ?? 0) : -1;
+        const [raw, totalCount] = await Promise.all([
+          ctx.prisma.$queryRaw<Record<string, unknown>[]>(
+            Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`,
+          ),
+          wantsTotal(info) ? providerCount(ctx, where, args.where) : -1,
+        ]);
         const rows: Record<string, unknown>[] = [];
         const seconds = new Map(windows.map((h) => [h, new Map<string, number>()]));
         for (const r of raw) {
           if (r.id === null || r.id === undefined) continue;
-          const { _total, _covered24, _covered168, ...row } = r;
+          const { _covered24, _covered168, ...row } = r;
           if (_covered24 !== undefined) seconds.get(24)?.set(row.id as string, Number(_covered24 ?? 0));
           if (_covered168 !== undefined) seconds.get(168)?.set(row.id as string, Number(_covered168 ?? 0));
           rows.push(row);

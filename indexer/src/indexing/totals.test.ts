@@ -120,7 +120,27 @@ async function check(step: number) {
     )
   ).data;
   const served = d.networkStats.byRegion.filter((r: { region: string }) => REGIONS.includes(r.region));
-  assert.deepEqual(served, await scannedStats(), `networkStats after step ${step} (seed ${SEED})`);
+  const scanned = await scannedStats();
+  assert.deepEqual(served, scanned, `networkStats after step ${step} (seed ${SEED})`);
+  // providers' totalCount for the filters the totals answer, against the same scan.
+  const counts = (
+    await gql(
+      indexer.url,
+      `{ all: providers { totalCount } registered: providers(where: { registered: true }) { totalCount }
+        ${REGIONS.map((r) => `${r}: providers(where: { region: "${r}", available: true }) { totalCount } ${r}_r: providers(where: { region: "${r}", registered: true }) { totalCount }`).join(" ")} }`,
+    )
+  ).data;
+  const rows = Number((await client.query("SELECT COUNT(*) AS n FROM providers")).rows[0].n);
+  assert.equal(counts.all.totalCount, rows, `providers totalCount after step ${step}`);
+  assert.equal(
+    counts.registered.totalCount,
+    scanned.reduce((s, r) => s + r.providers, 0),
+  );
+  for (const r of REGIONS) {
+    const want = scanned.find((x) => x.region === r);
+    assert.equal(counts[r].totalCount, want?.providersOnline ?? 0, `available in ${r} after step ${step}`);
+    assert.equal(counts[`${r}_r`].totalCount, want?.providers ?? 0, `registered in ${r} after step ${step}`);
+  }
 }
 
 test("maintained totals equal a full recount after random transactions, minStake changes and reorgs", async () => {
