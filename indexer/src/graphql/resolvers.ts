@@ -17,6 +17,9 @@ type SessionRow = Prisma.SessionGetPayload<object>;
 type ProposalRow = Prisma.ProposalGetPayload<object>;
 type Dir = "asc" | "desc";
 
+/** Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping). */
+const readSql = (ctx: FeedContext, sql: Prisma.Sql) => ctx.read.query<Record<string, unknown>>(sql.text, sql.values);
+
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
   if (!info) return true;
@@ -247,9 +250,9 @@ export function createResolvers(signal: AbortSignal) {
         ctx: FeedContext,
         info: GraphQLResolveInfo,
       ) {
-        // One parameterized SQL statement instead of Prisma's query layer and per-request
-        // follow-up reads: the page (rows with the same fields and types as
-        // `prisma.provider.findMany` returns) and the covered heartbeat seconds of the uptime
+        // One parameterized SQL statement through the plain reader instead of Prisma's query
+        // layer and per-request follow-up reads: the page (numeric columns as decimal text) and
+        // the covered heartbeat seconds of the uptime
         // windows the query selects; the total count, when selected, from `providerCount`.
         const first = pageSize(args.first);
         const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
@@ -271,9 +274,7 @@ export function createResolvers(signal: AbortSignal) {
         const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
         const [raw, totalCount] = await Promise.all([
-          ctx.prisma.$queryRaw<Record<string, unknown>[]>(
-            Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`,
-          ),
+          readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`),
           wantsTotal(info) ? providerCount(ctx, where, args.where) : -1,
         ]);
         const rows: Record<string, unknown>[] = [];
