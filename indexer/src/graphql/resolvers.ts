@@ -3,10 +3,10 @@ import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
-import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
+import { createLiveFeed, type LiveFeed } from "./live.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
 import { providerCount } from "./providerCount.ts";
@@ -220,27 +220,25 @@ async function proposalState(p: ProposalRow, ctx: FeedContext): Promise<string> 
   return reached && forVotes > big(p.againstVotes) ? "Succeeded" : "Defeated";
 }
 
-async function availabilitySnapshot(ctx: FeedContext, id: string) {
-  const p = await ctx.prisma.provider.findUnique({ where: { id } });
-  return p ? availability(p, ctx) : null;
-}
-
-/** Polls `read` and yields each new distinct value until the subscription ends. */
-async function* watch<T>(read: () => Promise<T | null>, intervalMs: number, signal: AbortSignal): AsyncGenerator<T> {
-  let last = "";
-  while (!signal.aborted) {
-    const value = await read();
-    const text = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-    if (value !== null && text !== last) {
-      last = text;
-      yield value;
-    }
-    await sleep(intervalMs, signal);
-  }
-}
-
 /** The feed's resolvers. `signal` ends subscriptions at shutdown. */
 export function createResolvers(signal: AbortSignal) {
+  // One live feed per database (server): every subscriber shares its polls. Availability reads
+  // chain time and parameters from the server-wide cache, the same for every request.
+  const feeds = new WeakMap<object, LiveFeed>();
+  const liveFeed = (ctx: FeedContext): LiveFeed => {
+    let feed = feeds.get(ctx.read);
+    if (!feed) {
+      feed = createLiveFeed({
+        read: ctx.read,
+        intervalMs: ctx.config.pollIntervalMs,
+        signal,
+        derive: async (kind, row) =>
+          row === null ? null : kind === "providers" ? availability(row as unknown as ProviderRow, ctx) : row,
+      });
+      feeds.set(ctx.read, feed);
+    }
+    return feed;
+  };
   return {
     BigInt: BigIntScalar,
     Query: {
@@ -422,19 +420,13 @@ export function createResolvers(signal: AbortSignal) {
     },
     Subscription: {
       providerAvailability: {
-        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) => {
-          const id = address(args.id, "id");
-          return watch(() => availabilitySnapshot(ctx, id), ctx.config.pollIntervalMs, signal);
-        },
+        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("providers", address(args.id, "id")),
         resolve: (value: unknown) => value,
       },
       session: {
         subscribe: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-          watch(
-            () => ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
-            ctx.config.pollIntervalMs,
-            signal,
-          ),
+          liveFeed(ctx).subscribe("sessions", args.id.toString()),
         resolve: (value: unknown) => value,
       },
     },
