@@ -58,18 +58,25 @@ export async function providerCount(
     );
     return r?.n ?? 0;
   }
+  return countPerBlock(ctx, Prisma.sql`SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}`);
+}
+
+/**
+ * Runs a `SELECT COUNT(*)::int4 AS n …` statement once per indexed block: requests with the
+ * same statement and values until the next block is indexed share its answer.
+ */
+export async function countPerBlock(ctx: FeedContext, count: Prisma.Sql): Promise<number> {
   const cp = await ctx.checkpoint();
-  const key = `${cp?.blockNumber}:${cp?.blockHash}|${where.sql}|${JSON.stringify(where.values)}`;
+  const key = `${cp?.blockNumber}:${cp?.blockHash}|${count.text}|${JSON.stringify(count.values)}`;
   let byKey = cache.get(ctx.read);
   if (!byKey) cache.set(ctx.read, (byKey = new Map()));
-  let count = byKey.get(key);
-  if (!count) {
+  let n = byKey.get(key);
+  if (!n) {
     if (byKey.size >= MAX_CACHED) byKey.clear();
-    count = ctx.prisma
-      .$queryRaw<{ n: number }[]>(Prisma.sql`SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}`)
-      .then((rows) => Number(rows[0]?.n ?? 0));
-    byKey.set(key, count);
-    count.catch(() => byKey.delete(key));
+    n = ctx.read.query<{ n: number }>(count.text, count.values).then((rows) => Number(rows[0]?.n ?? 0));
+    byKey.set(key, n);
+    const map = byKey;
+    n.catch(() => map.delete(key));
   }
-  return count;
+  return n;
 }

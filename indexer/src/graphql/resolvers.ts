@@ -6,6 +6,7 @@ import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputa
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
+import { listSessions, type SessionListArgs } from "./listSessions.ts";
 import { createLiveFeed, type LiveFeed } from "./live.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
@@ -48,9 +49,6 @@ function selectedAt(info: GraphQLResolveInfo | undefined, path: string[]): Set<s
   for (const f of info.fieldNodes) visit(f.selectionSet, 0);
   return out;
 }
-
-const countIf = <T>(info: GraphQLResolveInfo | undefined, fn: () => Promise<T>): Promise<T | number> =>
-  wantsTotal(info) ? fn() : Promise.resolve(-1);
 
 /** A numeric column as bigint: a Prisma Decimal, or the decimal text of a plain SQL read. */
 const big = (d: { toFixed(): string } | string | bigint) => (typeof d === "object" ? BigInt(d.toFixed()) : BigInt(d));
@@ -95,7 +93,6 @@ const PROVIDER_ORDER: Record<string, { column: Prisma.Sql; type: Prisma.Sql }> =
   lastHeartbeat: { column: Prisma.raw(`"lastHeartbeat"`), type: Prisma.raw("int4") },
   paidVolume: { column: Prisma.raw(`"paidVolume"`), type: Prisma.raw("numeric") },
 };
-const SESSION_ORDER: Record<string, string> = { id: "id", openedAt: "openedAt", paid: "paid", deposit: "deposit" };
 
 interface ProviderFilter {
   region?: string | null;
@@ -158,51 +155,6 @@ function providerSeek(field: string, dir: Dir, cursor: string | null | undefined
   if (value === null) throw badInput("invalid cursor for this order");
   const { column, type } = PROVIDER_ORDER[field]!;
   return Prisma.sql`(${column} ${op} ${value}::${type} OR (${column} = ${value}::${type} AND id ${op} ${id}::text))`;
-}
-
-interface SessionFilter {
-  provider?: string | null;
-  client?: string | null;
-  status?: string | null;
-  status_in?: string[] | null;
-  paid?: boolean | null;
-}
-
-function sessionWhere(where: SessionFilter | null | undefined): Prisma.SessionWhereInput {
-  if (!where) return {};
-  const and: Prisma.SessionWhereInput[] = [];
-  if (where.provider != null) and.push({ provider: address(where.provider, "provider") });
-  if (where.client != null) and.push({ client: address(where.client, "client") });
-  if (where.status != null) and.push({ status: where.status });
-  if (where.status_in != null) and.push({ status: { in: where.status_in } });
-  if (where.paid != null) and.push(where.paid ? { paid: { gt: 0 } } : { paid: 0 });
-  return { AND: and };
-}
-
-async function listSessions(
-  ctx: FeedContext,
-  args: {
-    where?: SessionFilter | null;
-    orderBy?: string | null;
-    orderDirection?: string | null;
-    first?: number | null;
-    after?: string | null;
-  },
-  extra: Prisma.SessionWhereInput = {},
-  info?: GraphQLResolveInfo,
-) {
-  const first = pageSize(args.first);
-  const field = SESSION_ORDER[args.orderBy ?? "id"] ?? "id";
-  const dir = direction(args.orderDirection);
-  const where: Prisma.SessionWhereInput = { AND: [sessionWhere(args.where), extra] };
-  const seek = seekAfter(field, dir, args.after) as Prisma.SessionWhereInput | undefined;
-  const orderBy: Prisma.SessionOrderByWithRelationInput[] =
-    field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
-  const [rows, totalCount] = await Promise.all([
-    ctx.prisma.session.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
-    countIf(info, () => ctx.prisma.session.count({ where })),
-  ]);
-  return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
 }
 
 async function proposalState(p: ProposalRow, ctx: FeedContext): Promise<string> {
@@ -288,8 +240,8 @@ export function createResolvers(signal: AbortSignal) {
         return connection(rows, first, field, totalCount);
       },
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
-      sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext, info: GraphQLResolveInfo) =>
-        listSessions(ctx, args, {}, info),
+      sessions: (_: unknown, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
+        listSessions(ctx, args, wantsTotal(info)),
       session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
         ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
       async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
@@ -342,12 +294,8 @@ export function createResolvers(signal: AbortSignal) {
       wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
       availability: (p: ProviderRow, _: unknown, ctx: FeedContext) => availability(p, ctx),
       reputation: (p: ProviderRow) => p,
-      sessions: (
-        p: ProviderRow,
-        args: Parameters<typeof listSessions>[1],
-        ctx: FeedContext,
-        info: GraphQLResolveInfo,
-      ) => listSessions(ctx, args, { provider: p.id }, info),
+      sessions: (p: ProviderRow, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
+        listSessions(ctx, args, wantsTotal(info), p.id),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
     },
