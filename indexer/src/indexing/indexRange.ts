@@ -18,6 +18,8 @@ export interface IndexRangeParams {
   journal: boolean;
   /** Journal entries and block hashes older than toBlock - finalityDepth are dropped. */
   finalityDepth: number;
+  /** Receives the seconds spent loading rows and applying the events (before any write). */
+  onApplied?: (seconds: number) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface IndexRangeParams {
  * all of it lands or none of it.
  */
 export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
+  const started = performance.now();
   const store = createBatchStore(tx);
   const keys = keysOf(p.events);
   await store.load("parameters", keys.parameters);
@@ -43,6 +46,7 @@ export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
   for (const e of p.events) applyEvent(store, params, e);
 
   await refreshScores(tx, store, now, params);
+  p.onApplied?.((performance.now() - started) / 1000);
   const minStakeChanged = store
     .changes("parameters")
     .some((c) => c.after.id === "minStake" && c.before?.value !== c.after.value);
