@@ -14,7 +14,7 @@
  *
  * Writes bench/results/dataplane.json (quick: bench/results/quick/dataplane.json, or
  * $DVPN_BENCH_RESULTS_DIR) and prints it. Needs root, /dev/net/tun, wireguard-go, wg, ip and
- * iperf3 (`bash scripts/setup-system.sh`); otherwise it writes why it could not run.
+ * iperf3 (`npm run bench:dataplane` installs them as root through scripts/setup.sh); otherwise it writes why it could not run.
  * Everything it creates (namespaces, processes, sockets) is removed, also on failure or Ctrl-C.
  */
 import { randomBytes } from "node:crypto";

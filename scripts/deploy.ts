@@ -24,7 +24,9 @@ function deployerKey(): Hex {
 async function main(): Promise<void> {
   const url = process.env.DVPN_RPC_URL ?? "http://127.0.0.1:8545";
   const probe = createPublicClient({ transport: http(url) });
-  const chainId = await probe.getChainId();
+  const chainId = await probe.getChainId().catch(() => {
+    throw new Error(`cannot reach a chain at ${url}: start one (bash scripts/run hardhat node) or set DVPN_RPC_URL`);
+  });
   const chain = defineChain({
     id: chainId,
     name: `chain-${chainId}`,

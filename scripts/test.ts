@@ -1,10 +1,12 @@
 /**
- * `npm test`: every test of the project, with all set-up done first.
+ * `npm test`: every test of the project. The project's set-up (scripts/setup.sh, run by
+ * scripts/run before this file) has installed Node, the npm packages and the data plane's Debian
+ * packages, started PostgreSQL, compiled the contracts and generated (or, under CI, checked) the
+ * SDK's ABIs. Then:
  *
- * 1. system parts (WireGuard, iperf3, PostgreSQL started) via scripts/setup-system.sh;
- * 2. contracts compiled and the SDK's generated ABIs checked against them;
- * 3. type check and lint;
- * 4. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/ and bench/ (the benchmark smoke test) with node's test runner.
+ * 1. the generated ABIs are checked against the compiled contracts;
+ * 2. type check and lint;
+ * 3. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/ and bench/ (the benchmark smoke test) with node's test runner.
  *
  * Ends with a line `N passed, N failed` and exits non-zero if anything failed.
  * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=claim`).
@@ -30,8 +32,6 @@ function step(name: string, cmd: string, args: string[]): void {
   process.stderr.write(`[test] ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-step("system set-up", "bash", ["scripts/setup-system.sh"]);
-step("compile contracts", "hardhat", ["build", "--quiet"]);
 step("generated ABIs up to date", "node", ["scripts/gen-abi.ts", "--check"]);
 if (!process.env.DVPN_SKIP_LINT) {
   step("type check", "tsc", ["--noEmit", "-p", "."]);

@@ -4,10 +4,14 @@
  * Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).
  */
 import { createGatewayAgent } from "./agent.ts";
-import { loadConfig } from "./config/load.ts";
+import { loadConfig, usage } from "./config/load.ts";
 import { AgentError } from "./errors.ts";
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(usage());
+    return;
+  }
   const config = loadConfig({ argv: process.argv.slice(2), env: process.env });
   const agent = createGatewayAgent(config);
   let stopping = false;

@@ -266,7 +266,7 @@ describe("indexer feed on a scripted scenario", () => {
       const s = facts.sessions;
       const res = await gql(
         url(),
-        `{ sessions(first: 100) { totalCount items { id status outcome provider client paid feeBps claims { totalBytes } } }
+        `{ sessions(first: 100) { totalCount items { id status outcome provider client paid feeBps closedBy closedAt settledAt claims { totalBytes } } }
            p1: sessions(where: { provider: "${facts.providers.p1}" }) { totalCount }
            active: sessions(where: { status: Active }) { totalCount }
            parameters { protocolFeeBps minStake heartbeatTimeout acceptTimeout quorumNumerator votingPeriod treasury }
@@ -316,6 +316,14 @@ describe("indexer feed on a scripted scenario", () => {
         assert.equal(x.feeBps, onChain.feeBps);
       }
       assert.equal((byId.get("6") as { feeBps: number }).feeBps, facts.newProtocolFeeBps);
+      // The first close is the record, also when the provider settles at once after the client.
+      const closes = s.filter((x) => x.closed);
+      assert.ok(closes.some((x) => x.closed!.by === x.client && x.claims.length > 0 && x.settled));
+      for (const x of closes) {
+        const item = byId.get(x.id.toString()) as { closedBy: string; closedAt: number; settledAt: number | null };
+        assert.deepEqual([item.closedBy, item.closedAt], [x.closed!.by, x.closed!.at], `session ${x.id} closer`);
+        if (x.settled) assert.ok(item.settledAt! >= item.closedAt, `session ${x.id} settled after its close`);
+      }
 
       assert.equal(d.parameters.protocolFeeBps, facts.newProtocolFeeBps);
       assert.equal(d.parameters.minStake, MIN_STAKE.toString());

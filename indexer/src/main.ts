@@ -20,10 +20,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+const USAGE = `usage: npm run indexer -- [flags]   (flag > environment > default)
+  --rpc <url>[,<url>...]   JSON-RPC endpoints (DVPN_RPC_URL, http://127.0.0.1:8545)
+  --deployment <file>      deployment file (DVPN_DEPLOYMENT, deployments/<chainId>.json)
+  --database-url <url>     PostgreSQL (DATABASE_URL); without it an embedded PGlite folder
+  --data-dir <dir>         PGlite folder (DVPN_INDEXER_DATA_DIR)
+  --port <n>, --host <h>   where the feed listens (DVPN_INDEXER_PORT 4350, DVPN_INDEXER_HOST 127.0.0.1)
+  --confirmations <n>      blocks behind the head to index (DVPN_CONFIRMATIONS)
+  --poll-interval-ms <n>   head polling (DVPN_POLL_INTERVAL_MS)
+  --finality-depth <n>     blocks kept for reorgs (DVPN_FINALITY_DEPTH, 64)
+  --block-range <n>, --max-block-range <n>   eth_getLogs ranges (DVPN_BLOCK_RANGE 10, DVPN_MAX_BLOCK_RANGE 10000)
+  --log-level <level>      DVPN_LOG_LEVEL (info)
+  --read-only              serve queries from the database, never write
+More in indexer/README.md.
+`;
+
 const { values } = (() => {
   try {
     return parseArgs({
       options: {
+        help: { type: "boolean", short: "h" },
         rpc: { type: "string" },
         deployment: { type: "string" },
         "database-url": { type: "string" },
@@ -43,6 +59,11 @@ const { values } = (() => {
     return fail(`${(error as Error).message} (see the flags in indexer/README.md)`);
   }
 })();
+
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const num = (name: string, v: string | undefined) => {
   if (v === undefined || v === "") return undefined;

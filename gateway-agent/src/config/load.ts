@@ -13,6 +13,18 @@ export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLo
 /** `rpcUrl` → `DVPN_AGENT_RPC_URL`. */
 export const envName = (key: string) => `DVPN_AGENT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
+/** The `--help` text: every option as a flag and as its environment variable. */
+export function usage(): string {
+  const rows = KEYS.map((k) => `  --${flagName(k)} <value>`.padEnd(36) + envName(k));
+  return [
+    "usage: npm run agent -- [--config agent.json] [--option value ...]",
+    "Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).",
+    "",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
 /** Parses `--key value` and `--key=value` flags; `--config` picks the file. */
 export function parseFlags(argv: string[]): { values: Record<string, string>; config?: string } {
   const values: Record<string, string> = {};

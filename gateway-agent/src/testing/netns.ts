@@ -25,7 +25,8 @@ export function dataPlaneUnavailable(): string | undefined {
         return false;
       }
     });
-    if (!found) return `${bin} is not installed (run scripts/setup-system.sh as root)`;
+    if (!found)
+      return `${bin} is not installed (as root, npm test installs it from Debian packages: see scripts/setup.sh)`;
   }
   return undefined;
 }

@@ -186,9 +186,12 @@ export const typeDefs = /* GraphQL */ `
     openedBlock: Int!
     acceptedAt: Int
     tunnelAddress: String
+    "When the session was first closed (by either side); a later close by the provider in the settlement window does not move it."
     closedAt: Int
+    "Who closed the session first: the client or the provider. A provider that settles a session the client closed is not the closer."
     closedBy: String
     settlementDeadline: Int
+    "When the session ended for good (settled, finalized or cancelled)."
     settledAt: Int
     claimedBytes: BigInt!
     claimedSeconds: BigInt!

@@ -347,9 +347,14 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
       break;
     }
     case "escrow.SessionClosed": {
+      // The first close is the one recorded: when the provider settles a session the client
+      // already closed (closeWithVoucher in the settlement window, the agent's usual answer),
+      // the second SessionClosed keeps the client as the closer; settledAt tells when it ended.
       const s = session();
-      s.closedAt = t;
-      s.closedBy = checksum(a.closedBy);
+      if (s.closedAt == null) {
+        s.closedAt = t;
+        s.closedBy = checksum(a.closedBy);
+      }
       const deadline = Number(a.settlementDeadline);
       if (deadline !== 0) Object.assign(s, { status: "Closing", settlementDeadline: deadline });
       break;

@@ -18,6 +18,8 @@ export interface SessionFact {
   acceptedAt?: number;
   cancelled?: boolean;
   settled?: boolean;
+  /** Who closed the session first, and when (absent for sessions never closed or cancelled). */
+  closed?: { by: Address; at: number };
   claims: { bytes: bigint; seconds: bigint }[];
 }
 
@@ -101,26 +103,35 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
     s.claims.push({ bytes, seconds });
   };
 
+  const closeWithVoucher = async (s: SessionFact, bytes: bigint, seconds: bigint) => {
+    const r = await t.send(s.provider, esc, sessionEscrowAbi, "closeWithVoucher", [
+      s.id,
+      bytes,
+      seconds,
+      await voucher(s, bytes, seconds),
+    ]);
+    s.claims.push({ bytes, seconds });
+    s.closed ??= { by: s.provider, at: r.timestamp };
+    s.settled = true;
+  };
+  const close = async (s: SessionFact, by: Address) => {
+    const r = await t.send(by, esc, sessionEscrowAbi, "closeSession", [s.id]);
+    s.closed ??= { by, at: r.timestamp };
+  };
+
   // S1: p1 accepts after 2 s, two claims, the provider closes with a final voucher.
   const s1 = await open(c1!, a1!, USD(20));
   await t.increaseTime(1);
   await accept(s1, "10.64.0.2/32");
   await claim(s1, 3n << 30n, 600n);
   await beat(a1!);
-  await t.send(a1!, esc, sessionEscrowAbi, "closeWithVoucher", [
-    s1.id,
-    5n << 30n,
-    1200n,
-    await voucher(s1, 5n << 30n, 1200n),
-  ]);
-  s1.claims.push({ bytes: 5n << 30n, seconds: 1200n });
-  s1.settled = true;
+  await closeWithVoucher(s1, 5n << 30n, 1200n);
 
   // S2: p1 accepts, the client closes, the provider claims in the window, anyone finalizes.
   const s2 = await open(c2!, a1!, USD(10));
   await t.increaseTime(4);
   await accept(s2, "10.64.0.3/32");
-  await t.send(c2!, esc, sessionEscrowAbi, "closeSession", [s2.id]);
+  await close(s2, c2!);
   await claim(s2, 1n << 30n, 300n);
 
   // S3: p2 never accepts; the client cancels after the accept timeout.
@@ -132,7 +143,7 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   // S5: p2 accepts, then closes without any usage (paid 0: does not count).
   const s5 = await open(c3!, a2!, USD(5));
   await accept(s5, "10.71.0.9/32");
-  await t.send(a2!, esc, sessionEscrowAbi, "closeSession", [s5.id]);
+  await close(s5, a2!);
   s5.settled = true;
 
   await t.increaseTime(301);
@@ -198,6 +209,14 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   await accept(s6, "10.64.0.4/32");
   await claim(s6, 1n << 29n, 30n);
   await beat(a1!);
+
+  // S7: the client closes and the provider settles at once with its last voucher (the gateway
+  // agent's usual path): the client stays the closer.
+  const s7 = await open(c3!, a1!, USD(2));
+  await accept(s7, "10.64.0.5/32");
+  await close(s7, c3!);
+  await t.increaseTime(5);
+  await closeWithVoucher(s7, 1n << 20n, 40n);
 
   // Stake changes and a profile update: p5 unbonds part of its stake, p4 (paused) exits fully,
   // p3 changes its capacity.

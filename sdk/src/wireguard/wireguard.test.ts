@@ -19,7 +19,7 @@ describe("WireGuard keys", () => {
     const pair = generateWgKeyPair();
     assert.equal(wgPublicKeyOf(pair.privateKey), pair.publicKey);
     const wg = spawnSync("wg", ["pubkey"], { input: pair.privateKey + "\n", encoding: "utf8" });
-    assert.equal(wg.status, 0, "wg (wireguard-tools) is installed by scripts/setup-system.sh");
+    assert.equal(wg.status, 0, "wg (wireguard-tools) is installed by the project's set-up (scripts/setup.sh)");
     assert.equal(wg.stdout.trim(), pair.publicKey);
   });
 
