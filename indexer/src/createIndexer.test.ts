@@ -285,24 +285,20 @@ describe("indexer feed on a scripted scenario", () => {
       assert.deepEqual([status(4n).status, status(4n).outcome], ["Active", null]);
       assert.equal(d.p1.totalCount, s.filter((x) => x.provider === facts.providers.p1).length);
       assert.equal(d.active.totalCount, 2);
-      // Cursor pages of one session each, by paid descending, give the ids of the full list in order.
-      const full = (await gql(url(), "{ sessions(orderBy: paid, orderDirection: desc) { items { id } } }")).data;
+      // Cursor pages of one session each, by paid descending, give the full list's ids in order.
+      const q = `query($after: String) { sessions(orderBy: paid, orderDirection: desc, first: 1, after: $after) { items { id } pageInfo { endCursor } } }`;
       const paged: string[] = [];
-      let after: string | null = null;
-      for (let i = 0; i < 20; i++) {
-        const page: { data?: any } = await gql(
-          // eslint-disable-line @typescript-eslint/no-explicit-any
-          url(),
-          `query($after: String) { sessions(orderBy: paid, orderDirection: desc, first: 1, after: $after) { items { id } pageInfo { hasNextPage endCursor } } }`,
-          { after },
-        );
-        paged.push(...page.data.sessions.items.map((x: { id: string }) => x.id));
-        if (!page.data.sessions.pageInfo.hasNextPage) break;
-        after = page.data.sessions.pageInfo.endCursor;
+      for (let after: string | null = null, n = 0; n < 20; n++) {
+        const page: { items: { id: string }[]; pageInfo: { endCursor: string | null } } = (
+          await gql(url(), q, { after })
+        ).data.sessions;
+        paged.push(...page.items.map((x) => x.id));
+        if (!(after = page.pageInfo.endCursor)) break;
       }
+      const full = await gql(url(), "{ sessions(orderBy: paid, orderDirection: desc) { items { id } } }");
       assert.deepEqual(
         paged,
-        full.sessions.items.map((x: { id: string }) => x.id),
+        full.data.sessions.items.map((x: { id: string }) => x.id),
       );
       assert.equal(paged.length, s.length);
       for (const x of d.sessions.items) {
