@@ -12,7 +12,8 @@ import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
  * @notice Providers stake the protocol token, publish their endpoint, WireGuard key, region and
  * prices, and prove liveness with heartbeats. Unstaking goes through an unbonding period during
  * which the stake stays slashable. Governance (the timelock) sets the parameters within hard
- * bounds and may slash at most `maxSlashBps` of a provider's stake per call.
+ * bounds and may slash, in all its calls and proposals together, at most `maxSlashBps` of what a
+ * provider held (stake + unbonding) when its current {SLASH_PERIOD} began.
  */
 contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -40,6 +41,13 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         string endpoint;
     }
 
+    /// @dev A provider's slashing budget for the current period.
+    struct SlashWindow {
+        uint40 start;
+        uint128 base;
+        uint128 slashed;
+    }
+
     bytes32 public constant MIN_STAKE = "minStake";
     bytes32 public constant UNBONDING_PERIOD = "unbondingPeriod";
     bytes32 public constant HEARTBEAT_TIMEOUT = "heartbeatTimeout";
@@ -54,6 +62,8 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     uint256 public constant MAX_SLASH_BPS_LOWER = 1;
     uint256 public constant MAX_SLASH_BPS_UPPER = 5_000;
     uint256 public constant MAX_ENDPOINT_LENGTH = 255;
+    /// @notice Length of the period over which a provider's slashes add up against {maxSlashBps}.
+    uint256 public constant SLASH_PERIOD = 30 days;
 
     uint256 private constant HIGH_BITS = 0x8080808080808080808080808080808080808080808080808080808080808080;
     uint256 private constant PLUS_0X5F = 0x5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f;
@@ -72,11 +82,13 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     uint40 public unbondingPeriod;
     /// @notice A heartbeat older than this makes a provider unavailable.
     uint40 public heartbeatTimeout;
-    /// @notice Largest share of a provider's stake (in basis points) one slash may take.
+    /// @notice Largest share of a provider's stake + unbonding (in basis points) all slashes in one
+    /// {SLASH_PERIOD} may take together.
     uint16 public maxSlashBps;
 
     address private _escrowBinder;
     mapping(address provider => Provider) private _providers;
+    mapping(address provider => SlashWindow) private _slashWindows;
 
     /// @param initialMinStake see {minStake}; the other arguments likewise. Each is checked
     /// against its bounds.
@@ -285,22 +297,53 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice Slashes `amount` of `provider`'s stake (active first, then unbonding) to
-     * `beneficiary`.
-     * Requirements: caller is governance; `beneficiary` is not zero; 0 < amount ≤
-     * (stake + unbonding) × {maxSlashBps} / 10000.
+     * @notice Slashes up to `amount` of `provider`'s stake (active first, then unbonding) to
+     * `beneficiary`. The amount is clamped to what the provider's slashing budget has left: in
+     * each {SLASH_PERIOD} (starting with its first slash), all slashes of a provider together
+     * take at most {maxSlashBps} of its stake + unbonding at the period's start, whatever the
+     * number of calls or proposals. A slash voted as a fixed amount therefore still executes
+     * when the provider withdrew part of its stake during the vote.
+     * Requirements: caller is governance; `beneficiary` is not zero; amount > 0; something is
+     * left in the provider's budget.
      */
     function slash(address provider, uint128 amount, address beneficiary) external nonReentrant onlyGovernance {
         if (beneficiary == address(0)) revert RegistryInvalidBeneficiary();
         if (amount == 0) revert RegistryInvalidAmount(amount);
         Provider storage p = _providers[provider];
-        uint256 maxAmount = ((uint256(p.stake) + p.unbonding) * maxSlashBps) / 10_000;
-        if (amount > maxAmount) revert RegistrySlashTooLarge(amount, maxAmount);
-        uint128 fromStake = amount <= p.stake ? amount : p.stake;
+        uint256 held = uint256(p.stake) + p.unbonding;
+        SlashWindow storage w = _slashWindows[provider];
+        if (w.start == 0 || block.timestamp >= uint256(w.start) + SLASH_PERIOD) {
+            w.start = uint40(block.timestamp);
+            w.base = uint128(held);
+            w.slashed = 0;
+        }
+        uint256 budget = (uint256(w.base) * maxSlashBps) / 10_000;
+        uint256 left = budget > w.slashed ? budget - w.slashed : 0;
+        if (left > held) left = held;
+        if (left == 0) revert RegistrySlashTooLarge(amount, 0);
+        uint128 taken = amount <= left ? amount : uint128(left);
+        w.slashed += taken;
+        uint128 fromStake = taken <= p.stake ? taken : p.stake;
         p.stake -= fromStake;
-        p.unbonding -= amount - fromStake;
-        emit ProviderSlashed(provider, amount, beneficiary, p.stake, p.unbonding);
-        stakingToken.safeTransfer(beneficiary, amount);
+        p.unbonding -= taken - fromStake;
+        emit ProviderSlashed(provider, taken, beneficiary, p.stake, p.unbonding);
+        stakingToken.safeTransfer(beneficiary, taken);
+    }
+
+    /// @notice What governance may still slash from `provider` in its current slashing period.
+    function slashableNow(address provider) external view returns (uint256) {
+        Provider storage p = _providers[provider];
+        uint256 held = uint256(p.stake) + p.unbonding;
+        SlashWindow storage w = _slashWindows[provider];
+        uint256 base = w.base;
+        uint256 slashed = w.slashed;
+        if (w.start == 0 || block.timestamp >= uint256(w.start) + SLASH_PERIOD) {
+            base = held;
+            slashed = 0;
+        }
+        uint256 budget = (base * maxSlashBps) / 10_000;
+        uint256 left = budget > slashed ? budget - slashed : 0;
+        return left > held ? held : left;
     }
 
     // ───────────────────────────── reads ──────────────────────────────
@@ -333,13 +376,21 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     // ────────────────────────── escrow hooks ──────────────────────────
 
     /// @inheritdoc IProviderRegistry
-    function reserveSession(address provider) external onlyEscrow returns (uint96 pricePerGiB, uint96 pricePerMinute) {
+    function quoteSession(address provider) external view returns (uint96 pricePerGiB, uint96 pricePerMinute) {
         Provider storage p = _providers[provider];
         if (!_isAvailable(p)) revert RegistryProviderUnavailable(provider);
-        uint32 active = p.activeSessions + 1;
+        return (p.pricePerGiB, p.pricePerMinute);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function reserveSession(address provider) external onlyEscrow {
+        Provider storage p = _providers[provider];
+        if (!p.registered) revert RegistryNotRegistered(provider);
+        uint32 active = p.activeSessions;
+        if (active >= p.maxSessions) revert RegistryAtCapacity(provider, active, p.maxSessions);
+        ++active;
         p.activeSessions = active;
         emit ActiveSessionsChanged(provider, active);
-        return (p.pricePerGiB, p.pricePerMinute);
     }
 
     /// @inheritdoc IProviderRegistry

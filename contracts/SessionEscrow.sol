@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
@@ -14,13 +15,28 @@ import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
  * @title SessionEscrow
  * @notice Holds a client's deposit for a session with one provider and pays the provider
  * against cumulative usage vouchers signed by the session signer:
- * `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)` (EIP-712, domain "dvpn SessionEscrow", "1").
+ * `Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)` (EIP-712, domain
+ * "dvpn SessionEscrow", "1"), where `terms` = keccak256(abi.encode(provider, deposit,
+ * pricePerGiB, pricePerMinute)) of the session as its signer saw it ({termsOf}). A voucher signed
+ * for a session that a reorganisation replaced with other terms under the same id is invalid.
  *
  * cost(bytes, seconds) = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at
  * the deposit. Prices and the protocol fee are fixed when the session opens.
  *
  * Invariant: per session, paid to provider + fees + refund = deposit; the escrow's balance is
- * the sum over unsettled sessions of (deposit − paid).
+ * the sum over unsettled sessions of (deposit − paid), plus the fees not yet swept
+ * ({accruedFees}), plus the refunds credited and not yet withdrawn ({refundCredit}).
+ *
+ * Signatures: a voucher is valid when it is an ECDSA signature of the digest by the signer's key,
+ * whatever code the signer's account has (an EOA that delegated under EIP-7702 stays an EOA for
+ * vouchers: its key can always sign, and no code it delegates to can revoke what it signed).
+ * ERC-1271 is consulted only when the ECDSA check does not match, for contract wallets.
+ *
+ * Settlement never depends on a party accepting a transfer: a refund the token refuses (a
+ * blocklisted client, a hook that reverts) is credited to the client, who withdraws it with
+ * {withdrawRefund}; protocol fees accrue in the escrow and anyone may {sweepFees} to the treasury.
+ * Pending sessions do not hold a provider's capacity: the slot is reserved when the provider
+ * accepts, so sessions nobody accepts stop mattering at their deadline without anyone paying.
  */
 contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -46,7 +62,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @notice EIP-712 type hash of a usage voucher.
-    bytes32 public constant USAGE_TYPEHASH = keccak256("Usage(uint256 sessionId,uint64 bytes,uint64 seconds)");
+    bytes32 public constant USAGE_TYPEHASH = keccak256(
+        "Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)"
+    );
 
     bytes32 public constant PROTOCOL_FEE_BPS = "protocolFeeBps";
     bytes32 public constant ACCEPT_TIMEOUT = "acceptTimeout";
@@ -59,6 +77,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint256 public constant SETTLEMENT_WINDOW_LOWER = 10 minutes;
     uint256 public constant SETTLEMENT_WINDOW_UPPER = 7 days;
     uint256 public constant MAX_TUNNEL_ADDRESS_LENGTH = 96;
+    /// @notice Gas a refund transfer may use before the refund is credited instead (bounds what a
+    /// token hook at the recipient can burn of the settling caller's gas).
+    uint256 public constant REFUND_TRANSFER_GAS = 100_000;
 
     /// @notice The token deposits and payments are made in.
     IERC20 public immutable paymentToken;
@@ -75,10 +96,15 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint40 public acceptTimeout;
     /// @notice Seconds a provider has for its last claim after the client closes.
     uint40 public settlementWindow;
+    /// @notice Protocol fees claimed and not yet swept to the treasury (shares a never-zero slot
+    /// with the parameters above, so a claim's accrual is a cheap write).
+    uint160 public accruedFees;
     /// @notice Number of sessions ever opened; session ids run from 1 to this.
     uint256 public sessionCount;
 
     mapping(uint256 sessionId => Session) private _sessions;
+    /// @notice Refunds the token refused to deliver, waiting for {withdrawRefund} by their owner.
+    mapping(address account => uint256) public refundCredit;
 
     constructor(
         IERC20 paymentToken_,
@@ -151,8 +177,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
 
     /**
      * @notice The provider accepts a pending session and tells the client its tunnel address.
+     * This is where the session takes one of the provider's slots.
      * Requirements: caller is the session's provider; status Pending; before the accept
-     * deadline; `tunnelAddress` is 1–96 bytes.
+     * deadline; `tunnelAddress` is 1–96 bytes; the provider is registered and below its capacity.
      */
     function acceptSession(uint256 sessionId, string calldata tunnelAddress) external {
         Session storage s = _session(sessionId);
@@ -164,13 +191,29 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         s.status = SessionStatus.Active;
         s.deadline = 0;
         emit SessionAccepted(sessionId, msg.sender, tunnelAddress);
+        registry.reserveSession(msg.sender);
+    }
+
+    /**
+     * @notice The provider refuses a pending session (a bad key, its policy): the whole deposit
+     * returns to the client at once and `reason` is recorded in {SessionRejected}.
+     * Requirements: caller is the session's provider; status Pending.
+     */
+    function rejectSession(uint256 sessionId, bytes32 reason) external nonReentrant {
+        Session storage s = _session(sessionId);
+        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
+        uint96 refund = s.deposit;
+        s.status = SessionStatus.Closed;
+        s.deadline = 0;
+        emit SessionRejected(sessionId, msg.sender, reason, refund);
+        _refund(s.client, refund);
     }
 
     /**
      * @notice Returns the whole deposit of a session the provider did not accept in time to its
-     * client. Anyone may call it once the accept deadline has passed (the client, or the
-     * provider's agent freeing the slot), so an abandoned pending session can neither hold the
-     * provider's capacity nor block its exit for good.
+     * client. Anyone may call it once the accept deadline has passed. A pending session holds
+     * none of the provider's capacity, so nobody needs to call it for the provider's sake.
      * Requirements: status Pending; accept deadline passed.
      */
     function cancelSession(uint256 sessionId) external nonReentrant {
@@ -182,8 +225,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         s.status = SessionStatus.Closed;
         s.deadline = 0;
         emit SessionCancelled(sessionId, provider, refund);
-        registry.releaseSession(provider);
-        paymentToken.safeTransfer(s.client, refund);
+        _refund(s.client, refund);
     }
 
     /**
@@ -269,6 +311,33 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         _settle(s, sessionId);
     }
 
+    /**
+     * @notice Pays the caller's credited refunds (see {refundCredit}) to `to`, which may differ
+     * from the caller (a blocklisted client names another address).
+     * Requirements: something credited; `to` not zero.
+     */
+    function withdrawRefund(address to) external nonReentrant {
+        uint256 amount = refundCredit[msg.sender];
+        if (amount == 0) revert EscrowNothingToWithdraw(msg.sender);
+        if (to == address(0)) revert EscrowInvalidRecipient();
+        refundCredit[msg.sender] = 0;
+        emit RefundWithdrawn(msg.sender, to, amount);
+        paymentToken.safeTransfer(to, amount);
+    }
+
+    /**
+     * @notice Sends the accrued protocol fees to the treasury. Anyone may call it.
+     * Requirements: fees accrued.
+     */
+    function sweepFees() external nonReentrant {
+        uint256 amount = accruedFees;
+        if (amount == 0) revert EscrowNothingToWithdraw(treasury);
+        accruedFees = 0;
+        address to = treasury;
+        emit FeesSwept(to, amount);
+        paymentToken.safeTransfer(to, amount);
+    }
+
     // ───────────────────────────── reads ──────────────────────────────
 
     /// @notice The public record of a session (`paid` is the gross amount claimed so far).
@@ -295,9 +364,15 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         return _cost(_sessions[sessionId], bytes_, seconds_);
     }
 
-    /// @notice The EIP-712 digest a session signer signs for a voucher.
+    /// @notice The EIP-712 digest a session signer signs for a voucher (bound to {termsOf}).
     function usageDigest(uint256 sessionId, uint64 bytes_, uint64 seconds_) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, bytes_, seconds_)));
+        return _usageDigest(_sessions[sessionId], sessionId, bytes_, seconds_);
+    }
+
+    /// @notice The terms a voucher of `sessionId` is bound to: keccak256(abi.encode(provider,
+    /// deposit, pricePerGiB, pricePerMinute)).
+    function termsOf(uint256 sessionId) external view returns (bytes32) {
+        return _terms(_sessions[sessionId]);
     }
 
     /// @notice The EIP-712 domain separator of this escrow.
@@ -345,7 +420,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     ) private returns (uint256 sessionId) {
         if (wgPublicKey == bytes32(0)) revert EscrowInvalidWgKey();
         if (deposit == 0 || deposit > type(uint96).max) revert EscrowInvalidDeposit(deposit);
-        (uint96 pricePerGiB, uint96 pricePerMinute) = registry.reserveSession(provider);
+        (uint96 pricePerGiB, uint96 pricePerMinute) = registry.quoteSession(provider);
         if (pricePerGiB > maxPricePerGiB) revert EscrowPriceAboveMaximum(pricePerGiB, maxPricePerGiB);
         if (pricePerMinute > maxPricePerMinute) revert EscrowPriceAboveMaximum(pricePerMinute, maxPricePerMinute);
         if (signer == address(0)) signer = msg.sender;
@@ -394,7 +469,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         ) {
             revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
         }
-        if (!SignatureChecker.isValidSignatureNow(s.signer, usageDigest(sessionId, bytes_, seconds_), signature)) {
+        if (!_isValidVoucherSignature(s.signer, _usageDigest(s, sessionId, bytes_, seconds_), signature)) {
             revert EscrowInvalidSignature(sessionId);
         }
         uint256 before = _cost(s, claimedBytes, claimedSeconds);
@@ -404,9 +479,62 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         s.claimedBytes = bytes_;
         s.claimedSeconds = seconds_;
         address provider = s.provider;
+        if (fee != 0) accruedFees += uint160(fee);
         emit UsageClaimed(sessionId, provider, bytes_, seconds_, amount, fee, total);
         if (amount - fee != 0) paymentToken.safeTransfer(provider, amount - fee);
-        if (fee != 0) paymentToken.safeTransfer(treasury, fee);
+    }
+
+    function _usageDigest(
+        Session storage s,
+        uint256 sessionId,
+        uint64 bytes_,
+        uint64 seconds_
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, _terms(s), bytes_, seconds_)));
+    }
+
+    function _terms(Session storage s) private view returns (bytes32) {
+        return keccak256(abi.encode(s.provider, s.deposit, s.pricePerGiB, s.pricePerMinute));
+    }
+
+    /// @dev ECDSA by the signer's key first, whatever code the account has (EIP-7702); ERC-1271
+    /// only when that does not match.
+    function _isValidVoucherSignature(
+        address signer,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
+    }
+
+    /// @dev Sends `amount` to `to`, or credits it to {refundCredit} when the token refuses, fails
+    /// or takes more than {REFUND_TRANSFER_GAS}: settling never depends on the recipient.
+    function _refund(address to, uint256 amount) private {
+        if (amount == 0) return;
+        address token = address(paymentToken);
+        bytes memory data = abi.encodeCall(IERC20.transfer, (to, amount));
+        uint256 gasLimit = REFUND_TRANSFER_GAS;
+        bool ok;
+        // Like SafeERC20: success with no return data from a contract, or exactly `true`; at most
+        // one word of return data is copied, so a token cannot burn gas with a huge answer.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0, 0)
+            ok := call(gasLimit, token, 0, add(data, 0x20), mload(data), 0, 0x20)
+            if ok {
+                ok := or(
+                    and(iszero(returndatasize()), gt(extcodesize(token), 0)),
+                    and(gt(returndatasize(), 31), eq(mload(0), 1))
+                )
+            }
+        }
+        if (ok) return;
+        // Every caller is nonReentrant and has settled the session before this call.
+        // solhint-disable-next-line reentrancy
+        refundCredit[to] += amount;
+        emit RefundCredited(to, amount);
     }
 
     function _closeByProvider(Session storage s, uint256 sessionId, SessionStatus status) private {
@@ -422,7 +550,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         s.status = SessionStatus.Closed;
         s.deadline = 0;
         emit SessionSettled(sessionId, s.provider, paid, refund);
-        if (refund != 0) paymentToken.safeTransfer(s.client, refund);
+        _refund(s.client, refund);
     }
 
     /// @dev cost = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at the deposit.

@@ -12,6 +12,7 @@
 #              ABIs are only checked against the committed ones (a stale commit fails)
 #   system     only the parts named in DVPN_NEEDS (comma-separated), as root from Debian's packages:
 #                dataplane  wireguard-tools wireguard-go iproute2 nftables iperf3 tcpdump
+#                browser    chromium (the web explorer's end-to-end tests drive it headless)
 #                postgres   the local PostgreSQL clusters started if installed but down
 #              without root it reports what is missing and the commands that need it say why
 #              they cannot run.
@@ -68,6 +69,9 @@ _dvpn_missing_packages() {
     command -v nft >/dev/null || echo nftables
     command -v iperf3 >/dev/null || echo iperf3
     command -v tcpdump >/dev/null || echo tcpdump
+  fi
+  if [[ "$needs" == *,browser,* ]]; then
+    command -v chromium >/dev/null || echo chromium
   fi
   return 0
 }

@@ -10,12 +10,24 @@ import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extens
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 
+/// @notice The part of {DVPNToken} the governor's quorum reads.
+interface IDelegatedSupply {
+    /// @notice The sum of every delegate's voting power at `timepoint`.
+    function getPastDelegatedSupply(uint256 timepoint) external view returns (uint256);
+}
+
 /**
  * @title DVPNGovernor
  * @notice Token-holder governance over every protocol parameter and over slashing. Periods are
  * in seconds (the token's clock is a timestamp). Proposals execute through the timelock, which
  * holds every privileged role in the protocol. The governor's own settings have hard bounds
  * too, so no vote can make governance unusable.
+ *
+ * Invariant: governance can always pass a proposal with the votes that exist. The quorum is a
+ * fraction (at most 50 %) of the delegated supply at the snapshot, not of the total supply, so
+ * staked and undelegated tokens never make it unreachable; the timelock cannot be replaced
+ * ({updateTimelock} reverts) and cannot change its own roles (see {DVPNTimelock}); every period
+ * is bounded above.
  */
 contract DVPNGovernor is
     Governor,
@@ -36,6 +48,8 @@ contract DVPNGovernor is
 
     /// @notice A governor setting was set outside its bounds.
     error GovernorSettingOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice The timelock is fixed at deployment; a proposal cannot move governance elsewhere.
+    error GovernorTimelockFixed();
 
     constructor(
         IVotes token,
@@ -72,6 +86,12 @@ contract DVPNGovernor is
         super._updateQuorumNumerator(newQuorumNumerator);
     }
 
+    /// @notice Always reverts: replacing the timelock could hand governance to a timelock where the
+    /// governor may not propose, and freeze it for good.
+    function updateTimelock(TimelockController) external pure override {
+        revert GovernorTimelockFixed();
+    }
+
     function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
         if (value < min || value > max) revert GovernorSettingOutOfBounds(name, value, min, max);
     }
@@ -86,8 +106,11 @@ contract DVPNGovernor is
         return super.votingPeriod();
     }
 
+    /// @notice {quorumNumerator} percent of the delegated supply at `timepoint` (the votes that
+    /// exist), so the quorum never exceeds what the existing votes can reach.
     function quorum(uint256 timepoint) public view override(Governor, GovernorVotesQuorumFraction) returns (uint256) {
-        return super.quorum(timepoint);
+        uint256 delegated = IDelegatedSupply(address(token())).getPastDelegatedSupply(timepoint);
+        return (delegated * quorumNumerator(timepoint)) / quorumDenominator();
     }
 
     function state(uint256 proposalId) public view override(Governor, GovernorTimelockControl) returns (ProposalState) {

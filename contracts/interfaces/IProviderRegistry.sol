@@ -99,6 +99,7 @@ interface IProviderRegistry {
     error RegistryParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     error RegistryEscrowAlreadyBound();
     error RegistryInvalidEscrow();
+    error RegistryAtCapacity(address provider, uint32 activeSessions, uint32 maxSessions);
 
     // ───────────────────────────── reads ──────────────────────────────
 
@@ -111,9 +112,13 @@ interface IProviderRegistry {
 
     // ───────────────────────── escrow hooks ───────────────────────────
 
-    /// @notice Reserves a session slot on `provider` and returns its current prices.
-    /// Requirements: caller is the bound escrow; `provider` is available.
-    function reserveSession(address provider) external returns (uint96 pricePerGiB, uint96 pricePerMinute);
+    /// @notice The prices a session opened with `provider` now gets.
+    /// Requirements: `provider` is available.
+    function quoteSession(address provider) external view returns (uint96 pricePerGiB, uint96 pricePerMinute);
+
+    /// @notice Takes a session slot on `provider` (when it accepts a session).
+    /// Requirements: caller is the bound escrow; `provider` registered and below its capacity.
+    function reserveSession(address provider) external;
 
     /// @notice Frees a session slot reserved with {reserveSession}. Caller is the bound escrow.
     function releaseSession(address provider) external;

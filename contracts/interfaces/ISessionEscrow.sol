@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /**
  * @title ISessionEscrow
  * @notice Sessions between a client and a provider, paid from a deposit against cumulative
- * EIP-712 `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)` vouchers signed by the
- * session signer.
+ * EIP-712 `Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)` vouchers signed
+ * by the session signer, bound to the session's terms.
  */
 interface ISessionEscrow {
     /// @notice Where a session is in its life.
@@ -58,7 +58,7 @@ interface ISessionEscrow {
     /// deposit) went back to the client.
     event SessionCancelled(uint256 indexed sessionId, address indexed provider, uint96 refund);
     /// @notice The provider was paid for usage up to (`totalBytes`, `totalSeconds`).
-    /// `amount` is the gross increase, `fee` the part sent to the treasury.
+    /// `amount` is the gross increase, `fee` the part accrued for the treasury.
     event UsageClaimed(
         uint256 indexed sessionId,
         address indexed provider,
@@ -78,6 +78,15 @@ interface ISessionEscrow {
     );
     /// @notice A session settled: `paid` (fees included) went out, `refund` went back to the client.
     event SessionSettled(uint256 indexed sessionId, address indexed provider, uint256 paid, uint256 refund);
+    /// @notice The provider refused a pending session; `refund` (the whole deposit) went back to
+    /// the client (or to its {refundCredit}). `reason` is the provider's short code.
+    event SessionRejected(uint256 indexed sessionId, address indexed provider, bytes32 reason, uint96 refund);
+    /// @notice The token refused a refund to `account`; it waits for {withdrawRefund}.
+    event RefundCredited(address indexed account, uint256 amount);
+    /// @notice `account` withdrew its credited refunds to `to`.
+    event RefundWithdrawn(address indexed account, address to, uint256 amount);
+    /// @notice Accrued protocol fees went to the treasury.
+    event FeesSwept(address indexed treasury, uint256 amount);
     /// @notice Governance changed a parameter.
     event ParameterUpdated(bytes32 indexed name, uint256 oldValue, uint256 newValue);
 
@@ -104,4 +113,6 @@ interface ISessionEscrow {
     error EscrowInvalidSignature(uint256 sessionId);
     error EscrowParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     error EscrowInvalidTreasury();
+    error EscrowNothingToWithdraw(address account);
+    error EscrowInvalidRecipient();
 }

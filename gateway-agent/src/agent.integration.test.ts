@@ -29,7 +29,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
-import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
 import { freePort, startLocalChain, type LocalChain } from "../../scripts/lib/localChain.ts";
 import { createNetLab, dataPlaneUnavailable, freeUdpPort, suffix, type NetLab } from "./testing/netns.ts";
@@ -197,7 +197,12 @@ async function signVoucherBody(id: bigint, bytes: bigint, seconds: bigint) {
   const signature = await signUsageVoucher({
     account: signer,
     domain: { chainId: deployment.chainId, escrow: deployment.contracts.SessionEscrow.address },
-    voucher: { sessionId: id, bytes, seconds },
+    voucher: {
+      sessionId: id,
+      terms: await readVoucherTerms(publicClient, deployment.contracts.SessionEscrow.address, id),
+      bytes,
+      seconds,
+    },
   });
   return JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: seconds.toString(), signature });
 }
@@ -391,7 +396,12 @@ test(
     forged.signature = (await signUsageVoucher({
       account: clientAccount,
       domain: { chainId: deployment.chainId, escrow: deployment.contracts.SessionEscrow.address },
-      voucher: { sessionId: id, bytes: v1.bytes + 5n, seconds: v1.seconds },
+      voucher: {
+        sessionId: id,
+        terms: await readVoucherTerms(publicClient, deployment.contracts.SessionEscrow.address, id),
+        bytes: v1.bytes + 5n,
+        seconds: v1.seconds,
+      },
     })) as string;
     assert.equal(
       (await fetch(`http://${GATEWAY}:${voucherPort}/v1/vouchers`, { method: "POST", body: JSON.stringify(forged) }))

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { hashVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { NOT_ON_CHAIN_RETRY_SECONDS } from "./sessions/resync.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
@@ -107,10 +107,14 @@ function post(url: string, body: string): Promise<number> {
 }
 
 async function sendVoucher(r: Rig, id: bigint, signer: ReturnType<typeof privateKeyToAccount>, bytes: bigint) {
+  const s = r.agent.session(id);
+  const terms = s
+    ? hashVoucherTerms({ provider: r.chain.provider, ...s })
+    : "0x0000000000000000000000000000000000000000000000000000000000000000";
   const signature = await signUsageVoucher({
     account: signer,
     domain: { chainId: 31337, escrow: r.chain.escrow },
-    voucher: { sessionId: id, bytes, seconds: 1n },
+    voucher: { sessionId: id, terms, bytes, seconds: 1n },
   });
   const body = JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: "1", signature });
   return post(`${r.agent.urls().vouchers}/v1/vouchers`, body);

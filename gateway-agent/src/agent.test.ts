@@ -13,7 +13,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { hashUsageVoucher, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { hashUsageVoucher, hashVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { ACCEPT_CONCURRENCY } from "./sessions/accept.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
@@ -83,11 +83,19 @@ function http(
   });
 }
 
+/** The terms hash a voucher of session `id` is bound to, from the agent's own record of it. */
+function termsFor(id: bigint): Hex {
+  const s = agent.session(id);
+  if (!s) throw new Error(`session ${id} unknown to the agent`);
+  const { deposit, pricePerGiB, pricePerMinute } = s;
+  return hashVoucherTerms({ provider: chain.provider, deposit, pricePerGiB, pricePerMinute });
+}
+
 async function voucher(id: bigint, bytes: bigint, seconds: bigint, by = signer) {
   const signature = await signUsageVoucher({
     account: by,
     domain: { chainId: 31337, escrow: chain.escrow },
-    voucher: { sessionId: id, bytes, seconds },
+    voucher: { sessionId: id, terms: termsFor(id), bytes, seconds },
   });
   return JSON.stringify({ sessionId: id.toString(), bytes: bytes.toString(), seconds: seconds.toString(), signature });
 }
@@ -208,6 +216,24 @@ test("a worthwhile voucher is claimed once; a restart claims nothing again and k
   assert.equal(agent.session(1n)!.claimedBytes, 1n << 30n);
 });
 
+test("a claim the escrow refuses for its signature cuts the peer and closes the session", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(3), signer: signer.address });
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(3)));
+  const url = `${agent.urls().vouchers}/v1/vouchers`;
+  assert.equal((await http("POST", url, await voucher(id, 1n << 30n, 30n))).status, 200);
+  chain.refuseVouchers.add(id); // valid by ECDSA for the agent, refused by the escrow
+  await agent.tick();
+  assert.equal(agent.session(id)?.cutReason, "voucher-refused-on-chain");
+  await agent.tick();
+  assert.ok(!backend.peers.has(keyB64(3)), "peer cut");
+  const fns = chain.calls.filter((c) => c.args[0] === id).map((c) => c.fn);
+  assert.deepEqual(fns.slice(-3), ["claim", "closeWithVoucher", "closeSession"]);
+  assert.equal(chain.sessions.get(id)?.status, "Closed");
+  chain.refuseVouchers.delete(id);
+  clock += 61; // its address leaves the quarantine for the tests below
+});
+
 test("a peer whose vouchers lag is cut and the session closed with its best voucher", async () => {
   const id = chain.open({ wgPublicKey: keyHex(2), signer: signer.address });
   await agent.tick();
@@ -321,7 +347,10 @@ test("vouchers of a contract-wallet signer are checked with ERC-1271", async () 
   await agent.tick();
   assert.equal(agent.session(id)?.status, "active", JSON.stringify(agent.session(id)?.reason));
   const sig = `0x${"ab".repeat(100)}`;
-  const hash = hashUsageVoucher({ chainId: 31337, escrow: chain.escrow }, { sessionId: id, bytes: 10n, seconds: 1n });
+  const hash = hashUsageVoucher(
+    { chainId: 31337, escrow: chain.escrow },
+    { sessionId: id, terms: termsFor(id), bytes: 10n, seconds: 1n },
+  );
   const body = JSON.stringify({ sessionId: id.toString(), bytes: "10", seconds: "1", signature: sig });
   const url = `${agent.urls().vouchers}/v1/vouchers`;
   assert.equal((await http("POST", url, body)).status, 403);

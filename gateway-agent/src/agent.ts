@@ -471,6 +471,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       const voucherServer = createVoucherServer({
         store,
         domain: { chainId: chain.chainId, escrow: chain.escrow },
+        provider: chain.provider,
         metered: (s) => meteredUsage(s, now()),
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),

@@ -29,6 +29,7 @@ import {
   generateWgKeyPair,
   getProposalId,
   priceUsage,
+  hashVoucherTerms,
   signUsageVoucher,
   type Availability,
   type DvpnClient,
@@ -310,6 +311,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   const sessionId = opened.sessionId;
   const openedAt = Date.now();
+  // Vouchers are bound to the terms the client saw in its own receipt.
+  const terms = hashVoucherTerms({
+    provider: picked,
+    deposit: opened.deposit,
+    pricePerGiB: opened.pricePerGiB,
+    pricePerMinute: opened.pricePerMinute,
+  });
 
   const accepted = await r.step("Provider: accept the session", async (note) => {
     if (!agent) {
@@ -331,7 +339,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const seconds = max(BigInt(Math.max(1, Math.round((Date.now() - openedAt) / 1000))), lastVoucher.seconds);
     bytes = max(bytes, lastVoucher.bytes);
     if (bytes === lastVoucher.bytes && seconds === lastVoucher.seconds) return;
-    const voucher = { sessionId, bytes, seconds };
+    const voucher = { sessionId, terms, bytes, seconds };
     const signature = await signUsageVoucher({ account: signer, domain, voucher });
     if (tunnel && agent) {
       const res = await tunnel.post(`http://${agent.gateway}:51830/v1/vouchers`, {

@@ -29,7 +29,7 @@ import { buildSetArgs } from "../../gateway-agent/src/wireguard/args.ts";
 import { createMockBackend, type MockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -110,7 +110,12 @@ describe("chaos: gateway agent", () => {
     signer: LocalAccount,
     domain = { chainId: chain.deployment.chainId, escrow: escrow() },
   ) {
-    const signature = await signUsageVoucher({ account: signer, domain, voucher: { sessionId: id, bytes, seconds } });
+    const terms = await readVoucherTerms(chain.publicClient, escrow(), id);
+    const signature = await signUsageVoucher({
+      account: signer,
+      domain,
+      voucher: { sessionId: id, terms, bytes, seconds },
+    });
     return JSON.stringify({
       sessionId: id.toString(),
       bytes: bytes.toString(),

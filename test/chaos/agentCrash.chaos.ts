@@ -39,7 +39,7 @@ import { wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { freePort } from "../../scripts/lib/localChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -269,7 +269,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     const signature = await signUsageVoucher({
       account: c.signer,
       domain: { chainId: chain.deployment.chainId, escrow: escrow() },
-      voucher: { sessionId: c.id, bytes, seconds },
+      voucher: { sessionId: c.id, terms: await readVoucherTerms(chain.publicClient, escrow(), c.id), bytes, seconds },
     });
     return JSON.stringify({
       sessionId: c.id.toString(),

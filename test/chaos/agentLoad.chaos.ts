@@ -29,7 +29,7 @@ import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { bytes32ToWgKey, wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -162,7 +162,7 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
       const signature = await signUsageVoucher({
         account: s.signer,
         domain: { chainId: chain.deployment.chainId, escrow: escrow() },
-        voucher: { sessionId: s.id, bytes, seconds },
+        voucher: { sessionId: s.id, terms: await readVoucherTerms(chain.publicClient, escrow(), s.id), bytes, seconds },
       });
       const r = await fetch(`${url}/v1/vouchers`, {
         method: "POST",

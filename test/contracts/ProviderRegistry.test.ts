@@ -421,7 +421,7 @@ describe("ProviderRegistry", () => {
       assert.equal(await f.registry.read.isAvailable([alice.account.address]), false);
       await registerProvider(f, alice, { maxSessions: 1, stake: MIN_STAKE });
       assert.equal(await f.registry.read.isAvailable([alice.account.address]), true);
-      await openSession(f, bob, alice.account.address);
+      await activeSession(f, bob, alice);
       assert.equal(await f.registry.read.isAvailable([alice.account.address]), false, "at capacity");
       await assertRevert(openSession(f, carol, alice.account.address), "RegistryProviderUnavailable", [
         alice.account.address,
@@ -540,7 +540,8 @@ describe("ProviderRegistry", () => {
       );
       let p = await f.registry.read.getProvider([alice.account.address]);
       assert.deepEqual([p.stake, p.unbonding], [DVPN(800), DVPN(1000)]);
-      // Only 50 left in stake after raising the cap: the rest comes from unbonding.
+      // Raising the cap to 50 % makes the period's budget 1000 of the 2000 held at its start;
+      // 200 are taken, so 900 asked is clamped to 800, all of the remaining active stake.
       await f.asTimelock((tl) => f.timelockWrite(tl, "setMaxSlashBps", [5000n], "registry"));
       const before = await f.token.read.balanceOf([carol.account.address]);
       const receipt = await f.asTimelock((tl) =>
@@ -548,25 +549,39 @@ describe("ProviderRegistry", () => {
       );
       assertEvent(providerRegistryAbi, f.registry.address, receipt, "ProviderSlashed", {
         provider: alice.account.address,
-        amount: DVPN(900),
+        amount: DVPN(800),
         beneficiary: carol.account.address,
         stake: 0n,
-        unbonding: DVPN(900),
+        unbonding: DVPN(1000),
       });
       p = await f.registry.read.getProvider([alice.account.address]);
-      assert.deepEqual([p.stake, p.unbonding], [0n, DVPN(900)]);
-      assert.equal(await f.token.read.balanceOf([carol.account.address]), before + DVPN(900));
-      assert.equal(await f.token.read.balanceOf([f.registry.address]), DVPN(900));
+      assert.deepEqual([p.stake, p.unbonding], [0n, DVPN(1000)]);
+      assert.equal(await f.token.read.balanceOf([carol.account.address]), before + DVPN(800));
+      assert.equal(await f.token.read.balanceOf([f.registry.address]), DVPN(1000));
+      assert.equal(await f.registry.read.slashableNow([alice.account.address]), 0n);
     });
 
-    it("slash: reverts RegistrySlashTooLarge above maxSlashBps of stake plus unbonding", async () => {
+    it("slash: clamps to the period's budget and reverts RegistrySlashTooLarge once it is spent", async () => {
       const { f, alice, carol } = await setup();
       await registerProvider(f, alice, { stake: DVPN(2000) });
       await f.asTimelock(async (tl) => {
+        const receipt = await f.timelockWrite(
+          tl,
+          "slash",
+          [alice.account.address, DVPN(200) + 1n, carol.account.address],
+          "registry",
+        );
+        assertEvent(providerRegistryAbi, f.registry.address, receipt, "ProviderSlashed", {
+          provider: alice.account.address,
+          amount: DVPN(200),
+          beneficiary: carol.account.address,
+          stake: DVPN(1800),
+          unbonding: 0n,
+        });
         await assertRevert(
-          f.timelockWrite(tl, "slash", [alice.account.address, DVPN(200) + 1n, carol.account.address], "registry"),
+          f.timelockWrite(tl, "slash", [alice.account.address, 1n, carol.account.address], "registry"),
           "RegistrySlashTooLarge",
-          [DVPN(200) + 1n, DVPN(200)],
+          [1n, 0n],
         );
         await assertRevert(
           f.timelockWrite(tl, "slash", [carol.account.address, 1n, carol.account.address], "registry"),
@@ -613,10 +628,12 @@ describe("ProviderRegistry", () => {
       ]);
     });
 
-    it("reserveSession: counts open sessions with ActiveSessionsChanged", async () => {
+    it("reserveSession: counts accepted sessions with ActiveSessionsChanged (pending ones hold no slot)", async () => {
       const { f, alice, bob } = await setup();
       await registerProvider(f, alice);
-      const { receipt } = await openSession(f, bob, alice.account.address);
+      const { sessionId } = await openSession(f, bob, alice.account.address);
+      assert.equal((await f.registry.read.getProvider([alice.account.address])).activeSessions, 0);
+      const receipt = await f.mined(f.as(alice).escrow.write.acceptSession([sessionId, "10.64.0.2/32"]));
       assertEvent(providerRegistryAbi, f.registry.address, receipt, "ActiveSessionsChanged", {
         provider: alice.account.address,
         activeSessions: 1,

@@ -102,10 +102,11 @@ describe("SessionEscrow", () => {
         feeBps: 250,
         acceptDeadline: Number(ts + ACCEPT_TIMEOUT),
       });
-      assertEvent(providerRegistryAbi, f.registry.address, receipt, "ActiveSessionsChanged", {
-        provider: p,
-        activeSessions: 1,
-      });
+      assert.equal(
+        (await f.registry.read.getProvider([p])).activeSessions,
+        0,
+        "a pending session holds no slot of the provider",
+      );
       assert.equal(await f.usd.read.balanceOf([c]), before - USD(7));
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(7));
       assert.equal(await f.escrow.read.sessionCount(), 1n);
@@ -289,12 +290,8 @@ describe("SessionEscrow", () => {
         provider: p,
         refund: USD(3),
       });
-      assertEvent(providerRegistryAbi, f.registry.address, receipt, "ActiveSessionsChanged", {
-        provider: p,
-        activeSessions: 0,
-      });
       assert.equal(await f.usd.read.balanceOf([c]), before);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
       const s = await f.escrow.read.getSession([sessionId]);
       assert.deepEqual([s.status, s.deadline], [CLOSED, 0]);
       await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
@@ -342,30 +339,56 @@ describe("SessionEscrow", () => {
       assert.equal(await f.usd.read.balanceOf([c]), before, "both deposits back with the client");
       assert.equal(await f.usd.read.balanceOf([stranger.account.address]), strangerBefore);
       assert.equal(await f.usd.read.balanceOf([p]), providerBefore);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
     });
 
-    it("cancelSession: abandoned pending sessions cannot lock the provider's capacity or exit", async () => {
-      // A client that opens sessions and never cancels them held the provider's slots, and
-      // blocked its full exit, for good: only the client could cancel. Now the provider does.
+    it("cancelSession: abandoned pending sessions hold neither the provider's capacity nor its exit", async () => {
+      // The squatter of the review: sessions opened and never cancelled filled the provider
+      // (maxSessions 2) and stayed, and only paying for cancelSession freed them. A pending
+      // session now takes no slot, so nobody has to pay for anything.
       const { f, provider, stranger, p } = await setup();
       await f.mined(
         f.as(provider).registry.write.update(["vpn.example.org:51820", `0x${"11".repeat(32)}`, "0x4445", 2]),
       );
-      const a = await openSession(f, stranger, p, { deposit: 1n });
-      const b = await openSession(f, stranger, p, { deposit: 1n });
-      assert.equal(await f.registry.read.isAvailable([p]), false, "at capacity");
+      await openSession(f, stranger, p, { deposit: 1n });
+      await openSession(f, stranger, p, { deposit: 1n });
+      await openSession(f, stranger, p, { deposit: 1n });
+      assert.equal(await f.registry.read.isAvailable([p]), true, "still available with three pending squats");
       await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
-      await assertRevert(f.as(provider).registry.write.requestUnstake([10_000n * 10n ** 18n]), "RegistryOpenSessions", [
-        p,
-        2,
-      ]);
-      await f.mined(f.as(provider).escrow.write.cancelSession([a.sessionId]));
-      await f.mined(f.as(provider).escrow.write.cancelSession([b.sessionId]));
       await f.mined(f.as(provider).registry.write.heartbeat());
-      assert.equal(await f.registry.read.isAvailable([p]), true, "capacity is back");
+      assert.equal(await f.registry.read.isAvailable([p]), true, "still available after their deadline");
       await f.mined(f.as(provider).registry.write.requestUnstake([10_000n * 10n ** 18n]));
       assert.equal((await f.registry.read.getProvider([p])).registered, false, "the provider could leave");
+    });
+
+    it("acceptSession: reverts RegistryAtCapacity beyond maxSessions; rejectSession frees the client at once", async () => {
+      const { f, provider, client, stranger, p, c } = await setup();
+      await f.mined(
+        f.as(provider).registry.write.update(["vpn.example.org:51820", `0x${"11".repeat(32)}`, "0x4445", 1]),
+      );
+      const a = await openSession(f, stranger, p, { deposit: 1n });
+      const b = await openSession(f, client, p, { deposit: USD(2) });
+      await f.mined(f.as(provider).escrow.write.acceptSession([a.sessionId, "10.0.0.2"]));
+      await assertRevert(f.as(provider).escrow.write.acceptSession([b.sessionId, "10.0.0.3"]), "RegistryAtCapacity", [
+        p,
+        1,
+        1,
+      ]);
+      const before = await f.usd.read.balanceOf([c]);
+      const reason = `0x${Buffer.from("at capacity").toString("hex").padEnd(64, "0")}` as const;
+      await assertRevert(f.as(client).escrow.write.rejectSession([b.sessionId, reason]), "EscrowUnauthorized", [c]);
+      const receipt = await f.mined(f.as(provider).escrow.write.rejectSession([b.sessionId, reason]));
+      assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "SessionRejected", {
+        sessionId: b.sessionId,
+        provider: p,
+        reason,
+        refund: USD(2),
+      });
+      assert.equal(await f.usd.read.balanceOf([c]), before + USD(2));
+      await assertRevert(f.as(provider).escrow.write.rejectSession([a.sessionId, reason]), "EscrowInvalidStatus", [
+        a.sessionId,
+        ACTIVE,
+      ]);
     });
   });
 
@@ -389,7 +412,8 @@ describe("SessionEscrow", () => {
         totalPaid: amount,
       });
       assert.equal(await f.usd.read.balanceOf([p]), providerBefore + amount - fee);
-      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), fee);
+      assert.equal(await f.escrow.read.accruedFees(), fee, "the fee accrues in the escrow");
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), 0n);
       // A second claim pays only the increase.
       const sig2 = await signVoucher(f, sessionSigner, sessionId, 3n * GIB, 120n);
       const r2 = await f.mined(f.as(provider).escrow.write.claim([sessionId, 3n * GIB, 120n, sig2]));
@@ -405,7 +429,17 @@ describe("SessionEscrow", () => {
       });
       const s = await f.escrow.read.getSession([sessionId]);
       assert.deepEqual([s.claimedBytes, s.claimedSeconds, s.paid], [3n * GIB, 120n, total]);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(10) - total);
+      const fees = fee + ((total - amount) * FEE_BPS) / 10_000n;
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(10) - total + fees);
+      // Anyone sweeps the accrued fees to the treasury.
+      const sweep = await f.mined(f.as(client).escrow.write.sweepFees());
+      assertEvent(sessionEscrowAbi, f.escrow.address, sweep, "FeesSwept", {
+        treasury: f.timelock.address,
+        amount: fees,
+      });
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), fees);
+      assert.equal(await f.escrow.read.accruedFees(), 0n);
+      await assertRevert(f.as(client).escrow.write.sweepFees(), "EscrowNothingToWithdraw", [f.timelock.address]);
     });
 
     it("claim: a zero-fee session sends nothing to the treasury", async () => {
@@ -423,7 +457,7 @@ describe("SessionEscrow", () => {
         fee: 0n,
         totalPaid: PRICE_PER_GIB,
       });
-      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), 0n);
+      assert.equal(await f.escrow.read.accruedFees(), 0n);
     });
 
     it("claim: reverts EscrowUnauthorized for the client and EscrowInvalidStatus while pending", async () => {
@@ -491,7 +525,7 @@ describe("SessionEscrow", () => {
         activeSessions: 0,
       });
       assert.equal(await f.usd.read.balanceOf([c]), before + USD(10) - PRICE_PER_GIB);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
       assert.equal((await f.escrow.read.getSession([sessionId])).status, CLOSED);
       await assertRevert(f.as(provider).escrow.write.closeSession([sessionId]), "EscrowInvalidStatus", [
         sessionId,
@@ -586,7 +620,7 @@ describe("SessionEscrow", () => {
         refund: USD(10) - total,
       });
       assert.equal(await f.usd.read.balanceOf([c]), before + USD(10) - total);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
       assert.equal((await f.registry.read.getProvider([p])).activeSessions, 0);
     });
 
@@ -643,7 +677,7 @@ describe("SessionEscrow", () => {
         refund: USD(10) - paid,
       });
       assert.equal(await f.usd.read.balanceOf([c]), before + USD(10) - paid);
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
       await assertRevert(f.as(stranger).escrow.write.finalize([sessionId]), "EscrowInvalidStatus", [sessionId, CLOSED]);
       await assertRevert(f.as(stranger).escrow.write.finalize([42n]), "EscrowUnknownSession", [42n]);
     });
@@ -670,7 +704,7 @@ describe("SessionEscrow", () => {
         paid: USD(1),
         refund: 0n,
       });
-      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), await f.escrow.read.accruedFees());
     });
   });
 
@@ -682,7 +716,12 @@ describe("SessionEscrow", () => {
       const domain = { chainId: 31337, escrow: f.escrow.address };
       assert.equal(
         await f.escrow.read.usageDigest([5n, 123n, 456n]),
-        hashUsageVoucher(domain, { sessionId: 5n, bytes: 123n, seconds: 456n }),
+        hashUsageVoucher(domain, {
+          sessionId: 5n,
+          terms: await f.escrow.read.termsOf([5n]),
+          bytes: 123n,
+          seconds: 456n,
+        }),
       );
       const separator = hashDomain({
         domain: { name: "dvpn SessionEscrow", version: "1", chainId: 31337n, verifyingContract: f.escrow.address },
@@ -698,7 +737,7 @@ describe("SessionEscrow", () => {
       assert.equal(await f.escrow.read.DOMAIN_SEPARATOR(), separator);
       assert.equal(
         await f.escrow.read.USAGE_TYPEHASH(),
-        keccak256(toHex("Usage(uint256 sessionId,uint64 bytes,uint64 seconds)")),
+        keccak256(toHex("Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)")),
       );
     });
 
@@ -773,6 +812,7 @@ describe("SessionEscrow", () => {
           .as(provider)
           .escrow.write.claim([sessionId, GIB, 0n, await signVoucher(f, sessionSigner, sessionId, GIB, 0n)]),
       );
+      await f.mined(f.escrow.write.sweepFees());
       assert.equal(await f.usd.read.balanceOf([t]), before + (PRICE_PER_GIB * FEE_BPS) / 10_000n);
     });
 

@@ -24,7 +24,7 @@ import {
   sessionEscrowAbi,
 } from "../../sdk/src/abi/index.ts";
 import { PERMIT_TYPES } from "../../sdk/src/internal/permit.ts";
-import { signUsageVoucher, type UsageDomainParameters } from "../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher, type UsageDomainParameters } from "../../sdk/src/vouchers/usage.ts";
 import { DVPN, USD, eventsOf, type Fixture, type Wallet } from "./fixture.ts";
 
 /** Every error any protocol contract (or a token it calls) can revert with. */
@@ -34,7 +34,11 @@ const ALL_ERRORS: Abi = [
   ...dvpnGovernorAbi,
   ...dvpnTimelockAbi,
   ...dvpnTokenAbi,
-  ...parseAbi(["error ECDSAInvalidSignatureS(bytes32 s)", "error ECDSAInvalidSignature()"]),
+  ...parseAbi([
+    "error ECDSAInvalidSignatureS(bytes32 s)",
+    "error ECDSAInvalidSignature()",
+    "error BlocklistTokenBlocked(address account)",
+  ]),
 ].filter((item) => item.type === "error");
 
 /** A region code as the contract's bytes2. */
@@ -189,7 +193,11 @@ export function signVoucher(
   seconds: bigint,
   domain: UsageDomainParameters = domainOf(f),
 ): Promise<Hex> {
-  return signUsageVoucher({ account, domain, voucher: { sessionId, bytes, seconds } });
+  // The session's terms come from the domain's escrow, or from the fixture's when the domain
+  // names an address without one (a voucher for another escrow).
+  return readVoucherTerms(f.publicClient, domain.escrow, sessionId)
+    .catch(() => readVoucherTerms(f.publicClient, f.escrow.address, sessionId))
+    .then((terms) => signUsageVoucher({ account, domain, voucher: { sessionId, terms, bytes, seconds } }));
 }
 
 /**

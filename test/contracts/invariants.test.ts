@@ -8,7 +8,8 @@
  * - the escrow's balance == Σ over unsettled sessions of (deposit − paid);
  * - the registry's balance == Σ (stake + unbonding), each provider's record equals the model,
  *   so stake never leaves before its unbonding ends and a slash never exceeds maxSlashBps;
- * - registry activeSessions == the number of Pending + Active sessions of each provider;
+ * - registry activeSessions == the number of Active sessions of each provider (a pending session
+ *   holds no slot);
  * - every token balance of providers, clients and the treasury equals the model.
  * Every call's outcome (success, or the exact custom error) is predicted by the model.
  */
@@ -50,6 +51,7 @@ const HEARTBEAT_TIMEOUT = 900n;
 const ACCEPT_TIMEOUT = 300n;
 const SETTLEMENT_WINDOW = 3600n;
 const MAX_SLASH_BPS = 1000n;
+const SLASH_PERIOD = 30n * 86_400n;
 const MAX_SESSIONS = 3;
 
 const Status = { Pending: 1, Active: 2, Closing: 3, Closed: 4 } as const;
@@ -102,7 +104,9 @@ describe("invariants", () => {
     const providers: ProviderModel[] = [];
     const clients: ClientModel[] = [];
     const sessions: SessionModel[] = [];
-    let treasuryUsd = await f.usd.read.balanceOf([f.timelock.address]);
+    const slashWindows = new Map<ProviderModel, { start: bigint; base: bigint; slashed: bigint }>();
+    let treasuryUsd = await f.escrow.read.accruedFees();
+    let swept = await f.usd.read.balanceOf([f.timelock.address]);
     let feeBps = 250n;
     let t = (await f.publicClient.getBlock()).timestamp;
     const counts: Record<string, number> = {};
@@ -182,7 +186,7 @@ describe("invariants", () => {
     }
 
     const activeCount = (p: ProviderModel) =>
-      sessions.filter((s) => s.provider === p && (s.status === Status.Pending || s.status === Status.Active)).length;
+      sessions.filter((s) => s.provider === p && s.status === Status.Active).length;
     const available = (p: ProviderModel, at: bigint) =>
       p.registered &&
       !p.paused &&
@@ -202,7 +206,7 @@ describe("invariants", () => {
         domain: usageDomain(domainOf(f)),
         types: usageTypes,
         primaryType: "Usage",
-        message: { sessionId: s.id, bytes, seconds },
+        message: { sessionId: s.id, terms: await f.escrow.read.termsOf([s.id]), bytes, seconds },
       });
     }
 
@@ -333,6 +337,10 @@ describe("invariants", () => {
           const r = await send(() => f.as(s.provider.wallet).escrow.write.acceptSession([s.id, "10.64.0.9/32"]));
           if (s.status !== Status.Pending) return expect("accept", r, "EscrowInvalidStatus", [s.id, s.status]);
           if (at > s.deadline) return expect("accept", r, "EscrowAcceptDeadlinePassed", [s.id, Number(s.deadline)]);
+          const p = s.provider;
+          if (!p.registered) return expect("accept", r, "RegistryNotRegistered", [p.addr]);
+          if (activeCount(p) >= MAX_SESSIONS)
+            return expect("accept", r, "RegistryAtCapacity", [p.addr, activeCount(p), MAX_SESSIONS]);
           expect("accept", r, undefined);
           s.status = Status.Active;
           s.deadline = 0n;
@@ -441,6 +449,38 @@ describe("invariants", () => {
         },
       },
       {
+        weight: 3,
+        name: "reject",
+        run: async () => {
+          const s = pickSession(Status.Pending);
+          if (!s) return;
+          // Only the provider may refuse, at any time while the session is pending.
+          const caller = rng.below(4) === 0 ? s.client.wallet : s.provider.wallet;
+          const reason = `0x${"72".repeat(32)}` as const;
+          const r = await send(() => f.as(caller).escrow.write.rejectSession([s.id, reason]));
+          if (caller !== s.provider.wallet) return expect("reject", r, "EscrowUnauthorized", [caller.account.address]);
+          if (s.status !== Status.Pending) return expect("reject", r, "EscrowInvalidStatus", [s.id, s.status]);
+          expect("reject", r, undefined);
+          if (!r.ok) return;
+          s.refund = s.deposit;
+          s.client.usd += s.deposit;
+          s.status = Status.Closed;
+          s.deadline = 0n;
+        },
+      },
+      {
+        weight: 2,
+        name: "sweepFees",
+        run: async () => {
+          // Anyone sweeps the accrued fees to the treasury (the timelock).
+          const r = await send(() => f.as(rng.pick(clients).wallet).escrow.write.sweepFees());
+          if (treasuryUsd === 0n) return expect("sweepFees", r, "EscrowNothingToWithdraw", [f.timelock.address]);
+          expect("sweepFees", r, undefined);
+          swept += treasuryUsd;
+          treasuryUsd = 0n;
+        },
+      },
+      {
         weight: 14,
         name: "heartbeat",
         run: async () => {
@@ -456,8 +496,14 @@ describe("invariants", () => {
         name: "slash",
         run: async () => {
           const p = rng.pick(providers);
-          const max = ((p.stake + p.unbonding) * MAX_SLASH_BPS) / 10_000n;
-          const amount = max === 0n ? 1n : rng.between(1n, max + max / 5n);
+          const at = t + 1n;
+          const held = p.stake + p.unbonding;
+          const cur = slashWindows.get(p) ?? { start: 0n, base: 0n, slashed: 0n };
+          const w = cur.start === 0n || at >= cur.start + SLASH_PERIOD ? { start: at, base: held, slashed: 0n } : cur;
+          const budget = (w.base * MAX_SLASH_BPS) / 10_000n;
+          let left = budget > w.slashed ? budget - w.slashed : 0n;
+          if (left > held) left = held;
+          const amount = left === 0n ? 1n : rng.between(1n, left + left / 5n);
           const beneficiary = rng.pick(clients).addr;
           const r = await send(() =>
             timelockWallet.writeContract({
@@ -467,11 +513,15 @@ describe("invariants", () => {
               args: [p.addr, amount, beneficiary],
             }),
           );
-          if (amount > max) return expect("slash", r, "RegistrySlashTooLarge", [amount, max]);
+          // All slashes of a period together take at most maxSlashBps of what the provider held
+          // at its start; a larger amount is clamped to what is left.
+          if (left === 0n) return expect("slash", r, "RegistrySlashTooLarge", [amount, 0n]);
           expect("slash", r, undefined);
-          const fromStake = amount <= p.stake ? amount : p.stake;
+          const taken = amount < left ? amount : left;
+          slashWindows.set(p, { ...w, slashed: w.slashed + taken });
+          const fromStake = taken <= p.stake ? taken : p.stake;
           p.stake -= fromStake;
-          p.unbonding -= amount - fromStake;
+          p.unbonding -= taken - fromStake;
         },
       },
       {
@@ -637,8 +687,8 @@ describe("invariants", () => {
       }
       assert.equal(
         await f.usd.read.balanceOf([f.escrow.address]),
-        unsettled,
-        `${where}: escrow balance == Σ unsettled (deposit − paid)`,
+        unsettled + treasuryUsd,
+        `${where}: escrow balance == Σ unsettled (deposit − paid) + accrued fees`,
       );
       let bonded = 0n;
       for (const p of providers) {
@@ -666,11 +716,7 @@ describe("invariants", () => {
           ],
           `${where}: provider ${p.addr} record`,
         );
-        assert.equal(
-          info.activeSessions,
-          activeCount(p),
-          `${where}: activeSessions == Pending + Active sessions of ${p.addr}`,
-        );
+        assert.equal(info.activeSessions, activeCount(p), `${where}: activeSessions == Active sessions of ${p.addr}`);
         assert.equal(await f.token.read.balanceOf([p.addr]), p.dvpn, `${where}: ${p.addr} DVPN balance`);
         assert.equal(await f.usd.read.balanceOf([p.addr]), p.usd, `${where}: ${p.addr} payouts`);
         bonded += p.stake + p.unbonding;
@@ -682,7 +728,8 @@ describe("invariants", () => {
       );
       for (const c of clients)
         assert.equal(await f.usd.read.balanceOf([c.addr]), c.usd, `${where}: client ${c.addr} balance`);
-      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), treasuryUsd, `${where}: treasury fees`);
+      assert.equal(await f.escrow.read.accruedFees(), treasuryUsd, `${where}: accrued fees`);
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), swept, `${where}: swept fees`);
     }
 
     try {
@@ -708,6 +755,8 @@ describe("invariants", () => {
         }
       }
       await checkInvariants(STEPS + 1, "final settlement");
+      if (treasuryUsd > 0n) await f.mined(f.escrow.write.sweepFees());
+      assert.equal(await f.usd.read.balanceOf([f.timelock.address]), swept + treasuryUsd, "fees swept");
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), 0n);
     } finally {
       await f.networkHelpers.stopImpersonatingAccount(f.timelock.address);

@@ -106,7 +106,7 @@ describe("reentrancy", () => {
     const sig = await signUsageVoucher({
       account: signer,
       domain,
-      voucher: { sessionId: id, bytes: 1n << 30n, seconds: 0n },
+      voucher: { sessionId: id, terms: await s.as(s.client).escrow.read.termsOf([id]), bytes: 1n << 30n, seconds: 0n },
     });
     await s.arm(s.escrowAddress, escrowData("closeSession", [id]));
     await assertRevert(s.as(s.provider).escrow.write.claim([id, 1n << 30n, 0n, sig]), "ReentrancyGuardReentrantCall");
@@ -115,21 +115,33 @@ describe("reentrancy", () => {
     await s.f.mined(s.as(s.provider).escrow.write.claim([id, 1n << 30n, 0n, sig]));
   });
 
-  it("closeSession/finalize: the refund cannot re-enter finalize", async () => {
+  it("closeSession/finalize: a refund that re-enters fails alone and is credited, never paid twice", async () => {
     const s = await setup();
+    const esc = s.as(s.client).escrow;
     const id = await openActive(s);
-    await s.f.mined(s.as(s.client).escrow.write.closeSession([id]));
+    await s.f.mined(esc.write.closeSession([id]));
     await s.f.networkHelpers.time.increase(3601);
     await s.arm(s.escrowAddress, escrowData("finalize", [id]));
-    await assertRevert(s.as(s.client).escrow.write.finalize([id]), "ReentrancyGuardReentrantCall");
+    await s.f.mined(esc.write.finalize([id]));
+    assert.equal(await esc.read.refundCredit([s.client.account.address]), DVPN(10), "credited, not sent");
+    assert.equal((await esc.read.getSession([id])).status, 4, "closed once");
     await s.arm(zeroAddress, "0x");
     await s.f.mined(s.as(s.provider).registry.write.heartbeat());
     const id2 = await openActive(s);
     await s.arm(s.escrowAddress, escrowData("closeSession", [id2]));
-    await assertRevert(s.as(s.provider).escrow.write.closeSession([id2]), "ReentrancyGuardReentrantCall");
+    await s.f.mined(s.as(s.provider).escrow.write.closeSession([id2]));
+    assert.equal(await esc.read.refundCredit([s.client.account.address]), DVPN(20));
+    // Withdrawing re-enters too, and that reverts the whole withdrawal (nothing is lost).
+    await s.arm(s.escrowAddress, escrowData("withdrawRefund", [s.client.account.address]));
+    await assertRevert(esc.write.withdrawRefund([s.client.account.address]), "ReentrancyGuardReentrantCall");
+    await s.arm(zeroAddress, "0x");
+    const before = await s.as(s.client).token.read.balanceOf([s.client.account.address]);
+    await s.f.mined(esc.write.withdrawRefund([s.client.account.address]));
+    assert.equal(await s.as(s.client).token.read.balanceOf([s.client.account.address]), before + DVPN(20));
+    assert.equal(await s.as(s.client).token.read.balanceOf([s.escrowAddress]), 0n);
   });
 
-  it("cancelSession: the refund cannot re-enter cancelSession", async () => {
+  it("cancelSession: a refund that re-enters cancelSession fails and is credited once", async () => {
     const s = await setup();
     await s.f.mined(
       s
@@ -145,7 +157,8 @@ describe("reentrancy", () => {
     );
     await s.f.networkHelpers.time.increase(301);
     await s.arm(s.escrowAddress, escrowData("cancelSession", [1n]));
-    await assertRevert(s.as(s.client).escrow.write.cancelSession([1n]), "ReentrancyGuardReentrantCall");
+    await s.f.mined(s.as(s.client).escrow.write.cancelSession([1n]));
+    assert.equal(await s.as(s.client).escrow.read.refundCredit([s.client.account.address]), DVPN(1), "credited once");
   });
 
   it("register/registerWithPermit: the stake's transferFrom cannot re-enter the registry", async () => {

@@ -47,7 +47,7 @@ describe("usage vouchers", () => {
   it("claim: accepts a voucher signed by the session signer (the SDK agrees)", async () => {
     const { f, sessionId, claim } = await setup();
     const sig = await signVoucher(f, sessionSigner, sessionId, GIB, 60n);
-    const voucher = { sessionId, bytes: GIB, seconds: 60n };
+    const voucher = { sessionId, terms: await f.escrow.read.termsOf([sessionId]), bytes: GIB, seconds: 60n };
     assert.equal(
       await verifyUsageVoucher({ domain: domainOf(f), voucher, signature: sig, signer: sessionSigner.address }),
       true,
@@ -122,7 +122,7 @@ describe("usage vouchers", () => {
     const sig = await signVoucher(f, sessionSigner, sessionId, GIB, 60n);
     const malleable = highS(sig);
     assert.notEqual(malleable, sig);
-    const voucher = { sessionId, bytes: GIB, seconds: 60n };
+    const voucher = { sessionId, terms: await f.escrow.read.termsOf([sessionId]), bytes: GIB, seconds: 60n };
     assert.equal(
       await verifyUsageVoucher({ domain: domainOf(f), voucher, signature: malleable, signer: sessionSigner.address }),
       false,
@@ -198,7 +198,7 @@ describe("usage vouchers", () => {
       domain: usageDomain(domainOf(f)),
       types: usageTypes,
       primaryType: "Usage",
-      message: { sessionId, bytes: GIB, seconds: 0n },
+      message: { sessionId, terms: await f.escrow.read.termsOf([sessionId]), bytes: GIB, seconds: 0n },
     });
     await f.mined(claim(GIB, 0n, sig));
     assert.equal((await f.escrow.read.getSession([sessionId])).paid, PRICE_PER_GIB);

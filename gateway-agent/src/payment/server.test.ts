@@ -9,7 +9,7 @@ import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
+import { hashVoucherTerms, signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
 import { validateConfig } from "../config/load.ts";
 import { newSessionRecord, openStore, type Store } from "../store/store.ts";
 import {
@@ -20,6 +20,9 @@ import {
 } from "./server.ts";
 
 const domain = { chainId: 31337, escrow: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
+const provider = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
+/** The terms of the one session the tests store (deposit 10^12, 1 per GiB and per minute). */
+const terms = hashVoucherTerms({ provider, deposit: 10n ** 12n, pricePerGiB: 1n, pricePerMinute: 1n });
 const signer = privateKeyToAccount(generatePrivateKey());
 const PER_SOURCE = 8;
 const TOTAL = 12;
@@ -116,7 +119,11 @@ function postVoucher(port: number, localAddress: string, body: object): Promise<
 }
 
 async function voucher(bytes: bigint, seconds: bigint) {
-  const signature = await signUsageVoucher({ account: signer, domain, voucher: { sessionId: 1n, bytes, seconds } });
+  const signature = await signUsageVoucher({
+    account: signer,
+    domain,
+    voucher: { sessionId: 1n, terms, bytes, seconds },
+  });
   return { sessionId: "1", bytes: bytes.toString(), seconds: seconds.toString(), signature };
 }
 
@@ -148,6 +155,7 @@ describe("voucher API connection caps", () => {
     const params: VoucherServerParams = {
       store,
       domain,
+      provider,
       metered: () => ({ bytes: 0n, seconds: 0n }),
       // Only the connection refusals (the 404s of the probes below are logged and counted too).
       log: {
@@ -239,6 +247,7 @@ describe("voucher API connection caps", () => {
     const s2 = createVoucherServer({
       store,
       domain,
+      provider,
       metered: () => ({ bytes: 0n, seconds: 0n }),
       log: {
         warn: (o, m) => void (m === "voucher API connections refused" && logLines.push({ o: o as Line["o"], m })),

@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { z } from "zod";
 import type { Hex } from "viem";
-import { hashUsageVoucher, verifyUsageVoucher, type UsageDomainParameters } from "../../../sdk/src/vouchers/usage.ts";
+import {
+  hashUsageVoucher,
+  hashVoucherTerms,
+  verifyUsageVoucher,
+  type UsageDomainParameters,
+} from "../../../sdk/src/vouchers/usage.ts";
 import type { Store, SessionRecord } from "../store/store.ts";
 import { isAbove, type Usage } from "./policy.ts";
 
@@ -45,6 +50,8 @@ export const voucherBodySchema = z
 export interface VoucherServerParams {
   store: Store;
   domain: UsageDomainParameters;
+  /** This agent's provider address: with the session's deposit and prices, the terms a voucher is bound to. */
+  provider: Hex;
   metered(s: SessionRecord): Usage;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
   onRefused?(reason: string): void;
@@ -53,7 +60,10 @@ export interface VoucherServerParams {
    * Default: anyone. The agent allows the session's own tunnel addresses and local addresses.
    */
   mayView?(s: SessionRecord, remoteAddress: string): boolean;
-  /** ERC-1271 check for contract signers (after the EOA check failed), like the escrow's SignatureChecker. */
+  /**
+   * ERC-1271 check for contract signers, consulted only when the ECDSA check failed: the escrow's
+   * rule (a valid ECDSA signature by the signer's key counts whatever code the account has).
+   */
   verifyContract?(signer: Hex, hash: Hex, signature: Hex): Promise<boolean>;
   onAccepted?(s: SessionRecord): void;
   /**
@@ -209,7 +219,14 @@ export function createVoucherServer(params: VoucherServerParams): Server {
     if (!isAbove(v, { bytes: s.voucherBytes, seconds: s.voucherSeconds })) {
       throw new HttpError(409, "not above the last voucher");
     }
-    const voucher = { sessionId: v.sessionId, bytes: v.bytes, seconds: v.seconds };
+    // Bound to the terms the agent recorded from SessionOpened, as the escrow checks at claim.
+    const terms = hashVoucherTerms({
+      provider: params.provider,
+      deposit: s.deposit,
+      pricePerGiB: s.pricePerGiB,
+      pricePerMinute: s.pricePerMinute,
+    });
+    const voucher = { sessionId: v.sessionId, terms, bytes: v.bytes, seconds: v.seconds };
     let ok = await verifyUsageVoucher({
       domain: params.domain,
       voucher,

@@ -5,7 +5,7 @@
  */
 import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/types.ts";
-import { meteredUsage, type AgentContext } from "../context.ts";
+import { endService, meteredUsage, type AgentContext } from "../context.ts";
 import { dropSession } from "../sessions/verify.ts";
 import type { SessionRecord } from "../store/store.ts";
 import { isAbove, shouldClaim } from "./policy.ts";
@@ -101,7 +101,14 @@ export async function settle(ctx: AgentContext): Promise<void> {
         const status = await refreshClaimed(ctx, s);
         if (status !== "Active" || !isAbove(voucherOf(s), { bytes: s.claimedBytes, seconds: s.claimedSeconds }))
           continue;
-        await send(ctx, s, "claim");
+        const r = await send(ctx, s, "claim");
+        if (r !== true && r.errorName === "EscrowInvalidSignature") {
+          // The escrow refuses a voucher the agent accepted (a contract signer that revoked, a rule
+          // the agent does not know): serve no more. The cut session is closed with what pays.
+          const cur = ctx.store.get(s.id) ?? s;
+          ctx.store.transaction(() => endService(ctx, cur, { cutReason: "voucher-refused-on-chain" }));
+          ctx.log.warn({ sessionId: id }, "the escrow refused the session's voucher; peer cut");
+        }
       } else if (s.status === "active" && s.cutReason !== null) {
         if (s.provisioned) continue; // the reconcile removes the peer (and reads its last counters) first
         const status = await refreshClaimed(ctx, s);

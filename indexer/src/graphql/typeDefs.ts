@@ -175,7 +175,7 @@ export const typeDefs = /* GraphQL */ `
     signer: String!
     wgPublicKey: String!
     status: SessionStatus!
-    "Cancelled or Settled once Closed."
+    "Cancelled, Rejected (by the provider) or Settled once Closed."
     outcome: String
     deposit: BigInt!
     pricePerGiB: BigInt!
@@ -249,7 +249,7 @@ export const typeDefs = /* GraphQL */ `
     voteEnd: Int!
     createdAt: Int!
     createdBlock: Int!
-    "Computed at the chain head's timestamp; quorum from the indexed quorum numerator and token supply."
+    "Computed at the chain head's timestamp; quorum from the indexed quorum numerator and the total token supply, an upper bound of the governor's quorum (a fraction of the delegated supply): a proposal shown Defeated may have Succeeded on chain when much of the supply is not delegated."
     state: ProposalState!
     forVotes: BigInt!
     againstVotes: BigInt!

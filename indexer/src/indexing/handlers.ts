@@ -296,6 +296,14 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
       p.sessionsMissed = (p.sessionsMissed as number) + 1;
       break;
     }
+    case "escrow.SessionRejected": {
+      // The provider refused the session (its reason is on chain): the client got its deposit back
+      // at once. Not a missed acceptance: the provider answered.
+      const s = session();
+      Object.assign(s, { status: "Closed", outcome: "Rejected", refund: a.refund, closedAt: t, settledAt: t });
+      s.closedBy = checksum(a.provider);
+      break;
+    }
     case "escrow.UsageClaimed": {
       const s = session();
       const p = provider();

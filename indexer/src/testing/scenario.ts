@@ -7,7 +7,7 @@
 import { encodeFunctionData, keccak256, toHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { dvpnGovernorAbi, dvpnTokenAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
-import { signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
 import { DVPN, USD, type TestChain } from "./chain.ts";
 
 export interface SessionFact {
@@ -93,10 +93,10 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
     s.acceptedAt = r.timestamp;
   };
   const voucher = async (s: SessionFact, bytes: bigint, seconds: bigint) =>
-    signUsageVoucher({
+    await signUsageVoucher({
       account: signers.get(s.id)!,
       domain: { chainId: t.deployment.chainId, escrow: esc },
-      voucher: { sessionId: s.id, bytes, seconds },
+      voucher: { sessionId: s.id, terms: await readVoucherTerms(t.publicClient, esc, s.id), bytes, seconds },
     });
   const claim = async (s: SessionFact, bytes: bigint, seconds: bigint) => {
     await t.send(s.provider, esc, sessionEscrowAbi, "claim", [s.id, bytes, seconds, await voucher(s, bytes, seconds)]);

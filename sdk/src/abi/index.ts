@@ -244,6 +244,13 @@ export const dvpnTokenAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "delegatedSupply",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "address", name: "account", type: "address" }],
     name: "delegates",
     outputs: [{ internalType: "address", name: "", type: "address" }],
@@ -262,6 +269,13 @@ export const dvpnTokenAbi = [
       { internalType: "bytes32", name: "salt", type: "bytes32" },
       { internalType: "uint256[]", name: "extensions", type: "uint256[]" },
     ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "timepoint", type: "uint256" }],
+    name: "getPastDelegatedSupply",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
   },
@@ -607,6 +621,15 @@ export const providerRegistryAbi = [
     name: "RegistryAlreadyRegistered",
     type: "error",
   },
+  {
+    inputs: [
+      { internalType: "address", name: "provider", type: "address" },
+      { internalType: "uint32", name: "activeSessions", type: "uint32" },
+      { internalType: "uint32", name: "maxSessions", type: "uint32" },
+    ],
+    name: "RegistryAtCapacity",
+    type: "error",
+  },
   { inputs: [], name: "RegistryEscrowAlreadyBound", type: "error" },
   {
     inputs: [
@@ -914,6 +937,13 @@ export const providerRegistryAbi = [
   },
   {
     inputs: [],
+    name: "SLASH_PERIOD",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "UNBONDING_PERIOD",
     outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
     stateMutability: "view",
@@ -1020,6 +1050,16 @@ export const providerRegistryAbi = [
   },
   { inputs: [], name: "pause", outputs: [], stateMutability: "nonpayable", type: "function" },
   {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "quoteSession",
+    outputs: [
+      { internalType: "uint96", name: "pricePerGiB", type: "uint96" },
+      { internalType: "uint96", name: "pricePerMinute", type: "uint96" },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [
       { internalType: "string", name: "endpoint", type: "string" },
       { internalType: "bytes32", name: "wgPublicKey", type: "bytes32" },
@@ -1070,10 +1110,7 @@ export const providerRegistryAbi = [
   {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
     name: "reserveSession",
-    outputs: [
-      { internalType: "uint96", name: "pricePerGiB", type: "uint96" },
-      { internalType: "uint96", name: "pricePerMinute", type: "uint96" },
-    ],
+    outputs: [],
     stateMutability: "nonpayable",
     type: "function",
   },
@@ -1124,6 +1161,13 @@ export const providerRegistryAbi = [
     name: "slash",
     outputs: [],
     stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "slashableNow",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
     type: "function",
   },
   {
@@ -1192,6 +1236,7 @@ export const sessionEscrowAbi = [
     name: "EscrowInvalidDeposit",
     type: "error",
   },
+  { inputs: [], name: "EscrowInvalidRecipient", type: "error" },
   {
     inputs: [{ internalType: "uint256", name: "sessionId", type: "uint256" }],
     name: "EscrowInvalidSignature",
@@ -1212,6 +1257,11 @@ export const sessionEscrowAbi = [
     type: "error",
   },
   { inputs: [], name: "EscrowInvalidWgKey", type: "error" },
+  {
+    inputs: [{ internalType: "address", name: "account", type: "address" }],
+    name: "EscrowNothingToWithdraw",
+    type: "error",
+  },
   {
     inputs: [
       { internalType: "bytes32", name: "name", type: "bytes32" },
@@ -1275,11 +1325,39 @@ export const sessionEscrowAbi = [
   {
     anonymous: false,
     inputs: [
+      { indexed: true, internalType: "address", name: "treasury", type: "address" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "FeesSwept",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
       { indexed: true, internalType: "bytes32", name: "name", type: "bytes32" },
       { indexed: false, internalType: "uint256", name: "oldValue", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "newValue", type: "uint256" },
     ],
     name: "ParameterUpdated",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "address", name: "account", type: "address" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "RefundCredited",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "address", name: "account", type: "address" },
+      { indexed: false, internalType: "address", name: "to", type: "address" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "RefundWithdrawn",
     type: "event",
   },
   {
@@ -1328,6 +1406,17 @@ export const sessionEscrowAbi = [
       { indexed: false, internalType: "uint40", name: "acceptDeadline", type: "uint40" },
     ],
     name: "SessionOpened",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "sessionId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "provider", type: "address" },
+      { indexed: false, internalType: "bytes32", name: "reason", type: "bytes32" },
+      { indexed: false, internalType: "uint96", name: "refund", type: "uint96" },
+    ],
+    name: "SessionRejected",
     type: "event",
   },
   {
@@ -1406,6 +1495,13 @@ export const sessionEscrowAbi = [
   },
   {
     inputs: [],
+    name: "REFUND_TRANSFER_GAS",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "SETTLEMENT_WINDOW",
     outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
     stateMutability: "view",
@@ -1453,6 +1549,13 @@ export const sessionEscrowAbi = [
     inputs: [],
     name: "acceptTimeout",
     outputs: [{ internalType: "uint40", name: "", type: "uint40" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "accruedFees",
+    outputs: [{ internalType: "uint160", name: "", type: "uint160" }],
     stateMutability: "view",
     type: "function",
   },
@@ -1608,10 +1711,27 @@ export const sessionEscrowAbi = [
     type: "function",
   },
   {
+    inputs: [{ internalType: "address", name: "account", type: "address" }],
+    name: "refundCredit",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [],
     name: "registry",
     outputs: [{ internalType: "contract IProviderRegistry", name: "", type: "address" }],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "sessionId", type: "uint256" },
+      { internalType: "bytes32", name: "reason", type: "bytes32" },
+    ],
+    name: "rejectSession",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
   {
@@ -1656,6 +1776,14 @@ export const sessionEscrowAbi = [
     stateMutability: "view",
     type: "function",
   },
+  { inputs: [], name: "sweepFees", outputs: [], stateMutability: "nonpayable", type: "function" },
+  {
+    inputs: [{ internalType: "uint256", name: "sessionId", type: "uint256" }],
+    name: "termsOf",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "view",
+    type: "function",
+  },
   {
     inputs: [],
     name: "treasury",
@@ -1672,6 +1800,13 @@ export const sessionEscrowAbi = [
     name: "usageDigest",
     outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "to", type: "address" }],
+    name: "withdrawRefund",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
 ] as const;
@@ -1772,6 +1907,7 @@ export const dvpnGovernorAbi = [
     name: "GovernorSettingOutOfBounds",
     type: "error",
   },
+  { inputs: [], name: "GovernorTimelockFixed", type: "error" },
   {
     inputs: [
       { internalType: "uint256", name: "proposalId", type: "uint256" },
@@ -2370,10 +2506,10 @@ export const dvpnGovernorAbi = [
     type: "function",
   },
   {
-    inputs: [{ internalType: "contract TimelockController", name: "newTimelock", type: "address" }],
+    inputs: [{ internalType: "contract TimelockController", name: "", type: "address" }],
     name: "updateTimelock",
     outputs: [],
-    stateMutability: "nonpayable",
+    stateMutability: "pure",
     type: "function",
   },
   {
@@ -2425,6 +2561,7 @@ export const dvpnTimelockAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "value", type: "uint256" },
+      { internalType: "uint256", name: "min", type: "uint256" },
       { internalType: "uint256", name: "max", type: "uint256" },
     ],
     name: "TimelockDelayOutOfBounds",
@@ -2447,6 +2584,7 @@ export const dvpnTimelockAbi = [
     name: "TimelockInvalidOperationLength",
     type: "error",
   },
+  { inputs: [], name: "TimelockRolesFixed", type: "error" },
   {
     inputs: [{ internalType: "address", name: "caller", type: "address" }],
     name: "TimelockUnauthorizedCaller",
@@ -2569,6 +2707,13 @@ export const dvpnTimelockAbi = [
   {
     inputs: [],
     name: "MAX_MIN_DELAY",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_MIN_DELAY",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",

@@ -18,7 +18,7 @@ import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } f
 import { sessionEscrowAbi } from "../abi/index.ts";
 import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts";
 import { bytes32ToWgKey, generateWgKeyPair } from "../wireguard/keys.ts";
-import { verifyUsageVoucher } from "../vouchers/usage.ts";
+import { hashVoucherTerms, verifyUsageVoucher } from "../vouchers/usage.ts";
 import { startCliChain, type CliChain } from "../../test/cliChain.ts";
 
 const root = join(import.meta.dirname, "../../..");
@@ -223,7 +223,12 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
     const domain = { chainId: 31337, escrow: chain.deployment.contracts.SessionEscrow.address };
     for (let i = 0; i < vouchers.length; i++) {
       const v = vouchers[i]!;
-      const voucher = { sessionId: BigInt(v.sessionId), bytes: BigInt(v.bytes), seconds: BigInt(v.seconds) };
+      const voucher = {
+        sessionId: BigInt(v.sessionId),
+        terms: hashVoucherTerms(session),
+        bytes: BigInt(v.bytes),
+        seconds: BigInt(v.seconds),
+      };
       assert.ok(await verifyUsageVoucher({ domain, voucher, signature: v.signature, signer: session.signer }));
       if (i > 0) {
         assert.ok(

@@ -10,6 +10,9 @@ import { updateProvider, type UpdateProviderParameters } from "../actions/provid
 import { withdrawStake } from "../actions/provider/withdrawStake.ts";
 import { acceptSession, type AcceptSessionParameters } from "../actions/session/acceptSession.ts";
 import { cancelSession } from "../actions/session/cancelSession.ts";
+import { rejectSession } from "../actions/session/rejectSession.ts";
+import { sweepFees } from "../actions/session/sweepFees.ts";
+import { withdrawRefund } from "../actions/session/withdrawRefund.ts";
 import { claimUsage, type ClaimUsageParameters } from "../actions/session/claimUsage.ts";
 import { closeSession } from "../actions/session/closeSession.ts";
 import { closeWithVoucher } from "../actions/session/closeWithVoucher.ts";
@@ -69,6 +72,9 @@ export function dvpnActions(c: DvpnContext) {
     waitForSessionAccepted: (p: WaitForSessionAcceptedParameters) => waitForSessionAccepted(c, p),
     acceptSession: (p: AcceptSessionParameters) => acceptSession(c, p),
     cancelSession: (p: { sessionId: bigint }) => cancelSession(c, p),
+    rejectSession: (p: { sessionId: bigint; reason: string }) => rejectSession(c, p),
+    withdrawRefund: (p: { to?: Address } = {}) => withdrawRefund(c, p),
+    sweepFees: () => sweepFees(c),
     closeSession: (p: { sessionId: bigint }) => closeSession(c, p),
     closeWithVoucher: (p: ClaimUsageParameters) => closeWithVoucher(c, p),
     finalizeSession: (p: { sessionId: bigint }) => finalizeSession(c, p),

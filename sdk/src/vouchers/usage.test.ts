@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { generateWgKeyPair } from "../wireguard/keys.ts";
 import { USD, sdkFixture, type SdkFixture } from "../../test/fixture.ts";
+import type { Hex } from "viem";
 import {
   hashUsageVoucher,
+  hashVoucherTerms,
   priceUsage,
   protocolFee,
   recoverUsageSigner,
@@ -25,6 +27,7 @@ describe("usage vouchers against the escrow", () => {
   let f: SdkFixture;
   let sessionId: bigint;
   let terms: { pricePerGiB: bigint; pricePerMinute: bigint; deposit: bigint };
+  let bound: Hex;
   const signer = privateKeyToAccount(generatePrivateKey());
   before(async () => {
     f = await sdkFixture();
@@ -41,6 +44,7 @@ describe("usage vouchers against the escrow", () => {
     });
     sessionId = opened.sessionId;
     terms = { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit: opened.deposit };
+    bound = hashVoucherTerms({ provider: provider.address, ...terms });
   });
   after(async () => {
     await f.connection.close();
@@ -68,7 +72,7 @@ describe("usage vouchers against the escrow", () => {
     const next = rng(7n);
     const domain = { chainId: f.chain.id, escrow: f.deployment.contracts.SessionEscrow.address };
     for (let i = 0; i < 5; i++) {
-      const voucher = { sessionId, bytes: next(64n), seconds: next(32n) };
+      const voucher = { sessionId, terms: bound, bytes: next(64n), seconds: next(32n) };
       assert.equal(hashUsageVoucher(domain, voucher), await f.readOnly.getUsageDigest(voucher));
       const signature = await signUsageVoucher({ account: signer, domain, voucher });
       assert.equal(await recoverUsageSigner({ domain, voucher, signature }), signer.address);
@@ -77,7 +81,14 @@ describe("usage vouchers against the escrow", () => {
       assert.equal(await verifyUsageVoucher({ domain, voucher: other, signature, signer: signer.address }), false);
     }
     const otherDomain = { ...domain, chainId: 1 };
-    const voucher = { sessionId, bytes: 5n, seconds: 5n };
+    const voucher = { sessionId, terms: bound, bytes: 5n, seconds: 5n };
     assert.notEqual(hashUsageVoucher(otherDomain, voucher), await f.readOnly.getUsageDigest(voucher));
+    // Bound to the session's terms: other prices give another digest.
+    const { provider } = await f.readOnly.getSession({ sessionId });
+    const repriced = hashVoucherTerms({ provider, ...terms, pricePerGiB: terms.pricePerGiB * 10n });
+    assert.notEqual(
+      hashUsageVoucher(domain, { ...voucher, terms: repriced }),
+      await f.readOnly.getUsageDigest(voucher),
+    );
   });
 });

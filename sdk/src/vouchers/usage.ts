@@ -1,32 +1,70 @@
 import {
+  encodeAbiParameters,
   hashTypedData,
+  keccak256,
   recoverTypedDataAddress,
   isAddressEqual,
   type Address,
   type Hex,
   type LocalAccount,
+  type PublicClient,
   type TypedDataDomain,
 } from "viem";
+import { sessionEscrowAbi } from "../abi/index.ts";
 
 /** EIP-712 domain name of the SessionEscrow. */
 export const USAGE_DOMAIN_NAME = "dvpn SessionEscrow";
 /** EIP-712 domain version of the SessionEscrow. */
 export const USAGE_DOMAIN_VERSION = "1";
 
-/** EIP-712 types of a usage voucher: `Usage(uint256 sessionId,uint64 bytes,uint64 seconds)`. */
+/**
+ * EIP-712 types of a usage voucher:
+ * `Usage(uint256 sessionId,bytes32 terms,uint64 bytes,uint64 seconds)`, where `terms` is
+ * {@link hashVoucherTerms} of the session as its signer saw it.
+ */
 export const usageTypes = {
   Usage: [
     { name: "sessionId", type: "uint256" },
+    { name: "terms", type: "bytes32" },
     { name: "bytes", type: "uint64" },
     { name: "seconds", type: "uint64" },
   ],
 } as const;
 
-/** A cumulative usage voucher: total bytes and seconds served in a session so far. */
+/**
+ * A cumulative usage voucher: total bytes and seconds served in a session so far, bound to the
+ * session's terms ({@link hashVoucherTerms}): a voucher is valid only for the session its signer
+ * saw, not for another session a reorganisation put under the same id.
+ */
 export interface UsageVoucher {
   sessionId: bigint;
+  /** {@link hashVoucherTerms} of the session (`SessionEscrow.termsOf`). */
+  terms: Hex;
   bytes: bigint;
   seconds: bigint;
+}
+
+/** What a voucher is bound to: the session's provider, deposit and prices. */
+export interface VoucherTerms {
+  provider: Address;
+  deposit: bigint;
+  pricePerGiB: bigint;
+  pricePerMinute: bigint;
+}
+
+/**
+ * The terms hash a voucher carries; equals `SessionEscrow.termsOf(sessionId)`:
+ * keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute)).
+ * @returns the 32-byte hash.
+ * @example hashVoucherTerms({ provider, deposit: 5_000_000n, pricePerGiB: 50_000n, pricePerMinute: 1_000n })
+ */
+export function hashVoucherTerms(terms: VoucherTerms): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "address" }, { type: "uint96" }, { type: "uint96" }, { type: "uint96" }],
+      [terms.provider, terms.deposit, terms.pricePerGiB, terms.pricePerMinute],
+    ),
+  );
 }
 
 /** Where a voucher is valid: one chain, one escrow contract. */
@@ -50,7 +88,7 @@ export function usageDomain({ chainId, escrow }: UsageDomainParameters): TypedDa
  * Throws a RangeError unless the voucher's fields fit their Solidity types.
  * @param voucher the voucher to check.
  * @returns nothing; throws a RangeError on an out-of-range field.
- * @example assertVoucherRange({ sessionId: 1n, bytes: 0n, seconds: 60n })
+ * @example assertVoucherRange({ sessionId: 1n, terms, bytes: 0n, seconds: 60n })
  */
 export function assertVoucherRange(voucher: UsageVoucher): void {
   if (voucher.sessionId <= 0n || voucher.sessionId >= 1n << 256n)
@@ -59,11 +97,13 @@ export function assertVoucherRange(voucher: UsageVoucher): void {
     throw new RangeError(`bytes out of uint64 range: ${voucher.bytes}`);
   if (voucher.seconds < 0n || voucher.seconds > MAX_UINT64)
     throw new RangeError(`seconds out of uint64 range: ${voucher.seconds}`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(voucher.terms ?? ""))
+    throw new RangeError(`terms is not a 32-byte hash: ${String(voucher.terms)}`);
 }
 
 /**
  * The digest the session signer signs; equals `SessionEscrow.usageDigest`.
- * @example hashUsageVoucher({ chainId, escrow }, { sessionId: 1n, bytes: 1024n, seconds: 60n })
+ * @example hashUsageVoucher({ chainId, escrow }, { sessionId: 1n, terms, bytes: 1024n, seconds: 60n })
  * @returns the 32-byte EIP-712 digest.
  */
 export function hashUsageVoucher(domain: UsageDomainParameters, voucher: UsageVoucher): Hex {
@@ -162,4 +202,23 @@ export function priceUsage(terms: SessionTerms, usage: { bytes: bigint; seconds:
  */
 export function protocolFee(amount: bigint, feeBps: number | bigint): bigint {
   return (amount * BigInt(feeBps)) / 10_000n;
+}
+
+/**
+ * Reads the terms hash vouchers of `sessionId` carry from the escrow (`SessionEscrow.termsOf`).
+ * A client should prefer {@link hashVoucherTerms} of the terms it saw when it opened.
+ * @returns the 32-byte hash.
+ * @example const terms = await readVoucherTerms(publicClient, escrow, 1n)
+ */
+export async function readVoucherTerms(
+  publicClient: { readContract: PublicClient["readContract"] },
+  escrow: Address,
+  sessionId: bigint,
+): Promise<Hex> {
+  return publicClient.readContract({
+    address: escrow,
+    abi: sessionEscrowAbi,
+    functionName: "termsOf",
+    args: [sessionId],
+  });
 }
