@@ -155,6 +155,9 @@ test("maintained totals equal a full recount after random transactions, minStake
   const providers = chain.accounts.slice(1, 6) as Address[];
   const clients = chain.accounts.slice(6, 8) as Address[];
   let key = 0;
+  /** Sessions opened on the current branch (ids are sequential from 1), for acceptSession. */
+  const sessions: { id: bigint; provider: Address }[] = [];
+  let sessionsAtSnapshot = 0;
   const ok = async (fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -191,17 +194,27 @@ test("maintained totals equal a full recount after random transactions, minStake
           1 + Math.floor(rand() * 3),
         ]),
       ),
-    openSession: () =>
-      ok(() =>
+    openSession: async () => {
+      const provider = pick(providers);
+      const opened = await ok(() =>
         chain.send(pick(clients), esc, sessionEscrowAbi, "openSession", [
-          pick(providers),
+          provider,
           toHex(3000 + key++, { size: 32 }),
           pick(clients),
           USD(5),
           USD(1),
           USD(1),
         ]),
-      ),
+      );
+      if (opened) sessions.push({ id: BigInt(sessions.length + 1), provider });
+      return opened;
+    },
+    // Capacity is taken at accept: a provider accepts one of its sessions (on this branch).
+    acceptSession: async () => {
+      if (sessions.length === 0) return false;
+      const x = pick(sessions);
+      return ok(() => chain.send(x.provider, esc, sessionEscrowAbi, "acceptSession", [x.id, "10.0.0.2/32"]));
+    },
     setMinStake: () =>
       ok(() => chain.send(timelock, reg, providerRegistryAbi, "setMinStake", [DVPN(pick([1000, 1500, 2500]))])),
     time: () => ok(() => chain.increaseTime(Math.floor(rand() * 1200))),
@@ -210,16 +223,21 @@ test("maintained totals equal a full recount after random transactions, minStake
   // Most of the sequence has providers to act on.
   for (let i = 0; i < 4; i++) if (await actions.register!()) done.set("register", (done.get("register") ?? 0) + 1);
   // Heartbeats and sessions (what moves providersOnline and activeSessions) come more often.
-  const names = [...Object.keys(actions), "heartbeat", "heartbeat", "openSession", "openSession"];
+  const names = [
+    ...Object.keys(actions),
+    ...["heartbeat", "heartbeat", "openSession", "openSession", "acceptSession", "acceptSession", "acceptSession"],
+  ];
   let snapshot: string | undefined;
   let reverts = 0;
   for (let step = 1; step <= 60; step++) {
     if (!snapshot && rand() < 0.1) {
       await indexedHead(); // the branch to be replaced is indexed first, so the revert is a reorg
       snapshot = await chain.rpc<string>("evm_snapshot");
+      sessionsAtSnapshot = sessions.length;
     } else if (snapshot && rand() < 0.2) {
       await indexedHead();
       assert.equal(await chain.rpc("evm_revert", [snapshot]), true);
+      sessions.length = sessionsAtSnapshot;
       snapshot = undefined;
       reverts++;
     }
@@ -232,6 +250,6 @@ test("maintained totals equal a full recount after random transactions, minStake
   const reorgs = (await gql(indexer.url, "{ _meta { reorgs } }")).data._meta.reorgs;
   // The sequence did what it is meant to test (a seed that does not fails here, not silently).
   assert.ok(reverts >= 1 && reorgs >= 1, `reverts ${reverts}, reorgs ${reorgs}`);
-  for (const name of ["register", "heartbeat", "openSession", "setMinStake"])
+  for (const name of ["register", "heartbeat", "openSession", "acceptSession", "setMinStake"])
     assert.ok((done.get(name) ?? 0) >= 1, `${name} never succeeded: ${JSON.stringify([...done])}`);
 });

@@ -211,13 +211,12 @@ describe("GraphQL server", () => {
         USD(1),
         USD(1),
       ]);
-      // Capacity 1: the open session makes the provider unavailable.
-      assert.deepEqual((await availability()).providerAvailability, { available: false, activeSessions: 1 });
-
       const session = await subscribe(`subscription { session(id: "1") { status tunnelAddress } }`);
       assert.deepEqual((await session()).session, { status: "Pending", tunnelAddress: null });
       await chain.send(p1, esc, sessionEscrowAbi, "acceptSession", [1n, "10.9.0.2/32"]);
       assert.deepEqual((await session()).session, { status: "Active", tunnelAddress: "10.9.0.2/32" });
+      // Capacity 1, taken at accept: the accepted session makes the provider unavailable.
+      assert.deepEqual((await availability()).providerAvailability, { available: false, activeSessions: 1 });
     } finally {
       controller.abort();
     }
