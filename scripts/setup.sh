@@ -10,6 +10,8 @@
 #   contracts  `hardhat build` and the SDK's generated ABIs (sdk/src/abi) when contracts/, the
 #              Hardhat config or the lock file are newer than the last build; with CI set the
 #              ABIs are only checked against the committed ones (a stale commit fails)
+#   explorer   the web explorer's Vite build into indexer/explorer/dist (scripts/build-web.ts) when
+#              its sources, the SDK or the lock file are newer than the build
 #   system     only the parts named in DVPN_NEEDS (comma-separated), as root from Debian's packages:
 #                dataplane  wireguard-tools wireguard-go iproute2 nftables iperf3 tcpdump
 #                browser    chromium (the web explorer's end-to-end tests drive it headless)
@@ -59,6 +61,19 @@ _dvpn_contracts_plan() {
   fi
 }
 
+# What the explorer step would do: "build: <why>" or "up to date".
+_dvpn_explorer_plan() {
+  local marker="$DVPN_ROOT/indexer/explorer/dist/index.html" newer
+  [ -d "$DVPN_ROOT/indexer/explorer" ] || { echo "up to date"; return; }
+  if [ ! -f "$marker" ]; then
+    echo "build: never built"
+    return
+  fi
+  newer="$(_dvpn_newer_than "$marker" "$DVPN_ROOT/indexer/explorer/src" "$DVPN_ROOT/indexer/explorer/index.html" \
+    "$DVPN_ROOT/indexer/explorer/vite.config.ts" "$DVPN_ROOT/sdk/src" "$DVPN_ROOT/package-lock.json")"
+  if [ -n "$newer" ]; then echo "build: ${newer#"$DVPN_ROOT"/} changed since the last build"; else echo "up to date"; fi
+}
+
 # Debian packages missing for the system parts named in DVPN_NEEDS.
 _dvpn_missing_packages() {
   local needs=",${DVPN_NEEDS:-},"
@@ -78,6 +93,7 @@ _dvpn_missing_packages() {
 
 if [ "$_dvpn_plan" = 1 ]; then
   echo "contracts: $(_dvpn_contracts_plan)"
+  echo "explorer: $(_dvpn_explorer_plan)"
   missing="$(_dvpn_missing_packages | tr '\n' ' ')"
   echo "packages: ${missing:-none missing}"
   exit 0
@@ -143,6 +159,15 @@ if [ "$_dvpn_plan_contracts" != "up to date" ]; then
   _dvpn_took $_t
 fi
 
+# --- explorer ---------------------------------------------------------------------------------
+_dvpn_plan_explorer="$(_dvpn_explorer_plan)"
+if [ "$_dvpn_plan_explorer" != "up to date" ]; then
+  _dvpn_log "explorer: ${_dvpn_plan_explorer#build: } → vite build"
+  _t=$SECONDS
+  (cd "$DVPN_ROOT" && node scripts/build-web.ts --force >/dev/null)
+  _dvpn_took $_t
+fi
+
 # --- system -----------------------------------------------------------------------------------
 if [ -n "${DVPN_NEEDS:-}" ]; then
   mapfile -t _dvpn_missing < <(_dvpn_missing_packages)
@@ -174,4 +199,4 @@ fi
 
 flock -u "$_dvpn_lock"
 exec {_dvpn_lock}>&-
-unset _t _dvpn_lock _dvpn_stamp _dvpn_plan _dvpn_plan_contracts _dvpn_missing _dvpn_apt_log _v _n _port _status _rest
+unset _t _dvpn_lock _dvpn_stamp _dvpn_plan _dvpn_plan_contracts _dvpn_plan_explorer _dvpn_missing _dvpn_apt_log _v _n _port _status _rest

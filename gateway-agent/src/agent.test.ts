@@ -193,6 +193,11 @@ test("the voucher API refuses malformed, oversized, wrongly signed and replayed 
   const view = await http("GET", `${agent.urls().vouchers}/v1/sessions/1`);
   assert.equal(view.json.voucherBytes, "1000");
   assert.equal(view.json.meteredBytes, agent.session(1n)!.meteredBytes.toString());
+  // The agent advertises its voucher lag tolerance, so clients can sign ahead of it (here the defaults).
+  assert.equal(view.json.toleranceBytes, String(1 << 20));
+  assert.equal(view.json.tolerancePercent, 5);
+  assert.equal(view.json.toleranceSeconds, "120");
+  assert.equal(ok.json.toleranceBytes, String(1 << 20));
   assert.ok(agent.metrics.get("dvpn_agent_vouchers_refused_total", { reason: "malformed JSON" }) >= 1);
 });
 

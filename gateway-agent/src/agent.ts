@@ -19,8 +19,12 @@ import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./con
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { ConfigError } from "./errors.ts";
+import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
+import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
+import { peerSamples } from "./http/peerSamples.ts";
+import type { Dump } from "./wireguard/dump.ts";
 import { createVoucherServer } from "./payment/server.ts";
 import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
@@ -37,6 +41,8 @@ import { createSystemBackend } from "./wireguard/system.ts";
 export interface GatewayAgentDeps {
   backend?: WgBackend;
   chain?: AgentChain;
+  /** The nftables owner (default: from the config's `firewall` options with the real `nft`). */
+  firewall?: Firewall;
   logger?: Logger;
   /** Unix seconds. */
   now?: () => number;
@@ -151,6 +157,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       ...(config.netns ? { netns: config.netns } : {}),
       log: log.child({ part: "wireguard" }),
     });
+  const firewall =
+    deps.firewall ?? (deps.backend ? undefined : firewallFromConfig(config, log.child({ part: "nftables" })));
   const store = openStore(join(dataDir, "agent.sqlite"));
   const pool = createAddressPool({
     layout,
@@ -159,6 +167,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     cursor: Number(store.getMeta("poolCursor") ?? 1),
   });
   const metrics = createMetrics();
+  let lastDump: Dump | undefined;
+  if (config.metricsPerPeer) metrics.setPeerSource(backend.iface, () => peerSamples(store, lastDump));
   const ctx: AgentContext = {
     config,
     store,
@@ -206,8 +216,21 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     }
     store.setMeta("ifindex", String(state.ifindex));
     interfaceUp = true;
+    await ensureFirewall(reason === "start");
     metrics.set("dvpn_agent_mode", 1, { mode: state.mode });
     log.info({ iface: backend.iface, mode: state.mode, created: state.created, reason }, "interface ready");
+  }
+
+  /** Checks (and repairs) the nftables table; a failure stops the start, later ones are logged and counted. */
+  async function ensureFirewall(fatal: boolean): Promise<void> {
+    if (!firewall) return;
+    try {
+      if (await firewall.ensure()) metrics.inc("dvpn_agent_firewall_writes_total");
+    } catch (err) {
+      if (fatal) throw err;
+      metrics.inc("dvpn_agent_firewall_errors_total");
+      log.error({ err: (err as Error).message }, "could not check the nftables table; retrying next pass");
+    }
   }
 
   async function reconcileOnce(): Promise<ReconcileResult> {
@@ -221,6 +244,9 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       dump = await backend.dump();
     }
     const result = await reconcileWith(ctx, dump);
+    lastDump = dump;
+    // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
+    await ensureFirewall(false);
     const t = performance.now();
     for (const [id, v] of timings) {
       if (v.peer === undefined && store.get(BigInt(id))?.provisioned) v.peer = t;
@@ -473,6 +499,11 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         domain: { chainId: chain.chainId, escrow: chain.escrow },
         provider: chain.provider,
         metered: (s) => meteredUsage(s, now()),
+        tolerance: {
+          bytes: config.lagToleranceBytes,
+          percent: config.lagTolerancePercent,
+          seconds: config.lagToleranceSeconds,
+        },
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
         onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),
@@ -495,6 +526,13 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
             const fresh = ago < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
             return { ok: running && interfaceUp && fresh, interfaceUp, lastPassAgoMs: ago, mode: backend.mode() };
           },
+          policy: () => ({
+            firewall: firewall !== undefined,
+            ...(firewall ? { nftTable: firewall.table } : {}),
+            exitPolicy: publishedExitPolicy(config),
+            peerRateLimitMbit: config.peerRateLimitMbit,
+            peerMaxConnections: config.peerMaxConnections,
+          }),
         });
         servers.push(m);
         urls.metrics = await listen(m, config.metricsListen);
@@ -558,6 +596,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           vouchers: urls.vouchers,
           metrics: urls.metrics,
           maxPeers: ctx.maxPeers,
+          ...(firewall ? { nftTable: firewall.table, exitPolicy: publishedExitPolicy(config) } : {}),
         },
         "gateway agent started",
       );

@@ -1,18 +1,27 @@
 /**
  * `npm run agent -- [--config agent.json] [--rpc-url URL] [--deployment deployments/31337.json] …`
  * Runs the gateway agent until SIGINT/SIGTERM; shutdown leaves the interface and live peers up.
+ * `npm run agent -- uninstall [--config agent.json]` removes the agent's nftables table and
+ * interface (the data folder stays).
  * Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).
  */
 import { createGatewayAgent } from "./agent.ts";
 import { loadConfig, usage } from "./config/load.ts";
 import { AgentError } from "./errors.ts";
+import { uninstall } from "./uninstall.ts";
 
 async function main(): Promise<void> {
-  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(usage());
     return;
   }
-  const config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+  if (argv[0] === "uninstall") {
+    const removed = await uninstall(loadConfig({ argv: argv.slice(1), env: process.env }));
+    process.stdout.write(`removed ${removed.join(", ")}; the data folder is kept (unclaimed vouchers, keys)\n`);
+    return;
+  }
+  const config = loadConfig({ argv, env: process.env });
   const agent = createGatewayAgent(config);
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -19,6 +19,8 @@ const root = join(import.meta.dirname, "../..");
 
 /** A running indexer and the feed reads the demo needs. */
 export interface IndexerService {
+  /** The network explorer at `/`. */
+  explorerUrl: string;
   graphqlUrl: string;
   metricsUrl: string;
   /** Resolves once the feed's `_meta` block has reached the chain's current head. */
@@ -60,6 +62,7 @@ export async function startIndexerService(params: {
   const graphqlUrl = indexer.url;
   const feed = { indexerUrl: graphqlUrl, fetch: timedFetch(FEED_TIMEOUT_MS) } as DvpnContext;
   return {
+    explorerUrl: graphqlUrl.replace(/graphql$/, ""),
     graphqlUrl,
     metricsUrl: graphqlUrl.replace(/\/graphql$/, "/metrics"),
     async waitForChainHead(publicClient) {

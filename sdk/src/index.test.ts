@@ -45,7 +45,8 @@ describe("SDK entry points", () => {
       "priceUsage",
       "parseDeployment",
       "ethersTransport",
-      "streamVouchers",
+      "createTunnelSession",
+      "planVoucherBytes",
       "ContractRevertError",
       "InvalidInputError",
     ]) {
@@ -55,6 +56,7 @@ describe("SDK entry points", () => {
     const node = await import("./node.ts");
     assert.equal(typeof node.loadDeployment, "function");
     assert.equal(typeof node.wgQuick, "function");
+    assert.equal(typeof node.peerBytesReader, "function");
     assert.equal(typeof node.createDvpnClient, "function");
   });
 });

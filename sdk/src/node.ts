@@ -5,3 +5,4 @@
 export * from "./index.ts";
 export { loadDeployment, type LoadDeploymentParameters } from "./deployment/loadDeployment.ts";
 export { readPeerCounters, wgQuick, interfaceOf, WireGuardCommandError } from "./tunnel/wgCommands.ts";
+export { peerBytesReader, parseUapiBytes, WG_SOCKET_DIR } from "./tunnel/peerBytes.ts";

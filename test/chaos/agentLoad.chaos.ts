@@ -337,7 +337,7 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
     });
     assert.equal(balance, expectedNet, "the provider received exactly the claims, minus fees, once");
 
-    const metrics = agent.metrics.render();
+    const metrics = await agent.metrics.render();
     const metric = (name: string) =>
       metrics
         .split("\n")

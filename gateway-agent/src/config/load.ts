@@ -18,6 +18,7 @@ export function usage(): string {
   const rows = KEYS.map((k) => `  --${flagName(k)} <value>`.padEnd(36) + envName(k));
   return [
     "usage: npm run agent -- [--config agent.json] [--option value ...]",
+    "       npm run agent -- uninstall [--config agent.json]   (removes the agent's nftables table and interface)",
     "Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).",
     "",
     ...rows,

@@ -4,6 +4,7 @@
  * (`DVPN_AGENT_RPC_URL`), a JSON file (`--config agent.json` / `DVPN_AGENT_CONFIG`), defaults.
  */
 import { z } from "zod";
+import { DEFAULT_DENY_PORTS, DEFAULT_DENY_RANGES, parsePorts, parseRanges } from "../firewall/policy.ts";
 
 const uint = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const boolish = (def: boolean) =>
@@ -24,6 +25,34 @@ const hostPort = z
     /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
     'must be "host:port" (or "gateway:port" for the tunnel gateway)',
   );
+
+// A list option: a comma-separated string, a JSON array, or (re-validating a parsed config) port ranges.
+const listInput = z.union([
+  z.string(),
+  z.array(z.union([z.string(), z.number().int(), z.object({ from: z.number().int(), to: z.number().int() })])),
+]);
+const toList = (v: z.infer<typeof listInput>) =>
+  Array.isArray(v) ? v.map((x) => (typeof x === "object" ? `${x.from}-${x.to}` : String(x))) : v;
+/** A port list such as "25,6881-6889" (or a JSON array), parsed into ranges. */
+const portList = (name: string, def: string) =>
+  listInput.default(def).transform((v, ctx) => {
+    try {
+      return parsePorts(name, toList(v));
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message.replace(`${name}: `, "") });
+      return z.NEVER;
+    }
+  });
+/** An address-range list such as "10.0.0.0/8,fc00::/7" (or a JSON array). */
+const rangeList = (name: string, def: string) =>
+  listInput.default(def).transform((v, ctx) => {
+    try {
+      return parseRanges(name, toList(v));
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message.replace(`${name}: `, "") });
+      return z.NEVER;
+    }
+  });
 
 /** Deployment record subset the agent needs (a `deployments/<chainId>.json` file fits). */
 export const deploymentSchema = z.object({
@@ -94,6 +123,11 @@ export const configSchema = z
     voucherMaxConnections: z.coerce.number().int().min(1).max(1_000_000).default(256),
     /** /metrics and /healthz; keep it local. Empty string disables it. */
     metricsListen: z.union([hostPort, z.literal("")]).default("127.0.0.1:9464"),
+    /**
+     * Per-peer series on /metrics (`wireguard_peer_*`, three per peer). Turn off on a provider
+     * with thousands of peers to bound the scrape size.
+     */
+    metricsPerPeer: boolish(true),
     /** Voucher lag tolerance: bytes + percent of metered, and seconds + percent. */
     lagToleranceBytes: decimal(String(1 << 20)),
     lagTolerancePercent: z.coerce.number().min(0).max(100).default(5),
@@ -109,6 +143,28 @@ export const configSchema = z
     heartbeatIntervalSeconds: uint(0),
     /** Pause in the registry on graceful shutdown (and unpause at start). */
     pauseOnShutdown: boolish(false),
+    /**
+     * Own forwarding and NAT: enable IP forwarding and keep the nftables table `dvpn_<interface>`
+     * (masquerade from the pools, exit policy, per-peer limits). Needs the nftables package.
+     */
+    firewall: boolish(false),
+    /** Masquerade only out of this interface; unset: out of every interface but the tunnel. */
+    uplink: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/, "must be an interface name such as eth0 (ip link)")
+      .optional(),
+    /** Destination ports clients may not reach (TCP and UDP): ports and ranges. */
+    exitDenyPorts: portList("exitDenyPorts", DEFAULT_DENY_PORTS),
+    /** When not empty, the only destination ports clients may reach (TCP and UDP). */
+    exitAllowPorts: portList("exitAllowPorts", ""),
+    /** Destination ranges clients may not reach (default: private, CGNAT and link-local networks). */
+    exitDenyRanges: rangeList("exitDenyRanges", DEFAULT_DENY_RANGES),
+    /** When not empty, the only destination ranges clients may reach. */
+    exitAllowRanges: rangeList("exitAllowRanges", ""),
+    /** Per-peer rate limit each way in Mbit/s (0: none); a client over it is slowed, not cut. */
+    peerRateLimitMbit: z.coerce.number().min(0).max(100_000).default(0),
+    /** Most connections one peer may have open through the provider (0: no cap). */
+    peerMaxConnections: uint(1024),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

@@ -1,6 +1,7 @@
 /**
- * The operator's local HTTP port: `/metrics` (Prometheus text), `/healthz` (200/503) and
- * `/sessions` (every open session with its peer, meter, voucher and claimed totals).
+ * The operator's local HTTP port: `/metrics` (Prometheus text), `/healthz` (200/503),
+ * `/sessions` (every open session with its peer, meter, voucher and claimed totals) and
+ * `/policy` (the exit policy and per-peer limits in force).
  */
 import { createServer, type Server } from "node:http";
 import { meteredUsage } from "../context.ts";
@@ -15,6 +16,8 @@ export interface AdminServerParams {
   now(): number;
   /** The health verdict and the fields shown with it. */
   health(): { ok: boolean } & Record<string, unknown>;
+  /** What `/policy` shows: the exit policy and per-peer limits in force. */
+  policy?: () => Record<string, unknown>;
 }
 
 /** Creates the admin server (not listening yet). Bind it to a local address only. */
@@ -22,12 +25,17 @@ export function createAdminServer(params: AdminServerParams): Server {
   const { metrics, store, now } = params;
   return createServer((req, res) => {
     if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
+      metrics.render().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String((err as Error).message)),
+      );
     } else if (req.url === "/healthz") {
       const h = params.health();
       res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" });
       res.end(JSON.stringify(h));
+    } else if (req.url === "/policy") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(params.policy?.() ?? { firewall: false }));
     } else if (req.url === "/sessions") {
       const sessions = store.list(["accepting", "active", "closing"]).map((s) => {
         const u = meteredUsage(s, now());

@@ -15,7 +15,7 @@ import {
   type UsageDomainParameters,
 } from "../../../sdk/src/vouchers/usage.ts";
 import type { Store, SessionRecord } from "../store/store.ts";
-import { isAbove, type Usage } from "./policy.ts";
+import { isAbove, type LagTolerance, type Usage } from "./policy.ts";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 4096;
@@ -53,6 +53,8 @@ export interface VoucherServerParams {
   /** This agent's provider address: with the session's deposit and prices, the terms a voucher is bound to. */
   provider: Hex;
   metered(s: SessionRecord): Usage;
+  /** The voucher lag tolerance, advertised to clients in every session view so they can sign ahead of it. */
+  tolerance?: LagTolerance;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
   onRefused?(reason: string): void;
   /**
@@ -129,8 +131,15 @@ function drain(req: IncomingMessage): void {
   req.resume();
 }
 
-function view(s: SessionRecord, metered: Usage) {
+function view(s: SessionRecord, metered: Usage, tolerance?: LagTolerance) {
   return {
+    ...(tolerance
+      ? {
+          toleranceBytes: tolerance.bytes.toString(),
+          tolerancePercent: tolerance.percent,
+          toleranceSeconds: tolerance.seconds.toString(),
+        }
+      : {}),
     sessionId: s.id.toString(),
     meteredBytes: metered.bytes.toString(),
     meteredSeconds: metered.seconds.toString(),
@@ -246,7 +255,7 @@ export function createVoucherServer(params: VoucherServerParams): Server {
     });
     if (!stored) throw new HttpError(409, "not above the last voucher");
     params.onAccepted?.(stored);
-    return { accepted: true, ...view(stored, params.metered(stored)) };
+    return { accepted: true, ...view(stored, params.metered(stored), params.tolerance) };
   }
 
   const server = createServer((req, res) => {
@@ -262,7 +271,7 @@ export function createVoucherServer(params: VoucherServerParams): Server {
         if (!s || s.status === "refused") throw new HttpError(404, "unknown session");
         const remote = plainAddress(req.socket.remoteAddress);
         if (params.mayView && !params.mayView(s, remote)) throw new HttpError(403, "not your session");
-        return view(s, params.metered(s));
+        return view(s, params.metered(s), params.tolerance);
       }
       throw new HttpError(404, "not found");
     };

@@ -8,7 +8,8 @@ import { ChainRevertError } from "../chain/types.ts";
 import { endService, meteredUsage, type AgentContext } from "../context.ts";
 import { dropSession } from "../sessions/verify.ts";
 import type { SessionRecord } from "../store/store.ts";
-import { isAbove, shouldClaim } from "./policy.ts";
+import { priceUsage, protocolFee } from "../../../sdk/src/vouchers/usage.ts";
+import { isAbove, shouldClaim, type Usage } from "./policy.ts";
 
 /** Reverts that no retry of the same voucher can fix. */
 function refusedForGood(errorName: string | undefined): boolean {
@@ -49,9 +50,12 @@ async function send(
 ): Promise<true | { errorName: string | undefined }> {
   const id = s.id.toString();
   const v = voucherOf(s);
+  const before = { bytes: s.claimedBytes, seconds: s.claimedSeconds };
+  const started = performance.now();
   try {
     if (kind === "closeSession") await ctx.chain.closeSession(s.id);
     else await ctx.chain[kind](s.id, v.bytes, v.seconds, s.voucherSig as Hex);
+    ctx.metrics.observe("dvpn_agent_claim_duration_seconds", (performance.now() - started) / 1000, { kind });
   } catch (err) {
     ctx.metrics.inc("dvpn_agent_claim_failures_total");
     ctx.log.warn({ sessionId: id, kind, err: (err as Error).message }, "claim/close failed");
@@ -63,6 +67,7 @@ async function send(
     if (v.seconds > cur.claimedSeconds) cur.claimedSeconds = v.seconds;
     cur.lastClaimAt = ctx.now();
     ctx.metrics.inc("dvpn_agent_claims_total", { kind });
+    countEarnings(ctx, s, before, v);
   }
   if (kind !== "claim") {
     cur.status = "closed";
@@ -72,6 +77,17 @@ async function send(
   Object.assign(s, cur);
   ctx.log.info({ sessionId: id, kind, bytes: v.bytes.toString(), seconds: v.seconds.toString() }, "settled on-chain");
   return true;
+}
+
+/** Adds what a mined claim of `v` over `before` is worth to the earnings counters. */
+function countEarnings(ctx: AgentContext, s: SessionRecord, before: Usage, v: Usage): void {
+  const terms = { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute };
+  const gross = priceUsage(terms, v) - priceUsage(terms, before);
+  if (gross <= 0n) return;
+  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "gross" }, Number(gross));
+  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "net" }, Number(gross - protocolFee(gross, s.feeBps)));
+  if (v.bytes > before.bytes)
+    ctx.metrics.inc("dvpn_agent_claimed_bytes_total", undefined, Number(v.bytes - before.bytes));
 }
 
 /**

@@ -153,6 +153,7 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
   const ms = performance.now() - started;
   metrics.inc("dvpn_agent_reconciles_total");
   metrics.set("dvpn_agent_reconcile_seconds", ms / 1000);
+  metrics.observe("dvpn_agent_reconcile_duration_seconds", ms / 1000);
   metrics.set("dvpn_agent_peers", desired.length);
   return { peers: desired.length, added: changes.upsert.length, removed: changes.remove.length, wgCalls, cut, ms };
 }

@@ -7,6 +7,7 @@
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { migrateStore, newerStoreError, STORE_SCHEMA_VERSION } from "./schemaVersion.ts";
 import type { PoolEntry } from "../addresses/pool.ts";
 
 /**
@@ -201,8 +202,16 @@ function toParams(s: SessionRecord): SQLInputValue[] {
 export function openStore(path: string): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  db.exec("PRAGMA busy_timeout = 5000;");
+  const version = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+  if (version > STORE_SCHEMA_VERSION) {
+    // Refused before anything is written (not even the journal mode).
+    db.close();
+    throw newerStoreError(path, version);
+  }
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   db.exec(SCHEMA);
+  migrateStore(db, path);
   const cols = 30;
   const names = SESSION_COLUMNS.split(",").map((c) => c.trim());
   if (names.length !== cols) throw new Error("session columns out of sync");

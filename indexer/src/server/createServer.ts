@@ -7,6 +7,7 @@ import { createContext, createSharedCache, type FeedContext } from "../graphql/c
 import { createFeedSchema } from "../graphql/createFeedSchema.ts";
 import { boundedErrors } from "../graphql/errors.ts";
 import { limitsRule } from "../graphql/limits.ts";
+import { createExplorerRoutes } from "./explorer.ts";
 
 const MAX_BODY_BYTES = 100_000;
 const MAX_URL_LENGTH = 16_000;
@@ -22,11 +23,13 @@ export interface ServerParams {
   db: Database;
   /** True once this instance (or the writer, for readers) has reached the head. */
   isReady(): Promise<boolean>;
+  /** The explorer's build folder (default indexer/explorer/dist). */
+  explorerDir?: string;
 }
 
 /**
  * GraphQL over HTTP (graphql-yoga, GraphiQL at /graphql, subscriptions over SSE) plus
- * /healthz, /ready (503 until caught up) and /metrics (Prometheus text).
+ * /healthz, /ready (503 until caught up) and /metrics (Prometheus text); the network explorer at /.
  */
 export async function createServer(common: Common, params: ServerParams): Promise<Server> {
   const { config, metrics, logger } = common;
@@ -46,10 +49,11 @@ export async function createServer(common: Common, params: ServerParams): Promis
     plugins: [limits, boundedErrors()],
     context: () => createContext(params.db.prisma, config, shared),
   });
+  const explorer = createExplorerRoutes(common, params.explorerDir);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     let route = "graphql";
     try {
       if (path === "/healthz") {
@@ -62,6 +66,8 @@ export async function createServer(common: Common, params: ServerParams): Promis
       } else if (path === "/metrics") {
         route = "metrics";
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
+      } else if (!path.startsWith("/graphql") && (await explorer.handle(req, res, path))) {
+        route = "explorer";
       } else if (
         Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES ||
         (req.url?.length ?? 0) > MAX_URL_LENGTH

@@ -4,7 +4,9 @@
  * provider's agent (a wireguard-go interface in the provider namespace, the peer added on
  * SessionOpened, acceptSession, and a stand-in voucher API on the gateway 10.77.0.1:51830),
  * then the CLI brings the tunnel up with wg-quick and streams vouchers through it until SIGINT,
- * when it sends a last voucher, takes the tunnel down and closes the session.
+ * when it sends a last voucher, takes the tunnel down and closes the session. Then a second
+ * session that the provider closes on chain: the CLI notices, takes the tunnel down, says what
+ * was paid and refunded, and exits with code 3.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +22,7 @@ import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts
 import { bytes32ToWgKey, generateWgKeyPair } from "../wireguard/keys.ts";
 import { hashVoucherTerms, verifyUsageVoucher } from "../vouchers/usage.ts";
 import { startCliChain, type CliChain } from "../../test/cliChain.ts";
+import { routeClientToHost } from "../../test/clientUplink.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const unavailable = await dataPlaneUnavailableReason();
@@ -31,37 +34,13 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
   const tag = `sc${process.pid % 100000}`;
   const providerIface = `dv${tag}w`;
   const children: ChildProcess[] = [];
+  const vouchers: { sessionId: string; bytes: string; seconds: string; signature: Hex }[] = [];
 
   before(async () => {
     topo = await createTopology(tag);
     try {
       chain = await startCliChain({ users: 2, hostname: topo.hostAddress });
-      // The client namespace reaches the chain (on the host) through the provider namespace from
-      // an address of its own, 10.96.x.y, mirroring the host link's 10.98.x.y: unique per topology,
-      // so concurrent runs never share a host route (it goes away with the topology's veth).
-      const clientUplink = topo.hostAddress.replace(/^10\.98\./, "10.96.");
-      const { execFile } = await import("node:child_process");
-      const { promisify } = await import("node:util");
-      await topo.run(topo.client, "ip", ["addr", "add", `${clientUplink}/32`, "dev", `dv${tag}cp`]);
-      await topo.run(topo.provider, "ip", ["route", "add", `${clientUplink}/32`, "dev", `dv${tag}pc`]);
-      await promisify(execFile)("ip", [
-        "route",
-        "add",
-        `${clientUplink}/32`,
-        "via",
-        topo.providerUplink,
-        "dev",
-        `dv${tag}h`,
-      ]);
-      await topo.run(topo.client, "ip", [
-        "route",
-        "add",
-        `${topo.hostAddress}/32`,
-        "via",
-        TOPOLOGY.providerToClient,
-        "src",
-        clientUplink,
-      ]);
+      await routeClientToHost(topo, tag);
     } catch (err) {
       await topo.destroy();
       await chain?.stop();
@@ -115,7 +94,6 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
       "51830",
     ]);
     children.push(agent);
-    const vouchers: { sessionId: string; bytes: string; seconds: string; signature: Hex }[] = [];
     createInterface({ input: agent.stdout! }).on("line", (line) => vouchers.push(JSON.parse(line)));
 
     await provider.registerProvider({
@@ -159,6 +137,7 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
           DVPN_RPC_URL: chain.url,
           DVPN_DEPLOYMENTS_DIR: chain.dir,
           DVPN_PRIVATE_KEY: chain.keys[1]!,
+          DVPN_STATE_DIR: join(chain.dir, "state"),
         },
       },
     );
@@ -248,5 +227,96 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
     assert.ok(claim.amount > 0n);
     // The tunnel is down.
     await assert.rejects(topo.run(topo.client, "ip", ["link", "show", `dv${tag}c`]));
+  });
+
+  it("says what the provider's close did to the money and exits 3", async () => {
+    const stateDir = join(chain.dir, "state");
+    const cli = topo.spawn(
+      topo.client,
+      "bash",
+      [
+        join(root, "bin/dvpn"),
+        "connect",
+        "--provider",
+        provider.account!.address,
+        "--max-price-gib",
+        "0.05",
+        "--deposit",
+        "5",
+        "--up",
+        "--allowed-ips",
+        "10.77.0.0/16",
+        "--dns",
+        "none",
+        "--config",
+        join(chain.dir, `dv${tag}c.conf`),
+        "--json",
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          DVPN_RPC_URL: chain.url,
+          DVPN_DEPLOYMENTS_DIR: chain.dir,
+          DVPN_PRIVATE_KEY: chain.keys[1]!,
+          DVPN_STATE_DIR: stateDir,
+        },
+      },
+    );
+    children.push(cli);
+    let stdout = "";
+    let stderr = "";
+    cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on("close", resolve));
+    let opened: { sessionId: bigint; wgPublicKey: Hex } | undefined;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !opened;) {
+      const logs = await provider.publicClient.getContractEvents({
+        address: chain.deployment.contracts.SessionEscrow.address,
+        abi: sessionEscrowAbi,
+        eventName: "SessionOpened",
+        fromBlock: 0n,
+      });
+      const e = parseEventLogs({ abi: sessionEscrowAbi, logs, eventName: "SessionOpened" }).find(
+        (x) => x.args.sessionId > 1n,
+      );
+      if (e) opened = { sessionId: e.args.sessionId, wgPublicKey: e.args.wgPublicKey };
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(opened, `no second session opened; CLI stderr: ${stderr}`);
+    await topo.run(topo.provider, "wg", [
+      "set",
+      providerIface,
+      "peer",
+      bytes32ToWgKey(opened.wgPublicKey),
+      "allowed-ips",
+      "10.77.0.3/32",
+    ]);
+    await provider.acceptSession({ sessionId: opened.sessionId, tunnelAddress: "10.77.0.3/16" });
+    const id = String(opened.sessionId);
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !vouchers.some((v) => v.sessionId === id);) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(
+      vouchers.some((v) => v.sessionId === id),
+      `no voucher for session ${id}; CLI stderr: ${stderr}`,
+    );
+
+    // The provider closes (as an agent does when it cuts a client): the client notices from the chain.
+    await provider.closeSession({ sessionId: opened.sessionId });
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([
+      exited,
+      new Promise((r) => (timer = setTimeout(() => r("timeout"), 60_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(code, 3, `exit ${String(code)}; stderr: ${stderr}`);
+    assert.match(stderr, /provider closed the session: paid [\d.]+ mUSD, refund [\d.]+ mUSD of the 5 mUSD deposit/);
+    const out = JSON.parse(stdout) as { ended: string; money: string };
+    assert.equal(out.ended, "provider-closed");
+    const s = await provider.getSession({ sessionId: opened.sessionId });
+    assert.equal(s.status, "Closed");
+    await assert.rejects(topo.run(topo.client, "ip", ["link", "show", `dv${tag}c`]), "the tunnel is still up");
+    // No kill switch in a split tunnel, so nothing is left to lift: the state is gone.
+    await assert.rejects(import("node:fs/promises").then((fs) => fs.access(join(stateDir, "connection.json"))));
   });
 });

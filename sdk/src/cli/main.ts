@@ -184,6 +184,7 @@ export function describeError(err: unknown, interrupted = false): { message: str
 
 if (import.meta.main) {
   runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+    // A command that succeeded may still set its own exit code (connect: 3 when the provider ended the session).
+    process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
   });
 }

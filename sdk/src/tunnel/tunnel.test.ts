@@ -4,7 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { interfaceOf } from "./wgCommands.ts";
 import { parseWgDump } from "./wgDump.ts";
-import { getAgentSession, postVoucher, VoucherRejectedError } from "./voucherApi.ts";
+import { getAgentSession, postVoucher, receiptOf, VoucherRejectedError } from "./voucherApi.ts";
+import { parseUapiBytes } from "./peerBytes.ts";
 
 describe("wg dump parsing", () => {
   it("reads each peer's counters and skips the interface line and junk", () => {
@@ -21,6 +22,49 @@ describe("wg dump parsing", () => {
     ]);
     assert.deepEqual(parseWgDump(""), []);
     assert.equal(interfaceOf("/etc/wireguard/dvpn12.conf"), "dvpn12");
+  });
+});
+
+describe("wireguard-go control socket parsing", () => {
+  it("adds rx and tx of the named peer only", () => {
+    const a = "ab".repeat(32);
+    const b = "cd".repeat(32);
+    const answer = [
+      "private_key=" + "11".repeat(32),
+      "listen_port=51820",
+      `public_key=${b}`,
+      "rx_bytes=7",
+      "tx_bytes=8",
+      `public_key=${a}`,
+      "endpoint=10.99.2.1:51820",
+      "rx_bytes=1000",
+      "tx_bytes=234",
+      "errno=0",
+      "",
+      "",
+    ].join("\n");
+    assert.equal(parseUapiBytes(answer, a), 1234n);
+    assert.equal(parseUapiBytes(answer, b), 15n);
+    assert.equal(parseUapiBytes(answer, "ef".repeat(32)), undefined);
+  });
+});
+
+describe("agent receipts", () => {
+  it("read the metered totals and the advertised tolerance, ignoring junk", () => {
+    assert.deepEqual(
+      receiptOf({
+        meteredBytes: "2000",
+        meteredSeconds: "61",
+        toleranceBytes: "1048576",
+        tolerancePercent: 5,
+        toleranceSeconds: "120",
+      }),
+      { meteredBytes: 2000n, meteredSeconds: 61n, tolerance: { bytes: 1048576n, percent: 5, seconds: 120n } },
+    );
+    assert.deepEqual(receiptOf({ meteredBytes: "-1", tolerancePercent: 500, toleranceBytes: "1" }), {
+      meteredBytes: 0n,
+      meteredSeconds: 0n,
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { Hex } from "viem";
 import { DvpnError } from "../errors/base.ts";
+import type { VoucherTolerance } from "./paymentPlan.ts";
 
 /** The agent's voucher API port. */
 export const VOUCHER_API_PORT = 51830;
@@ -28,6 +29,31 @@ export interface AgentSessionState {
   voucherBytes: string;
   voucherSeconds: string;
   status: string;
+  /** The agent's voucher lag tolerance (agents that advertise it). */
+  toleranceBytes?: string;
+  tolerancePercent?: number;
+  toleranceSeconds?: string;
+}
+
+/** What the agent answers to a stored voucher. */
+export interface VoucherReceipt {
+  meteredBytes: bigint;
+  meteredSeconds: bigint;
+  /** The agent's tolerance, when it advertises it. */
+  tolerance?: VoucherTolerance;
+}
+
+/**
+ * The tolerance an agent advertises in a session view, if it does.
+ * @param body the agent's JSON answer.
+ * @returns the tolerance, or undefined.
+ * @example toleranceOf({ toleranceBytes: "1048576", tolerancePercent: 5, toleranceSeconds: "120" })
+ */
+export function toleranceOf(body: Record<string, unknown>): VoucherTolerance | undefined {
+  const { toleranceBytes: b, tolerancePercent: p, toleranceSeconds: s } = body;
+  if (typeof b !== "string" || !/^\d{1,30}$/.test(b) || typeof p !== "number" || !(p >= 0 && p <= 100))
+    return undefined;
+  return { bytes: BigInt(b), percent: p, seconds: typeof s === "string" && /^\d{1,30}$/.test(s) ? BigInt(s) : 120n };
 }
 
 /**
@@ -46,7 +72,7 @@ export async function postVoucher(params: {
   signature: Hex;
   fetch?: typeof fetch;
   timeoutMs?: number;
-}): Promise<{ meteredBytes: bigint; meteredSeconds: bigint }> {
+}): Promise<VoucherReceipt> {
   const url = `http://${params.gateway}:${params.port ?? VOUCHER_API_PORT}/v1/vouchers`;
   let res: Response;
   try {
@@ -71,7 +97,23 @@ export async function postVoucher(params: {
   };
   if (!res.ok)
     throw new VoucherRejectedError(`agent refused the voucher: ${body.error ?? `HTTP ${res.status}`}`, res.status);
-  return { meteredBytes: BigInt(body.meteredBytes ?? "0"), meteredSeconds: BigInt(body.meteredSeconds ?? "0") };
+  return receiptOf(body);
+}
+
+/**
+ * Reads the agent's answer to a stored voucher (metered totals, advertised tolerance).
+ * @param body the JSON body of a 200 answer.
+ * @returns the receipt.
+ * @example receiptOf({ meteredBytes: "2000", meteredSeconds: "61" })
+ */
+export function receiptOf(body: Record<string, unknown>): VoucherReceipt {
+  const num = (v: unknown) => (typeof v === "string" && /^\d{1,30}$/.test(v) ? BigInt(v) : 0n);
+  const tolerance = toleranceOf(body);
+  return {
+    meteredBytes: num(body.meteredBytes),
+    meteredSeconds: num(body.meteredSeconds),
+    ...(tolerance ? { tolerance } : {}),
+  };
 }
 
 /**
@@ -85,11 +127,12 @@ export async function getAgentSession(params: {
   port?: number;
   sessionId: bigint;
   fetch?: typeof fetch;
+  timeoutMs?: number;
 }): Promise<AgentSessionState> {
   const url = `http://${params.gateway}:${params.port ?? VOUCHER_API_PORT}/v1/sessions/${params.sessionId}`;
   let res: Response;
   try {
-    res = await (params.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
+    res = await (params.fetch ?? fetch)(url, { signal: AbortSignal.timeout(params.timeoutMs ?? 5_000) });
   } catch (err) {
     throw new VoucherRejectedError(`cannot reach the agent at ${url}`, undefined, err);
   }

@@ -1,82 +1,31 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import { DvpnError } from "../../errors/base.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
 import { parseTunnelAddress, renderWgQuickConfig } from "../../wireguard/config.ts";
-import { interfaceOf, readPeerCounters, wgQuick } from "../../tunnel/wgCommands.ts";
-import { postVoucher } from "../../tunnel/voucherApi.ts";
-import { streamVouchers } from "../../tunnel/streamVouchers.ts";
+import { interfaceOf, wgQuick } from "../../tunnel/wgCommands.ts";
+import { payTunnel } from "../payTunnel.ts";
+import { hasCommand, pickProvider } from "../pickProvider.ts";
+import {
+  connectionStatePath,
+  isAlive,
+  readConnectionState,
+  removeConnectionState,
+  writeConnectionState,
+  type ConnectionState,
+} from "../connectionState.ts";
+import { disableKillSwitch, enableKillSwitch } from "../killSwitch.ts";
+import { killSwitchFlows } from "../killSwitchFlows.ts";
 import { defineCommand } from "../command.ts";
-import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { formatAmount, formatBytes, formatDuration, parseAmount, type TokenInfo } from "../format.ts";
+import { formatAmount, formatBytes, formatDuration, formatTime, parseAmount } from "../format.ts";
 import { keyValues } from "../output.ts";
 import { addressText, amountText, noPositionals } from "./shared.ts";
 
-/** Whether `name` is an executable on PATH. */
-async function hasCommand(name: string): Promise<boolean> {
-  const { access, constants } = await import("node:fs/promises");
-  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
-    try {
-      await access(`${dir}/${name}`, constants.X_OK);
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
-}
-
-/** No provider matched the request. */
-class NoProviderError extends DvpnError {
-  override name = "NoProviderError";
-}
-
-async function pickProvider(
-  ctx: CliContext,
-  client: DvpnClient,
-  o: { provider?: Address; region?: string; maxPricePerGiB?: bigint },
-  paymentToken: TokenInfo,
-): Promise<Address> {
-  if (o.provider) {
-    const p = await client.getProvider({ provider: o.provider });
-    if (!p.registered) throw new NoProviderError(`provider ${o.provider} is not registered`);
-    if (!(await client.isProviderAvailable({ provider: o.provider }))) {
-      throw new NoProviderError(`provider ${o.provider} is not available (paused, full or stale heartbeat)`);
-    }
-    return p.address;
-  }
-  const where = `${o.region ? ` in ${o.region}` : ""}${o.maxPricePerGiB !== undefined ? ` at or under ${formatAmount(o.maxPricePerGiB, paymentToken)}/GiB` : ""}`;
-  if (client.indexerUrl) {
-    const page = await client.findProviders({
-      where: {
-        available: true,
-        ...(o.region ? { region: o.region } : {}),
-        ...(o.maxPricePerGiB !== undefined ? { maxPricePerGiB: o.maxPricePerGiB } : {}),
-      },
-      orderBy: "score",
-      orderDirection: "desc",
-      first: 1,
-    });
-    const best = page.items[0];
-    if (!best) throw new NoProviderError(`no available provider${where}`);
-    ctx.out.progress(`picked ${best.id} (score ${best.reputation.score.toFixed(1)}) from the feed`);
-    return best.id;
-  }
-  const candidates = (await client.listProviders())
-    .filter((p) => p.available)
-    .filter((p) => (o.region ? p.region === o.region : true))
-    .filter((p) => (o.maxPricePerGiB !== undefined ? p.pricePerGiB <= o.maxPricePerGiB : true))
-    .sort((a, b) => (a.pricePerGiB < b.pricePerGiB ? -1 : a.pricePerGiB > b.pricePerGiB ? 1 : 0));
-  const best = candidates[0];
-  if (!best) throw new NoProviderError(`no available provider${where}`);
-  ctx.out.progress(`picked ${best.address}, the cheapest of ${candidates.length} on chain (no --indexer for scores)`);
-  return best.address;
-}
+/** Whether a run ended by the user's choice (Ctrl-C, deposit) rather than the provider's. */
+const endedByUser = (reason: string) => reason === "stopped" || reason === "deposit";
 
 export default defineCommand({
   path: ["connect"],
@@ -108,8 +57,16 @@ export default defineCommand({
       value: "<cidr>",
       description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything)",
     },
-    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and stream vouchers until Ctrl-C" },
-    "voucher-interval": { type: "string", value: "<seconds>", description: "seconds between vouchers (default 30)" },
+    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and pay for it until Ctrl-C" },
+    "no-kill-switch": {
+      type: "boolean",
+      description: "no kill switch (default with --up and a full tunnel: only the tunnel carries traffic)",
+    },
+    "voucher-interval": {
+      type: "string",
+      value: "<seconds>",
+      description: "a voucher at least this often (default 10; traffic signs more often, by bytes)",
+    },
     "close-at": {
       type: "string",
       value: "<percent>",
@@ -136,7 +93,8 @@ export default defineCommand({
     dns: z.array(z.string()).optional(),
     allowedIps: z.array(z.string()).optional(),
     up: z.boolean().optional(),
-    voucherInterval: z.coerce.number().int().min(1).max(3600).default(30),
+    noKillSwitch: z.boolean().optional(),
+    voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
     closeAt: z.coerce.number().min(1).max(100).default(90),
     acceptTimeout: z.coerce.number().int().min(1).optional(),
   }),
@@ -146,9 +104,13 @@ export default defineCommand({
     "the tunnel's private key and is written with mode 0600.",
     "Without --up the command stops after writing the config: bring it up yourself and send",
     "vouchers (the provider cuts tunnels whose vouchers lag), or close with `dvpn session close`.",
-    "With --up (root): wg-quick up, then a voucher from the tunnel's own counters every",
-    "--voucher-interval seconds to the agent (http://<gateway>:51830); Ctrl-C or a nearly used",
-    "deposit sends a last voucher, takes the tunnel down and closes the session. A full tunnel",
+    "With --up (root): wg-quick up, then vouchers to the agent (http://<gateway>:51830) driven by",
+    "the tunnel's own byte counter (read 20 times a second) and by time: each signs ahead of the",
+    "provider's meter by 0.3 s at the measured rate plus 6 MiB (or its advertised tolerance), never",
+    "more than 64 MiB + 25 % beyond your own counter (your worst case: bytes paid, not received).",
+    "Ctrl-C or a nearly used deposit sends a last voucher, takes the tunnel down and closes the",
+    "session; a provider that closed the session or stopped answering ends the run (exit code 3)",
+    "with what happened to the money. A full tunnel",
     "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
   ],
   examples: [
@@ -161,6 +123,15 @@ export default defineCommand({
     if (!o.provider && !o.region) throw new UsageError("give --provider <address> or --region <CC>");
     if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
     if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
+    const statePath = connectionStatePath(ctx.env);
+    const previous = o.up ? readConnectionState(statePath) : undefined;
+    if (previous) {
+      throw new UsageError(
+        isAlive(previous.pid)
+          ? `already connected (session ${previous.sessionId}, pid ${previous.pid}): \`dvpn disconnect\` first`
+          : `session ${previous.sessionId} of a client that was killed is still open: \`dvpn disconnect\` closes it`,
+      );
+    }
     const client = await ctx.client(true);
     const t = await ctx.tokens();
     const deposit = parseAmount(o.deposit, t.paymentToken, "--deposit");
@@ -276,45 +247,95 @@ export default defineCommand({
       return;
     }
 
-    // --up: bring the tunnel up and stream vouchers from its counters until Ctrl-C or a used deposit.
+    // --up: the kill switch first (full tunnel), then the tunnel, then pay for it until Ctrl-C,
+    // a used deposit or a provider that is gone.
     const iface = interfaceOf(configPath);
-    await wgQuick("up", configPath);
-    ctx.out.progress(`tunnel ${iface} up; vouchers every ${o.voucherInterval}s to ${tunnel.gateway}:51830`);
-    const terms = { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit };
-    const { delivered: last, reason } = await streamVouchers(client, {
+    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"];
+    const killSwitch = !o.noKillSwitch && allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
+    const state: ConnectionState = {
+      pid: process.pid,
+      chainId: client.chain.id,
+      escrow: client.deployment.contracts.SessionEscrow.address,
+      sessionId: String(sessionId),
+      provider: provider.address,
+      endpoint: provider.endpoint,
+      providerKey: provider.wgPublicKeyBase64,
+      config: configPath,
+      iface,
+      gateway: tunnel.gateway!,
+      deposit: String(deposit),
+      pricePerGiB: String(opened.pricePerGiB),
+      pricePerMinute: String(opened.pricePerMinute),
+      acceptedAt,
+    };
+    writeConnectionState(statePath, state);
+    try {
+      if (killSwitch) {
+        state.killSwitch = await enableKillSwitch({
+          iface,
+          allow: await killSwitchFlows(provider.endpoint, ctx.globals.rpc),
+        });
+        writeConnectionState(statePath, state);
+        ctx.out.progress(`kill switch on: nftables table inet ${state.killSwitch} lets only the tunnel out`);
+      }
+      await wgQuick("up", configPath);
+    } catch (err) {
+      if (state.killSwitch) await disableKillSwitch(state.killSwitch).catch(() => undefined);
+      const closed = await client.closeSession({ sessionId });
+      removeConnectionState(statePath);
+      throw new DvpnError(
+        `${(err as DvpnError).shortMessage ?? String(err)}; session ${sessionId} closed (transaction ${closed.hash}): nothing was used, so \`dvpn session finalize ${sessionId}\` after ${formatTime(closed.settlementDeadline)} refunds the ${formatAmount(deposit, t.paymentToken)} deposit, unless the provider settles earlier`,
+        { cause: err },
+      );
+    }
+    ctx.out.progress(`tunnel ${iface} up; paying by bytes and time to ${tunnel.gateway}:51830`);
+    const paid = await payTunnel(ctx, client, {
       sessionId,
       signer,
-      terms,
-      intervalMs: o.voucherInterval * 1000,
+      terms: { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit },
+      voucherTerms: {
+        provider: provider.address,
+        deposit: opened.deposit,
+        pricePerGiB: opened.pricePerGiB,
+        pricePerMinute: opened.pricePerMinute,
+      },
+      acceptedAt,
+      iface,
+      providerKey: provider.wgPublicKeyBase64,
+      gateway: tunnel.gateway!,
+      voucherIntervalSeconds: o.voucherInterval,
       closeAtPercent: o.closeAt,
-      signal: ctx.signal,
-      readUsage: async () => {
-        const counters = await readPeerCounters(iface, provider.wgPublicKeyBase64);
-        return {
-          bytes: counters ? counters.rxBytes + counters.txBytes : 0n,
-          seconds: BigInt(Math.floor((Date.now() - acceptedAt) / 1000)),
-        };
-      },
-      send: async (v) => {
-        await postVoucher({ gateway: tunnel.gateway!, ...v });
-      },
-      onTick: ({ usage, cost, error }) =>
-        ctx.out.progress(
-          error
-            ? `voucher not delivered: ${(error as DvpnError).shortMessage ?? String(error)}`
-            : `used ${formatBytes(usage.bytes)}, ${formatDuration(Number(usage.seconds))}: ${formatAmount(cost, t.paymentToken)} of ${formatAmount(deposit, t.paymentToken)}`,
-        ),
+      token: t.paymentToken,
+      down: () => wgQuick("down", configPath),
     });
-    ctx.out.progress(`closing: ${reason === "deposit" ? `usage reached ${o.closeAt}% of the deposit` : "interrupted"}`);
-    await wgQuick("down", configPath).catch((err: unknown) =>
-      ctx.out.progress(String((err as DvpnError).shortMessage)),
-    );
-    const closed = await client.closeSession({ sessionId });
-    ctx.out.result({ ...summary, closed: true, usage: last, settlementDeadline: closed.settlementDeadline }, () =>
-      human([
-        ["used", `${formatBytes(last.bytes)}, ${formatDuration(Number(last.seconds))}`],
-        ["closed", `transaction ${closed.hash}`],
-      ]),
+    if (endedByUser(paid.end.reason)) {
+      if (state.killSwitch) await disableKillSwitch(state.killSwitch);
+      removeConnectionState(statePath);
+    } else if (state.killSwitch) {
+      ctx.out.progress("the kill switch stays on so nothing leaves outside a tunnel: `dvpn disconnect` lifts it");
+    } else {
+      removeConnectionState(statePath);
+    }
+    const { end } = paid;
+    if (end.reason === "provider-closed" || end.reason === "unreachable") process.exitCode = 3;
+    ctx.out.result(
+      {
+        ...summary,
+        ended: end.reason,
+        closed: true,
+        usage: end.delivered,
+        counter: end.counter,
+        money: paid.money,
+        settlementDeadline: paid.settlementDeadline ?? null,
+        paid: paid.paid ?? end.onChain?.paid ?? null,
+        refund: paid.refund ?? null,
+      },
+      () =>
+        human([
+          ["used", `${formatBytes(end.delivered.bytes)}, ${formatDuration(Number(end.delivered.seconds))} signed`],
+          ["money", paid.money],
+          ...(paid.closeHash ? ([["closed", `transaction ${paid.closeHash}`]] as [string, string][]) : []),
+        ]),
     );
   },
 });

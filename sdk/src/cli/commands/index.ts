@@ -2,6 +2,8 @@ import type { Command } from "../command.ts";
 import balance from "./balance.ts";
 import params from "./params.ts";
 import connect from "./connect.ts";
+import disconnect from "./disconnect.ts";
+import status from "./status.ts";
 import govDelegate from "./gov-delegate.ts";
 import govExecute from "./gov-execute.ts";
 import govProposals from "./gov-proposals.ts";
@@ -9,6 +11,7 @@ import govPropose from "./gov-propose.ts";
 import govQueue from "./gov-queue.ts";
 import govVote from "./gov-vote.ts";
 import providerHeartbeat from "./provider-heartbeat.ts";
+import providerInit from "./provider-init.ts";
 import providerPause from "./provider-pause.ts";
 import providerRegister from "./provider-register.ts";
 import providerStake from "./provider-stake.ts";
@@ -27,6 +30,9 @@ import sessionStatus from "./session-status.ts";
 export const COMMANDS: readonly Command[] = [
   providers,
   connect,
+  status,
+  disconnect,
+  providerInit,
   providerRegister,
   providerUpdate,
   providerStake,

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { wgQuick } from "../../tunnel/wgCommands.ts";
+import type { DvpnError } from "../../errors/base.ts";
+import { defineCommand } from "../command.ts";
+import { connectionStatePath, isAlive, readConnectionState, removeConnectionState } from "../connectionState.ts";
+import { formatAmount, formatTime } from "../format.ts";
+import { keyValues } from "../output.ts";
+import { disableKillSwitch } from "../killSwitch.ts";
+import { moneyLine } from "../payTunnel.ts";
+import { noPositionals } from "./shared.ts";
+
+export default defineCommand({
+  path: ["disconnect"],
+  summary: "end the connection of `dvpn connect --up`, also one whose process was killed",
+  options: {},
+  schema: z.object({ positionals: noPositionals }),
+  notes: [
+    "A running client is asked to stop (as Ctrl-C: last voucher, tunnel down, session closed). A killed",
+    "one is cleaned up here: the tunnel is taken down, the kill switch lifted and the session closed",
+    "with the wallet's key (the provider claims its best voucher; the rest is refunded). Says what",
+    "happened to the money.",
+  ],
+  examples: ["dvpn disconnect --key-file ~/.dvpn/key", "dvpn disconnect --json"],
+  async run(ctx) {
+    const path = connectionStatePath(ctx.env);
+    const state = readConnectionState(path);
+    if (!state) {
+      ctx.out.result({ disconnected: false }, () => "not connected");
+      return;
+    }
+    const sessionId = BigInt(state.sessionId);
+    const t = await ctx.tokens();
+    if (isAlive(state.pid)) {
+      ctx.out.progress(`asking the client (pid ${state.pid}) to close session ${sessionId}`);
+      process.kill(state.pid, "SIGINT");
+      for (const deadline = Date.now() + 60_000; isAlive(state.pid) && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (isAlive(state.pid)) throw new Error(`the client (pid ${state.pid}) did not stop within 60 s`);
+    }
+    if (readConnectionState(path)) {
+      // Killed (or it failed before cleaning up): do its part.
+      await wgQuick("down", state.config).catch((err: unknown) =>
+        ctx.out.progress(`tunnel: ${(err as DvpnError).shortMessage ?? String(err)} (already down?)`),
+      );
+      if (state.killSwitch) await disableKillSwitch(state.killSwitch);
+    }
+    const client = await ctx.client(true);
+    let s = await client.getSession({ sessionId });
+    let action = "none";
+    let money: string;
+    if (s.status === "Active") {
+      const closed = await client.closeSession({ sessionId });
+      action = "closed";
+      money =
+        closed.refund !== undefined
+          ? `closed: paid ${formatAmount(closed.paid ?? 0n, t.paymentToken)}, refund ${formatAmount(closed.refund, t.paymentToken)}`
+          : `closed: the provider may claim its best voucher until ${formatTime(closed.settlementDeadline)}, then \`dvpn session finalize ${sessionId}\` refunds the rest`;
+    } else if (s.status === "Pending" && s.deadline <= Math.floor(Date.now() / 1000)) {
+      const c = await client.cancelSession({ sessionId });
+      action = "cancelled";
+      money = `cancelled (never accepted): refund ${formatAmount(c.refund, t.paymentToken)}`;
+    } else {
+      money = moneyLine(s, t.paymentToken);
+    }
+    s = await client.getSession({ sessionId });
+    removeConnectionState(path);
+    ctx.out.progress(money);
+    ctx.out.result({ disconnected: true, sessionId, action, status: s.status, paid: s.paid, money }, () =>
+      keyValues([
+        ["session", `${sessionId} (${s.status})`],
+        ["money", money],
+      ]),
+    );
+  },
+});

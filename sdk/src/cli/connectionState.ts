@@ -1,0 +1,96 @@
+/**
+ * The state of `dvpn connect --up`, kept in a file (mode 0600, folder 0700) while it runs, so
+ * `dvpn status` can report and `dvpn disconnect` can close a connection whose process was
+ * killed. Holds no key: the tunnel's private key stays in its config file (0600), and the session
+ * is closed with the wallet's key.
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+const decimal = z.string().regex(/^\d{1,78}$/);
+
+/** What the file holds. */
+export const connectionStateSchema = z.object({
+  /** The `dvpn connect` process. */
+  pid: z.number().int().positive(),
+  chainId: z.number().int().positive(),
+  escrow: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  sessionId: decimal,
+  provider: z.string(),
+  endpoint: z.string(),
+  /** The provider's WireGuard key (base64). */
+  providerKey: z.string(),
+  config: z.string(),
+  iface: z.string(),
+  gateway: z.string(),
+  deposit: decimal,
+  pricePerGiB: decimal,
+  pricePerMinute: decimal,
+  /** When the provider accepted (ms since the epoch). */
+  acceptedAt: z.number(),
+  /** The kill switch's nftables table, when one is set. */
+  killSwitch: z.string().optional(),
+});
+
+/** The connection's state. */
+export type ConnectionState = z.infer<typeof connectionStateSchema>;
+
+/**
+ * The state file's path: `$DVPN_STATE_DIR/connection.json`, default `~/.dvpn/connection.json`.
+ * @param env the environment.
+ * @returns the path.
+ */
+export function connectionStatePath(env: NodeJS.ProcessEnv): string {
+  return join(env.DVPN_STATE_DIR ?? join(env.HOME ?? homedir(), ".dvpn"), "connection.json");
+}
+
+/**
+ * Writes the state (0600, its folder 0700).
+ * @param path the file.
+ * @param state the state.
+ */
+export function writeConnectionState(path: string, state: ConnectionState): void {
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/**
+ * Reads the state, or undefined when there is none.
+ * @param path the file.
+ * @returns the state.
+ * @throws an Error naming the file when it is not a connection state.
+ */
+export function readConnectionState(path: string): ConnectionState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const parsed = connectionStateSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path} is not a dvpn connection state; remove it`);
+  return parsed.data;
+}
+
+/** Removes the state file. @param path the file. */
+export function removeConnectionState(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/**
+ * Whether a process is alive.
+ * @param pid the process.
+ * @returns true when it runs (or exists under another user).
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

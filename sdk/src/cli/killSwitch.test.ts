@@ -1,0 +1,40 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { KillSwitchError, killSwitchRuleset } from "./killSwitch.ts";
+
+describe("kill switch ruleset", () => {
+  it("drops all output but loopback, the tunnel and the allowed flows, replacing the table atomically", () => {
+    const text = killSwitchRuleset({
+      table: "dvpn_client",
+      iface: "dvpn7",
+      allow: [
+        { address: "203.0.113.5", port: 51820, protocol: "udp" },
+        { address: "2001:db8::1", port: 443, protocol: "tcp" },
+      ],
+    });
+    assert.deepEqual(text.split("\n").slice(0, 3), [
+      "add table inet dvpn_client",
+      "delete table inet dvpn_client",
+      "table inet dvpn_client {",
+    ]);
+    assert.match(text, /type filter hook output priority 0; policy drop;/);
+    assert.match(text, /oifname "lo" accept/);
+    assert.match(text, /oifname "dvpn7" accept/);
+    assert.match(text, /ip daddr 203\.0\.113\.5 udp dport 51820 accept/);
+    assert.match(text, /ip6 daddr 2001:db8::1 tcp dport 443 accept/);
+  });
+
+  it("refuses anything that is not an address, a port or an interface name", () => {
+    const ok = { table: "dvpn_client", iface: "dvpn7", allow: [] };
+    assert.throws(() => killSwitchRuleset({ ...ok, iface: 'x"; flush ruleset' }), KillSwitchError);
+    assert.throws(() => killSwitchRuleset({ ...ok, table: "bad table" }), KillSwitchError);
+    assert.throws(
+      () => killSwitchRuleset({ ...ok, allow: [{ address: "1.2.3.4 accept", port: 1, protocol: "tcp" }] }),
+      KillSwitchError,
+    );
+    assert.throws(
+      () => killSwitchRuleset({ ...ok, allow: [{ address: "1.2.3.4", port: 70000, protocol: "udp" }] }),
+      KillSwitchError,
+    );
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The client's kill switch: one nftables table the client owns (`inet dvpn_client`) whose output
+ * chain drops everything except loopback, the tunnel interface, the WireGuard flow to the
+ * provider's endpoint and the chain's JSON-RPC endpoint (so the session can still be closed while
+ * the tunnel is down). It stays when the client is killed; only `dvpn disconnect` or a clean end of
+ * `dvpn connect` removes it. Every `nft` call is an argument array; the ruleset goes on stdin and
+ * is built only from validated addresses, ports and interface names.
+ */
+import { execFile } from "node:child_process";
+import { isIP } from "node:net";
+import { promisify } from "node:util";
+import { DvpnError } from "../errors/base.ts";
+
+const run = promisify(execFile);
+
+/** The kill switch's table name. */
+export const KILL_SWITCH_TABLE = "dvpn_client";
+
+/** An `nft` call failed. */
+export class KillSwitchError extends DvpnError {
+  override name = "KillSwitchError";
+}
+
+/** A destination allowed outside the tunnel. */
+export interface AllowedFlow {
+  address: string;
+  port: number;
+  protocol: "udp" | "tcp";
+}
+
+/**
+ * The nftables ruleset of the kill switch (replaces any previous one atomically).
+ * @param p the table, the tunnel interface and the flows allowed outside it.
+ * @returns the text for `nft -f -`.
+ * @example killSwitchRuleset({ table: "dvpn_client", iface: "dvpn1", allow: [{ address: "203.0.113.5", port: 51820, protocol: "udp" }] })
+ */
+export function killSwitchRuleset(p: { table: string; iface: string; allow: AllowedFlow[] }): string {
+  if (!/^[a-z_][a-z0-9_]{0,31}$/.test(p.table)) throw new KillSwitchError(`bad table name ${p.table}`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/.test(p.iface)) throw new KillSwitchError(`bad interface ${p.iface}`);
+  const rules = p.allow.map((f) => {
+    const family = isIP(f.address);
+    if (family === 0) throw new KillSwitchError(`not an IP address: ${f.address}`);
+    if (!Number.isInteger(f.port) || f.port < 1 || f.port > 65535) throw new KillSwitchError(`bad port ${f.port}`);
+    return `    ${family === 4 ? "ip" : "ip6"} daddr ${f.address} ${f.protocol} dport ${f.port} accept`;
+  });
+  return [
+    `add table inet ${p.table}`,
+    `delete table inet ${p.table}`,
+    `table inet ${p.table} {`,
+    "  chain output {",
+    "    type filter hook output priority 0; policy drop;",
+    '    oifname "lo" accept',
+    `    oifname "${p.iface}" accept`,
+    ...rules,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+async function nft(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile("nft", args, (err, stdout, stderr) =>
+      err
+        ? reject(
+            new KillSwitchError(`nft ${args.join(" ")} failed: ${stderr.trim().split("\n").at(-1) ?? err.message}`),
+          )
+        : resolve(stdout),
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
+
+/**
+ * Turns the kill switch on (or replaces its rules).
+ * @param p the tunnel interface and the flows allowed outside it.
+ * @returns the table name.
+ */
+export async function enableKillSwitch(p: { iface: string; allow: AllowedFlow[] }): Promise<string> {
+  await nft(["-f", "-"], killSwitchRuleset({ table: KILL_SWITCH_TABLE, ...p }));
+  return KILL_SWITCH_TABLE;
+}
+
+/**
+ * Removes the kill switch's table (nothing else); no error when it is already gone.
+ * @param table the table name.
+ */
+export async function disableKillSwitch(table = KILL_SWITCH_TABLE): Promise<void> {
+  if (await killSwitchActive(table)) await nft(["delete", "table", "inet", table]);
+}
+
+/**
+ * Whether the kill switch's table exists.
+ * @param table the table name.
+ * @returns true when it is loaded.
+ */
+export async function killSwitchActive(table = KILL_SWITCH_TABLE): Promise<boolean> {
+  try {
+    await run("nft", ["list", "table", "inet", table]);
+    return true;
+  } catch {
+    return false;
+  }
+}
