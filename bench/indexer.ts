@@ -210,8 +210,14 @@ const INITIAL_BLOCK_RANGE = 4;
 /** One measured round at one size: the raw rate and both index runs. */
 interface BackfillRound {
   rawEventsPerSecond: number;
-  postgres: { seconds: number; eventsPerSecond: number; heartbeatRows: number };
-  pglite?: { seconds: number; eventsPerSecond: number; heartbeatRows: number };
+  postgres: IndexRun;
+  pglite?: IndexRun;
+}
+interface IndexRun {
+  seconds: number;
+  eventsPerSecond: number;
+  heartbeatRows: number;
+  stageSeconds: Record<string, number>;
 }
 
 /** The figures at one size of the backfill. */
@@ -225,8 +231,18 @@ interface BackfillSize {
   nodeRssPeakMiB: number | null;
   rounds: number;
   rawGetLogsEventsPerSecond: Pub;
-  postgres: { eventsPerSecond: Pub; seconds: Pub; ofRawRate: Pub; heartbeatRows: number };
-  pglite: { eventsPerSecond: Pub; seconds: Pub; ofRawRate: Pub; heartbeatRows: number } | null;
+  postgres: IndexFigures;
+  pglite: IndexFigures | null;
+}
+/** The backfill stages the indexer times (`dvpn_indexer_backfill_seconds_total`). */
+const STAGES = ["fetch", "decode", "apply", "write"] as const;
+interface IndexFigures {
+  eventsPerSecond: Pub;
+  seconds: Pub;
+  ofRawRate: Pub;
+  heartbeatRows: number;
+  stageShare: Record<string, Pub>;
+  stageEventsPerSecond: Record<string, Pub>;
 }
 
 async function backfill(onProgress: (figures: BackfillFigures) => void) {
@@ -379,8 +395,20 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
         await indexer.ready;
         const seconds = (performance.now() - t0) / 1000;
         const heartbeatRows = await indexer.prisma.heartbeat.count();
+        // The backfill's own account of where its time went (seconds per stage).
+        const stageSeconds = Object.fromEntries(
+          STAGES.map((stage) => [
+            stage,
+            round(indexer.common.metrics.get("dvpn_indexer_backfill_seconds_total", { stage }), 4),
+          ]),
+        );
         await indexer.stop();
-        return { seconds: round(seconds, 4), eventsPerSecond: round(events / seconds, 4), heartbeatRows };
+        return {
+          seconds: round(seconds, 4),
+          eventsPerSecond: round(events / seconds, 4),
+          heartbeatRows,
+          stageSeconds,
+        };
       } finally {
         cleanups.delete(remove);
         await remove();
@@ -433,7 +461,8 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
         rounds.push({ rawEventsPerSecond: round(raw.eventsPerSecond, 4), postgres, pglite });
         log(
           `${logs} events, round ${r + 1}/${CONFIG.backfillRounds[i]}: raw ${round(raw.eventsPerSecond, 3)} ev/s, ` +
-            `postgres ${round(postgres.eventsPerSecond, 3)}${pglite ? `, pglite ${round(pglite.eventsPerSecond, 3)}` : ""}`,
+            `postgres ${round(postgres.eventsPerSecond, 3)}${pglite ? `, pglite ${round(pglite.eventsPerSecond, 3)}` : ""}` +
+            ` (postgres s per stage: ${STAGES.map((k) => `${k} ${postgres.stageSeconds[k]}`).join(", ")})`,
         );
         const store = (kind: "postgres" | "pglite") => {
           const runs = rounds.flatMap((x) => {
@@ -447,6 +476,25 @@ async function backfill(onProgress: (figures: BackfillFigures) => void) {
             /** Per round: this index run's rate over the raw rate of the same round. */
             ofRawRate: pub(summarize(runs.map((x) => x.eventsPerSecond / x.raw)), 3),
             heartbeatRows: runs[0]!.heartbeatRows,
+            /** Per stage: its share of the backfill's staged time (fetch + decode + apply + write). */
+            stageShare: Object.fromEntries(
+              STAGES.map((stage) => [
+                stage,
+                pub(
+                  summarize(
+                    runs.map((x) => x.stageSeconds[stage]! / STAGES.reduce((t, k) => t + x.stageSeconds[k]!, 0)),
+                  ),
+                  3,
+                ),
+              ]),
+            ),
+            /** Per stage: events per second of that stage alone. */
+            stageEventsPerSecond: Object.fromEntries(
+              STAGES.map((stage) => [
+                stage,
+                pub(summarize(runs.map((x) => logs / Math.max(x.stageSeconds[stage]!, 1e-6))), 3),
+              ]),
+            ),
           };
         };
         // After every round the size's figures so far replace its entry, and the result file is
@@ -537,6 +585,9 @@ async function populate(url: string, now: number, providers: number, sessions: n
     await client.query(
       `INSERT INTO parameters VALUES ('minStake', 'ProviderRegistry', 1000000000000000000000, 0, 1), ('heartbeatTimeout', 'ProviderRegistry', 900, 0, 1), ('acceptTimeout', 'SessionEscrow', 300, 0, 1)`,
     );
+    // The totals the indexer maintains while indexing, counted once here.
+    const { RECOUNT_TOTALS_SQL } = await import("../indexer/src/indexing/totals.ts");
+    for (const sql of RECOUNT_TOTALS_SQL) await client.query(sql);
     await client.query(
       `INSERT INTO checkpoint VALUES (1, 31337, '0x0000000000000000000000000000000000000002', 100, '0x00', $1, 100, $1, 0)`,
       [now],

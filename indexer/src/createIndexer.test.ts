@@ -16,35 +16,10 @@ import { gql, startTestChain, waitFor, type TestChain } from "./testing/chain.ts
 import { createTestDatabase, type TestDatabase } from "./testing/postgres.ts";
 import { playScenario, type ScenarioFacts } from "./testing/scenario.ts";
 import { snapshotState } from "./testing/snapshot.ts";
+import { expectedUptime, median } from "./testing/expected.ts";
 
 const HEARTBEAT_TIMEOUT = 900;
 const MIN_STAKE = 1000n * 10n ** 18n;
-
-/** Seconds of [from, now] covered by [h, h + timeout] of any heartbeat h. */
-function coveredSeconds(beats: number[], from: number, now: number): number {
-  let covered = 0;
-  let cursor = from;
-  for (const h of [...beats].sort((a, b) => a - b)) {
-    const start = Math.max(h, cursor);
-    const end = Math.min(h + HEARTBEAT_TIMEOUT, now);
-    if (end > start) {
-      covered += end - start;
-      cursor = end;
-    }
-  }
-  return covered;
-}
-
-function expectedUptime(beats: number[], now: number, hours: number): number {
-  const from = Math.max(hourOf(now) - (hours - 1) * 3600, Math.min(...beats));
-  if (now - from <= 0) return 1;
-  return coveredSeconds(beats, from, now) / (now - from);
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? null : (s[Math.floor((s.length - 1) / 2)]! + s[Math.floor(s.length / 2)]!) / 2;
-};
 
 describe("indexer feed on a scripted scenario", () => {
   let chain: TestChain;
@@ -310,6 +285,22 @@ describe("indexer feed on a scripted scenario", () => {
       assert.deepEqual([status(4n).status, status(4n).outcome], ["Active", null]);
       assert.equal(d.p1.totalCount, s.filter((x) => x.provider === facts.providers.p1).length);
       assert.equal(d.active.totalCount, 2);
+      // Cursor pages of one session each, by paid descending, give the full list's ids in order.
+      const q = `query($after: String) { sessions(orderBy: paid, orderDirection: desc, first: 1, after: $after) { items { id } pageInfo { endCursor } } }`;
+      const paged: string[] = [];
+      for (let after: string | null = null, n = 0; n < 20; n++) {
+        const page: { items: { id: string }[]; pageInfo: { endCursor: string | null } } = (
+          await gql(url(), q, { after })
+        ).data.sessions;
+        paged.push(...page.items.map((x) => x.id));
+        if (!(after = page.pageInfo.endCursor)) break;
+      }
+      const full = await gql(url(), "{ sessions(orderBy: paid, orderDirection: desc) { items { id } } }");
+      assert.deepEqual(
+        paged,
+        full.data.sessions.items.map((x: { id: string }) => x.id),
+      );
+      assert.equal(paged.length, s.length);
       for (const x of d.sessions.items) {
         const onChain = (await chain.publicClient.readContract({
           address: chain.deployment.contracts.SessionEscrow.address,

@@ -22,6 +22,10 @@ const HELP: Record<string, [type: "counter" | "gauge" | "histogram", help: strin
   dvpn_indexer_caught_up: ["gauge", "1 once the indexer has reached the confirmed head"],
   dvpn_indexer_is_writer: ["gauge", "1 when this instance holds the writer lock"],
   dvpn_indexer_events_total: ["counter", "Events indexed"],
+  dvpn_indexer_backfill_seconds_total: [
+    "counter",
+    "Seconds the backfill spent per stage (fetch, decode, apply, write; label stage)",
+  ],
   dvpn_indexer_reorgs_total: ["counter", "Chain reorganisations rolled back"],
   dvpn_indexer_reorg_depth: ["gauge", "Depth (blocks) of the last reorg"],
   dvpn_indexer_rpc_requests_total: ["counter", "JSON-RPC requests made"],

@@ -6,6 +6,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Common } from "../common/common.ts";
 import { migrate } from "./migrate.ts";
+import { createPGliteReader, createPgReader, type Reader } from "./reader.ts";
 
 export type { PrismaClient };
 /** A Prisma client or the client of an interactive transaction. */
@@ -15,6 +16,8 @@ export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
 export interface Database {
   kind: "postgres" | "pglite";
   prisma: PrismaClient;
+  /** Plain SQL reads for the feed's hot paths (see {@link Reader}). */
+  read: Reader;
   /**
    * Tries to become the single writer (a session-level advisory lock on a dedicated
    * connection, released by PostgreSQL when this process dies). PGlite: always true.
@@ -57,11 +60,13 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
       await client.end();
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    const read = createPgReader(url);
     let lockClient: pg.Client | undefined;
     let lost = false;
     return {
       kind: "postgres",
       prisma,
+      read,
       async tryAcquireWriter() {
         if (!lockClient) {
           const c = new pg.Client({ connectionString: url });
@@ -82,6 +87,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
       transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
         await prisma.$disconnect();
+        await read.close().catch(() => {});
         const c = lockClient;
         lockClient = undefined;
         await c?.end().catch(() => {});
@@ -108,6 +114,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
   return {
     kind: "pglite",
     prisma,
+    read: createPGliteReader(lite),
     tryAcquireWriter: async () => true,
     writerLost: () => false,
     transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),

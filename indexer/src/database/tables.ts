@@ -135,6 +135,18 @@ export const TABLES = {
     additive: true,
     columns: { region: t, hour: i, sessionsOpened: i, sessionsSettled: i, claims: i, bytes: n, volume: n },
   },
+  region_totals: {
+    name: "region_totals",
+    key: ["region"],
+    additive: true,
+    columns: { region: t, rows: i, providers: i, stake: n, activeSessions: i },
+  },
+  region_beats: {
+    name: "region_beats",
+    key: ["region", "lastHeartbeat"],
+    additive: true,
+    columns: { region: t, lastHeartbeat: i, providers: i },
+  },
   claims: {
     name: "claims",
     key: ["id"],
@@ -192,6 +204,11 @@ export const MUTABLE_TABLES = [
   "provider_hours",
   "region_hours",
 ] as const;
+/**
+ * Totals of the providers table (`indexing/totals.ts`): updated by deltas with each range, not
+ * journaled, recounted from the providers table after a rollback.
+ */
+export const TOTAL_TABLES = ["region_totals", "region_beats"] as const;
 /** Append-only event tables (truncated above the ancestor on a reorg). */
 export const APPEND_TABLES = ["claims", "heartbeats", "slashes", "votes"] as const;
 

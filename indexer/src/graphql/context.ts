@@ -1,12 +1,15 @@
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { Config } from "../config/createConfig.ts";
-import type { PrismaClient } from "../database/createDatabase.ts";
+import type { Database, PrismaClient } from "../database/createDatabase.ts";
+import type { Reader } from "../database/reader.ts";
 import { readCheckpoint, type Checkpoint } from "../database/checkpoint.ts";
 import { hourOf, windowStart } from "../indexing/reputation.ts";
 
 /** Everything a resolver needs, created per request. */
 export interface FeedContext {
   prisma: PrismaClient;
+  /** Plain SQL reads (prepared statements on PostgreSQL) for the hot paths. */
+  read: Reader;
   config: Config;
   /** The checkpoint (cached briefly across requests). */
   checkpoint(): Promise<Checkpoint | undefined>;
@@ -21,10 +24,12 @@ export interface FeedContext {
 }
 
 /** Caches shared by every request of one server (refreshed every `ttlMs`). */
-export function createSharedCache(prisma: PrismaClient, ttlMs = 250) {
+export function createSharedCache(db: Pick<Database, "prisma" | "read">, ttlMs = 250) {
+  const { prisma } = db;
   let cp: { at: number; value: Promise<Checkpoint | undefined> } | undefined;
   let params: { at: number; value: Promise<Map<string, bigint>> } | undefined;
   return {
+    read: db.read,
     checkpoint() {
       if (!cp || Date.now() - cp.at > ttlMs)
         cp = { at: Date.now(), value: readCheckpoint(prisma).catch(() => undefined) };
@@ -81,6 +86,7 @@ export function createContext(
   const primed = new Map<string, number>();
   return {
     prisma,
+    read: shared.read,
     config,
     checkpoint: () => shared.checkpoint(),
     async now() {

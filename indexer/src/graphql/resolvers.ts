@@ -3,16 +3,23 @@ import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
-import { sleep } from "../common/shutdown.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
+import { listSessions, type SessionListArgs } from "./listSessions.ts";
+import { createLiveFeed, type LiveFeed } from "./live.ts";
+import { networkStats } from "./networkStats.ts";
+import { providerById } from "./providerById.ts";
+import { providerCount } from "./providerCount.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
 type SessionRow = Prisma.SessionGetPayload<object>;
 type ProposalRow = Prisma.ProposalGetPayload<object>;
 type Dir = "asc" | "desc";
+
+/** Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping). */
+const readSql = (ctx: FeedContext, sql: Prisma.Sql) => ctx.read.query<Record<string, unknown>>(sql.text, sql.values);
 
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
@@ -43,10 +50,8 @@ function selectedAt(info: GraphQLResolveInfo | undefined, path: string[]): Set<s
   return out;
 }
 
-const countIf = <T>(info: GraphQLResolveInfo | undefined, fn: () => Promise<T>): Promise<T | number> =>
-  wantsTotal(info) ? fn() : Promise.resolve(-1);
-
-const big = (d: { toFixed(): string }) => BigInt(d.toFixed());
+/** A numeric column as bigint: a Prisma Decimal, or the decimal text of a plain SQL read. */
+const big = (d: { toFixed(): string } | string | bigint) => (typeof d === "object" ? BigInt(d.toFixed()) : BigInt(d));
 
 function address(value: string, what: string): string {
   if (typeof value !== "string" || !isAddress(value, { strict: false })) {
@@ -88,7 +93,6 @@ const PROVIDER_ORDER: Record<string, { column: Prisma.Sql; type: Prisma.Sql }> =
   lastHeartbeat: { column: Prisma.raw(`"lastHeartbeat"`), type: Prisma.raw("int4") },
   paidVolume: { column: Prisma.raw(`"paidVolume"`), type: Prisma.raw("numeric") },
 };
-const SESSION_ORDER: Record<string, string> = { id: "id", openedAt: "openedAt", paid: "paid", deposit: "deposit" };
 
 interface ProviderFilter {
   region?: string | null;
@@ -153,51 +157,6 @@ function providerSeek(field: string, dir: Dir, cursor: string | null | undefined
   return Prisma.sql`(${column} ${op} ${value}::${type} OR (${column} = ${value}::${type} AND id ${op} ${id}::text))`;
 }
 
-interface SessionFilter {
-  provider?: string | null;
-  client?: string | null;
-  status?: string | null;
-  status_in?: string[] | null;
-  paid?: boolean | null;
-}
-
-function sessionWhere(where: SessionFilter | null | undefined): Prisma.SessionWhereInput {
-  if (!where) return {};
-  const and: Prisma.SessionWhereInput[] = [];
-  if (where.provider != null) and.push({ provider: address(where.provider, "provider") });
-  if (where.client != null) and.push({ client: address(where.client, "client") });
-  if (where.status != null) and.push({ status: where.status });
-  if (where.status_in != null) and.push({ status: { in: where.status_in } });
-  if (where.paid != null) and.push(where.paid ? { paid: { gt: 0 } } : { paid: 0 });
-  return { AND: and };
-}
-
-async function listSessions(
-  ctx: FeedContext,
-  args: {
-    where?: SessionFilter | null;
-    orderBy?: string | null;
-    orderDirection?: string | null;
-    first?: number | null;
-    after?: string | null;
-  },
-  extra: Prisma.SessionWhereInput = {},
-  info?: GraphQLResolveInfo,
-) {
-  const first = pageSize(args.first);
-  const field = SESSION_ORDER[args.orderBy ?? "id"] ?? "id";
-  const dir = direction(args.orderDirection);
-  const where: Prisma.SessionWhereInput = { AND: [sessionWhere(args.where), extra] };
-  const seek = seekAfter(field, dir, args.after) as Prisma.SessionWhereInput | undefined;
-  const orderBy: Prisma.SessionOrderByWithRelationInput[] =
-    field === "id" ? [{ id: dir }] : [{ [field]: dir }, { id: dir }];
-  const [rows, totalCount] = await Promise.all([
-    ctx.prisma.session.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy, take: first + 1 }),
-    countIf(info, () => ctx.prisma.session.count({ where })),
-  ]);
-  return connection(rows as unknown as Record<string, unknown>[], first, field, totalCount);
-}
-
 async function proposalState(p: ProposalRow, ctx: FeedContext): Promise<string> {
   if (p.canceledAt !== null) return "Canceled";
   if (p.executedAt !== null) return "Executed";
@@ -213,27 +172,25 @@ async function proposalState(p: ProposalRow, ctx: FeedContext): Promise<string> 
   return reached && forVotes > big(p.againstVotes) ? "Succeeded" : "Defeated";
 }
 
-async function availabilitySnapshot(ctx: FeedContext, id: string) {
-  const p = await ctx.prisma.provider.findUnique({ where: { id } });
-  return p ? availability(p, ctx) : null;
-}
-
-/** Polls `read` and yields each new distinct value until the subscription ends. */
-async function* watch<T>(read: () => Promise<T | null>, intervalMs: number, signal: AbortSignal): AsyncGenerator<T> {
-  let last = "";
-  while (!signal.aborted) {
-    const value = await read();
-    const text = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-    if (value !== null && text !== last) {
-      last = text;
-      yield value;
-    }
-    await sleep(intervalMs, signal);
-  }
-}
-
 /** The feed's resolvers. `signal` ends subscriptions at shutdown. */
 export function createResolvers(signal: AbortSignal) {
+  // One live feed per database (server): every subscriber shares its polls. Availability reads
+  // chain time and parameters from the server-wide cache, the same for every request.
+  const feeds = new WeakMap<object, LiveFeed>();
+  const liveFeed = (ctx: FeedContext): LiveFeed => {
+    let feed = feeds.get(ctx.read);
+    if (!feed) {
+      feed = createLiveFeed({
+        read: ctx.read,
+        intervalMs: ctx.config.pollIntervalMs,
+        signal,
+        derive: async (kind, row) =>
+          row === null ? null : kind === "providers" ? availability(row as unknown as ProviderRow, ctx) : row,
+      });
+      feeds.set(ctx.read, feed);
+    }
+    return feed;
+  };
   return {
     BigInt: BigIntScalar,
     Query: {
@@ -243,10 +200,10 @@ export function createResolvers(signal: AbortSignal) {
         ctx: FeedContext,
         info: GraphQLResolveInfo,
       ) {
-        // One parameterized SQL statement instead of Prisma's query layer and per-request
-        // follow-up reads: the page (rows with the same fields and types as
-        // `prisma.provider.findMany` returns), the total count when selected, and the covered
-        // heartbeat seconds of the uptime windows the query selects.
+        // One parameterized SQL statement through the plain reader instead of Prisma's query
+        // layer and per-request follow-up reads: the page (numeric columns as decimal text) and
+        // the covered heartbeat seconds of the uptime
+        // windows the query selects; the total count, when selected, from `providerCount`.
         const first = pageSize(args.first);
         const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
         const dir = direction(args.orderDirection);
@@ -264,23 +221,17 @@ export function createResolvers(signal: AbortSignal) {
           (h) =>
             Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
         );
-        const total = wantsTotal(info);
         const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
-        // With the count, the page is joined to it so that an empty page still returns the count
-        // (one row of nulls).
-        const raw = await ctx.prisma.$queryRaw<Record<string, unknown>[]>(
-          total
-            ? Prisma.sql`SELECT counted.n AS "_total", paged.* FROM (SELECT COUNT(*)::int4 AS n FROM providers WHERE ${where}) AS counted
-                LEFT JOIN (${page}) AS paged ON TRUE ORDER BY ${orderBy}`
-            : Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`,
-        );
-        const totalCount = total ? Number(raw[0]?._total ?? 0) : -1;
+        const [raw, totalCount] = await Promise.all([
+          readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`),
+          wantsTotal(info) ? providerCount(ctx, where, args.where) : -1,
+        ]);
         const rows: Record<string, unknown>[] = [];
         const seconds = new Map(windows.map((h) => [h, new Map<string, number>()]));
         for (const r of raw) {
           if (r.id === null || r.id === undefined) continue;
-          const { _total, _covered24, _covered168, ...row } = r;
+          const { _covered24, _covered168, ...row } = r;
           if (_covered24 !== undefined) seconds.get(24)?.set(row.id as string, Number(_covered24 ?? 0));
           if (_covered168 !== undefined) seconds.get(168)?.set(row.id as string, Number(_covered168 ?? 0));
           rows.push(row);
@@ -288,10 +239,9 @@ export function createResolvers(signal: AbortSignal) {
         for (const [h, m] of seconds) ctx.primeCovered(h, now, m);
         return connection(rows, first, field, totalCount);
       },
-      provider: (_: unknown, args: { id: string }, ctx: FeedContext) =>
-        ctx.prisma.provider.findUnique({ where: { id: address(args.id, "id") } }),
-      sessions: (_: unknown, args: Parameters<typeof listSessions>[1], ctx: FeedContext, info: GraphQLResolveInfo) =>
-        listSessions(ctx, args, {}, info),
+      provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
+      sessions: (_: unknown, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
+        listSessions(ctx, args, wantsTotal(info)),
       session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
         ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
       async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
@@ -328,88 +278,7 @@ export function createResolvers(signal: AbortSignal) {
           quorumNumerator: n("quorumNumerator"),
         };
       },
-      async networkStats(_: unknown, __: unknown, ctx: FeedContext) {
-        const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
-        const minStake = (params.get("minStake") ?? 0n).toString();
-        const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
-        const providers = await ctx.prisma.$queryRawUnsafe<
-          { region: string; providers: bigint; online: bigint; stake: string | null; active: bigint | null }[]
-        >(
-          `SELECT region,
-             COUNT(*) FILTER (WHERE registered) AS providers,
-             COUNT(*) FILTER (WHERE registered AND NOT paused AND stake >= $1::numeric AND "lastHeartbeat" >= $2::int4 AND "hasCapacity") AS online,
-             (SUM(stake) FILTER (WHERE registered))::text AS stake,
-             SUM("activeSessions")::int8 AS active
-           FROM providers GROUP BY region`,
-          minStake,
-          fresh,
-        );
-        const hours = await ctx.prisma.$queryRawUnsafe<
-          { region: string; bytes: string; volume: string; opened: bigint }[]
-        >(
-          `SELECT region, SUM(bytes)::text AS bytes, SUM(volume)::text AS volume, SUM("sessionsOpened")::int8 AS opened
-           FROM region_hours WHERE hour >= $1::int4 GROUP BY region`,
-          windowStart(now, 24),
-        );
-        const regions = new Map<
-          string,
-          {
-            region: string;
-            providers: number;
-            providersOnline: number;
-            totalStake: bigint;
-            activeSessions: number;
-            bytes24h: bigint;
-            volume24h: bigint;
-            sessionsOpened24h: number;
-          }
-        >();
-        const get = (region: string) => {
-          let r = regions.get(region);
-          if (!r) {
-            r = {
-              region,
-              providers: 0,
-              providersOnline: 0,
-              totalStake: 0n,
-              activeSessions: 0,
-              bytes24h: 0n,
-              volume24h: 0n,
-              sessionsOpened24h: 0,
-            };
-            regions.set(region, r);
-          }
-          return r;
-        };
-        for (const row of providers) {
-          const r = get(row.region);
-          r.providers = Number(row.providers);
-          r.providersOnline = Number(row.online);
-          r.totalStake = BigInt(row.stake ?? "0");
-          r.activeSessions = Number(row.active ?? 0);
-        }
-        for (const row of hours) {
-          const r = get(row.region);
-          r.bytes24h = BigInt(row.bytes);
-          r.volume24h = BigInt(row.volume);
-          r.sessionsOpened24h = Number(row.opened);
-        }
-        const byRegion = [...regions.values()].sort((a, b) => a.region.localeCompare(b.region));
-        const sum = <K extends "providers" | "providersOnline" | "activeSessions" | "sessionsOpened24h">(k: K) =>
-          byRegion.reduce((s, r) => s + r[k], 0);
-        const sumBig = <K extends "totalStake" | "bytes24h" | "volume24h">(k: K) =>
-          byRegion.reduce((s, r) => s + r[k], 0n);
-        return {
-          providers: sum("providers"),
-          providersOnline: sum("providersOnline"),
-          totalStake: sumBig("totalStake"),
-          activeSessions: sum("activeSessions"),
-          bytes24h: sumBig("bytes24h"),
-          volume24h: sumBig("volume24h"),
-          sessionsOpened24h: sum("sessionsOpened24h"),
-          byRegion,
-        };
-      },
+      networkStats: (_: unknown, __: unknown, ctx: FeedContext) => networkStats(ctx),
       async _meta(_: unknown, __: unknown, ctx: FeedContext) {
         const cp = await ctx.checkpoint();
         return {
@@ -425,12 +294,8 @@ export function createResolvers(signal: AbortSignal) {
       wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
       availability: (p: ProviderRow, _: unknown, ctx: FeedContext) => availability(p, ctx),
       reputation: (p: ProviderRow) => p,
-      sessions: (
-        p: ProviderRow,
-        args: Parameters<typeof listSessions>[1],
-        ctx: FeedContext,
-        info: GraphQLResolveInfo,
-      ) => listSessions(ctx, args, { provider: p.id }, info),
+      sessions: (p: ProviderRow, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
+        listSessions(ctx, args, wantsTotal(info), p.id),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
     },
@@ -503,19 +368,13 @@ export function createResolvers(signal: AbortSignal) {
     },
     Subscription: {
       providerAvailability: {
-        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) => {
-          const id = address(args.id, "id");
-          return watch(() => availabilitySnapshot(ctx, id), ctx.config.pollIntervalMs, signal);
-        },
+        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("providers", address(args.id, "id")),
         resolve: (value: unknown) => value,
       },
       session: {
         subscribe: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-          watch(
-            () => ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
-            ctx.config.pollIntervalMs,
-            signal,
-          ),
+          liveFeed(ctx).subscribe("sessions", args.id.toString()),
         resolve: (value: unknown) => value,
       },
     },

@@ -5,6 +5,7 @@ import type { ChainEvent } from "./decodeLogs.ts";
 import { applyEvent, keysOf, type Params } from "./handlers.ts";
 import { loadStaleProviders, refreshScores } from "./refreshScores.ts";
 import { createBatchStore } from "./store.ts";
+import { recountTotals, updateTotals } from "./totals.ts";
 
 export interface IndexRangeParams {
   /** Events of the range, decoded and ordered. */
@@ -17,6 +18,8 @@ export interface IndexRangeParams {
   journal: boolean;
   /** Journal entries and block hashes older than toBlock - finalityDepth are dropped. */
   finalityDepth: number;
+  /** Receives the seconds spent loading rows and applying the events (before any write). */
+  onApplied?: (seconds: number) => void;
 }
 
 /**
@@ -25,6 +28,7 @@ export interface IndexRangeParams {
  * all of it lands or none of it.
  */
 export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
+  const started = performance.now();
   const store = createBatchStore(tx);
   const keys = keysOf(p.events);
   await store.load("parameters", keys.parameters);
@@ -42,7 +46,13 @@ export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
   for (const e of p.events) applyEvent(store, params, e);
 
   await refreshScores(tx, store, now, params);
+  p.onApplied?.((performance.now() - started) / 1000);
+  const minStakeChanged = store
+    .changes("parameters")
+    .some((c) => c.after.id === "minStake" && c.before?.value !== c.after.value);
+  if (!minStakeChanged) await updateTotals(tx, store, params.get("minStake") ?? 0n);
   await store.flush(tx, p.journal ? p.toBlock.number : undefined);
+  if (minStakeChanged) await recountTotals(tx);
   await writeRows(tx, "blocks", [{ ...p.toBlock }], "replace");
   await writeCheckpoint(tx, {
     ...p.base,

@@ -1,6 +1,7 @@
 import type { Db } from "../database/createDatabase.ts";
 import { deleteRows, fromJson, writeRows } from "../database/sql.ts";
-import { APPEND_TABLES, MUTABLE_TABLES, TABLES, type Row, type TableName } from "../database/tables.ts";
+import { APPEND_TABLES, MUTABLE_TABLES, TABLES, TOTAL_TABLES, type Row, type TableName } from "../database/tables.ts";
+import { recountTotals } from "./totals.ts";
 
 /**
  * Rolls derived state back to the end of block `ancestor` inside the caller's transaction:
@@ -30,11 +31,15 @@ export async function rollbackTo(tx: Db, ancestor: number): Promise<{ restored: 
     await tx.$executeRawUnsafe(`DELETE FROM "${TABLES[table].name}" WHERE "blockNumber" > $1::int4`, ancestor);
   }
   await tx.$executeRawUnsafe(`DELETE FROM blocks WHERE number > $1::int4`, ancestor);
+  // The totals are not journaled: recounted from the restored providers (reorgs are rare).
+  await recountTotals(tx);
   return { restored, deleted };
 }
 
 /** Empties every indexed table (a reorg deeper than the kept blocks: reindex from scratch). */
 export async function resetAll(tx: Db): Promise<void> {
-  const names = [...MUTABLE_TABLES, ...APPEND_TABLES, "blocks"].map((t) => `"${TABLES[t as TableName].name}"`);
+  const names = [...MUTABLE_TABLES, ...TOTAL_TABLES, ...APPEND_TABLES, "blocks"].map(
+    (t) => `"${TABLES[t as TableName].name}"`,
+  );
   await tx.$executeRawUnsafe(`TRUNCATE ${names.join(", ")}, journal, checkpoint`);
 }

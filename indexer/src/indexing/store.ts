@@ -21,6 +21,8 @@ export interface BatchStore {
   add(table: Bucket, key: Row, deltas: Record<string, number | bigint>): void;
   append(table: Append, row: Row): void;
   dirtyKeys(table: Entity): Row[];
+  /** The rows changed so far with their images as loaded (null: created in this range). */
+  changes(table: Entity): { before: Row | null; after: Row }[];
   /** The bucket deltas not yet flushed. */
   pending(table: Bucket): Row[];
   flush(db: Db, journalBlock: number | undefined): Promise<void>;
@@ -106,6 +108,12 @@ export function createBatchStore(db: Db): BatchStore {
         const row = rows.get(table)!.get(id)!;
         return Object.fromEntries(spec.key.map((k) => [k, row[k]]));
       });
+    },
+    changes(table) {
+      return [...(dirty.get(table) ?? [])].map((id) => ({
+        before: originals.get(table)!.get(id) ?? null,
+        after: rows.get(table)!.get(id)!,
+      }));
     },
     async flush(tx, journalBlock) {
       eventRows = 0;

@@ -33,7 +33,7 @@ export interface ServerParams {
  */
 export async function createServer(common: Common, params: ServerParams): Promise<Server> {
   const { config, metrics, logger } = common;
-  const shared = createSharedCache(params.db.prisma);
+  const shared = createSharedCache(params.db);
   const limits: Plugin = {
     onValidate({ addValidationRule }) {
       addValidationRule(limitsRule(config));

@@ -12,6 +12,8 @@ const TABLES: [string, string][] = [
   ["parameters", "id"],
   ["provider_hours", "provider, hour"],
   ["region_hours", "region, hour"],
+  ["region_totals", "region"],
+  ["region_beats", 'region, "lastHeartbeat"'],
 ];
 
 /**

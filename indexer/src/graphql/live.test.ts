@@ -1,0 +1,160 @@
+/**
+ * Shared live updates: subscribers of the same topics share one read per kind per change, so
+ * the database queries do not depend on the number of subscribers. On PGlite and PostgreSQL,
+ * through the real reader of each, counting the statements it runs.
+ */
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { migrate, type MigrationTarget } from "../database/migrate.ts";
+import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
+import { createLiveFeed, type LiveKind } from "./live.ts";
+
+const id = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+
+/** Three providers, two sessions and a checkpoint, as the indexer would have written them. */
+const SEED = [
+  `INSERT INTO providers SELECT
+     '0x' || lpad(to_hex(g), 40, '0'), 'p' || g || '.example:51820', '0x' || lpad(to_hex(g), 64, '0'), 'DE',
+     1000, 10, 4, 0, true, 1000, 0, 0, false, true, 1, 1, 100, 1000, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+     '{}'::jsonb, 50, 100, 1
+   FROM generate_series(1, 3) g`,
+  `INSERT INTO sessions SELECT g, '0x' || lpad(to_hex(1), 40, '0'), '0x' || lpad(to_hex(9), 40, '0'),
+     '0x' || lpad(to_hex(9), 40, '0'), '0x' || lpad(to_hex(g), 64, '0'), 'Pending', NULL,
+     100, 1, 1, 250, 1000, 100, 1, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 100, 1
+   FROM generate_series(1, 2) g`,
+  `INSERT INTO checkpoint VALUES (1, 31337, '0x0000000000000000000000000000000000000002', 1, '0x01', 100, 1, 100, 0)`,
+];
+
+interface Backend {
+  read: Reader;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function pglite(): Promise<Backend> {
+  const lite = await PGlite.create();
+  const target: MigrationTarget = {
+    transaction: (fn) =>
+      lite.transaction(async (tx) => fn(async (sql) => ((await tx.exec(sql)).at(-1)?.rows ?? []) as unknown[])),
+  };
+  await migrate(target);
+  return {
+    read: createPGliteReader(lite),
+    exec: async (sql) => void (await lite.exec(sql)),
+    close: () => lite.close(),
+  };
+}
+
+async function postgres(db: TestDatabase): Promise<Backend> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await migrate({
+    async transaction(fn) {
+      await client.query("BEGIN");
+      await fn(async (sql) => (await client.query(sql)).rows as unknown[]);
+      await client.query("COMMIT");
+    },
+  });
+  const read = createPgReader(db.url, 2);
+  return {
+    read,
+    exec: async (sql) => void (await client.query(sql)),
+    close: async () => {
+      await read.close();
+      await client.end();
+    },
+  };
+}
+
+/** The reader with a count of the statements it ran. */
+function counting(read: Reader) {
+  const counter = { queries: 0 };
+  const wrapped: Reader = {
+    query: (text, values, name) => {
+      counter.queries++;
+      return read.query(text, values, name);
+    },
+    close: () => read.close(),
+  };
+  return { read: wrapped, counter };
+}
+
+/**
+ * `n` subscribers on each of 3 provider topics and 2 session topics: every one gets the first
+ * value, then the change of one provider and one session after a new block. Returns the
+ * statements run from the first subscription on.
+ */
+async function scenario(backend: Backend, n: number): Promise<number> {
+  const { read, counter } = counting(backend.read);
+  const controller = new AbortController();
+  const feed = createLiveFeed({
+    read,
+    intervalMs: 3_600_000, // polls are driven by the test
+    signal: controller.signal,
+    derive: async (kind: LiveKind, row) =>
+      row === null ? null : kind === "providers" ? { activeSessions: row.activeSessions } : { status: row.status },
+  });
+  try {
+    const subs = [1, 2, 3].flatMap((p) => Array.from({ length: n }, () => feed.subscribe("providers", id(p))));
+    const sessions = [1, 2].flatMap((s) => Array.from({ length: n }, () => feed.subscribe("sessions", String(s))));
+    assert.deepEqual(feed.stats(), { subscribers: 5 * n, topics: 5 });
+    // The first values come from the one poll the subscriptions started.
+    for (const s of subs) assert.deepEqual((await s.next()).value, { activeSessions: 0 });
+    for (const s of sessions) assert.deepEqual((await s.next()).value, { status: "Pending" });
+
+    // Nothing indexed: a poll reads the checkpoint only.
+    await feed.poll();
+    // A block: provider 2 took a session, session 1 was accepted.
+    await backend.exec(`UPDATE providers SET "activeSessions" = 1 WHERE id = '${id(2)}'`);
+    await backend.exec(`UPDATE sessions SET status = 'Active' WHERE id = 1`);
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x02'`);
+    await feed.poll();
+    for (const [i, s] of subs.entries()) {
+      if (Math.floor(i / n) === 1) assert.deepEqual((await s.next()).value, { activeSessions: 1 });
+    }
+    for (const [i, s] of sessions.entries()) {
+      if (Math.floor(i / n) === 0) assert.deepEqual((await s.next()).value, { status: "Active" });
+    }
+    const queries = counter.queries;
+    for (const s of [...subs, ...sessions]) await s.return!();
+    assert.deepEqual(feed.stats(), { subscribers: 0, topics: 0 });
+    await backend.exec(`UPDATE providers SET "activeSessions" = 0 WHERE id = '${id(2)}'`);
+    await backend.exec(`UPDATE sessions SET status = 'Pending' WHERE id = 1`);
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 1, "blockHash" = '0x01'`);
+    return queries;
+  } finally {
+    controller.abort();
+  }
+}
+
+describe("shared live updates", () => {
+  const dbs: TestDatabase[] = [];
+  after(async () => {
+    for (const db of dbs) await db.drop();
+  });
+
+  for (const kind of ["PGlite", "PostgreSQL"] as const) {
+    test(`${kind}: the statements run do not depend on the number of subscribers`, async () => {
+      let backend: Backend;
+      if (kind === "PGlite") backend = await pglite();
+      else {
+        const db = await createTestDatabase();
+        dbs.push(db);
+        backend = await postgres(db);
+      }
+      try {
+        for (const sql of SEED) await backend.exec(sql);
+        const one = await scenario(backend, 1);
+        const many = await scenario(backend, 200);
+        // 3 polls, each a checkpoint read; the first and the third one read per kind as well.
+        assert.equal(one, 3 + 2 + 2, `statements with 1 subscriber per topic`);
+        assert.equal(many, one, `statements with 200 subscribers per topic (1,000 in all)`);
+      } finally {
+        await backend.close();
+      }
+    });
+  }
+});

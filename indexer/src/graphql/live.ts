@@ -1,0 +1,189 @@
+import type { Reader } from "../database/reader.ts";
+import { selectList } from "../database/sql.ts";
+import { TABLES } from "../database/tables.ts";
+
+/** What a subscription follows: a provider or a session row, by id. */
+export type LiveKind = "providers" | "sessions";
+
+/** Turns a row (null: no such row) into the value subscribers of its topic receive (null: none). */
+export type Derive = (kind: LiveKind, row: Record<string, unknown> | null) => Promise<unknown>;
+
+export interface LiveFeed {
+  /**
+   * Values for one topic: the current one first, then each distinct new one. The iterator's
+   * `return()` (the client went away) unsubscribes at once.
+   */
+  subscribe(kind: LiveKind, id: string): AsyncIterableIterator<unknown>;
+  /** One poll now (tests; the loop polls every `intervalMs` while anyone subscribes). */
+  poll(): Promise<void>;
+  /** Current subscribers and topics (for metrics and tests). */
+  stats(): { subscribers: number; topics: number };
+}
+
+interface Subscriber {
+  /** The value not yet taken by the client (only the newest is kept). */
+  pending: { value: unknown } | undefined;
+  wake: (() => void) | undefined;
+}
+
+interface Topic {
+  kind: LiveKind;
+  id: string;
+  subscribers: Set<Subscriber>;
+  /** JSON of the last value delivered (undefined: never read). */
+  text: string | undefined;
+  value: unknown;
+}
+
+const CHUNK = 1000;
+const STATEMENTS: Record<LiveKind, string> = {
+  providers: `SELECT ${selectList(TABLES.providers)} FROM providers WHERE id = ANY($1::text[])`,
+  sessions: `SELECT ${selectList(TABLES.sessions)} FROM sessions WHERE id = ANY($1::numeric[])`,
+};
+const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
+
+/**
+ * Live updates shared by every subscriber of a server: one loop reads the checkpoint every
+ * `intervalMs` and, when a block was indexed or the head moved (every value the feed derives
+ * depends on nothing else), reads every followed row of a kind in one statement, derives each
+ * topic's value once and hands it to the topic's subscribers. Database queries per second
+ * depend on the number of kinds followed, never on the number of subscribers or topics (beyond
+ * one statement per 1,000 ids). Rows of topics subscribed between polls are read at the next
+ * poll in one statement as well.
+ */
+export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: number; signal: AbortSignal }): LiveFeed {
+  const topics = new Map<string, Topic>();
+  let fresh = new Set<Topic>(); // topics never read yet
+  let version = "";
+  let timer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let subscribers = 0;
+  let immediate = false;
+
+  const deliver = (t: Topic, value: unknown) => {
+    const text = json(value);
+    if (text === t.text) return;
+    t.text = text;
+    t.value = value;
+    if (value === null) return;
+    for (const s of t.subscribers) {
+      s.pending = { value };
+      s.wake?.();
+    }
+  };
+
+  async function readAll(kind: LiveKind, list: Topic[]): Promise<void> {
+    for (let start = 0; start < list.length; start += CHUNK) {
+      const chunk = list.slice(start, start + CHUNK);
+      const rows = await p.read.query(STATEMENTS[kind], [chunk.map((t) => t.id)], `dvpn_live_${kind}`);
+      const byId = new Map(rows.map((r) => [String(r.id), r]));
+      for (const t of chunk) deliver(t, await p.derive(kind, byId.get(t.id) ?? null));
+    }
+  }
+
+  async function pollOnce(): Promise<void> {
+    const [cp] = await p.read.query<Record<string, unknown>>(
+      `SELECT "blockNumber", "blockHash", "headTimestamp" FROM checkpoint WHERE id = 1`,
+      [],
+      "dvpn_live_checkpoint",
+    );
+    const now = json(cp ?? null);
+    const changed = now !== version;
+    version = now;
+    const due = changed ? [...topics.values()] : [...fresh];
+    fresh = new Set();
+    for (const kind of ["providers", "sessions"] as const) {
+      const list = due.filter((t) => t.kind === kind && t.subscribers.size > 0);
+      if (list.length > 0) await readAll(kind, list);
+    }
+  }
+
+  function poll(): Promise<void> {
+    // One poll at a time: a new one starts when the running one has ended.
+    const run = (polling ?? Promise.resolve()).catch(() => {}).then(pollOnce);
+    polling = run;
+    void run
+      .finally(() => {
+        if (polling === run) polling = undefined;
+      })
+      .catch(() => {});
+    return run;
+  }
+
+  function schedule() {
+    if (timer || subscribers === 0 || p.signal.aborted) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      poll()
+        .catch(() => {}) // a failed read is retried at the next poll
+        .finally(schedule);
+    }, p.intervalMs);
+    timer.unref?.();
+  }
+  p.signal.addEventListener("abort", () => {
+    clearTimeout(timer);
+    for (const t of topics.values()) for (const s of t.subscribers) s.wake?.();
+  });
+
+  return {
+    subscribe(kind, id) {
+      const key = `${kind}:${id}`;
+      let topic = topics.get(key);
+      if (!topic) {
+        topic = { kind, id, subscribers: new Set(), text: undefined, value: undefined };
+        topics.set(key, topic);
+        fresh.add(topic);
+      }
+      const t = topic;
+      const sub: Subscriber = { pending: undefined, wake: undefined };
+      if (t.text !== undefined && t.value !== null) sub.pending = { value: t.value };
+      t.subscribers.add(sub);
+      subscribers++;
+      let done = false;
+      const close = () => {
+        if (done) return;
+        done = true;
+        subscribers--;
+        t.subscribers.delete(sub);
+        if (t.subscribers.size === 0) {
+          topics.delete(key);
+          fresh.delete(t);
+        }
+        sub.wake?.();
+      };
+      // The first value comes with the next poll, started now rather than a full interval later.
+      if (t.text === undefined && !immediate) {
+        immediate = true; // one poll for every topic subscribed in the same turn
+        setImmediate(() => {
+          immediate = false;
+          void poll().catch(() => {});
+        });
+      }
+      schedule();
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        async next(): Promise<IteratorResult<unknown>> {
+          while (!done && !p.signal.aborted) {
+            if (sub.pending) {
+              const { value } = sub.pending;
+              sub.pending = undefined;
+              return { value, done: false };
+            }
+            await new Promise<void>((resolve) => (sub.wake = resolve));
+            sub.wake = undefined;
+          }
+          close();
+          return { value: undefined, done: true };
+        },
+        async return(): Promise<IteratorResult<unknown>> {
+          close();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+    poll,
+    stats: () => ({ subscribers, topics: topics.size }),
+  };
+}
