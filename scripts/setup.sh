@@ -29,7 +29,8 @@ DVPN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DVPN_NODE_SPEC="${DVPN_NODE_SPEC:-node@24}"
 _dvpn_tools="$DVPN_ROOT/.tools"
 _dvpn_plan=0
-[ "${1:-}" = "--plan" ] && _dvpn_plan=1
+# Only when run as a script: sourced, $1 is the caller's first argument.
+[ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = "--plan" ] && _dvpn_plan=1
 
 _dvpn_log() { printf '[setup] %s\n' "$*" >&2; }
 # Logs how long the step that started at $1 (in $SECONDS) took.
@@ -140,7 +141,11 @@ if [ -f "$DVPN_ROOT/indexer/prisma/schema.prisma" ] && { [ ! -f "$DVPN_ROOT/inde
   || [ "$DVPN_ROOT/indexer/prisma/schema.prisma" -nt "$DVPN_ROOT/indexer/generated/prisma/client.ts" ]; }; then
   _dvpn_log "prisma generate (indexer)"
   _t=$SECONDS
-  (cd "$DVPN_ROOT" && prisma generate --config indexer/prisma.config.ts >/dev/null 2>&1)
+  if ! (cd "$DVPN_ROOT" && prisma generate --config indexer/prisma.config.ts >"$_dvpn_tools/prisma.log" 2>&1); then
+    _dvpn_log "prisma generate failed; its last lines:"
+    tail -n 10 "$_dvpn_tools/prisma.log" >&2
+    exit 1
+  fi
   _dvpn_took $_t
 fi
 
@@ -182,6 +187,8 @@ if [ -n "${DVPN_NEEDS:-}" ]; then
       else
         _dvpn_log "apt-get install ${_dvpn_missing[*]} failed; its last lines:"
         tail -n 5 "$_dvpn_apt_log" >&2
+        # Under CI a part the command asked for must be there: fail here, next to the cause.
+        if [ -n "${CI:-}" ]; then exit 1; fi
       fi
     else
       _dvpn_log "missing ${_dvpn_missing[*]} (install them as root with apt-get; the commands that need them say why they cannot run)"

@@ -4,7 +4,7 @@
  * killed. Holds no key: the tunnel's private key stays in its config file (0600), and the session
  * is closed with the wallet's key.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -15,6 +15,8 @@ const decimal = z.string().regex(/^\d{1,78}$/);
 export const connectionStateSchema = z.object({
   /** The `dvpn connect` process. */
   pid: z.number().int().positive(),
+  /** Its start time (/proc/<pid>/stat field 22), so a reused pid is not taken for it. */
+  pidStart: z.string().optional(),
   chainId: z.number().int().positive(),
   escrow: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   sessionId: decimal,
@@ -54,8 +56,11 @@ export function connectionStatePath(env: NodeJS.ProcessEnv): string {
 export function writeConnectionState(path: string, state: ConnectionState): void {
   const dir = path.slice(0, path.lastIndexOf("/"));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
-  chmodSync(path, 0o600);
+  // Written beside and renamed: a crash mid-write never leaves a file `disconnect` cannot read.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
 }
 
 /**
@@ -82,15 +87,33 @@ export function removeConnectionState(path: string): void {
 }
 
 /**
- * Whether a process is alive.
+ * A process's start time in clock ticks since boot (/proc/<pid>/stat field 22).
  * @param pid the process.
+ * @returns the start time, or undefined where /proc does not have it.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at field 3.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a process is alive, and is the one that started at `start` when that is known.
+ * @param pid the process.
+ * @param start its recorded start time ({@link processStart}); a different one means a reused pid.
  * @returns true when it runs (or exists under another user).
  */
-export function isAlive(pid: number): boolean {
+export function isAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
 }

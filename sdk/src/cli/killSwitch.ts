@@ -63,7 +63,7 @@ async function nft(args: string[], input?: string): Promise<string> {
     const child = execFile("nft", args, (err, stdout, stderr) =>
       err
         ? reject(
-            new KillSwitchError(`nft ${args.join(" ")} failed: ${stderr.trim().split("\n").at(-1) ?? err.message}`),
+            new KillSwitchError(`nft ${args.join(" ")} failed: ${stderr.trim().split("\n").at(-1) || err.message}`),
           )
         : resolve(stdout),
     );

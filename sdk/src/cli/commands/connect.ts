@@ -11,6 +11,7 @@ import { hasCommand, pickProvider } from "../pickProvider.ts";
 import {
   connectionStatePath,
   isAlive,
+  processStart,
   readConnectionState,
   removeConnectionState,
   writeConnectionState,
@@ -127,7 +128,7 @@ export default defineCommand({
     const previous = o.up ? readConnectionState(statePath) : undefined;
     if (previous) {
       throw new UsageError(
-        isAlive(previous.pid)
+        isAlive(previous.pid, previous.pidStart)
           ? `already connected (session ${previous.sessionId}, pid ${previous.pid}): \`dvpn disconnect\` first`
           : `session ${previous.sessionId} of a client that was killed is still open: \`dvpn disconnect\` closes it`,
       );
@@ -247,6 +248,15 @@ export default defineCommand({
       return;
     }
 
+    if (tunnel.gateway === undefined) {
+      // No gateway in the tunnel address: vouchers could not reach the provider's agent.
+      const closed = await client.closeSession({ sessionId });
+      throw new DvpnError(
+        `the provider's tunnel address ${JSON.stringify(accepted.tunnelAddress)} names no gateway for its agent; session ${sessionId} closed (transaction ${closed.hash}): nothing was used, so \`dvpn session finalize ${sessionId}\` after ${formatTime(closed.settlementDeadline)} refunds the ${formatAmount(deposit, t.paymentToken)} deposit, unless the provider settles earlier`,
+      );
+    }
+    const gateway = tunnel.gateway;
+
     // --up: the kill switch first (full tunnel), then the tunnel, then pay for it until Ctrl-C,
     // a used deposit or a provider that is gone.
     const iface = interfaceOf(configPath);
@@ -254,6 +264,7 @@ export default defineCommand({
     const killSwitch = !o.noKillSwitch && allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
     const state: ConnectionState = {
       pid: process.pid,
+      ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
       chainId: client.chain.id,
       escrow: client.deployment.contracts.SessionEscrow.address,
       sessionId: String(sessionId),
@@ -262,7 +273,7 @@ export default defineCommand({
       providerKey: provider.wgPublicKeyBase64,
       config: configPath,
       iface,
-      gateway: tunnel.gateway!,
+      gateway: gateway,
       deposit: String(deposit),
       pricePerGiB: String(opened.pricePerGiB),
       pricePerMinute: String(opened.pricePerMinute),
@@ -302,7 +313,7 @@ export default defineCommand({
       acceptedAt,
       iface,
       providerKey: provider.wgPublicKeyBase64,
-      gateway: tunnel.gateway!,
+      gateway: gateway,
       voucherIntervalSeconds: o.voucherInterval,
       closeAtPercent: o.closeAt,
       token: t.paymentToken,

@@ -30,13 +30,13 @@ export default defineCommand({
     }
     const sessionId = BigInt(state.sessionId);
     const t = await ctx.tokens();
-    if (isAlive(state.pid)) {
+    if (isAlive(state.pid, state.pidStart)) {
       ctx.out.progress(`asking the client (pid ${state.pid}) to close session ${sessionId}`);
       process.kill(state.pid, "SIGINT");
-      for (const deadline = Date.now() + 60_000; isAlive(state.pid) && Date.now() < deadline;) {
+      for (const deadline = Date.now() + 60_000; isAlive(state.pid, state.pidStart) && Date.now() < deadline;) {
         await new Promise((r) => setTimeout(r, 200));
       }
-      if (isAlive(state.pid)) throw new Error(`the client (pid ${state.pid}) did not stop within 60 s`);
+      if (isAlive(state.pid, state.pidStart)) throw new Error(`the client (pid ${state.pid}) did not stop within 60 s`);
     }
     if (readConnectionState(path)) {
       // Killed (or it failed before cleaning up): do its part.

@@ -30,7 +30,7 @@ export default defineCommand({
     const sessionId = BigInt(state.sessionId);
     const client = await ctx.client();
     const t = await ctx.tokens();
-    const alive = isAlive(state.pid);
+    const alive = isAlive(state.pid, state.pidStart);
     const peer = await readPeerCounters(state.iface, state.providerKey).catch(() => undefined);
     const handshakeAge = peer && peer.latestHandshake > 0 ? Math.round(Date.now() / 1000 - peer.latestHandshake) : null;
     const agent = peer
