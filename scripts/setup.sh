@@ -3,8 +3,8 @@
 # `npm run …` script and `npm test`) and bin/dvpn source it. It is idempotent and quick when
 # nothing changed (a few stat calls); each part runs only when missing or older than its sources:
 #
-#   node       a Node >= 22.13 from the npm registry into .tools/ (Hardhat 3 needs it; the
-#              machine's Node 20 only runs npm)
+#   node       a Node >= 22.13 from the npm registry into .tools/ (Hardhat 3 needs it; a
+#              system Node 20 only runs npm)
 #   npm        the npm dependencies, installed with that Node (package.json / lock newer than the stamp)
 #   prisma     the indexer's Prisma client into indexer/generated/ (schema newer than the client)
 #   contracts  `hardhat build` and the SDK's generated ABIs (sdk/src/abi) when contracts/, the

@@ -5,7 +5,7 @@
  * and uptime, a session page where its deposit went, and a voter with a browser wallet delegates,
  * votes on a new proposal and sees the tally change.
  *
- * Needs the Debian package `chromium`: skipped with a message without it, failed under CI=true.
+ * Needs the Debian package `chromium`: skipped with a message without it, failed under CI.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -31,7 +31,7 @@ import { amount, percent, price, score } from "../../indexer/explorer/src/format
 import { injectWallet } from "./injectedWallet.ts";
 
 const missing = chromiumPath() ? undefined : "Chromium is not installed (apt-get install -y chromium)";
-const skip = missing && process.env.CI !== "true" ? `${missing}: explorer end-to-end tests skipped` : false;
+const skip = missing && !process.env.CI ? `${missing}: explorer end-to-end tests skipped` : false;
 const DVPN = { symbol: "DVPN", decimals: 18 };
 const MUSD = { symbol: "mUSD", decimals: 6 };
 
@@ -46,7 +46,7 @@ describe("explorer end to end in Chromium", { skip }, () => {
   const feed = () => ({ indexerUrl: summary.graphqlUrl, fetch, feedTimeoutMs: 15_000 });
 
   before(async () => {
-    assert.equal(missing, undefined, `${missing}: the set-up installs it (CI=true)`);
+    assert.equal(missing, undefined, `${missing}: the set-up installs it (CI)`);
     await buildExplorer();
     summary = await runDemo({ shutdown, skipDataPlane: true, dataDir, indexerPort: 0, write: (t) => (output += t) });
     deployment = (await (await fetch(`${summary.explorerUrl}explorer.json`)).json()).deployment as Deployment;

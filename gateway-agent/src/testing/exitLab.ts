@@ -116,8 +116,9 @@ export async function createExitLab(clients: number, options: ExitLabOptions = {
     async serve(ports) {
       const c = lab.spawnIn(internet, process.execPath, [PROBE, "serve", ...ports.map(String)]);
       await new Promise<void>((resolve, reject) => {
-        c.stdout?.once("data", () => resolve());
-        c.once("exit", (code) => reject(new Error(`probe server exited (${code})`)));
+        const timer = setTimeout(() => reject(new Error("probe server not listening within 10 s")), 10_000);
+        c.stdout?.once("data", () => (clearTimeout(timer), resolve()));
+        c.once("exit", (code) => (clearTimeout(timer), reject(new Error(`probe server exited (${code})`))));
       });
     },
     async cleanup() {

@@ -1,13 +1,14 @@
 /** Display formats, the same as the `dvpn` CLI's (amounts, bytes, times, durations). */
-import { formatUnits } from "viem";
-import { formatBytes, formatDuration, formatTime, type TokenInfo } from "../../../sdk/src/cli/format.ts";
+import {
+  formatAmount as amount,
+  formatBytes,
+  formatDuration,
+  formatTime,
+  type TokenInfo,
+} from "../../../sdk/src/cli/format.ts";
 
-export { formatBytes, formatDuration, formatTime, type TokenInfo };
-
-/** "12.5 SYMBOL", as the CLI prints amounts. */
-export function amount(value: bigint, token: TokenInfo): string {
-  return `${formatUnits(value, token.decimals)} ${token.symbol}`;
-}
+/** `amount`: "12.5 SYMBOL", as the CLI prints amounts. */
+export { amount, formatBytes, formatDuration, formatTime, type TokenInfo };
 
 /** A price per GiB or per minute. */
 export function price(value: bigint, token: TokenInfo, unit: "GiB" | "min"): string {
