@@ -18,15 +18,9 @@ import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { createExitLab, EXIT, type ExitLab } from "./testing/exitLab.ts";
 import { createMockChain, type MockChain } from "./testing/mockChain.ts";
 import { dataPlaneUnavailable, suffix } from "./testing/netns.ts";
-import { runCommand } from "./wireguard/exec.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
 
-const why =
-  dataPlaneUnavailable() ??
-  (await runCommand("nft", ["--version"]).then(
-    () => undefined,
-    () => "nft is not installed (apt-get install -y nftables)",
-  ));
+const why = dataPlaneUnavailable(["nft"]);
 if (why) console.log(`# agent exit integration test skipped: ${why}`);
 
 const key = generatePrivateKey();

@@ -14,12 +14,7 @@ import { dataPlaneUnavailable } from "../testing/netns.ts";
 import { createFirewall, type Firewall } from "./nftables.ts";
 import { DEFAULT_DENY_RANGES, parsePorts, parseRanges } from "./policy.ts";
 
-const why =
-  dataPlaneUnavailable() ??
-  (await runCommand("nft", ["--version"]).then(
-    () => undefined,
-    () => "nft is not installed (apt-get install -y nftables)",
-  ));
+const why = dataPlaneUnavailable(["nft"]);
 if (why) console.log(`# nftables integration test skipped: ${why}`);
 
 let lab: ExitLab;

@@ -14,12 +14,7 @@ import { dataPlaneUnavailable } from "../testing/netns.ts";
 import { createFirewall } from "./nftables.ts";
 
 const LIMIT_MBIT = 20;
-const missing = async (cmd: string, pkg: string) =>
-  runCommand(cmd, ["--version"]).then(
-    () => undefined,
-    () => `${cmd} is not installed (apt-get install -y ${pkg})`,
-  );
-const why = dataPlaneUnavailable() ?? (await missing("nft", "nftables")) ?? (await missing("iperf3", "iperf3"));
+const why = dataPlaneUnavailable(["nft", "iperf3"]);
 if (why) console.log(`# rate-limit integration test skipped: ${why}`);
 
 let lab: ExitLab;

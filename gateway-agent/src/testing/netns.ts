@@ -8,15 +8,15 @@ import { createSocket } from "node:dgram";
 import { accessSync, constants, readdirSync, readFileSync, rmSync } from "node:fs";
 import { runCommand } from "../wireguard/exec.ts";
 
-/** Why the WireGuard data plane cannot run here, or undefined when it can. */
-export function dataPlaneUnavailable(): string | undefined {
+/** Why the WireGuard data plane (and the `extra` commands a test needs, e.g. nft) cannot run here, or undefined when it can. */
+export function dataPlaneUnavailable(extra: readonly string[] = []): string | undefined {
   if (process.getuid?.() !== 0) return "not root (network namespaces and TUN devices need root)";
   try {
     accessSync("/dev/net/tun", constants.R_OK | constants.W_OK);
   } catch {
     return "/dev/net/tun is missing";
   }
-  for (const bin of ["wireguard-go", "wg", "ip"]) {
+  for (const bin of ["wireguard-go", "wg", "ip", ...extra]) {
     const found = (process.env.PATH ?? "").split(":").some((d) => {
       try {
         accessSync(`${d}/${bin}`, constants.X_OK);
