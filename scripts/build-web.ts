@@ -4,32 +4,20 @@
  * build is newer than every source it is made from (the explorer, the SDK, package-lock.json).
  * `--force` builds anyway. Also callable in-process: `await buildExplorer()`.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const explorer = join(root, "indexer/explorer");
-const marker = join(explorer, "dist/index.html");
-const sources = [
-  join(explorer, "src"),
-  join(explorer, "index.html"),
-  join(explorer, "vite.config.ts"),
-  join(root, "sdk/src"),
-  join(root, "package-lock.json"),
-];
 
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  let m = s.mtimeMs;
-  for (const e of readdirSync(path)) m = Math.max(m, newest(join(path, e)));
-  return m;
-}
-
-/** Whether dist is missing or older than a source. */
+/**
+ * Whether dist is missing or older than a source (the explorer, the SDK, package-lock.json).
+ * The rule lives in one place, the project's set-up: this asks `scripts/setup.sh --plan`.
+ */
 export function explorerIsStale(): boolean {
-  return !existsSync(marker) || statSync(marker).mtimeMs < Math.max(...sources.map(newest));
+  const plan = spawnSync("bash", [join(root, "scripts/setup.sh"), "--plan"], { encoding: "utf8" });
+  if (plan.status !== 0) throw new Error(`scripts/setup.sh --plan failed: ${plan.stderr.trim()}`);
+  return !/^explorer: up to date$/m.test(plan.stdout);
 }
 
 /**
