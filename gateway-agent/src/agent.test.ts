@@ -275,7 +275,10 @@ test("capacity and address exhaustion refuse new sessions; released addresses wa
   const ids = [10, 11, 12, 13, 14].map((n) => chain.open({ wgPublicKey: keyHex(n), signer: signer.address }));
   await agent.tick();
   const statuses = ids.map((id) => agent.session(id)?.reason ?? agent.session(id)?.status);
-  assert.deepEqual(statuses, ["active", "active", "pool-exhausted", "pool-exhausted", "pool-exhausted"]);
+  // Refused for want of an address, and rejected on chain: their deposits return at once.
+  const rejected = "rejected:pool-exhausted";
+  assert.deepEqual(statuses, ["active", "active", rejected, rejected, rejected]);
+  for (const id of ids.slice(2)) assert.equal(chain.sessions.get(id)?.status, "Closed");
   const addrs = new Set([1n, ...ids.slice(0, 2)].map((id) => agent.session(id)?.tunnelAddress));
   assert.equal(addrs.size, 3, "no duplicate addresses");
   clock += 61;

@@ -29,6 +29,7 @@ import { createVoucherServer } from "./payment/server.ts";
 import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
 import { acceptPending } from "./sessions/accept.ts";
+import { rejectRefused } from "./sessions/reject.ts";
 import { applyEvents } from "./sessions/applyEvents.ts";
 import { resetReverify, resync, reverifyAll } from "./sessions/resync.ts";
 import { openStore, type SessionRecord, type Store } from "./store/store.ts";
@@ -368,6 +369,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       const v = timings.get(s.id.toString());
       if (v) v.accepted = performance.now();
     });
+    await rejectRefused(ctx);
     await settle(ctx);
     // Sessions that ended in this pass lose their peer now rather than at the next timer.
     if (store.listPeered().some((s) => s.provisioned && (s.cutReason || s.status !== "active"))) {

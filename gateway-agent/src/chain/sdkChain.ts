@@ -269,6 +269,7 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
     },
     acceptSession: (sessionId, tunnelAddress) =>
       write("acceptSession", () => sdk.acceptSession({ sessionId, tunnelAddress })),
+    rejectSession: (sessionId, reason) => write("rejectSession", () => sdk.rejectSession({ sessionId, reason })),
     claim: (sessionId, bytes, seconds, signature) =>
       write("claim", () => sdk.claimUsage({ sessionId, bytes, seconds, signature })),
     closeWithVoucher: (sessionId, bytes, seconds, signature) =>

@@ -73,6 +73,8 @@ export interface AgentChain {
    */
   isValidErc1271Signature(signer: Address, hash: Hex, signature: Hex): Promise<boolean>;
   acceptSession(id: bigint, tunnelAddress: string): Promise<void>;
+  /** Refuses a pending session on chain (`reason` at most 32 bytes); the client gets the whole deposit back. */
+  rejectSession(id: bigint, reason: string): Promise<void>;
   claim(id: bigint, bytes: bigint, seconds: bigint, signature: Hex): Promise<void>;
   closeWithVoucher(id: bigint, bytes: bigint, seconds: bigint, signature: Hex): Promise<void>;
   closeSession(id: bigint): Promise<void>;

@@ -47,6 +47,11 @@ export const METRIC_DEFS: Record<string, MetricDef> = {
   },
   dvpn_agent_sessions_accepted_total: { type: "counter", help: "acceptSession transactions mined" },
   dvpn_agent_sessions_refused_total: { type: "counter", help: "Sessions refused (label reason)", labels: ["reason"] },
+  dvpn_agent_sessions_rejected_total: {
+    type: "counter",
+    help: "Pending sessions rejected on chain, deposit refunded (label reason)",
+    labels: ["reason"],
+  },
   dvpn_agent_cuts_total: { type: "counter", help: "Peers cut (label reason)", labels: ["reason"] },
   dvpn_agent_vouchers_accepted_total: { type: "counter", help: "Vouchers stored" },
   dvpn_agent_vouchers_refused_total: { type: "counter", help: "Vouchers refused (label reason)", labels: ["reason"] },

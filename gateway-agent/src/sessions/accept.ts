@@ -5,6 +5,7 @@
 import { endService, type AgentContext } from "../context.ts";
 import { ChainRevertError } from "../chain/types.ts";
 import type { SessionRecord } from "../store/store.ts";
+import { rejectOne } from "./reject.ts";
 import { dropSession } from "./verify.ts";
 
 /** A session whose peer is on the interface with its tunnel address. */
@@ -65,6 +66,9 @@ async function acceptOne(ctx: AgentContext, s: Provisioned, onAccepted?: (s: Ses
         cur.acceptedAt ??= ctx.now();
         ctx.store.put(cur);
       }
+    } else if (chainStatus === "Pending" && err instanceof ChainRevertError && err.errorName === "RegistryAtCapacity") {
+      // The registry counts this provider full: retrying until the deadline would only lock the deposit.
+      await rejectOne(ctx, cur, "provider-full");
     } else if (chainStatus === "Pending" && s.acceptDeadline >= ctx.now()) {
       ctx.log.warn({ sessionId: id, err: (err as Error).message }, "acceptSession failed; will retry");
     } else if (chainStatus === "None") {

@@ -33,6 +33,8 @@ export interface MockChain extends AgentChain {
   snapshot(): MockSnapshot;
   /** Back to `snap`: the blocks above it are gone; the blocks mined next form another branch. */
   revert(snap: MockSnapshot): void;
+  /** While true, acceptSession reverts with RegistryAtCapacity (the provider is full). */
+  full: boolean;
   /** Client of the next opened session (default 0x…c1). */
   nextClient: Address;
 }
@@ -116,6 +118,7 @@ export function createMockChain(provider: Address, now: () => number): MockChain
       return n <= head ? hashes.get(n) : undefined;
     },
     nextClient: "0x00000000000000000000000000000000000000c1" as Address,
+    full: false,
     snapshot() {
       return {
         head,
@@ -169,9 +172,17 @@ export function createMockChain(provider: Address, now: () => number): MockChain
       const s = must(id);
       if (s.status !== "Pending") throw new ChainRevertError("status", "EscrowInvalidStatus");
       if (now() > s.deadline) throw new ChainRevertError("deadline", "EscrowAcceptDeadlinePassed");
+      if (chain.full) throw new ChainRevertError("full", "RegistryAtCapacity");
       s.status = "Active";
       s.deadline = 0;
       emit({ type: "SessionAccepted", sessionId: id, provider, tunnelAddress });
+    },
+    async rejectSession(id, reason) {
+      calls.push({ fn: "rejectSession", args: [id, reason] });
+      const s = must(id);
+      if (s.status !== "Pending") throw new ChainRevertError("status", "EscrowInvalidStatus");
+      s.status = "Closed";
+      s.deadline = 0;
     },
     async claim(id, bytes, seconds, signature) {
       calls.push({ fn: "claim", args: [id, bytes, seconds, signature] });
