@@ -54,3 +54,18 @@ export function formatBytes(bytes: bigint): string {
   }
   return `${i === 0 ? v : v.toFixed(2)} ${units[i]}`;
 }
+
+/**
+ * Makes text from the chain or a provider safe to print on a terminal: control characters
+ * (C0, DEL, C1, so every escape sequence) become `\xNN`, and invisible direction or line
+ * controls (U+200E–U+200F, U+2028–U+202E, U+2066–U+2069) become `\u{NNNN}`. Characters in
+ * `keep` (e.g. "\n" for multi-line output) are left as they are.
+ * @example printable("gw.example.org\x1b[2J:51820") // "gw.example.org\\x1b[2J:51820"
+ */
+export function printable(text: string, keep = ""): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => {
+    if (keep.includes(c)) return c;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
+}

@@ -11,6 +11,7 @@ import type { Command, OptionSpec } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { createCliContext, GLOBAL_OPTIONS, resolveGlobals } from "./context.ts";
 import { UsageError } from "./errors.ts";
+import { printable } from "./format.ts";
 import { createOutput } from "./output.ts";
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -156,7 +157,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   } catch (err) {
     const { message, code } = describeError(err, controller.signal.aborted);
     if (json) process.stdout.write(JSON.stringify({ error: message }) + "\n");
-    process.stderr.write(`dvpn: ${message}\n`);
+    process.stderr.write(`dvpn: ${printable(message, "\n")}\n`);
     if (env.DVPN_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return code;
   } finally {

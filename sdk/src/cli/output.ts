@@ -1,15 +1,18 @@
 /**
  * Output: data on stdout (a table or `--json`), progress and errors on stderr. Nothing here
- * ever prints a key.
+ * ever prints a key. Human text passes through {@link printable}: an endpoint or tunnel
+ * address holding escape sequences or control characters is shown escaped, never run.
  */
+import { printable } from "./format.ts";
 
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
 
-/** Renders rows as an aligned text table with a header. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Renders rows as an aligned text table with a header (cells shown {@link printable}, one line each). */
+export function table(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((r) => r.map((c) => printable(c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells
@@ -19,10 +22,10 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** Renders label/value pairs, one per line, labels aligned. */
+/** Renders label/value pairs, one per line, labels aligned (values shown {@link printable}). */
 export function keyValues(pairs: readonly (readonly [string, string])[]): string {
   const width = Math.max(...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${printable(v)}`).join("\n");
 }
 
 /** Where a command writes. */
@@ -48,24 +51,26 @@ export function createOutput(params: {
   return {
     json: params.json,
     result(value, human) {
-      stdout.write((params.json ? toJson(value) : human()) + "\n");
+      stdout.write((params.json ? toJson(value) : printable(human(), "\n")) + "\n");
     },
     progress(message) {
-      stderr.write(`${message}\n`);
+      stderr.write(`${printable(message, "\n")}\n`);
     },
-    spinner(message) {
+    spinner(raw) {
+      const message = printable(raw, "\n");
       const frames = ["|", "/", "-", "\\"];
       let i = 0;
       let text = message;
       if (!tty) {
         stderr.write(`${message}\n`);
         return {
-          update(m) {
+          update(raw) {
+            const m = printable(raw, "\n");
             if (m !== text) stderr.write(`${m}\n`);
             text = m;
           },
           stop(final) {
-            if (final) stderr.write(`${final}\n`);
+            if (final) stderr.write(`${printable(final, "\n")}\n`);
           },
         };
       }
@@ -73,11 +78,11 @@ export function createOutput(params: {
       timer.unref();
       return {
         update(m) {
-          text = m;
+          text = printable(m);
         },
         stop(final) {
           clearInterval(timer);
-          stderr.write(`\r\x1b[K${final ? final + "\n" : ""}`);
+          stderr.write(`\r\x1b[K${final ? printable(final, "\n") + "\n" : ""}`);
         },
       };
     },

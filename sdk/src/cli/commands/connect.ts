@@ -4,8 +4,9 @@ import { z } from "zod";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { DvpnError } from "../../errors/base.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
-import { parseTunnelAddress, renderWgQuickConfig } from "../../wireguard/config.ts";
+import { renderWgQuickConfig } from "../../wireguard/config.ts";
 import { interfaceOf, wgQuick } from "../../tunnel/wgCommands.ts";
+import { closeUnused, tunnelOrClose } from "../acceptedTunnel.ts";
 import { payTunnel } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
 import {
@@ -21,7 +22,7 @@ import { disableKillSwitch, enableKillSwitch } from "../killSwitch.ts";
 import { killSwitchFlows } from "../killSwitchFlows.ts";
 import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { formatAmount, formatBytes, formatDuration, formatTime, parseAmount } from "../format.ts";
+import { formatAmount, formatBytes, formatDuration, parseAmount, printable } from "../format.ts";
 import { keyValues } from "../output.ts";
 import { addressText, amountText, noPositionals } from "./shared.ts";
 
@@ -158,7 +159,7 @@ export default defineCommand({
     const keys = generateWgKeyPair();
     const signer = privateKeyToAccount(generatePrivateKey());
     ctx.out.progress(
-      `opening a session with ${provider.address} (${provider.endpoint}), deposit ${formatAmount(deposit, t.paymentToken)}`,
+      `opening a session with ${provider.address} (${printable(provider.endpoint)}), deposit ${formatAmount(deposit, t.paymentToken)}`,
     );
     const opened = await client.openSession({
       provider: provider.address,
@@ -195,7 +196,9 @@ export default defineCommand({
     const acceptedAt = Date.now();
     spinner.stop(`session ${sessionId} accepted: tunnel address ${accepted.tunnelAddress}`);
 
-    const tunnel = parseTunnelAddress(accepted.tunnelAddress);
+    // A tunnel address that is no address list closes the session: nothing can be configured.
+    const unused = { sessionId, deposit, token: t.paymentToken };
+    const tunnel = await tunnelOrClose(client, accepted.tunnelAddress, unused);
     const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
     let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
     if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
@@ -250,10 +253,8 @@ export default defineCommand({
 
     if (tunnel.gateway === undefined) {
       // No gateway in the tunnel address: vouchers could not reach the provider's agent.
-      const closed = await client.closeSession({ sessionId });
-      throw new DvpnError(
-        `the provider's tunnel address ${JSON.stringify(accepted.tunnelAddress)} names no gateway for its agent; session ${sessionId} closed (transaction ${closed.hash}): nothing was used, so \`dvpn session finalize ${sessionId}\` after ${formatTime(closed.settlementDeadline)} refunds the ${formatAmount(deposit, t.paymentToken)} deposit, unless the provider settles earlier`,
-      );
+      const why = `the provider's tunnel address ${JSON.stringify(accepted.tunnelAddress)} names no gateway for its agent`;
+      throw await closeUnused(client, unused, why);
     }
     const gateway = tunnel.gateway;
 
@@ -292,12 +293,9 @@ export default defineCommand({
       await wgQuick("up", configPath);
     } catch (err) {
       if (state.killSwitch) await disableKillSwitch(state.killSwitch).catch(() => undefined);
-      const closed = await client.closeSession({ sessionId });
+      const closed = await closeUnused(client, unused, (err as DvpnError).shortMessage ?? String(err), err);
       removeConnectionState(statePath);
-      throw new DvpnError(
-        `${(err as DvpnError).shortMessage ?? String(err)}; session ${sessionId} closed (transaction ${closed.hash}): nothing was used, so \`dvpn session finalize ${sessionId}\` after ${formatTime(closed.settlementDeadline)} refunds the ${formatAmount(deposit, t.paymentToken)} deposit, unless the provider settles earlier`,
-        { cause: err },
-      );
+      throw closed;
     }
     ctx.out.progress(`tunnel ${iface} up; paying by bytes and time to ${tunnel.gateway}:51830`);
     const paid = await payTunnel(ctx, client, {
