@@ -77,6 +77,15 @@ test("a session refused for capacity is rejected on chain, logged and counted", 
   assert.equal(calls("rejectSession").length, 1);
 });
 
+test("a refusal no longer pending on chain is tried once, not every pass", async () => {
+  const id = chain.open({ wgPublicKey: keyHex(4), signer });
+  chain.sessions.get(id)!.status = "Closed"; // e.g. cancelled, its event not yet read
+  await agent.tick();
+  await agent.tick();
+  assert.equal(calls("rejectSession").filter(([s]) => s === id).length, 1);
+  assert.equal(agent.session(id)?.reason, "capacity:not-pending");
+});
+
 test("an accept reverting with RegistryAtCapacity rejects the session and removes its peer", async () => {
   // Free the agent's one slot: the client closes the first session and it settles.
   chain.clientClose(1n, 0);

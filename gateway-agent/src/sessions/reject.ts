@@ -31,7 +31,13 @@ export async function rejectOne(ctx: AgentContext, s: SessionRecord, reason: str
       ctx.log.warn({ sessionId: id, reason, err: (err as Error).message }, "rejectSession failed; will retry");
       return false;
     }
-    // Accepted, cancelled or closed meanwhile: the chain's own events settle the record.
+    // Cancelled, closed or gone meanwhile: the chain's own events settle the record; a refusal
+    // is marked so that it is not tried again every pass.
+    const cur = ctx.store.get(s.id);
+    if (cur?.status === "refused" && cur.reason === reason) {
+      cur.reason = `${reason}:not-pending`;
+      ctx.store.put(cur);
+    }
     ctx.log.warn({ sessionId: id, reason, chainStatus }, "session no longer pending; not rejected");
     return true;
   }
