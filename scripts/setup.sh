@@ -22,7 +22,7 @@
 # Sourced: exports PATH (the project's Node and node_modules/.bin first) and DVPN_ROOT.
 # Run directly with --plan it prints what it would do and changes nothing.
 # Everything it installs in the repository lives in .tools/, node_modules/, artifacts/, cache/
-# and indexer/generated/ (all gitignored).
+# indexer/generated/ and indexer/explorer/dist/ (all gitignored).
 set -euo pipefail
 
 DVPN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
