@@ -306,6 +306,9 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
     let notAVoucher = 0;
     let unpaidVouchers = 0;
     let expectedNet = 0n;
+    // Counted here, recorded below, asserted after the record.
+    const wrongPaid: string[] = [];
+    const wrongFees: string[] = [];
     const seen = new Set<string>();
     for (const s of sessions) {
       const mine = claims.filter((c) => c.sessionId === s.id);
@@ -314,7 +317,7 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
         if (seen.has(k)) doublePayments++;
         seen.add(k);
         if (!s.accepted.some((v) => v.bytes === c.totalBytes && v.seconds === c.totalSeconds)) notAVoucher++;
-        assert.equal(c.fee, protocolFee(c.amount, 250));
+        if (c.fee !== protocolFee(c.amount, 250)) wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
         expectedNet += c.amount - c.fee;
       }
       const last = s.accepted.at(-1) ?? { bytes: 0n, seconds: 0n };
@@ -327,7 +330,10 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
       if (info.claimedBytes !== last.bytes || info.claimedSeconds !== last.seconds) unpaidVouchers++;
       const paid = mine.reduce((sum, c) => sum + c.amount, 0n);
       const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: DEPOSIT };
-      assert.equal(paid, priceUsage(terms, last), `session ${s.id} (${s.ending}) paid exactly its last voucher`);
+      const worth = priceUsage(terms, last);
+      if (paid > worth) doublePayments++; // claims above the last voucher
+      if (paid !== worth)
+        wrongPaid.push(`session ${s.id} (${s.ending}) paid ${paid}, its last voucher is worth ${worth}`);
     }
     const balance = await chain.publicClient.readContract({
       address: chain.deployment.contracts.PaymentToken.address,
@@ -335,7 +341,6 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
       functionName: "balanceOf",
       args: [provider.address],
     });
-    assert.equal(balance, expectedNet, "the provider received exactly the claims, minus fees, once");
 
     const metrics = await agent.metrics.render();
     const metric = (name: string) =>
@@ -348,23 +353,18 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
     const agentChainErrors = metric("dvpn_agent_chain_errors_total");
     const cuts = metric("dvpn_agent_cuts_total");
 
-    assert.equal(errors.voucherResponses, 0, `voucher API error answers: ${errorSamples.join("; ")}`);
-    assert.equal(errors.sessionReads, 0, `session read errors: ${errorSamples.join("; ")}`);
-    assert.equal(errors.clientTransactions, 0, `failed client transactions: ${errorSamples.join("; ")}`);
-    assert.equal(errors.refusedSessions, 0, "the agent refused a session");
-    assert.equal(doublePayments, 0, "a (session, totals) pair was paid twice");
-    assert.equal(notAVoucher, 0, "a claim was not one of the client's vouchers");
-    assert.equal(unpaidVouchers, 0, "a last voucher was not claimed");
     // Quiet clients are cut for their lagging seconds; clients that signed ahead never are. A client
     // that closes without ever signing may be cut first when the agent is slow to see its close.
     let unpaidCutFirst = 0;
+    const wrongCuts: string[] = [];
     for (const s of sessions) {
       const reason = agent.session(s.id)?.cutReason ?? null;
-      if (s.ending === "quiet") assert.equal(reason, "voucher-lag-seconds", `quiet session ${s.id} cut`);
-      else if (s.ending === "client-close") assert.equal(reason, null, `session ${s.id} signed ahead and was cut`);
-      else if (reason !== null) unpaidCutFirst++;
+      if (s.ending === "quiet") {
+        if (reason !== "voucher-lag-seconds") wrongCuts.push(`quiet session ${s.id} not cut for lag: ${reason}`);
+      } else if (s.ending === "client-close") {
+        if (reason !== null) wrongCuts.push(`session ${s.id} signed ahead and was cut: ${reason}`);
+      } else if (reason !== null) unpaidCutFirst++;
     }
-    assert.equal(cuts, sessions.filter((s) => s.ending === "quiet").length + unpaidCutFirst, "cuts counted");
 
     // The agent stops (interface and wireguard-go stay up by design); removing them leaves nothing.
     await agent.stop();
@@ -372,10 +372,8 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
     tornDown = true;
     const deadline = Date.now() + 10_000;
     while (realDataPlane && wireguardGoPids(iface).length > 0 && Date.now() < deadline) await sleep(100);
-    if (realDataPlane) {
-      assert.deepEqual(wireguardGoPids(iface), [], "wireguard-go left running");
-      assert.equal(existsSync(`/sys/class/net/${iface}`), false, "interface left behind");
-    }
+    const leftPids = realDataPlane ? wireguardGoPids(iface) : [];
+    const leftInterface = realDataPlane && existsSync(`/sys/class/net/${iface}`);
 
     const pct = (xs: number[], p: number) =>
       xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
@@ -418,5 +416,20 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
         seconds: Math.round((Date.now() - started) / 1000),
       },
     });
+    // Recorded first, asserted after.
+    assert.equal(errors.voucherResponses, 0, `voucher API error answers: ${errorSamples.join("; ")}`);
+    assert.equal(errors.sessionReads, 0, `session read errors: ${errorSamples.join("; ")}`);
+    assert.equal(errors.clientTransactions, 0, `failed client transactions: ${errorSamples.join("; ")}`);
+    assert.equal(errors.refusedSessions, 0, "the agent refused a session");
+    assert.equal(doublePayments, 0, "a (session, totals) pair was paid twice or above its last voucher");
+    assert.equal(notAVoucher, 0, "a claim was not one of the client's vouchers");
+    assert.equal(unpaidVouchers, 0, "a last voucher was not claimed");
+    assert.deepEqual(wrongPaid, [], "sessions not paid exactly their last voucher");
+    assert.deepEqual(wrongFees, [], "claims whose fee is not the protocol fee");
+    assert.equal(balance, expectedNet, "the provider received exactly the claims, minus fees, once");
+    assert.deepEqual(wrongCuts, [], "sessions cut when they should not be, or not cut when they should");
+    assert.equal(cuts, sessions.filter((s) => s.ending === "quiet").length + unpaidCutFirst, "cuts counted");
+    assert.deepEqual(leftPids, [], "wireguard-go left running");
+    assert.equal(leftInterface, false, "interface left behind");
   });
 });
