@@ -283,6 +283,14 @@ describe("indexer feed on a scripted scenario", () => {
       assert.deepEqual([status(2n).status, status(2n).outcome], ["Closed", "Settled"]);
       assert.deepEqual([status(3n).status, status(3n).outcome], ["Closed", "Cancelled"]);
       assert.deepEqual([status(4n).status, status(4n).outcome], ["Active", null]);
+      for (const x of s.filter((f) => f.rejected)) {
+        const item = byId.get(x.id.toString()) as { status: string; outcome: string; paid: string };
+        assert.deepEqual([item.status, item.outcome, item.paid], ["Closed", "Rejected", "0"], `session ${x.id}`);
+      }
+      assert.ok(
+        s.some((f) => f.rejected),
+        "the scenario has a rejected session",
+      );
       assert.equal(d.p1.totalCount, s.filter((x) => x.provider === facts.providers.p1).length);
       assert.equal(d.active.totalCount, 2);
       // Cursor pages of one session each, by paid descending, give the full list's ids in order.

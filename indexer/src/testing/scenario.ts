@@ -17,6 +17,8 @@ export interface SessionFact {
   openedAt: number;
   acceptedAt?: number;
   cancelled?: boolean;
+  /** Refused by the provider with rejectSession (the deposit went back at once). */
+  rejected?: boolean;
   settled?: boolean;
   /** Who closed the session first, and when (absent for sessions never closed or cancelled). */
   closed?: { by: Address; at: number };
@@ -217,6 +219,12 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   await close(s7, c3!);
   await t.increaseTime(5);
   await closeWithVoucher(s7, 1n << 20n, 40n);
+
+  // S8: p1 rejects a pending session it cannot serve: refunded at once, not a missed acceptance.
+  const s8 = await open(c2!, a1!, USD(4));
+  const rejected = await t.send(a1!, esc, sessionEscrowAbi, "rejectSession", [s8.id, toHex("full", { size: 32 })]);
+  s8.rejected = true;
+  s8.closed = { by: a1!, at: rejected.timestamp };
 
   // Stake changes and a profile update: p5 unbonds part of its stake, p4 (paused) exits fully,
   // p3 changes its capacity.
