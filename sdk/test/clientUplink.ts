@@ -6,7 +6,8 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
+import { createTopology, TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
+import { startCliChain, type CliChain } from "./cliChain.ts";
 
 /**
  * Adds the client's uplink address and the routes both ways.
@@ -35,4 +36,25 @@ export async function routeClientToHost(topo: Topology, tag: string): Promise<vo
     "src",
     clientUplink,
   ]);
+}
+
+/**
+ * The network the CLI's namespace tests run in: a topology tagged `tag`, a chain on the host with
+ * `users` funded users, and the client routed to it. Cleans up what it made if a step fails.
+ * @param tag the topology's tag.
+ * @param users funded users of the chain.
+ * @returns the topology and the chain (the caller destroys and stops them).
+ */
+export async function startClientLab(tag: string, users: number): Promise<{ topo: Topology; chain: CliChain }> {
+  const topo = await createTopology(tag);
+  let chain: CliChain | undefined;
+  try {
+    chain = await startCliChain({ users, hostname: topo.hostAddress });
+    await routeClientToHost(topo, tag);
+    return { topo, chain };
+  } catch (err) {
+    await topo.destroy();
+    await chain?.stop();
+    throw err;
+  }
 }

@@ -16,13 +16,13 @@ import { createInterface } from "node:readline";
 import type { ChildProcess } from "node:child_process";
 import { defineChain, http, parseEventLogs, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
 import { sessionEscrowAbi } from "../abi/index.ts";
 import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts";
 import { bytes32ToWgKey, generateWgKeyPair } from "../wireguard/keys.ts";
 import { hashVoucherTerms, verifyUsageVoucher } from "../vouchers/usage.ts";
-import { startCliChain, type CliChain } from "../../test/cliChain.ts";
-import { routeClientToHost } from "../../test/clientUplink.ts";
+import type { CliChain } from "../../test/cliChain.ts";
+import { startClientLab } from "../../test/clientUplink.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const unavailable = await dataPlaneUnavailableReason();
@@ -37,15 +37,7 @@ describe("dvpn connect --up (network namespaces)", { skip: unavailable }, () => 
   const vouchers: { sessionId: string; bytes: string; seconds: string; signature: Hex }[] = [];
 
   before(async () => {
-    topo = await createTopology(tag);
-    try {
-      chain = await startCliChain({ users: 2, hostname: topo.hostAddress });
-      await routeClientToHost(topo, tag);
-    } catch (err) {
-      await topo.destroy();
-      await chain?.stop();
-      throw err;
-    }
+    ({ topo, chain } = await startClientLab(tag, 2));
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");

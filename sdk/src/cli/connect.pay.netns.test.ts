@@ -18,14 +18,14 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { defineChain, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
 import { startAgentService, type AgentService } from "../../../scripts/demo/services.ts";
 import { createDvpnClient } from "../client/createDvpnClient.ts";
 import { generateWgKeyPair } from "../wireguard/keys.ts";
 import { priceUsage } from "../vouchers/usage.ts";
 import { creditCap, DEFAULT_CREDIT_POLICY } from "../tunnel/paymentPlan.ts";
-import { startCliChain, type CliChain } from "../../test/cliChain.ts";
-import { routeClientToHost } from "../../test/clientUplink.ts";
+import type { CliChain } from "../../test/cliChain.ts";
+import { startClientLab } from "../../test/clientUplink.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const unavailable =
@@ -65,15 +65,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "dvpn-pay-"));
-    topo = await createTopology(tag);
-    try {
-      chain = await startCliChain({ users: 2, hostname: topo.hostAddress });
-      await routeClientToHost(topo, tag);
-    } catch (err) {
-      await topo.destroy();
-      await chain?.stop();
-      throw err;
-    }
+    ({ topo, chain } = await startClientLab(tag, 2));
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
