@@ -17,6 +17,7 @@ import { ConfigError, WgCommandError } from "./errors.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { createMockChain } from "./testing/mockChain.ts";
 import { createMockBackend } from "./wireguard/mock.ts";
+import { mockAgentConfig } from "./testing/mockConfig.ts";
 
 const key = generatePrivateKey();
 const provider = privateKeyToAccount(key).address;
@@ -24,21 +25,8 @@ const dir = mkdtempSync(join(tmpdir(), "agent-fw-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = {
-  rpcUrl: "http://127.0.0.1:1",
-  deployment: {
-    chainId: 31337,
-    startBlock: 1,
-    contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
-  },
-  privateKey: key,
-  dataDir: dir,
-  ipv4Pool: "10.66.0.0/29",
-  voucherListen: "127.0.0.1:0",
+  ...mockAgentConfig({ privateKey: key, dataDir: dir }),
   metricsListen: "127.0.0.1:0",
-  pollIntervalMs: 3_600_000,
-  reconcileIntervalMs: 3_600_000,
-  resyncIntervalMs: 3_600_000,
-  heartbeat: false,
 };
 
 test("the table is ensured at start and on every reconcile; a failing nft does not stop metering", async () => {

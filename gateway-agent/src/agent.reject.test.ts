@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "./agent.ts";
 import { createMockChain } from "./testing/mockChain.ts";
 import { createMockBackend } from "./wireguard/mock.ts";
+import { mockAgentConfig } from "./testing/mockConfig.ts";
 
 const key = generatePrivateKey();
 const provider = privateKeyToAccount(key).address;
@@ -32,22 +33,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "agent-reject-"));
   agent = createGatewayAgent(
     {
-      rpcUrl: "http://127.0.0.1:1",
-      deployment: {
-        chainId: 31337,
-        startBlock: 1,
-        contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
-      },
-      privateKey: key,
-      dataDir: dir,
-      ipv4Pool: "10.66.0.0/29",
-      voucherListen: "127.0.0.1:0",
+      ...mockAgentConfig({ privateKey: key, dataDir: dir }),
       confirmations: 0,
       maxPeers: 1,
-      pollIntervalMs: 3_600_000,
-      reconcileIntervalMs: 3_600_000,
-      resyncIntervalMs: 3_600_000,
-      heartbeat: false,
     },
     { backend, chain, logger, now },
   );

@@ -17,6 +17,7 @@ import { createGatewayAgent } from "./agent.ts";
 import { STORE_SCHEMA_VERSION, StoreVersionError } from "./store/schemaVersion.ts";
 import { createMockChain } from "./testing/mockChain.ts";
 import { createMockBackend } from "./wireguard/mock.ts";
+import { mockAgentConfig } from "./testing/mockConfig.ts";
 
 const key = generatePrivateKey();
 const provider = privateKeyToAccount(key).address;
@@ -33,22 +34,9 @@ const wgB64 = Buffer.from(wgKey.slice(2), "hex").toString("base64");
 const makeAgent = () =>
   createGatewayAgent(
     {
-      rpcUrl: "http://127.0.0.1:1",
-      deployment: {
-        chainId: 31337,
-        startBlock: 1,
-        contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
-      },
-      privateKey: key,
-      dataDir,
-      ipv4Pool: "10.66.0.0/29",
-      voucherListen: "127.0.0.1:0",
+      ...mockAgentConfig({ privateKey: key, dataDir }),
       metricsListen: "",
       confirmations: 0,
-      pollIntervalMs: 3_600_000,
-      reconcileIntervalMs: 3_600_000,
-      resyncIntervalMs: 3_600_000,
-      heartbeat: false,
     },
     { backend, chain, logger: pino({ level: "silent" }), now },
   );

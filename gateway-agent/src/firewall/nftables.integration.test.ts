@@ -25,21 +25,7 @@ before(async () => {
   if (why) return;
   lab = await createExitLab(1);
   await lab.serve([25, 80, 8080, "9000:hold"]);
-  fw = createFirewall({
-    iface: lab.iface,
-    netns: lab.provider,
-    pool4: EXIT.pool4,
-    pool6: EXIT.pool6,
-    policy: {
-      denyPorts: parsePorts("exitDenyPorts", "25,6881-6889"),
-      allowPorts: [],
-      denyRanges: parseRanges("exitDenyRanges", `${DEFAULT_DENY_RANGES},203.0.113.0/24`),
-      allowRanges: [],
-    },
-    rateLimitMbit: 0,
-    maxConnections: 64,
-    log: silent,
-  });
+  fw = createFirewall({ ...fwParams(), log: silent });
 });
 
 after(async () => {

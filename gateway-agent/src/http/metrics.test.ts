@@ -15,6 +15,7 @@ import { hashVoucherTerms, priceUsage, protocolFee, signUsageVoucher } from "../
 import { createGatewayAgent } from "../agent.ts";
 import { createMockChain } from "../testing/mockChain.ts";
 import { createMockBackend } from "../wireguard/mock.ts";
+import { mockAgentConfig } from "../testing/mockConfig.ts";
 
 const key = generatePrivateKey();
 const provider = privateKeyToAccount(key).address;
@@ -32,23 +33,10 @@ function makeAgent(metricsPerPeer: boolean) {
   const backend = createMockBackend("dvpn-mock", now);
   const agent = createGatewayAgent(
     {
-      rpcUrl: "http://127.0.0.1:1",
-      deployment: {
-        chainId: 31337,
-        startBlock: 1,
-        contracts: { ProviderRegistry: { address: provider }, SessionEscrow: { address: provider } },
-      },
-      privateKey: key,
-      dataDir: dir,
-      ipv4Pool: "10.66.0.0/29",
-      voucherListen: "127.0.0.1:0",
+      ...mockAgentConfig({ privateKey: key, dataDir: dir }),
       metricsListen: "127.0.0.1:0",
       confirmations: 0,
-      pollIntervalMs: 3_600_000,
-      reconcileIntervalMs: 3_600_000,
-      resyncIntervalMs: 3_600_000,
       claimEveryAmount: "1",
-      heartbeat: false,
       metricsPerPeer,
     },
     { backend, chain, logger: pino({ level: "silent" }), now },
