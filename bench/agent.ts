@@ -40,7 +40,7 @@ import { createMockChain } from "../gateway-agent/src/testing/mockChain.ts";
 import { createNetLab, dataPlaneUnavailable, suffix } from "../gateway-agent/src/testing/netns.ts";
 import { runCommand } from "../gateway-agent/src/wireguard/exec.ts";
 import { ensureKeyFile } from "../gateway-agent/src/wireguard/keyfile.ts";
-import { wgKeyToBytes32 } from "../gateway-agent/src/wireguard/keys.ts";
+import { wgKeyToBytes32 } from "../sdk/src/wireguard/keys.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../sdk/src/abi/index.ts";
 import { deployProtocol } from "../scripts/deploy/deployProtocol.ts";
 import { startLocalChain } from "../scripts/lib/localChain.ts";

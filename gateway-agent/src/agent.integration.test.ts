@@ -35,7 +35,7 @@ import { freePort, startLocalChain, type LocalChain } from "../../scripts/lib/lo
 import { createNetLab, dataPlaneUnavailable, freeUdpPort, suffix, type NetLab } from "./testing/netns.ts";
 import { runCommand } from "./wireguard/exec.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
-import { wgKeyToBytes32 } from "./wireguard/keys.ts";
+import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 
 const skip = dataPlaneUnavailable();
 if (skip) console.log(`# gateway-agent integration test skipped: ${skip}`);

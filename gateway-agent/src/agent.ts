@@ -15,7 +15,8 @@ import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
 import { checkCheckpoint, findAncestor } from "./chain/reorg.ts";
 import { createSdkChain } from "./chain/sdkChain.ts";
-import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./config/schema.ts";
+import type { AgentConfig, AgentConfigInput } from "./config/schema.ts";
+import { readDeploymentFile } from "./config/deployment.ts";
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { createMeterHistory } from "./payment/meterHistory.ts";
@@ -26,7 +27,7 @@ import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { peerSamples } from "./http/peerSamples.ts";
-import type { Dump } from "./wireguard/dump.ts";
+import type { Dump } from "../../sdk/src/wireguard/dump.ts";
 import { createVoucherServer } from "./payment/server.ts";
 import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
@@ -37,7 +38,7 @@ import { resetReverify, resync, reverifyAll } from "./sessions/resync.ts";
 import { openStore, type SessionRecord, type Store } from "./store/store.ts";
 import type { WgBackend } from "./wireguard/backend.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
-import { wgKeyToBytes32 } from "./wireguard/keys.ts";
+import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { createSystemBackend } from "./wireguard/system.ts";
 
 /** Parts a caller may supply instead of the real ones (tests, benchmarks, embedding). */
@@ -81,17 +82,9 @@ function splitHostPort(v: string): { host: string; port: number } {
   return { host: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
 }
 
-function loadDeployment(d: AgentConfig["deployment"]) {
-  if (typeof d !== "string") return d;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(d, "utf8"));
-  } catch (err) {
-    throw new ConfigError(`deployment file ${d} cannot be read: ${(err as Error).message}`);
-  }
-  const r = deploymentSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(`deployment file ${d} is not a deployment record (deployments/<chainId>.json)`);
-  return r.data;
+/** The deployment record: given as is, or read from its file. */
+function resolveDeployment(d: AgentConfig["deployment"]): Exclude<AgentConfig["deployment"], string> {
+  return typeof d === "string" ? readDeploymentFile(d) : d;
 }
 
 function loadPrivateKey(config: AgentConfig): Hex {
@@ -131,7 +124,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const dataDir = resolve(config.dataDir);
   const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
   const gateway = gatewayOf(layout);
-  const deployment = loadDeployment(config.deployment);
+  const deployment = resolveDeployment(config.deployment);
   const localAddresses = new Set(["127.0.0.1", "::1", gateway.ipv4, ...(gateway.ipv6 ? [gateway.ipv6] : [])]);
   const wgKeyFile = resolve(config.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
 

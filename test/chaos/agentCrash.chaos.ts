@@ -35,7 +35,7 @@ import {
 } from "../../gateway-agent/src/testing/netns.ts";
 import { runCommand } from "../../gateway-agent/src/wireguard/exec.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
-import { wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
+import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { freePort } from "../../scripts/lib/localChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";

@@ -26,7 +26,7 @@ import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/a
 import { dataPlaneUnavailable, freeUdpPort, suffix, wireguardGoPids } from "../../gateway-agent/src/testing/netns.ts";
 import { createMockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
-import { bytes32ToWgKey, wgKeyToBytes32 } from "../../gateway-agent/src/wireguard/keys.ts";
+import { bytes32ToWgKey, wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";

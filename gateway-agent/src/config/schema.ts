@@ -4,6 +4,7 @@
  * (`DVPN_AGENT_RPC_URL`), a JSON file (`--config agent.json` / `DVPN_AGENT_CONFIG`), defaults.
  */
 import { z } from "zod";
+import { INTERFACE_NAME } from "../../../sdk/src/wireguard/interfaceName.ts";
 import { DEFAULT_DENY_PORTS, DEFAULT_DENY_RANGES, parsePorts, parseRanges } from "../firewall/policy.ts";
 
 const uint = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -83,7 +84,7 @@ export const configSchema = z
     /** WireGuard interface name (1–15 characters). */
     interface: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/, "must be 1–15 of A-Z a-z 0-9 _ . = + - (not starting with -)")
+      .regex(INTERFACE_NAME, "must be 1–15 of A-Z a-z 0-9 _ . = + - (not starting with -)")
       .default("dvpn0"),
     /** File with the interface's base64 private key (0600); created with a new key when missing. */
     wgPrivateKeyFile: z.string().min(1).optional(),
@@ -157,10 +158,7 @@ export const configSchema = z
      */
     firewall: boolish(false),
     /** Masquerade only out of this interface; unset: out of every interface but the tunnel. */
-    uplink: z
-      .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/, "must be an interface name such as eth0 (ip link)")
-      .optional(),
+    uplink: z.string().regex(INTERFACE_NAME, "must be an interface name such as eth0 (ip link)").optional(),
     /** Destination ports clients may not reach (TCP and UDP): ports and ranges. */
     exitDenyPorts: portList("exitDenyPorts", DEFAULT_DENY_PORTS),
     /** When not empty, the only destination ports clients may reach (TCP and UDP). */

@@ -1,6 +1,6 @@
 /** Per-peer samples for `/metrics`: the last dump's counters of every peer a live session holds. */
 import type { Store } from "../store/store.ts";
-import type { Dump } from "../wireguard/dump.ts";
+import type { Dump } from "../../../sdk/src/wireguard/dump.ts";
 import type { PeerSample } from "./metrics.ts";
 
 /** The samples of the peers in `dump` that belong to a provisioned session (others are not ours). */

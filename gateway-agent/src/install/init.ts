@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { validateConfig } from "../config/load.ts";
-import { deploymentSchema } from "../config/schema.ts";
+import { readDeploymentFile } from "../config/deployment.ts";
 import { ConfigError } from "../errors.ts";
 import { ensureKeyFile } from "../wireguard/keyfile.ts";
 import { renderUnit } from "./unit.ts";
@@ -64,14 +64,7 @@ export function initProvider(p: InitParams): InitResult {
   const dir = resolve(p.dir);
   const root = resolve(p.root ?? join(import.meta.dirname, "../../.."));
   const deployment = resolve(p.deployment);
-  let record: unknown;
-  try {
-    record = JSON.parse(readFileSync(deployment, "utf8"));
-  } catch (err) {
-    throw new ConfigError(`--deployment ${deployment} cannot be read: ${(err as Error).message}`);
-  }
-  if (!deploymentSchema.safeParse(record).success)
-    throw new ConfigError(`--deployment ${deployment} is not a deployment record (deployments/<chainId>.json)`);
+  readDeploymentFile(deployment, "--deployment");
   const files = {
     providerKey: join(dir, "provider.key"),
     wgKey: join(dir, "wg.key"),

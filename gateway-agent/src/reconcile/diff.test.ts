@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Dump } from "../wireguard/dump.ts";
+import type { Dump } from "../../../sdk/src/wireguard/dump.ts";
 import { diffPeers } from "./diff.ts";
 
 const K = (n: number) => Buffer.alloc(32, n).toString("base64");

@@ -4,7 +4,7 @@
  * (re)written. Nothing else is touched.
  */
 import type { PeerChanges, PeerSpec } from "../wireguard/args.ts";
-import type { Dump } from "../wireguard/dump.ts";
+import type { Dump } from "../../../sdk/src/wireguard/dump.ts";
 
 function sameIps(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;

@@ -8,7 +8,7 @@ import { counterDelta } from "../metering/counters.ts";
 import { evaluateLag, lagToleranceOf } from "../payment/policy.ts";
 import type { SessionRecord } from "../store/store.ts";
 import type { PeerSpec } from "../wireguard/args.ts";
-import type { Dump } from "../wireguard/dump.ts";
+import type { Dump } from "../../../sdk/src/wireguard/dump.ts";
 import { diffPeers } from "./diff.ts";
 
 /** What a pass did. */

@@ -9,7 +9,7 @@ import { AddressPoolExhaustedError } from "../errors.ts";
 import type { EscrowEvent } from "../chain/types.ts";
 import { endService, isLive, type AgentContext } from "../context.ts";
 import { newSessionRecord, type SessionRecord } from "../store/store.ts";
-import { bytes32ToWgKey } from "../wireguard/keys.ts";
+import { bytes32ToWgKey } from "../../../sdk/src/wireguard/keys.ts";
 import { dropSession, isDropped, termDifferences } from "./verify.ts";
 
 /** A SessionOpened event. */
@@ -75,7 +75,7 @@ export function onOpened(ctx: AgentContext, e: Opened): void {
   try {
     key = bytes32ToWgKey(e.wgPublicKey);
   } catch (err) {
-    return refuse(ctx, s, "bad-key", { detail: (err as Error).message });
+    return refuse(ctx, s, "bad-key", { detail: (err as { shortMessage?: string }).shortMessage ?? String(err) });
   }
   s.wgKey = key;
   // The dropped row's peer (if it is still on the interface) now belongs to nobody: the

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WgArgumentError } from "../errors.ts";
 import { buildSetArgs } from "./args.ts";
-import { bytes32ToWgKey, isWgKey, wgKeyToBytes32 } from "./keys.ts";
+import { bytes32ToWgKey, isWgKey, wgKeyToBytes32 } from "../../../sdk/src/wireguard/keys.ts";
 
 const K1 = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 const K2 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";

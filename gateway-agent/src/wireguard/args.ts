@@ -5,7 +5,8 @@
  */
 import { isIP } from "node:net";
 import { WgArgumentError } from "../errors.ts";
-import { assertWgKey } from "./keys.ts";
+import { isInterfaceName } from "../../../sdk/src/wireguard/interfaceName.ts";
+import { isWgKey } from "../../../sdk/src/wireguard/keys.ts";
 
 /** A peer as the agent wants it: its key and the tunnel addresses routed to it. */
 export interface PeerSpec {
@@ -19,13 +20,16 @@ export interface PeerChanges {
   remove: string[];
 }
 
-const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/;
-
 /** Throws unless `name` is a valid Linux interface name (1–15 safe characters). */
 export function assertInterfaceName(name: unknown): asserts name is string {
-  if (typeof name !== "string" || !IFNAME.test(name)) {
+  if (!isInterfaceName(name)) {
     throw new WgArgumentError("invalid interface name (1–15 of A-Z a-z 0-9 _ . = + -, not starting with -)");
   }
+}
+
+/** Throws unless `key` is a usable WireGuard key (the SDK's {@link isWgKey}). */
+export function assertWgKey(key: unknown): asserts key is string {
+  if (!isWgKey(key)) throw new WgArgumentError("invalid WireGuard key (want 32 non-zero bytes in base64)");
 }
 
 /** Throws unless `cidr` is an IPv4 or IPv6 address with a prefix length that fits it. */

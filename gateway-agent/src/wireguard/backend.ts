@@ -4,7 +4,7 @@
  * wireguard-go) and by a mock for unit tests.
  */
 import type { PeerChanges } from "./args.ts";
-import type { Dump } from "./dump.ts";
+import type { Dump } from "../../../sdk/src/wireguard/dump.ts";
 
 /** Which data plane serves the interface. */
 export type BackendMode = "kernel" | "userspace" | "mock";

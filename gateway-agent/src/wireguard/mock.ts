@@ -4,7 +4,7 @@
  */
 import { buildSetArgs, type PeerChanges } from "./args.ts";
 import type { WgBackend } from "./backend.ts";
-import type { Dump, DumpPeer } from "./dump.ts";
+import type { Dump, DumpPeer } from "../../../sdk/src/wireguard/dump.ts";
 
 /** The mock with its test handles. */
 export interface MockBackend extends WgBackend {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { WgCommandError } from "../errors.ts";
 import { assertCidr, assertInterfaceName, buildSetArgs, type PeerChanges } from "./args.ts";
 import type { BackendMode, InterfaceState, WgBackend } from "./backend.ts";
-import { parseDump, type Dump } from "./dump.ts";
+import { parseDump, WgDumpError, type Dump } from "../../../sdk/src/wireguard/dump.ts";
 import { runCommand, type Runner } from "./exec.ts";
 
 /** Parameters of {@link createSystemBackend}. */
@@ -150,7 +150,13 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
       return { created, ifindex: info.ifindex, mode };
     },
     async dump(): Promise<Dump> {
-      return parseDump(await run("wg", ["show", iface, "dump"]));
+      const text = await run("wg", ["show", iface, "dump"]);
+      try {
+        return parseDump(text);
+      } catch (err) {
+        const reason = err instanceof WgDumpError ? err.shortMessage : String(err);
+        throw new WgCommandError(`wg show ${iface} dump: ${reason}`, { cause: err });
+      }
     },
     async apply(changes: PeerChanges): Promise<number> {
       const batches = buildSetArgs(iface, changes, params.batchSize);

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { loadDeployment } from "../../../sdk/src/deployment/loadDeployment.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
+import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { ConfigError } from "../common/errors.ts";
 import { DEFAULT_INITIAL_BLOCK_RANGE } from "../sync-historical/createLogFetcher.ts";
 
@@ -73,15 +74,20 @@ const deploymentSchema = z.object({
   parameters: z.object({ tokenSupply: z.string() }),
 });
 
-function loadDeployment(value: Deployment | string): Deployment {
+/** The record given, or read from its file by the SDK's one loader; then checked for what the indexer reads. */
+function resolveDeployment(value: Deployment | string): Deployment {
   let raw: unknown = value;
   if (typeof value === "string") {
     try {
-      raw = JSON.parse(readFileSync(value, "utf8"));
+      raw = loadDeployment({ file: value, contracts: ["ProviderRegistry", "SessionEscrow", "DVPNGovernor"] });
     } catch (cause) {
-      throw new ConfigError(`cannot read the deployment file ${value}: pass --deployment <path> (see npm run deploy)`, {
-        cause,
-      });
+      const reason = cause instanceof DvpnError ? cause.shortMessage : String(cause);
+      throw new ConfigError(
+        `cannot read the deployment file ${value}: pass --deployment <path> (see npm run deploy); ${reason}`,
+        {
+          cause,
+        },
+      );
     }
   }
   const parsed = deploymentSchema.safeParse(raw);
@@ -115,7 +121,7 @@ export function createConfig(params: IndexerParams): Config {
     if (!/^(https?|wss?):\/\//.test(url))
       throw new ConfigError(`RPC URL must start with http(s):// or ws(s):// (got ${url})`);
   }
-  const deployment = loadDeployment(params.deployment);
+  const deployment = resolveDeployment(params.deployment);
   if (params.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(params.databaseUrl)) {
     throw new ConfigError("DATABASE_URL must be a postgresql:// URL (leave it unset for the embedded PGlite database)");
   }

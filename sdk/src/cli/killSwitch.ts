@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { isIP } from "node:net";
 import { promisify } from "node:util";
 import { DvpnError } from "../errors/base.ts";
+import { isInterfaceName } from "../wireguard/interfaceName.ts";
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ export interface AllowedFlow {
  */
 export function killSwitchRuleset(p: { table: string; iface: string; allow: AllowedFlow[] }): string {
   if (!/^[a-z_][a-z0-9_]{0,31}$/.test(p.table)) throw new KillSwitchError(`bad table name ${p.table}`);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.=+-]{0,14}$/.test(p.iface)) throw new KillSwitchError(`bad interface ${p.iface}`);
+  if (!isInterfaceName(p.iface)) throw new KillSwitchError(`bad interface ${p.iface}`);
   const rules = p.allow.map((f) => {
     const family = isIP(f.address);
     if (family === 0) throw new KillSwitchError(`not an IP address: ${f.address}`);

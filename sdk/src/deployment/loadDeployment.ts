@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DeploymentNotFoundError, InvalidDeploymentError } from "../errors/deployment.ts";
 import { parseDeployment } from "./parseDeployment.ts";
-import type { Deployment } from "./types.ts";
+import type { ContractName, Deployment } from "./types.ts";
 
 /** Parameters of {@link loadDeployment}. */
 export interface LoadDeploymentParameters {
@@ -12,6 +12,8 @@ export interface LoadDeploymentParameters {
   dir?: string;
   /** Read this file instead (takes precedence over chainId/dir). */
   file?: string;
+  /** The contracts whose address must be there (default every one). */
+  contracts?: readonly ContractName[] | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export function loadDeployment(params: LoadDeploymentParameters): Deployment {
   } catch (err) {
     throw new InvalidDeploymentError(`${path} is not JSON`, { cause: err });
   }
-  const deployment = parseDeployment(json);
+  const deployment = parseDeployment(json, { contracts: params.contracts });
   if (params.chainId !== undefined && deployment.chainId !== params.chainId) {
     throw new InvalidDeploymentError(`${path} is for chain ${deployment.chainId}, not ${params.chainId}`);
   }

@@ -1,4 +1,3 @@
-export { parseWgDump, type PeerCounters } from "./wgDump.ts";
 export {
   postVoucher,
   getAgentSession,

@@ -71,6 +71,6 @@ export function peerBytesReader(iface: string, peerPublicKey: string): () => Pro
       }
     }
     const c = await readPeerCounters(iface, peerPublicKey);
-    return c ? c.rxBytes + c.txBytes : 0n;
+    return c ? c.rx + c.tx : 0n;
   };
 }

@@ -1,11 +1,11 @@
 /**
  * The few `wg` / `wg-quick` calls a client needs (Node only). Every call is an argument array
- * (never a shell string); the parsing is the pure {@link parseWgDump}.
+ * (never a shell string); the parsing is the pure {@link parseDump}.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { DvpnError } from "../errors/base.ts";
-import { parseWgDump, type PeerCounters } from "./wgDump.ts";
+import { parseDump, type DumpPeer } from "../wireguard/dump.ts";
 
 const run = promisify(execFile);
 
@@ -18,13 +18,14 @@ export class WireGuardCommandError extends DvpnError {
  * Reads one peer's counters from the interface.
  * @param iface the WireGuard interface.
  * @param peerPublicKey the peer's base64 key.
- * @returns its counters, or undefined when the peer is not on the interface.
- * @example const c = await readPeerCounters("dvpn1", providerKey); const bytes = c ? c.rxBytes + c.txBytes : 0n
+ * @returns its line of the dump (counters `rx`, `tx`), or undefined when the peer is not on the interface.
+ * @throws {WireGuardCommandError} when `wg` fails or prints a malformed dump.
+ * @example const c = await readPeerCounters("dvpn1", providerKey); const bytes = c ? c.rx + c.tx : 0n
  */
-export async function readPeerCounters(iface: string, peerPublicKey: string): Promise<PeerCounters | undefined> {
+export async function readPeerCounters(iface: string, peerPublicKey: string): Promise<DumpPeer | undefined> {
   try {
     const { stdout } = await run("wg", ["show", iface, "dump"]);
-    return parseWgDump(stdout).find((p) => p.publicKey === peerPublicKey);
+    return parseDump(stdout).peers.get(peerPublicKey);
   } catch (err) {
     throw new WireGuardCommandError(`wg show ${iface} dump failed`, { cause: err });
   }

@@ -8,3 +8,5 @@ export {
   type WgKeyPair,
 } from "./keys.ts";
 export { renderWgQuickConfig, parseTunnelAddress, type WgQuickConfigParameters, type TunnelAddress } from "./config.ts";
+export { INTERFACE_NAME, isInterfaceName } from "./interfaceName.ts";
+export { parseDump, WgDumpError, type Dump, type DumpPeer } from "./dump.ts";

@@ -10,7 +10,9 @@ export interface WgKeyPair {
   publicKey: string;
 }
 
+// The last character before `=` carries 4 bits of the key and 2 zero bits: only canonical encodings pass.
 const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const ZERO_KEY = `${"A".repeat(43)}=`;
 
 /**
  * Creates a fresh x25519 (WireGuard) key pair.
@@ -68,27 +70,35 @@ export function wgKeyToBytes32(key: string, field = "wgPublicKey"): Hex {
 }
 
 /**
- * Converts a `bytes32` key read from the contracts to WireGuard's base64 notation.
+ * Converts a `bytes32` key read from the contracts to WireGuard's base64 notation. A zero
+ * bytes32 is "no key" (an unregistered provider, a forged event), never a peer key: it is refused.
  * @param value 0x-prefixed 32-byte hex.
  * @returns base64 key.
- * @throws {InvalidInputError} when `value` is not 32 bytes of hex.
+ * @throws {InvalidInputError} when `value` is not 32 bytes of hex or is all zeros.
  * @example bytes32ToWgKey(provider.wgPublicKey) // "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
  */
-export function bytes32ToWgKey(value: Hex): string {
+export function bytes32ToWgKey(value: string): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
-    throw new InvalidInputError({ field: "bytes32 key", value, reason: "must be 0x followed by 64 hex digits" });
+    throw new InvalidInputError({
+      field: "bytes32 key",
+      value,
+      reason: "must be 32 bytes: 0x followed by 64 hex digits",
+    });
   }
-  return bytesToBase64(hexToBytes(value));
+  if (/^0x0{64}$/.test(value))
+    throw new InvalidInputError({ field: "bytes32 key", value, reason: "the key is all zeros" });
+  return bytesToBase64(hexToBytes(value as Hex));
 }
 
 /**
- * Whether a string is a well-formed base64 WireGuard key (32 bytes).
+ * Whether a value is a usable WireGuard key: canonical base64 of 32 bytes that are not all
+ * zero. Safe to pass as one `wg` argument (no spaces, no leading `-`, no newline).
  * @param key the candidate.
- * @returns true when {@link wgKeyToBytes} would accept it.
+ * @returns true when {@link wgKeyToBytes32} would accept it.
  * @example isWgKey("HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=") // true
  */
-export function isWgKey(key: string): boolean {
-  return typeof key === "string" && BASE64_KEY.test(key);
+export function isWgKey(key: unknown): key is string {
+  return typeof key === "string" && BASE64_KEY.test(key) && key !== ZERO_KEY;
 }
 
 // atob/btoa exist in browsers and Node alike, so the SDK's main entry needs no Node built-ins.

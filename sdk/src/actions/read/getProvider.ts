@@ -33,7 +33,7 @@ export interface ProviderRecord {
   regionBytes: Hex;
   /** WireGuard public key as bytes32. */
   wgPublicKey: Hex;
-  /** WireGuard public key in base64 (WireGuard's notation). */
+  /** WireGuard public key in base64 (WireGuard's notation); "" when unregistered (no key). */
   wgPublicKeyBase64: string;
   endpoint: string;
 }
@@ -82,7 +82,7 @@ export async function getProvider(client: DvpnContext, params: GetProviderParame
     region: info.region === "0x0000" ? "" : hexToString(info.region, { size: 2 }),
     regionBytes: info.region,
     wgPublicKey: info.wgPublicKey,
-    wgPublicKeyBase64: bytes32ToWgKey(info.wgPublicKey),
+    wgPublicKeyBase64: /^0x0{64}$/.test(info.wgPublicKey) ? "" : bytes32ToWgKey(info.wgPublicKey),
     endpoint: info.endpoint,
   };
 }
