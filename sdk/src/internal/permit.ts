@@ -46,7 +46,7 @@ export async function signPermit(
   } catch (err) {
     throw toDvpnError(err, "eip712Domain");
   }
-  const nonce = await read<bigint>(client.publicClient, {
+  const nonce = await read(client.publicClient, {
     address: params.token,
     abi: dvpnTokenAbi,
     functionName: "nonces",
@@ -73,7 +73,7 @@ export async function allowanceOf(
   client: DvpnContext,
   params: { token: Address; owner: Address; spender: Address },
 ): Promise<bigint> {
-  return read<bigint>(client.publicClient, {
+  return read(client.publicClient, {
     address: params.token,
     abi: dvpnTokenAbi,
     functionName: "allowance",

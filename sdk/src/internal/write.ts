@@ -4,8 +4,13 @@ import {
   type Account,
   type Address,
   type Chain,
+  type ContractEventName,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   type Hex,
   type Log,
+  type ParseEventLogsReturnType,
   type PublicClient,
   type Transport,
   type WalletClient,
@@ -24,23 +29,40 @@ export function requireWallet(
   return { walletClient: client.walletClient, account: client.account };
 }
 
+/** Mutabilities of the functions a transaction can call. */
+type WriteMutability = "nonpayable" | "payable";
+
+/**
+ * A state-changing call of a function of `abi`: the compiler checks the function's name and its
+ * arguments against the ABI.
+ */
+export interface WriteCall<
+  abi extends Abi,
+  functionName extends ContractFunctionName<abi, WriteMutability> = ContractFunctionName<abi, WriteMutability>,
+> {
+  address: Address;
+  abi: abi;
+  functionName: functionName;
+  args: ContractFunctionArgs<abi, WriteMutability, functionName>;
+}
+
 /**
  * Simulates a contract call (so a revert is decoded before anything is sent), sends it,
  * waits for the receipt and checks it succeeded. Every error comes out as a DvpnError. With a
  * context `sendQueue`, simulate-and-send waits its turn; the receipt wait does not.
  */
-export async function writeAndWait(
-  client: DvpnContext,
-  call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] },
-): Promise<WriteResult> {
+export async function writeAndWait<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, WriteMutability>,
+>(client: DvpnContext, call: WriteCall<abi, functionName>): Promise<WriteResult> {
   const { walletClient, account } = requireWallet(client, call.functionName);
   const abi = [...call.abi, ...errorsAbi] as Abi;
   const send = async (): Promise<Hex> => {
     const { request } = await client.publicClient.simulateContract({
       address: call.address,
       abi,
-      functionName: call.functionName,
-      args: call.args,
+      functionName: call.functionName as string,
+      args: call.args as readonly unknown[],
       account,
     });
     return walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
@@ -63,33 +85,50 @@ export async function writeAndWait(
   return { hash, receipt };
 }
 
-/** Reads a view function, wrapping errors (reverts decoded against every protocol error). */
-export async function read<T>(
+/** Mutabilities of the functions a read can call. */
+type ReadMutability = "pure" | "view";
+
+/**
+ * Reads a view function, wrapping errors (reverts decoded against every protocol error). The
+ * compiler checks the function's name and arguments against the ABI and types the result from it.
+ */
+export async function read<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, ReadMutability>,
+  const args extends ContractFunctionArgs<abi, ReadMutability, functionName>,
+>(
   publicClient: PublicClient<Transport, Chain>,
-  call: { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] },
-): Promise<T> {
+  call: { address: Address; abi: abi; functionName: functionName; args?: args },
+): Promise<ContractFunctionReturnType<abi, ReadMutability, functionName, args>> {
   try {
     return (await publicClient.readContract({
       address: call.address,
       abi: [...call.abi, ...errorsAbi] as Abi,
-      functionName: call.functionName,
-      args: call.args ?? [],
-    })) as T;
+      functionName: call.functionName as string,
+      args: (call.args ?? []) as readonly unknown[],
+    })) as ContractFunctionReturnType<abi, ReadMutability, functionName, args>;
   } catch (err) {
     throw toDvpnError(err, call.functionName);
   }
 }
 
+/** The decoded args of event `eventName` of `abi`, typed from the ABI. */
+export type EventArgs<abi extends Abi, eventName extends ContractEventName<abi>> = ParseEventLogsReturnType<
+  abi,
+  eventName,
+  true
+>[number]["args"];
+
 /** The decoded args of the first `eventName` log emitted by `address` in `logs`, or an error. */
-export function findEvent<T>(params: {
-  abi: Abi;
+export function findEvent<const abi extends Abi, eventName extends ContractEventName<abi>>(params: {
+  abi: abi;
   logs: Log[];
-  eventName: string;
+  eventName: eventName;
   address: Address;
   hash: Hex;
   action: string;
-}): T {
-  const events = parseEventLogs({ abi: params.abi, logs: params.logs, eventName: params.eventName });
+}): EventArgs<abi, eventName> {
+  const events = parseEventLogs({ abi: params.abi, logs: params.logs, eventName: params.eventName, strict: true });
   const match = events.find((e) => e.address.toLowerCase() === params.address.toLowerCase());
   if (!match) {
     throw new TransactionFailedError({
@@ -98,5 +137,5 @@ export function findEvent<T>(params: {
       reason: `no ${params.eventName} event in the receipt`,
     });
   }
-  return (match as unknown as { args: T }).args;
+  return match.args;
 }

@@ -46,7 +46,7 @@ export async function castVote(client: DvpnContext, params: CastVoteParameters):
         }
       : { address: governor, abi: dvpnGovernorAbi, functionName: "castVote", args: [proposalId, support] },
   );
-  const e = findEvent<{ weight: bigint }>({
+  const e = findEvent({
     abi: dvpnGovernorAbi,
     logs: result.receipt.logs,
     eventName: "VoteCast",

@@ -23,7 +23,7 @@ export async function executeProposal(client: DvpnContext, params: Proposal): Pr
     functionName: "execute",
     args: [targets, values, calldatas, descriptionHash],
   });
-  const e = findEvent<{ proposalId: bigint }>({
+  const e = findEvent({
     abi: dvpnGovernorAbi,
     logs: result.receipt.logs,
     eventName: "ProposalExecuted",

@@ -31,7 +31,7 @@ export interface ProposalInfo {
  * @example if ((await getProposalState(client, { proposalId })) === "Succeeded") await client.queueProposal(p)
  */
 export async function getProposalState(client: DvpnContext, params: { proposalId: bigint }): Promise<ProposalState> {
-  const state = await read<number>(client.publicClient, {
+  const state = await read(client.publicClient, {
     address: addresses(client).governor,
     abi: dvpnGovernorAbi,
     functionName: "state",
@@ -53,13 +53,13 @@ export async function getProposal(client: DvpnContext, params: { proposalId: big
   const g = { address: addresses(client).governor, abi: dvpnGovernorAbi };
   const pc = client.publicClient;
   const [proposer, snapshot, deadline, eta, votes] = await Promise.all([
-    read<Address>(pc, { ...g, functionName: "proposalProposer", args: [proposalId] }),
-    read<bigint>(pc, { ...g, functionName: "proposalSnapshot", args: [proposalId] }),
-    read<bigint>(pc, { ...g, functionName: "proposalDeadline", args: [proposalId] }),
-    read<bigint>(pc, { ...g, functionName: "proposalEta", args: [proposalId] }),
-    read<readonly [bigint, bigint, bigint]>(pc, { ...g, functionName: "proposalVotes", args: [proposalId] }),
+    read(pc, { ...g, functionName: "proposalProposer", args: [proposalId] }),
+    read(pc, { ...g, functionName: "proposalSnapshot", args: [proposalId] }),
+    read(pc, { ...g, functionName: "proposalDeadline", args: [proposalId] }),
+    read(pc, { ...g, functionName: "proposalEta", args: [proposalId] }),
+    read(pc, { ...g, functionName: "proposalVotes", args: [proposalId] }),
   ]);
-  const quorum = await read<bigint>(pc, { ...g, functionName: "quorum", args: [snapshot] }).catch(() => 0n);
+  const quorum = await read(pc, { ...g, functionName: "quorum", args: [snapshot] }).catch(() => 0n);
   return {
     proposalId,
     state,

@@ -33,7 +33,7 @@ export async function propose(client: DvpnContext, params: Proposal): Promise<Pr
     functionName: "propose",
     args: [targets, values, calldatas, description],
   });
-  const e = findEvent<{ proposalId: bigint; voteStart: bigint; voteEnd: bigint }>({
+  const e = findEvent({
     abi: dvpnGovernorAbi,
     logs: result.receipt.logs,
     eventName: "ProposalCreated",

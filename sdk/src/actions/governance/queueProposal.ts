@@ -26,7 +26,7 @@ export async function queueProposal(client: DvpnContext, params: Proposal): Prom
     functionName: "queue",
     args: [targets, values, calldatas, descriptionHash],
   });
-  const e = findEvent<{ proposalId: bigint; etaSeconds: bigint }>({
+  const e = findEvent({
     abi: dvpnGovernorAbi,
     logs: result.receipt.logs,
     eventName: "ProposalQueued",

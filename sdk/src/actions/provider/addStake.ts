@@ -34,7 +34,7 @@ export async function addStake(client: DvpnContext, params: AddStakeParameters):
     functionName: "addStake",
     args: [amount],
   });
-  const e = findEvent<{ amount: bigint; stake: bigint }>({
+  const e = findEvent({
     abi: providerRegistryAbi,
     logs: result.receipt.logs,
     eventName: "StakeAdded",

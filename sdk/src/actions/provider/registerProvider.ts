@@ -82,7 +82,7 @@ export async function registerProvider(
       args: base,
     });
   }
-  const event = findEvent<{ provider: Address; stake: bigint }>({
+  const event = findEvent({
     abi: providerRegistryAbi,
     logs: result.receipt.logs,
     eventName: "ProviderRegistered",

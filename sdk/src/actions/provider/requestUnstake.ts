@@ -40,7 +40,7 @@ export async function requestUnstake(
     functionName: "requestUnstake",
     args: [amount],
   });
-  const e = findEvent<{ amount: bigint; unbonding: bigint; releaseTime: number }>({
+  const e = findEvent({
     abi: providerRegistryAbi,
     logs: result.receipt.logs,
     eventName: "UnstakeRequested",

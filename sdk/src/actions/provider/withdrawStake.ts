@@ -21,7 +21,7 @@ export async function withdrawStake(client: DvpnContext): Promise<WithdrawStakeR
     functionName: "withdraw",
     args: [],
   });
-  const e = findEvent<{ amount: bigint }>({
+  const e = findEvent({
     abi: providerRegistryAbi,
     logs: result.receipt.logs,
     eventName: "StakeWithdrawn",

@@ -39,10 +39,10 @@ export async function getBalances(client: DvpnContext, params: { address?: Addre
     pc.getBalance({ address }).catch((e: unknown) => {
       throw toDvpnError(e, "getBalance");
     }),
-    read<bigint>(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "balanceOf", args: [address] }),
-    read<bigint>(pc, { address: a.paymentToken, abi: dvpnTokenAbi, functionName: "balanceOf", args: [address] }),
-    read<bigint>(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "getVotes", args: [address] }),
-    read<Address>(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "delegates", args: [address] }),
+    read(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "balanceOf", args: [address] }),
+    read(pc, { address: a.paymentToken, abi: dvpnTokenAbi, functionName: "balanceOf", args: [address] }),
+    read(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "getVotes", args: [address] }),
+    read(pc, { address: a.token, abi: dvpnTokenAbi, functionName: "delegates", args: [address] }),
   ]);
   return { address, native, token, paymentToken, votes, delegate };
 }

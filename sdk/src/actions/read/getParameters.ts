@@ -26,29 +26,28 @@ export interface ProtocolParameters {
 export async function getParameters(client: DvpnContext): Promise<ProtocolParameters> {
   const a = addresses(client);
   const pc = client.publicClient;
-  const r = <T>(
-    address: Address,
-    abi: typeof providerRegistryAbi | typeof sessionEscrowAbi | typeof dvpnGovernorAbi | typeof dvpnTimelockAbi,
-    functionName: string,
-  ) => read<T>(pc, { address, abi, functionName });
+  // Each read is checked against its contract's ABI (name, no arguments) and typed from it.
+  const reg = { address: a.registry, abi: providerRegistryAbi } as const;
+  const esc = { address: a.escrow, abi: sessionEscrowAbi } as const;
+  const gov = { address: a.governor, abi: dvpnGovernorAbi } as const;
   const [minStake, unbondingPeriod, heartbeatTimeout, maxSlashBps] = await Promise.all([
-    r<bigint>(a.registry, providerRegistryAbi, "minStake"),
-    r<number>(a.registry, providerRegistryAbi, "unbondingPeriod"),
-    r<number>(a.registry, providerRegistryAbi, "heartbeatTimeout"),
-    r<number>(a.registry, providerRegistryAbi, "maxSlashBps"),
+    read(pc, { ...reg, functionName: "minStake" }),
+    read(pc, { ...reg, functionName: "unbondingPeriod" }),
+    read(pc, { ...reg, functionName: "heartbeatTimeout" }),
+    read(pc, { ...reg, functionName: "maxSlashBps" }),
   ]);
   const [protocolFeeBps, acceptTimeout, settlementWindow, treasury] = await Promise.all([
-    r<number>(a.escrow, sessionEscrowAbi, "protocolFeeBps"),
-    r<number>(a.escrow, sessionEscrowAbi, "acceptTimeout"),
-    r<number>(a.escrow, sessionEscrowAbi, "settlementWindow"),
-    r<Address>(a.escrow, sessionEscrowAbi, "treasury"),
+    read(pc, { ...esc, functionName: "protocolFeeBps" }),
+    read(pc, { ...esc, functionName: "acceptTimeout" }),
+    read(pc, { ...esc, functionName: "settlementWindow" }),
+    read(pc, { ...esc, functionName: "treasury" }),
   ]);
   const [votingDelay, votingPeriod, proposalThreshold, quorumNumerator, timelockDelay] = await Promise.all([
-    r<bigint>(a.governor, dvpnGovernorAbi, "votingDelay"),
-    r<bigint>(a.governor, dvpnGovernorAbi, "votingPeriod"),
-    r<bigint>(a.governor, dvpnGovernorAbi, "proposalThreshold"),
-    r<bigint>(a.governor, dvpnGovernorAbi, "quorumNumerator"),
-    r<bigint>(a.timelock, dvpnTimelockAbi, "getMinDelay"),
+    read(pc, { ...gov, functionName: "votingDelay" }),
+    read(pc, { ...gov, functionName: "votingPeriod" }),
+    read(pc, { ...gov, functionName: "proposalThreshold" }),
+    read(pc, { ...gov, functionName: "quorumNumerator" }),
+    read(pc, { address: a.timelock, abi: dvpnTimelockAbi, functionName: "getMinDelay" }),
   ]);
   return {
     registry: {

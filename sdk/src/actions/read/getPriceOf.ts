@@ -16,7 +16,7 @@ export async function getPriceOf(
   client: DvpnContext,
   params: { sessionId: bigint; bytes: bigint; seconds: bigint },
 ): Promise<bigint> {
-  return read<bigint>(client.publicClient, {
+  return read(client.publicClient, {
     address: addresses(client).escrow,
     abi: sessionEscrowAbi,
     functionName: "priceOf",

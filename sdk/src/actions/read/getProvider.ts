@@ -47,21 +47,7 @@ export interface ProviderRecord {
  */
 export async function getProvider(client: DvpnContext, params: GetProviderParameters): Promise<ProviderRecord> {
   const provider = checkAddress(params.provider, "provider");
-  const info = await read<{
-    registered: boolean;
-    paused: boolean;
-    stake: bigint;
-    unbonding: bigint;
-    unbondingEnd: number;
-    lastHeartbeat: number;
-    activeSessions: number;
-    maxSessions: number;
-    pricePerGiB: bigint;
-    pricePerMinute: bigint;
-    region: Hex;
-    wgPublicKey: Hex;
-    endpoint: string;
-  }>(client.publicClient, {
+  const info = await read(client.publicClient, {
     address: addresses(client).registry,
     abi: providerRegistryAbi,
     functionName: "getProvider",

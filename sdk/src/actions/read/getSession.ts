@@ -40,7 +40,7 @@ export interface SessionRecord {
  */
 export async function getSession(client: DvpnContext, params: { sessionId: bigint }): Promise<SessionRecord> {
   const sessionId = checkSessionId(params.sessionId);
-  const s = await read<Omit<SessionRecord, "status" | "sessionId"> & { status: number }>(client.publicClient, {
+  const s = await read(client.publicClient, {
     address: addresses(client).escrow,
     abi: sessionEscrowAbi,
     functionName: "getSession",

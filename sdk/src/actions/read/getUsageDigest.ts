@@ -17,7 +17,7 @@ export async function getUsageDigest(
   client: DvpnContext,
   params: { sessionId: bigint; bytes: bigint; seconds: bigint },
 ): Promise<Hex> {
-  return read<Hex>(client.publicClient, {
+  return read(client.publicClient, {
     address: addresses(client).escrow,
     abi: sessionEscrowAbi,
     functionName: "usageDigest",

@@ -14,7 +14,7 @@ import { read } from "../../internal/write.ts";
  * @example if (await isProviderAvailable(client, { provider })) await client.openSession({ ... })
  */
 export async function isProviderAvailable(client: DvpnContext, params: { provider: Address }): Promise<boolean> {
-  return read<boolean>(client.publicClient, {
+  return read(client.publicClient, {
     address: addresses(client).registry,
     abi: providerRegistryAbi,
     functionName: "isAvailable",

@@ -37,7 +37,7 @@ export async function listProviders(client: DvpnContext): Promise<ListedProvider
   for (const provider of seen) {
     const record = await getProvider(client, { provider });
     if (!record.registered) continue;
-    const available = await read<boolean>(client.publicClient, {
+    const available = await read(client.publicClient, {
       address: registry,
       abi: providerRegistryAbi,
       functionName: "isAvailable",

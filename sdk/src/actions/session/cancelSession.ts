@@ -27,7 +27,7 @@ export async function cancelSession(
     functionName: "cancelSession",
     args: [sessionId],
   });
-  const e = findEvent<{ refund: bigint }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "SessionCancelled",

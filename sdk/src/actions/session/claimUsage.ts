@@ -53,7 +53,7 @@ export async function claimUsage(client: DvpnContext, params: ClaimUsageParamete
   const args = checkVoucherInput(params);
   const escrow = addresses(client).escrow;
   const result = await writeAndWait(client, { address: escrow, abi: sessionEscrowAbi, functionName: "claim", args });
-  const e = findEvent<{ amount: bigint; fee: bigint; totalPaid: bigint }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "UsageClaimed",

@@ -89,16 +89,7 @@ export async function openSession(client: DvpnContext, params: OpenSessionParame
       args: base,
     });
   }
-  const e = findEvent<{
-    sessionId: bigint;
-    provider: Address;
-    signer: Address;
-    deposit: bigint;
-    pricePerGiB: bigint;
-    pricePerMinute: bigint;
-    feeBps: number;
-    acceptDeadline: number;
-  }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "SessionOpened",

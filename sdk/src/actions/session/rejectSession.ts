@@ -30,7 +30,7 @@ export async function rejectSession(
     functionName: "rejectSession",
     args: [sessionId, stringToHex(params.reason, { size: 32 })],
   });
-  const e = findEvent<{ refund: bigint }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "SessionRejected",

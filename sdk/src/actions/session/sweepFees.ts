@@ -21,7 +21,7 @@ export async function sweepFees(client: DvpnContext): Promise<SweepFeesReturnTyp
     functionName: "sweepFees",
     args: [],
   });
-  const e = findEvent<{ amount: bigint }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "FeesSwept",

@@ -29,7 +29,7 @@ export async function withdrawRefund(
     functionName: "withdrawRefund",
     args: [to],
   });
-  const e = findEvent<{ amount: bigint }>({
+  const e = findEvent({
     abi: sessionEscrowAbi,
     logs: result.receipt.logs,
     eventName: "RefundWithdrawn",
