@@ -184,7 +184,7 @@ describe("GraphQL server", () => {
       const reader = res.body!.getReader();
       const decoder = new TextDecoder();
       let buffer = "";
-      return async function next(): Promise<any> {
+      return async function next(): Promise<Record<string, unknown>> {
         const deadline = Date.now() + 30_000;
         for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
           const m = /(?:^|\n)data: (.*)\n\n/.exec(buffer);

@@ -184,7 +184,8 @@ export function describeError(err: unknown, interrupted = false): { message: str
 }
 
 if (import.meta.main) {
-  runCli(process.argv.slice(2)).then((code) => {
+  // runCli turns every error into an exit code: it does not reject.
+  void runCli(process.argv.slice(2)).then((code) => {
     // A command that succeeded may still set its own exit code (connect: 3 when the provider ended the session).
     process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
   });
