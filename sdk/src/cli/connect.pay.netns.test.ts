@@ -2,8 +2,8 @@
  * `dvpn connect --up` paying a full-speed transfer, as users run it: a `hardhat node`, the real
  * gateway agent (default voucher lag tolerance: 1 MiB + 5 % of its meter as it read 10 s earlier) with wireguard-go in a provider
  * namespace, the CLI in a client namespace with a full tunnel and its kill switch, and iperf3
- * downloading from the provider's gateway through the tunnel for 12 s, with the vouchers held up
- * for 5 s in the middle (dropped in the provider's namespace, as a saturated tunnel on a loaded
+ * downloading from the provider's gateway through the tunnel for 60 s, with the vouchers held up
+ * for 5 s in the middle, then a 256 MiB HTTP download (dropped in the provider's namespace, as a saturated tunnel on a loaded
  * machine delays them). The agent must not cut the session, and what the client signed must stay within the agent's tolerance of its meter
  * on one side and within the client's credit of its own counter on the other. `dvpn status`
  * reports the connection; nothing reaches the provider's underlay outside the tunnel, also after
@@ -46,7 +46,9 @@ const hasTcpdump = await import("node:child_process").then(({ execFileSync }) =>
     return false;
   }
 });
-const TRANSFER_SECONDS = 12;
+const TRANSFER_SECONDS = 60;
+/** Bytes of the HTTP download that follows the iperf3 transfer. */
+const HTTP_BYTES = 256 << 20;
 const TOLERANCE = { bytes: 1n << 20n, percent: 5 };
 /** The agent's default payment grace (lagGraceSeconds). */
 const GRACE_SECONDS = 10;
@@ -248,7 +250,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
         });
       // Mid-transfer the vouchers are held up for HOLD_SECONDS, as a saturated tunnel on a loaded machine
       // does: the provider's namespace drops the voucher API's packets. The agent must wait out its grace.
-      await new Promise((r) => setTimeout(r, 3_000));
+      await new Promise((r) => setTimeout(r, 20_000));
       const failuresBefore = stderr.split("voucher not delivered").length;
       await topo.run(topo.provider, "nft", ["-f", "-"], holdVouchers(tag, "add"));
       await new Promise((r) => setTimeout(r, HOLD_SECONDS * 1000));
@@ -259,10 +261,20 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
         `the held vouchers were delivered anyway: ${stderr.slice(-1500)}`,
       );
       const iperf = JSON.parse(iperfOut) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
-      const received = BigInt(iperf.end.sum_received.bytes);
       process.stderr.write(
-        `iperf3: ${received} bytes received at ${(iperf.end.sum_received.bits_per_second / 1e6).toFixed(0)} Mbit/s\n`,
+        `iperf3: ${iperf.end.sum_received.bytes} bytes received at ${(iperf.end.sum_received.bits_per_second / 1e6).toFixed(0)} Mbit/s\n`,
       );
+      // Then an HTTP download from the gateway, as a browser would fetch a file.
+      const httpServer = topo.spawn(topo.provider, process.execPath, [
+        "-e",
+        `const chunk = Buffer.alloc(1 << 20, 120); require("http").createServer((q, r) => { r.writeHead(200, { "content-length": ${HTTP_BYTES} }); let n = 0; const more = () => { while (n < ${HTTP_BYTES >> 20}) { n++; if (!r.write(chunk)) return r.once("drain", more); } r.end(); }; more(); }).listen(5203, "10.77.0.1")`,
+      ]);
+      children.push(httpServer);
+      const fetchScript = `(async () => { for (let i = 0; i < 20; i++) { try { const r = await fetch("http://10.77.0.1:5203/"); let n = 0; for await (const c of r.body) n += c.length; console.log(n); return; } catch { await new Promise((w) => setTimeout(w, 250)); } } process.exit(1); })()`;
+      const downloaded = Number(await topo.run(topo.client, "timeout", ["120", process.execPath, "-e", fetchScript]));
+      httpServer.kill();
+      assert.equal(downloaded, HTTP_BYTES, "the HTTP download through the tunnel was cut short");
+      const received = BigInt(iperf.end.sum_received.bytes) + BigInt(downloaded);
 
       // The client has the agent's grace to pay for what it used: once the transfer is over, its
       // vouchers must reach the agent's final meter within that (polled every second, bounded).
