@@ -6,25 +6,25 @@
  * session) and registry heartbeats. Every loop runs through one queue, so passes never overlap.
  */
 import type { Server } from "node:http";
-import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
-import { checkCheckpoint, findAncestor } from "./chain/reorg.ts";
 import { createSdkChain } from "./chain/sdkChain.ts";
+import { createChainSync } from "./chain/sync.ts";
 import type { AgentConfig, AgentConfigInput } from "./config/schema.ts";
 import { readDeploymentFile } from "./config/deployment.ts";
 import { validateConfig } from "./config/load.ts";
+import { loadPrivateKey } from "./config/privateKey.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { createMeterHistory } from "./payment/meterHistory.ts";
 import { lagToleranceOf } from "./payment/policy.ts";
-import { ConfigError } from "./errors.ts";
 import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
+import { listen } from "./http/listen.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { peerSamples } from "./http/peerSamples.ts";
 import type { Dump } from "../../sdk/src/wireguard/dump.ts";
@@ -33,8 +33,7 @@ import { settle } from "./payment/settle.ts";
 import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
 import { acceptPending } from "./sessions/accept.ts";
 import { rejectRefused } from "./sessions/reject.ts";
-import { applyEvents } from "./sessions/applyEvents.ts";
-import { resetReverify, resync, reverifyAll } from "./sessions/resync.ts";
+import { resync } from "./sessions/resync.ts";
 import { openStore, type SessionRecord, type Store } from "./store/store.ts";
 import type { WgBackend } from "./wireguard/backend.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
@@ -77,31 +76,9 @@ export interface GatewayAgent {
   timings(): Map<string, { seen: number; peer?: number; accepted?: number }>;
 }
 
-function splitHostPort(v: string): { host: string; port: number } {
-  const i = v.lastIndexOf(":");
-  return { host: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
-}
-
 /** The deployment record: given as is, or read from its file. */
 function resolveDeployment(d: AgentConfig["deployment"]): Exclude<AgentConfig["deployment"], string> {
   return typeof d === "string" ? readDeploymentFile(d) : d;
-}
-
-function loadPrivateKey(config: AgentConfig): Hex {
-  if (config.privateKey) return config.privateKey as Hex;
-  const file = config.privateKeyFile ?? "";
-  let key: string;
-  try {
-    key = readFileSync(file, "utf8").trim();
-  } catch (err) {
-    throw new ConfigError(`privateKeyFile ${file} cannot be read: ${(err as Error).message}`);
-  }
-  if ((statSync(file).mode & 0o077) !== 0) {
-    process.emitWarning(`privateKeyFile ${file} is readable by group or others; chmod 600 it`);
-  }
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
-    throw new ConfigError(`privateKeyFile ${file} does not hold a 32-byte hex key`);
-  return (key.startsWith("0x") ? key : `0x${key}`) as Hex;
 }
 
 /**
@@ -252,105 +229,12 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     return result;
   }
 
-  const startBlock = BigInt(deployment.startBlock) - 1n;
-  const checkpointNow = () => BigInt(store.getMeta("checkpoint") ?? String(startBlock));
-
-  /**
-   * A reorganisation deeper than the confirmation depth replaced the checkpoint block: rewind
-   * to the newest remembered block still on the chain (or, beyond the window, to the start) and
-   * mark every stored session for re-verification, in one transaction.
-   */
-  async function rewind(checkpoint: bigint, remembered: string, hash: string | undefined): Promise<void> {
-    const found = await findAncestor(chain, store);
-    const ancestor = found ?? startBlock;
-    const depth = checkpoint - ancestor;
-    store.transaction(() => {
-      store.setMeta("checkpoint", ancestor.toString());
-      store.dropBlocksAbove(ancestor);
-      store.setMeta("reverifyPending", "1");
-      resetReverify(ctx);
-    });
-    metrics.inc("dvpn_agent_reorgs_total");
-    metrics.set("dvpn_agent_reorg_depth_blocks", Number(depth));
-    log.warn(
-      {
-        depth: Number(depth),
-        ancestor: ancestor.toString(),
-        checkpoint: checkpoint.toString(),
-        beyondWindow: found === undefined,
-        rememberedHash: remembered,
-        chainHash: hash ?? null,
-      },
-      "chain reorganisation deeper than the confirmation depth; re-reading events from the ancestor",
-    );
-  }
-
-  /** After a rewind: every stored session against getSession, then the peers of dropped sessions go. */
-  async function reverifyIfPending(): Promise<void> {
-    if (store.getMeta("reverifyPending") !== "1") return;
-    const r = await reverifyAll(ctx);
-    log.warn(r, "sessions re-verified after the reorganisation");
-    await reconcileOnce();
-    store.setMeta("reverifyPending", "0");
-  }
-
-  async function syncChain(): Promise<number> {
-    const head = await chain.blockNumber();
-    const target = head - BigInt(config.confirmations);
-    let checkpoint = checkpointNow();
-    // The checkpoint block, or when the node's head is below it (a shorter branch won, or a node
-    // that lags) the newest remembered block the node has: a lagging node agrees on it.
-    const probe = checkpoint <= head ? checkpoint : store.recentBlocks().find((b) => b.number <= head)?.number;
-    if (probe !== undefined) {
-      const state = await checkCheckpoint(chain, store, probe);
-      if (state.kind === "recorded" && probe === checkpoint)
-        store.putBlock(checkpoint, state.hash, config.reorgWindowBlocks);
-      else if (state.kind === "reorged") await rewind(checkpoint, state.remembered, state.hash);
-    }
-    await reverifyIfPending();
-    checkpoint = checkpointNow();
-    let applied = 0;
-    let retries = 0;
-    const step = BigInt(config.maxLogRange);
-    // Range by range, each applied with its checkpoint and that block's hash: a long backfill
-    // holds one range in memory and a crash resumes where it stopped. The range is applied only
-    // if the chain did not change under the read (same hash of its last block before and after,
-    // checkpoint block still the remembered one).
-    while (target > checkpoint) {
-      const to = checkpoint + step < target ? checkpoint + step : target;
-      const before = await chain.blockHash(to);
-      const events = await chain.escrowEvents(checkpoint + 1n, to);
-      const [base, after] = await Promise.all([
-        checkpoint >= 0n ? chain.blockHash(checkpoint) : Promise.resolve(undefined),
-        chain.blockHash(to),
-      ]);
-      const remembered = store.blockHash(checkpoint);
-      if (remembered !== undefined && base !== undefined && remembered.toLowerCase() !== base.toLowerCase()) {
-        await rewind(checkpoint, remembered, base);
-        await reverifyIfPending();
-        checkpoint = checkpointNow();
-        continue;
-      }
-      if (before === undefined || after === undefined || before !== after) {
-        if (++retries > 3) throw new Error(`block ${to} keeps changing under the event read; retrying later`);
-        continue;
-      }
-      const t = performance.now();
-      for (const e of events) if (e.type === "SessionOpened") timings.set(e.sessionId.toString(), { seen: t });
-      while (timings.size > 10_000) timings.delete(timings.keys().next().value as string);
-      applyEvents(ctx, events, to, after, config.reorgWindowBlocks);
-      applied += events.length;
-      checkpoint = to;
-      metrics.set("dvpn_agent_chain_block", Number(checkpoint));
-      metrics.set("dvpn_agent_chain_lag_blocks", Number(head - checkpoint));
-    }
-    metrics.set("dvpn_agent_chain_block", Number(checkpoint));
-    metrics.set("dvpn_agent_chain_lag_blocks", Number(head > checkpoint ? head - checkpoint : 0n));
-    return applied;
-  }
-
-  /** Whether a reorganisation's re-verification has not completed yet. */
-  const reverifying = () => store.getMeta("reverifyPending") === "1";
+  const { syncChain, reverifying } = createChainSync({
+    ctx,
+    startBlock: BigInt(deployment.startBlock) - 1n,
+    timings,
+    reconcileOnce,
+  });
 
   async function actions(): Promise<void> {
     if (reverifying()) {
@@ -416,24 +300,6 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     } catch (err) {
       log.warn({ err: (err as Error).message }, "heartbeat failed");
     }
-  }
-
-  function listen(server: Server, where: string): Promise<string> {
-    const { host, port } = splitHostPort(where);
-    // Requests are small (vouchers ≤ 4 KiB): a client that trickles its headers or body is cut
-    // after a few seconds instead of holding a socket for Node's default five minutes.
-    server.headersTimeout = 5_000;
-    server.requestTimeout = 10_000;
-    server.keepAliveTimeout = 5_000;
-    return new Promise((resolveUrl, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        const a = server.address();
-        const p = typeof a === "object" && a ? a.port : port;
-        resolveUrl(`http://${host.includes(":") ? `[${host}]` : host}:${p}`);
-      });
-    });
   }
 
   const agent: GatewayAgent = {
