@@ -103,7 +103,7 @@ export const typeDefs = /* GraphQL */ `
     sessionsCompleted: Int!
     "Sessions with paid > 0."
     sessionsPaid: Int!
-    "Sessions cancelled by the client because the provider did not accept in time."
+    "Sessions cancelled because the provider did not accept in time (30 s or more after the open; a quicker withdrawal by the client does not count)."
     sessionsMissed: Int!
     bytesServed: BigInt!
     "Gross amount claimed (before the protocol fee)."

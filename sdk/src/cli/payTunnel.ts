@@ -35,7 +35,8 @@ export function legMoneyLine(r: LegResult, token: TokenInfo): string {
   const o = r.outcome;
   if (o.kind === "cancelled")
     return `session ${r.sessionId} withdrawn before acceptance: refund ${formatAmount(o.refund, token)}`;
-  if (o.kind === "provider-closed") return `provider closed session ${r.sessionId}: ${moneyLine(o.record, token)}`;
+  if (o.kind === "provider-closed")
+    return `provider closed the session: ${moneyLine(o.record, token)} (session ${r.sessionId})`;
   if (o.refund !== undefined) {
     return `session ${r.sessionId} closed: paid ${formatAmount(o.paid ?? 0n, token)}, refund ${formatAmount(o.refund, token)}`;
   }
@@ -81,7 +82,11 @@ export function connectionProgress(ctx: CliContext, token: TokenInfo): (e: VpnCo
       const used = r.end
         ? `; ${formatBytes(r.end.delivered.bytes)}, ${formatDuration(Number(r.end.delivered.seconds))} signed; own counter ${formatBytes(r.end.counter)}`
         : "";
-      ctx.out.progress(`leaving ${r.provider}: ${why[r.reason]}${used}`);
+      ctx.out.progress(
+        r.reason === "stopped" || r.reason === "deposit"
+          ? `closing: ${why[r.reason]}${used}`
+          : `leaving ${r.provider}: ${why[r.reason]}${used}`,
+      );
       ctx.out.progress(legMoneyLine(r, token));
       if (e.failover)
         ctx.out.progress(`failing over: the next provider under the same price cap, excluding ${r.provider}`);

@@ -306,6 +306,8 @@ async function connectAndPay(
       sessionId: last?.sessionId ?? null,
       provider: last?.provider ?? null,
       usage: last?.end?.delivered ?? null,
+      closed: last !== undefined,
+      money: last ? legMoneyLine(last, p.token) : null,
       sessions,
       up: true,
     },
