@@ -66,6 +66,12 @@ export interface TunnelSessionParameters {
   readHandshake?: () => Promise<number>;
   /** A handshake older than this many seconds counts as unhealthy (default 180, WireGuard's reject-after time). */
   staleHandshakeSeconds?: number;
+  /**
+   * Probe the agent at least this often in ms: a voucher (for the seconds since the last one) goes
+   * when none went for this long, so a silent agent is noticed while no bytes flow (default: the
+   * voucher interval).
+   */
+  probeIntervalMs?: number;
   /** Progress: each delivered voucher and each failed delivery. */
   onEvent?: (event: TunnelSessionEvent) => void;
 }
@@ -265,7 +271,9 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
         const plan = planVoucherBytes({ counter, rate, ratio, signed: delivered.bytes, tolerance, policy });
         const secs = seconds() > delivered.seconds ? seconds() : delivered.seconds;
         // A stale handshake probes the agent at once (a voucher) rather than at the next interval.
-        const probeDue = handshakeStale(now) && now - lastSentAt >= 1_000;
+        const probeDue =
+          (handshakeStale(now) && now - lastSentAt >= 1_000) ||
+          (params.probeIntervalMs !== undefined && now - lastSentAt >= params.probeIntervalMs);
         const timeDue = (now - lastSentAt >= intervalMs || probeDue) && secs > delivered.seconds;
         // While deliveries fail, retry at most every 250 ms.
         const retryOk = failingSince === undefined || now - lastSentAt >= 250;

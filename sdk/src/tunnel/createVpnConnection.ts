@@ -133,7 +133,10 @@ export interface VpnConnectionParameters {
   acceptTimeoutMs?: number;
   /** Poll period while waiting for the accept (default 1000 ms). */
   acceptPollMs?: number;
-  /** Options of each {@link createTunnelSession} (its grace is `unreachableAfterMs`, default here 20000). */
+  /**
+   * Options of each {@link createTunnelSession}: its grace is `unreachableAfterMs` (default here
+   * 20000), and the agent is probed (a voucher) at least every `probeIntervalMs` (default here 2000).
+   */
   session?: Partial<
     Pick<
       TunnelSessionParameters,
@@ -144,6 +147,7 @@ export interface VpnConnectionParameters {
       | "tickMs"
       | "chainCheckMs"
       | "staleHandshakeSeconds"
+      | "probeIntervalMs"
     >
   >;
   onEvent?: (event: VpnConnectionEvent) => void;
@@ -366,6 +370,7 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
           readHandshake: peerHandshakeReader(iface, provider.wgPublicKeyBase64),
           send: (v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 2_000 }),
           unreachableAfterMs: 20_000,
+          probeIntervalMs: 2_000,
           ...params.session,
           onEvent: (event) => emit({ type: "session", leg, event }),
         });
