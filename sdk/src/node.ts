@@ -21,6 +21,7 @@ export {
   type VpnConnectionEnd,
   type VpnConnectionEndReason,
   type TunnelDriver,
+  type TunnelUp,
   type TunnelLeg,
   type LegResult,
   type LegOutcome,

@@ -265,8 +265,12 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
         while (samples.length > 0 && samples[0]!.t < now - 2_000) samples.shift();
         rate = Math.max(rateOver(250, now), rateOver(1_000, now));
         if (params.readHandshake && now - handshakeReadAt >= 1_000) {
+          // In the background: the tick that reads the counter and signs never waits for it.
           handshakeReadAt = now;
-          handshake = await params.readHandshake().catch(() => handshake);
+          params.readHandshake().then(
+            (h) => void (handshake = h),
+            () => undefined,
+          );
         }
         const plan = planVoucherBytes({ counter, rate, ratio, signed: delivered.bytes, tolerance, policy });
         const secs = seconds() > delivered.seconds ? seconds() : delivered.seconds;

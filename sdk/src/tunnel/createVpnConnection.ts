@@ -42,14 +42,24 @@ export interface TunnelLeg {
   acceptedAt: number;
 }
 
+/** What {@link TunnelDriver.up} returns. */
+export interface TunnelUp {
+  iface: string;
+  readBytes?: TunnelSessionParameters["readBytes"];
+  readHandshake?: TunnelSessionParameters["readHandshake"];
+  send?: TunnelSessionParameters["send"];
+}
+
 /** Brings a leg's tunnel up and down (e.g. a config file, a kill switch and wg-quick). */
 export interface TunnelDriver {
   /**
    * Brings `leg`'s tunnel up. `previous` is the leg before it (already taken down): a kill switch
    * swaps the allowed WireGuard endpoint from its provider to `leg`'s in one atomic step.
-   * @returns the WireGuard interface carrying the tunnel.
+   * @returns the WireGuard interface carrying the tunnel, and optionally its own counter reader,
+   * handshake reader and voucher transport (default: the interface's WireGuard counters and
+   * handshake, and {@link postVoucher} to the leg's gateway).
    */
-  up(leg: TunnelLeg, previous?: TunnelLeg): Promise<{ iface: string }>;
+  up(leg: TunnelLeg, previous?: TunnelLeg): Promise<TunnelUp>;
   /** Takes `leg`'s tunnel down (the kill switch, if any, stays). */
   down(leg: TunnelLeg): Promise<void>;
 }
@@ -328,9 +338,9 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
           continue;
         }
         const leg = got;
-        let iface: string;
+        let up: TunnelUp;
         try {
-          ({ iface } = await params.tunnel.up(leg, previous));
+          up = await params.tunnel.up(leg, previous);
         } catch (err) {
           // The machine cannot bring a tunnel up: no other provider would do better.
           await params.tunnel.down(leg).catch(() => undefined);
@@ -350,6 +360,7 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
           throw new TunnelUpError((err as DvpnError).shortMessage ?? String(err), legs, err);
         }
         current = leg;
+        const iface = up.iface;
         emit({ type: "up", leg, iface });
         const session = createTunnelSession(client, {
           sessionId: leg.sessionId,
@@ -366,9 +377,9 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
             pricePerMinute: leg.opened.pricePerMinute,
           },
           acceptedAt: leg.acceptedAt,
-          readBytes: peerBytesReader(iface, provider.wgPublicKeyBase64),
-          readHandshake: peerHandshakeReader(iface, provider.wgPublicKeyBase64),
-          send: (v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 2_000 }),
+          readBytes: up.readBytes ?? peerBytesReader(iface, provider.wgPublicKeyBase64),
+          readHandshake: up.readHandshake ?? peerHandshakeReader(iface, provider.wgPublicKeyBase64),
+          send: up.send ?? ((v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 2_000 })),
           unreachableAfterMs: 20_000,
           probeIntervalMs: 2_000,
           ...params.session,
