@@ -379,7 +379,7 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
           acceptedAt: leg.acceptedAt,
           readBytes: up.readBytes ?? peerBytesReader(iface, provider.wgPublicKeyBase64),
           readHandshake: up.readHandshake ?? peerHandshakeReader(iface, provider.wgPublicKeyBase64),
-          send: up.send ?? ((v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 2_000 })),
+          send: up.send ?? ((v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 5_000 })),
           unreachableAfterMs: 20_000,
           probeIntervalMs: 2_000,
           ...params.session,
