@@ -124,4 +124,33 @@ describe("createVpnConnection", () => {
       assert.equal((await client.getSession({ sessionId: last!.sessionId })).status, "Closing");
     },
   );
+
+  it(
+    "Ctrl-C while waiting for the accept withdraws the session and reports its refund",
+    { timeout: 60_000 },
+    async () => {
+      const client = f.clientFor(6);
+      await f.fund(client.account!.address);
+      const controller = new AbortController();
+      const connection = createVpnConnection(client, {
+        choice: { provider: silent.address },
+        deposit: USD(1),
+        acceptPollMs: 100,
+        tunnel: {
+          up: async () => assert.fail("never accepted, never up"),
+          down: async () => undefined,
+        },
+        onEvent: (e) => {
+          if (e.type === "waiting" && e.elapsedMs >= 300) controller.abort();
+        },
+      });
+      const end = await connection.run(controller.signal);
+      assert.equal(end.reason, "stopped");
+      assert.equal(end.legs.length, 1);
+      const [leg] = end.legs;
+      assert.equal(leg!.reason, "not-accepted");
+      assert.equal(leg!.outcome.kind === "cancelled" && leg!.outcome.refund, USD(1));
+      assert.equal((await client.getSession({ sessionId: leg!.sessionId })).status, "Closed");
+    },
+  );
 });

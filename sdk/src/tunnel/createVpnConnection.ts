@@ -125,6 +125,8 @@ export type VpnConnectionEndReason =
   /** The last provider failed and failover is off (or the attempts are used up). */
   | "provider-closed"
   | "unreachable"
+  /** The provider did not accept in time (withdrawn at once) and failover is off. */
+  | "not-accepted"
   /** No provider left that matches the choice. */
   | "no-provider";
 
@@ -207,10 +209,7 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
   let current: TunnelLeg | undefined;
 
   /** Opens with `provider` and waits for its accept; a late accept is withdrawn at once. */
-  const openAccepted = async (
-    provider: ProviderRecord,
-    signal?: AbortSignal,
-  ): Promise<TunnelLeg | LegResult | undefined> => {
+  const openAccepted = async (provider: ProviderRecord, signal?: AbortSignal): Promise<TunnelLeg | LegResult> => {
     const keys = generateWgKeyPair();
     const signer = privateKeyToAccount(generatePrivateKey());
     const opened = await client.openSession({
@@ -245,7 +244,7 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
         outcome: { kind: "cancelled", refund: c.refund, hash: c.hash },
       };
       emit({ type: "left", result, failover: failover && !signal?.aborted });
-      return signal?.aborted ? undefined : result;
+      return result;
     }
     let tunnel: TunnelAddress | undefined;
     try {
@@ -329,11 +328,12 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
         emit({ type: "picked", picked, attempt });
         const provider = await client.getProvider({ provider: picked.address });
         const got = await openAccepted(provider, signal);
-        if (!got) return { reason: "stopped", legs };
         if (!("opened" in got)) {
+          // Withdrawn (not accepted in time, or Ctrl-C while waiting) or an unusable tunnel address.
           legs.push(got);
           failed.push(got.provider);
-          last = "unreachable";
+          last = got.reason === "not-accepted" ? "not-accepted" : "unreachable";
+          if (signal?.aborted) return { reason: "stopped", legs };
           if (!failover) return { reason: last, legs };
           continue;
         }
