@@ -5,7 +5,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Common } from "../common/common.ts";
-import { migrate } from "./migrate.ts";
+import { listMigrations, migrate } from "./migrate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "./reader.ts";
 
 export type { PrismaClient };
@@ -32,6 +32,21 @@ export interface Database {
 
 const WRITER_LOCK = 7361829305n;
 
+/** On a standby: every committed migration must already be there (applied on the primary by its writer). */
+async function checkMigrated(client: pg.Client): Promise<void> {
+  const table = await client.query<{ t: string | null }>(`SELECT to_regclass('"_dvpn_migrations"')::text AS t`);
+  const done = table.rows[0]?.t
+    ? new Set((await client.query<{ name: string }>(`SELECT name FROM "_dvpn_migrations"`)).rows.map((r) => r.name))
+    : new Set<string>();
+  const missing = listMigrations()
+    .map((m) => m.name)
+    .filter((n) => !done.has(n));
+  if (missing.length)
+    throw new Error(
+      `the database is a read-only standby without migrations ${missing.join(", ")}: start the writer on the primary first`,
+    );
+}
+
 /** Opens the database, applies the committed migrations and returns it. */
 export async function createDatabase(common: Pick<Common, "config" | "logger">): Promise<Database> {
   const { config, logger } = common;
@@ -40,7 +55,13 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const applied = await migrate({
+      // A hot standby (streaming replica) cannot write: check the schema there instead of migrating.
+      const recovery = await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby");
+      if (recovery.rows[0]?.standby) {
+        await checkMigrated(client);
+        logger.info("database is a hot standby: serving reads from the replica");
+      } else {
+        const applied = await migrate({
         async transaction(fn) {
           await client.query("BEGIN");
           try {
@@ -54,8 +75,9 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
             throw e;
           }
         },
-      });
-      if (applied.length) logger.info({ applied }, "migrations applied");
+        });
+        if (applied.length) logger.info({ applied }, "migrations applied");
+      }
     } finally {
       await client.end();
     }
