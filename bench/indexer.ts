@@ -95,11 +95,15 @@ function write(complete: boolean) {
 if (partial) {
   // The parts not run come from the result file of an earlier run of the same mode.
   const file = join(resultsDir(quick), "indexer.json");
-  let before: ReturnType<typeof write> & { reused?: Partial<Record<Part, string | null>> | { part: string; date: string } };
+  type Earlier = ReturnType<typeof write> & {
+    reused?: Partial<Record<Part, string | null>> | { part: string; date: string };
+  };
+  let before = {} as Earlier;
   try {
-    before = JSON.parse(readFileSync(file, "utf8")) as typeof before;
+    before = JSON.parse(readFileSync(file, "utf8")) as Earlier;
   } catch {
-    throw new Error(`--part: no earlier ${file} to take the other parts from`);
+    log(`--part: no earlier ${file}; the parts not run stay empty`);
+    before.quick = quick;
   }
   if (before.quick !== quick) throw new Error(`--part: ${file} is from a ${before.quick ? "quick" : "full"} run`);
   const dateOf = (p: Part) => {

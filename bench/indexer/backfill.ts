@@ -134,7 +134,13 @@ export async function backfill(onProgress: (figures: BackfillFigures) => void): 
   try {
     return await withCleanup(
       () => chain.stop(),
-      () => measureSizes(chain, onProgress, (v) => (peakRss = v ?? peakRss), () => peakRss),
+      () =>
+        measureSizes(
+          chain,
+          onProgress,
+          (v) => (peakRss = v ?? peakRss),
+          () => peakRss,
+        ),
     );
   } finally {
     clearInterval(watchdog);
@@ -160,7 +166,7 @@ async function measureSizes(
     ]);
     const t0 = performance.now();
     let logs = 0;
-    for (let from = deployment.startBlock; from <= head; ) {
+    for (let from = deployment.startBlock; from <= head;) {
       const r = await fetcher.fetch(from, head);
       logs += r.logs.length;
       from = r.toBlock + 1;

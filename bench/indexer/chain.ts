@@ -88,7 +88,6 @@ export function rssMiBOfPort(port: number): number | null {
   return best;
 }
 
-
 /**
  * Deploys the protocol and the beaters on `chain`; returns the clients, the deployment and
  * `emitUpTo(n)`, which emits heartbeats until `n` have been emitted in all (the chain grows from

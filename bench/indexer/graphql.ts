@@ -212,4 +212,3 @@ export async function graphqlAt(providers: number) {
     await db.drop();
   }
 }
-

@@ -95,4 +95,3 @@ export function fakeDeployment() {
     parameters: { tokenSupply: "1000000000000000000000000000" },
   } as never;
 }
-

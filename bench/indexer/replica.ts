@@ -31,7 +31,10 @@ export interface ReplicaFigures {
   /** A change committed on the primary until a subscriber of the replica reader receives it (ms). */
   subscriptionViaReplicaMs?: Pub;
   answersEqual?: boolean;
-  queries?: Record<string, { primaryRequestsPerSecond: Pub; replicaRequestsPerSecond: Pub; replicaOverPrimary: Pub; replicaP99Ms: Pub }>;
+  queries?: Record<
+    string,
+    { primaryRequestsPerSecond: Pub; replicaRequestsPerSecond: Pub; replicaOverPrimary: Pub; replicaP99Ms: Pub }
+  >;
   notes?: string;
 }
 
@@ -49,7 +52,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function replica(): Promise<ReplicaFigures> {
   if (process.getuid?.() !== 0) {
-    return { status: "unavailable", reason: "the bench starts the clusters as the postgres user and needs root for that" };
+    return {
+      status: "unavailable",
+      reason: "the bench starts the clusters as the postgres user and needs root for that",
+    };
   }
   const base = mkdtempSync(join(tmpdir(), "dvpn-bench-replica-"));
   const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
@@ -75,7 +81,19 @@ export async function replica(): Promise<ReplicaFigures> {
     asPostgres("initdb", ["-D", primaryDir, "-U", "postgres", "--auth=trust", "--no-sync"]);
     appendFileSync(join(primaryDir, "pg_hba.conf"), "host replication all 127.0.0.1/32 trust\n");
     asPostgres("pg_ctl", ["-D", primaryDir, "-o", opts(p1), "-l", join(base, "primary.log"), "-w", "start"]);
-    asPostgres("pg_basebackup", ["-h", "127.0.0.1", "-p", String(p1), "-U", "postgres", "-D", replicaDir, "-R", "-X", "stream"]);
+    asPostgres("pg_basebackup", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(p1),
+      "-U",
+      "postgres",
+      "-D",
+      replicaDir,
+      "-R",
+      "-X",
+      "stream",
+    ]);
     asPostgres("pg_ctl", ["-D", replicaDir, "-o", opts(p2), "-l", join(base, "replica.log"), "-w", "start"]);
     const admin = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${p1}/postgres` });
     await admin.connect();
@@ -107,8 +125,16 @@ export async function replica(): Promise<ReplicaFigures> {
       let block = 1000;
       await commitAndWait(++block, async () => (await blockOf(standby)) === block);
       const lags: number[] = [];
-      for (let i = 0; i < 20; i++) lags.push(await commitAndWait(++block, async () => (await blockOf(standby)) === block));
-      const common = { rpcUrl: "http://127.0.0.1:1", deployment: fakeDeployment(), port: 0, logLevel: "silent", readOnly: true, pollIntervalMs: 250 };
+      for (let i = 0; i < 20; i++)
+        lags.push(await commitAndWait(++block, async () => (await blockOf(standby)) === block));
+      const common = {
+        rpcUrl: "http://127.0.0.1:1",
+        deployment: fakeDeployment(),
+        port: 0,
+        logLevel: "silent",
+        readOnly: true,
+        pollIntervalMs: 250,
+      };
       const onPrimary = createIndexer({ ...common, databaseUrl: primaryUrl });
       const onReplica = createIndexer({ ...common, databaseUrl: replicaUrl });
       await onPrimary.start();
@@ -116,7 +142,11 @@ export async function replica(): Promise<ReplicaFigures> {
       try {
         const post = async (url: string, query: string) =>
           (await (
-            await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })
+            await fetch(url, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ query }),
+            })
           ).json()) as { data?: Record<string, unknown> };
         let answersEqual = true;
         for (const q of QUERIES) {
@@ -128,7 +158,9 @@ export async function replica(): Promise<ReplicaFigures> {
         const sub = await fetch(onReplica.url, {
           method: "POST",
           headers: { "content-type": "application/json", accept: "text/event-stream" },
-          body: JSON.stringify({ query: `subscription { providerAvailability(id: "0x${(5).toString(16).padStart(40, "0")}") { activeSessions } }` }),
+          body: JSON.stringify({
+            query: `subscription { providerAvailability(id: "0x${(5).toString(16).padStart(40, "0")}") { activeSessions } }`,
+          }),
         });
         const reader = sub.body!.getReader();
         let events = 0;

@@ -62,19 +62,19 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         logger.info("database is a hot standby: serving reads from the replica");
       } else {
         const applied = await migrate({
-        async transaction(fn) {
-          await client.query("BEGIN");
-          try {
-            await fn(async (sql) => {
-              const r = await client.query(sql);
-              return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
-            });
-            await client.query("COMMIT");
-          } catch (e) {
-            await client.query("ROLLBACK");
-            throw e;
-          }
-        },
+          async transaction(fn) {
+            await client.query("BEGIN");
+            try {
+              await fn(async (sql) => {
+                const r = await client.query(sql);
+                return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
+              });
+              await client.query("COMMIT");
+            } catch (e) {
+              await client.query("ROLLBACK");
+              throw e;
+            }
+          },
         });
         if (applied.length) logger.info({ applied }, "migrations applied");
       }
