@@ -8,19 +8,13 @@
  * on the replica) and a subscription on the replica reader following a change committed on the
  * primary.
  */
-import { execFileSync } from "node:child_process";
-import { appendFileSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
+import { replicaUnavailable, startReplicaPair } from "../../indexer/src/testing/replica.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, log, pub, withCleanup, type Pub } from "./common.ts";
 import { QUERIES, measure } from "./graphql.ts";
 import { fakeDeployment, populate } from "./populate.ts";
-
-const BIN = "/usr/lib/postgresql/15/bin";
 
 export interface ReplicaFigures {
   status: "measured" | "unavailable";
@@ -38,69 +32,14 @@ export interface ReplicaFigures {
   notes?: string;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function replica(): Promise<ReplicaFigures> {
-  if (process.getuid?.() !== 0) {
-    return {
-      status: "unavailable",
-      reason: "the bench starts the clusters as the postgres user and needs root for that",
-    };
-  }
-  const base = mkdtempSync(join(tmpdir(), "dvpn-bench-replica-"));
-  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-  chownSync(base, uid, gid);
-  const primaryDir = join(base, "primary");
-  const replicaDir = join(base, "replica");
-  const asPostgres = (cmd: string, args: string[]) =>
-    execFileSync("runuser", ["-u", "postgres", "--", join(BIN, cmd), ...args], { stdio: "pipe", cwd: base });
-  const [p1, p2] = [await freePort(), await freePort()];
-  const opts = (port: number) => `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const stop = async () => {
-    for (const dir of [replicaDir, primaryDir]) {
-      try {
-        asPostgres("pg_ctl", ["-D", dir, "-m", "immediate", "-w", "stop"]);
-      } catch {
-        /* not running */
-      }
-    }
-    rmSync(base, { recursive: true, force: true });
-  };
-  return withCleanup(stop, async () => {
-    asPostgres("initdb", ["-D", primaryDir, "-U", "postgres", "--auth=trust", "--no-sync"]);
-    appendFileSync(join(primaryDir, "pg_hba.conf"), "host replication all 127.0.0.1/32 trust\n");
-    asPostgres("pg_ctl", ["-D", primaryDir, "-o", opts(p1), "-l", join(base, "primary.log"), "-w", "start"]);
-    asPostgres("pg_basebackup", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(p1),
-      "-U",
-      "postgres",
-      "-D",
-      replicaDir,
-      "-R",
-      "-X",
-      "stream",
-    ]);
-    asPostgres("pg_ctl", ["-D", replicaDir, "-o", opts(p2), "-l", join(base, "replica.log"), "-w", "start"]);
-    const admin = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${p1}/postgres` });
-    await admin.connect();
-    await admin.query("CREATE DATABASE dvpn_bench");
-    await admin.end();
-    const primaryUrl = `postgresql://postgres@127.0.0.1:${p1}/dvpn_bench`;
-    const replicaUrl = `postgresql://postgres@127.0.0.1:${p2}/dvpn_bench`;
+  const unavailable = replicaUnavailable();
+  if (unavailable) return { status: "unavailable", reason: unavailable };
+  const pair = await startReplicaPair("dvpn_bench");
+  return withCleanup(pair.stop, async () => {
+    const { primaryUrl, replicaUrl } = pair;
     const P = CONFIG.replicaProviders;
     await populate(primaryUrl, Math.floor(Date.now() / 1000), P, P * CONFIG.sessionsPerProvider);
     const primary = new pg.Client({ connectionString: primaryUrl });
