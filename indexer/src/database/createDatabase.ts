@@ -25,12 +25,24 @@ export interface Database {
   tryAcquireWriter(): Promise<boolean>;
   /** True once the connection holding the writer lock has failed (the lock may be gone). */
   writerLost(): boolean;
+  /**
+   * Seconds this database is behind its primary when it is a PostgreSQL streaming replica (0 once
+   * it has replayed all the WAL it received); null on a primary or PGlite.
+   */
+  replicaLag(): Promise<number | null>;
   /** Runs `fn` in one database transaction. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const WRITER_LOCK = 7361829305n;
+
+/**
+ * A standby's lag: 0 when it has replayed everything it received, else the age of the last
+ * transaction it replayed (so an idle primary does not read as lag).
+ */
+const REPLICA_LAG_SQL = `SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`;
 
 /** On a standby: every committed migration must already be there (applied on the primary by its writer). */
 async function checkMigrated(client: pg.Client): Promise<void> {
@@ -52,12 +64,14 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
   const { config, logger } = common;
   if (config.databaseUrl) {
     const url = config.databaseUrl;
+    let standby = false;
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       // A hot standby (streaming replica) cannot write: check the schema there instead of migrating.
       const recovery = await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby");
-      if (recovery.rows[0]?.standby) {
+      standby = recovery.rows[0]?.standby === true;
+      if (standby) {
         await checkMigrated(client);
         logger.info("database is a hot standby: serving reads from the replica");
       } else {
@@ -106,6 +120,11 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         return r.rows[0]?.ok === true;
       },
       writerLost: () => lost,
+      async replicaLag() {
+        if (!standby) return null;
+        const [row] = await read.query<{ lag: number | null }>(REPLICA_LAG_SQL, [], "dvpn_replica_lag");
+        return row?.lag ?? null;
+      },
       transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
         await prisma.$disconnect();
@@ -139,6 +158,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     read: createPGliteReader(lite),
     tryAcquireWriter: async () => true,
     writerLost: () => false,
+    replicaLag: async () => null,
     transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
     async close() {
       await prisma.$disconnect();

@@ -79,6 +79,16 @@ describe("reader on a streaming replica", { skip: unavailable ?? false }, () => 
       return r?._meta.block.number === head.number ? r : undefined;
     });
     assert.deepEqual(got, want);
+    // The lag is visible on the replica reader only.
+    const meta = `{ _meta { replicaLagSeconds } }`;
+    assert.equal((await gql(writer.url, meta)).data._meta.replicaLagSeconds, null);
+    const lag = (await gql(reader.url, meta)).data._meta.replicaLagSeconds;
+    assert.equal(typeof lag, "number");
+    assert.ok(lag >= 0 && lag < 60, `replica lag ${lag} s`);
+    const metrics = await (await fetch(reader.url.replace(/\/graphql$/, "/metrics"))).text();
+    assert.match(metrics, /^dvpn_indexer_replica_lag_seconds \d/m);
+    const writerMetrics = await (await fetch(writer.url.replace(/\/graphql$/, "/metrics"))).text();
+    assert.doesNotMatch(writerMetrics, /^dvpn_indexer_replica_lag_seconds /m);
   });
 
   test("the replica reader delivers a subscription for a block the writer indexed", async () => {
