@@ -16,7 +16,8 @@
  *    (chain.ts): the raw eth_getLogs rate (the baseline) and full indexes into PostgreSQL and
  *    PGlite with the bulk and the row-by-row write methods, in interleaved rounds.
  *
- * A discarded warm-up precedes the measured runs. Prints the JSON and writes
+ * A quick run measures parts 1 and 4 unless `--part` names others (`--quick --part live,replica`
+ * runs those two at their quick sizes). A discarded warm-up precedes the measured runs. Prints the JSON and writes
  * bench/results/indexer.json (DVPN_BENCH_RESULTS_DIR when set, bench/results/quick/ for
  * --quick) with `series` for the charts and growth sentences, rewritten after every size and
  * round (`complete: false` until the end), so a run stopped halfway keeps what it measured.
