@@ -162,7 +162,7 @@ export async function replica(): Promise<ReplicaFigures> {
             ]),
           ),
           notes:
-            `Two clusters started by the bench (initdb, pg_basebackup -R -X stream; fsync off; same 2 cores as ` +
+            `Two clusters started by the bench (initdb, pg_basebackup -R, WAL streamed; fsync off; same 2 cores as ` +
             `everything else), ${P} providers populated on the primary. Both readers are read-only indexers in ` +
             `the bench process (live poll 250 ms); the one on the replica checks the schema instead of migrating ` +
             `(a standby cannot write). Live updates on the replica reader come from its poll of the replicated ` +

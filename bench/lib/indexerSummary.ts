@@ -144,7 +144,7 @@ export function indexerSizesMarkdown(r: IndexerSizes): string {
             `populated in ${num(s.populateSeconds)} s`,
         )
         .join("; ")}. Sessions grow with the providers (${num(m.sessionsPerProvider)} each), so one provider's ` +
-        `session list has the same size at every size and the largest database populates in about a minute.`,
+        `session list has the same size at every size.`,
     );
     if (g.notes) lines.push("", g.notes);
   }
