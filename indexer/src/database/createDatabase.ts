@@ -15,6 +15,8 @@ export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
 /** Storage: PostgreSQL when `databaseUrl` is set, else embedded PGlite in `dataDir`. */
 export interface Database {
   kind: "postgres" | "pglite";
+  /** True when the database is a PostgreSQL hot standby (a streaming replica: reads only). */
+  standby: boolean;
   prisma: PrismaClient;
   /** Plain SQL reads for the feed's hot paths (see {@link Reader}). */
   read: Reader;
@@ -101,6 +103,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     let lost = false;
     return {
       kind: "postgres",
+      standby,
       prisma,
       read,
       async tryAcquireWriter() {
@@ -154,6 +157,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
   });
   return {
     kind: "pglite",
+    standby: false,
     prisma,
     read: createPGliteReader(lite),
     tryAcquireWriter: async () => true,

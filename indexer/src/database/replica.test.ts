@@ -133,6 +133,12 @@ describe("reader on a streaming replica", { skip: unavailable ?? false }, () => 
     }
   });
 
+  test("an indexing instance on the replica is refused: a standby takes readers only", async () => {
+    const wrong = createIndexer({ ...common(), databaseUrl: pair.replicaUrl });
+    await assert.rejects(wrong.start(), /read-only hot standby.*--read-only/);
+    await wrong.stop().catch(() => {});
+  });
+
   test("a reader on a standby without the schema is refused with a clear error", async () => {
     const admin = new pg.Client({ connectionString: pair.primaryUrl });
     await admin.connect();
