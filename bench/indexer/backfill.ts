@@ -17,7 +17,7 @@ import { createRpc } from "../../indexer/src/sync-historical/createRpc.ts";
 import { createTestDatabase } from "../../indexer/src/testing/postgres.ts";
 import { startLocalChain } from "../../scripts/lib/localChain.ts";
 import { round, summarize } from "../lib/stats.ts";
-import { CONFIG, cleanups, log, pub, withCleanup, type Pub } from "./common.ts";
+import { CONFIG, cleanups, log, pub, quick, withCleanup, type Pub } from "./common.ts";
 import { rssMiBOfPort, setUpChain } from "./chain.ts";
 
 /**
@@ -223,7 +223,8 @@ async function measureSizes(
       `decoded, applied and written with its rollups and checkpoint in one transaction. postgres/pglite write ` +
       `with the bulk method (one JSON parameter per table and range, expanded by jsonb_to_recordset, the default); ` +
       `postgresRows/pgliteRows with the row-by-row method (one parameter per value, 400 rows per INSERT), in the ` +
-      `same rounds, the order of the two alternating by round; bulkOverRows pairs them per round. The raw rate ` +
+      `same rounds (quick runs: at the largest size only), the order of the two alternating by round; bulkOverRows ` +
+      `pairs them per round. The raw rate ` +
       `only fetches the logs of the same blocks from the same node, with the same adaptive ranges starting at ` +
       `${INITIAL_BLOCK_RANGE} blocks. One chain grows from size to size. Rounds per size: ` +
       `${sizes.map((x) => x.rounds).join(", ")}, after a discarded warm-up round at the first size` +
@@ -241,23 +242,25 @@ async function measureSizes(
     // Warm-up, discarded: a whole round at the first size (JIT, connections, PGlite's files).
     if (i === 0) {
       const warm = await rawRun(head);
-      for (const r of runs) await indexRun(r.kind, r.method, warm.logs);
+      for (const r of runs) if (!quick || r.method === "bulk") await indexRun(r.kind, r.method, warm.logs);
       log("warm-up round done");
     }
     const rounds: BackfillRound[] = [];
     let logs = 0;
+    // Quick runs compare the write methods at their largest size only (within their budget).
+    const measured = quick && i < CONFIG.events.length - 1 ? runs.filter((x) => x.method === "bulk") : runs;
     for (let r = 0; r < CONFIG.backfillRounds[i]!; r++) {
       const raw = await rawRun(head);
       if (r > 0 && raw.logs !== logs) throw new Error(`eth_getLogs returned ${logs} logs, then ${raw.logs}`);
       logs = raw.logs;
       const round_: BackfillRound = { rawEventsPerSecond: round(raw.eventsPerSecond, 4) };
       // Bulk first in even rounds, row-by-row first in odd ones (the machine's drift cancels).
-      const order = r % 2 === 0 ? runs : runs.map((_, j) => runs[j ^ 1]!);
+      const order = r % 2 === 0 ? measured : measured.map((_, j) => measured[j ^ 1] ?? measured[j]!);
       for (const run of order) round_[run.key] = await indexRun(run.kind, run.method, raw.logs);
       rounds.push(round_);
       log(
         `${logs} events, round ${r + 1}/${CONFIG.backfillRounds[i]}: raw ${round(raw.eventsPerSecond, 3)} ev/s, ` +
-          runs.map((x) => `${x.key} ${round(round_[x.key]!.eventsPerSecond, 3)}`).join(", ") +
+          measured.map((x) => `${x.key} ${round(round_[x.key]!.eventsPerSecond, 3)}`).join(", ") +
           ` (postgres s per stage: ${STAGES.map((k) => `${k} ${round_.postgres!.stageSeconds[k]}`).join(", ")})`,
       );
       // After every round the size's figures so far replace its entry, and the result file is
