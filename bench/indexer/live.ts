@@ -96,8 +96,8 @@ export async function liveAt(counts: number[], onProgress: (f: LiveFigures) => v
   const dir = mkdtempSync(join(tmpdir(), "dvpn-bench-live-"));
   return withCleanup(
     async () => {
-      await db.drop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
+      await db.drop().catch(() => {});
     },
     async () => {
       const now = Math.floor(Date.now() / 1000);
