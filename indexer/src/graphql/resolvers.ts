@@ -11,6 +11,7 @@ import { createLiveFeed, type LiveFeed } from "./live.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
 import { providerCount } from "./providerCount.ts";
+import { networkSeries, providerSeries, type SeriesArgs } from "./series.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
@@ -279,6 +280,8 @@ export function createResolvers(signal: AbortSignal) {
         };
       },
       networkStats: (_: unknown, __: unknown, ctx: FeedContext) => networkStats(ctx),
+      networkSeries: (_: unknown, args: SeriesArgs & { region?: string | null }, ctx: FeedContext) =>
+        networkSeries(ctx, args),
       async _meta(_: unknown, __: unknown, ctx: FeedContext) {
         const cp = await ctx.checkpoint();
         return {
@@ -298,6 +301,8 @@ export function createResolvers(signal: AbortSignal) {
         listSessions(ctx, args, wantsTotal(info), p.id),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
+      series: (p: ProviderRow, args: SeriesArgs, ctx: FeedContext) =>
+        providerSeries(ctx, p as unknown as Record<string, unknown>, args),
     },
     Reputation: {
       score: (p: ProviderRow) => p.score,
