@@ -7,12 +7,15 @@ export {
   findProposals,
   getFeedProposal,
   getNetworkStats,
+  getNetworkSeries,
+  getProviderSeries,
   getFeedMeta,
   paginate,
   type FindProvidersParameters,
   type FindSessionsParameters,
   type PageParameters,
   type ProviderFilter,
+  type SeriesParameters,
   type SessionFilter,
 } from "./actions.ts";
 export { FEED_DOCUMENTS } from "./documents.ts";
