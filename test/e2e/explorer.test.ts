@@ -379,6 +379,8 @@ describe("explorer end to end in Chromium", { skip }, () => {
       maxPricePerMinute: parseUnits("0.001", 6),
     });
     await page.waitForSelector(`[data-session="${opened.sessionId}"]`, { timeout: 30_000 });
+    // The page heard of the new blocks over the feed's indexedBlock stream, not by polling.
+    assert.equal(await page.getAttribute("#live", "data-mode"), "live");
     assert.match((await page.textContent(`[data-session="${opened.sessionId}"]`)) ?? "", /Pending/);
     assert.ok(
       await page.locator(`[data-provider="${provider.account.address}"]`).count(),

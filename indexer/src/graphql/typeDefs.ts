@@ -412,5 +412,7 @@ export const typeDefs = /* GraphQL */ `
     providerAvailability(id: String!): Availability!
     "Emits the session now and whenever it changes."
     session(id: BigInt!): Session!
+    "Emits _meta now and whenever the indexer has read a new block or seen the chain head move: pages showing the whole network reload on it."
+    indexedBlock: Meta!
   }
 `;

@@ -15,7 +15,7 @@ import {
   SESSIONS_QUERY,
 } from "./documents.ts";
 import { feedRequest, reviveBigInts } from "./request.ts";
-import { watchProviderAvailability, watchSession } from "./subscribe.ts";
+import { watchIndexedBlocks, watchProviderAvailability, watchSession } from "./subscribe.ts";
 import type {
   FeedMeta,
   FeedProposal,
@@ -351,5 +351,6 @@ export function feedActions(c: DvpnContext) {
     getFeedMeta: () => getFeedMeta(c),
     watchProviderAvailability: (p: { id: Address; signal?: AbortSignal }) => watchProviderAvailability(c, p),
     watchSession: (p: { id: bigint; signal?: AbortSignal }) => watchSession(c, p),
+    watchIndexedBlocks: (p: { signal?: AbortSignal } = {}) => watchIndexedBlocks(c, p),
   };
 }

@@ -337,6 +337,23 @@ export const SESSION_SUBSCRIPTION = /* GraphQL */ `
   ${SESSION_FIELDS}
 `;
 
+/** `subscription indexedBlock`: `_meta` now and after every indexed block. */
+export const INDEXED_BLOCK_SUBSCRIPTION = /* GraphQL */ `
+  subscription IndexedBlock {
+    indexedBlock {
+      block {
+        number
+        hash
+        timestamp
+      }
+      headBlockNumber
+      headTimestamp
+      chainId
+      reorgs
+    }
+  }
+`;
+
 /** Every document, by name (for validation). */
 export const FEED_DOCUMENTS = {
   PROVIDERS_QUERY,
@@ -351,4 +368,5 @@ export const FEED_DOCUMENTS = {
   META_QUERY,
   PROVIDER_AVAILABILITY_SUBSCRIPTION,
   SESSION_SUBSCRIPTION,
+  INDEXED_BLOCK_SUBSCRIPTION,
 } as const;

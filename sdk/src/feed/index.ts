@@ -21,5 +21,5 @@ export {
 export { FEED_DOCUMENTS } from "./documents.ts";
 export { feedRequest } from "./request.ts";
 export { DEFAULT_FEED_TIMEOUT_MS } from "./timeout.ts";
-export { subscribeFeed, watchProviderAvailability, watchSession } from "./subscribe.ts";
+export { subscribeFeed, watchIndexedBlocks, watchProviderAvailability, watchSession } from "./subscribe.ts";
 export type * from "./types.ts";
