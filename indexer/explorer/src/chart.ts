@@ -21,8 +21,8 @@ export interface ChartSpec {
   bucket: number;
   /** A value as people read it ("1.2 GiB", "99.5 %"). */
   format: (value: number) => string;
-  /** How the summary sums up the values: their total (counts) or their mean (rates). */
-  summary: "total" | "mean";
+  /** How the summary sums up the values: their total (counts), their mean or the latest known one (rates). */
+  summary: "total" | "mean" | "latest";
   /** The top of the scale (default: the largest value). */
   max?: number;
   /** Said instead of a chart when every value is 0 or null. */
@@ -45,12 +45,16 @@ export function chart(spec: ChartSpec): HTMLElement {
   const range = spec.points.length
     ? `${bucketLabel(spec.points[0]!.start, spec.bucket)} – ${bucketLabel(spec.points.at(-1)!.start, spec.bucket)}`
     : "";
+  const unit = spec.bucket >= 86_400 ? "day" : "hour";
+  const latest = values.at(-1);
   const summary =
     spec.summary === "total"
       ? `${spec.format(total)} in all`
-      : values.length
-        ? `${spec.format(total / values.length)} on average`
-        : "no data";
+      : latest === undefined
+        ? "no data"
+        : spec.summary === "latest"
+          ? `${spec.format(latest)} in the latest ${unit}`
+          : `${spec.format(total / values.length)} on average over ${values.length} ${unit}${values.length === 1 ? "" : "s"}`;
   const figure = h(
     "figure",
     { class: "chart", "data-chart": spec.id },

@@ -66,7 +66,7 @@ export function networkCharts(el: HTMLElement): () => Promise<void> {
           bucket,
           points: series.map((b) => ({ start: b.start, value: b.providersOnline })),
           format: (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2)),
-          summary: "mean",
+          summary: "latest",
           empty: `No provider sent a heartbeat in the last ${picked.label}.`,
         }),
       );

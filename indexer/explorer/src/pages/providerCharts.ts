@@ -43,7 +43,7 @@ export function providerCharts(el: HTMLElement, id: Address): void {
           bucket: picked.seconds,
           points: series.map((b) => ({ start: b.start, value: b.uptime })),
           format: (v) => percent(v),
-          summary: "mean",
+          summary: "latest",
           max: 1,
           empty: `No heartbeat in the last ${picked.label}.`,
         }),
