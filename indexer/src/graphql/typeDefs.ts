@@ -378,6 +378,8 @@ export const typeDefs = /* GraphQL */ `
     headTimestamp: Int
     chainId: Int!
     reorgs: Int!
+    "Seconds the database this instance reads is behind its primary (a PostgreSQL streaming replica; 0 once it has replayed all it received). Null when it reads the primary or PGlite."
+    replicaLagSeconds: Float
   }
 
   type Query {
