@@ -19,6 +19,7 @@ import {
   score,
   shortAddress,
 } from "../format.ts";
+import { providerCharts } from "./providerCharts.ts";
 import { sessionRows } from "./sessionRows.ts";
 
 export async function renderProvider(main: HTMLElement, signal: AbortSignal, id: string): Promise<void> {
@@ -42,6 +43,8 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
   }
   const availabilityEl = h("div", { "aria-live": "polite" }, availabilityView(p.availability));
   const sessionsEl = h("div", null, loadingView("sessions"));
+  const historyEl = h("section", { "aria-labelledby": "history-h" });
+  providerCharts(historyEl, p.id);
   const r = p.reputation;
   const b = r.scoreBreakdown;
   replace(
@@ -120,6 +123,7 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
           .concat([{ cells: ["Slash penalty", percent(b.slashPenalty), ""] }]),
       ),
     ),
+    historyEl,
     h("section", null, h("h2", null, "Sessions"), sessionsEl),
     h("section", null, h("h2", null, "Slashes"), slashes(p, config)),
   );
