@@ -41,22 +41,22 @@ import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
 contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @dev Packed into four slots; the voucher totals live beside the per-minute price so a
-    /// claim rewrites a single slot.
+    /// @dev Packed into three slots (an open writes three new slots, not four): the provider is
+    /// a {providerIdOf} id, the prices are at most {MAX_PRICE}. Slot 0 is what every call reads
+    /// (who, status, deadline); slot 2 is the only one a claim rewrites.
     struct Session {
         // slot 0
         address client;
-        uint40 deadline;
+        uint32 providerId;
         SessionStatus status;
         uint16 feeBps;
+        uint40 deadline;
         // slot 1
-        address provider;
+        address signer;
         uint96 deposit;
         // slot 2
-        address signer;
-        uint96 pricePerGiB;
-        // slot 3
-        uint96 pricePerMinute;
+        uint64 pricePerGiB;
+        uint64 pricePerMinute;
         uint64 claimedBytes;
         uint64 claimedSeconds;
     }
@@ -77,6 +77,10 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint256 public constant SETTLEMENT_WINDOW_LOWER = 10 minutes;
     uint256 public constant SETTLEMENT_WINDOW_UPPER = 7 days;
     uint256 public constant MAX_TUNNEL_ADDRESS_LENGTH = 96;
+    /// @notice Highest price per GiB or per minute a session can carry (2^64 − 1 base units:
+    /// 18.4 whole tokens of an 18-decimal token, 1.8·10^13 of a 6-decimal one); a provider priced
+    /// above it cannot be booked ({EscrowPriceAboveMaximum}).
+    uint256 public constant MAX_PRICE = type(uint64).max;
     /// @notice Gas a refund transfer may use before the refund is credited instead (bounds what a
     /// token hook at the recipient can burn of the settling caller's gas).
     uint256 public constant REFUND_TRANSFER_GAS = 100_000;
@@ -90,19 +94,25 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @notice Receives the protocol fee.
     address public treasury;
+    // One slot read by every open: the parameters it needs and the counters it bumps.
     /// @notice Protocol fee in basis points of every claim, fixed per session at open.
     uint16 public protocolFeeBps;
     /// @notice Seconds a provider has to accept a session.
     uint40 public acceptTimeout;
     /// @notice Seconds a provider has for its last claim after the client closes.
     uint40 public settlementWindow;
-    /// @notice Protocol fees claimed and not yet swept to the treasury (shares a never-zero slot
-    /// with the parameters above, so a claim's accrual is a cheap write).
-    uint160 public accruedFees;
     /// @notice Number of sessions ever opened; session ids run from 1 to this.
-    uint256 public sessionCount;
+    uint64 public sessionCount;
+    /// @notice Number of providers that have ever had a session; provider ids run from 1 to this.
+    uint32 public providerCount;
+    /// @notice Protocol fees claimed and not yet swept to the treasury.
+    uint160 public accruedFees;
 
     mapping(uint256 sessionId => Session) private _sessions;
+    /// @notice The id a provider's sessions store instead of its address (0: never had a session).
+    mapping(address provider => uint32) public providerIdOf;
+    /// @notice The provider behind a {providerIdOf} id.
+    mapping(uint32 providerId => address) public providerOf;
     /// @notice Refunds the token refused to deliver, waiting for {withdrawRefund} by their owner.
     mapping(address account => uint256) public refundCredit;
 
@@ -183,7 +193,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      */
     function acceptSession(uint256 sessionId, string calldata tunnelAddress) external {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp > s.deadline) revert EscrowAcceptDeadlinePassed(sessionId, s.deadline);
         uint256 len = bytes(tunnelAddress).length;
@@ -201,7 +211,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      */
     function rejectSession(uint256 sessionId, bytes32 reason) external nonReentrant {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         uint96 refund = s.deposit;
         s.status = SessionStatus.Closed;
@@ -221,7 +231,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp <= s.deadline) revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
         uint96 refund = s.deposit;
-        address provider = s.provider;
+        address provider = providerOf[s.providerId];
         s.status = SessionStatus.Closed;
         s.deadline = 0;
         emit SessionCancelled(sessionId, provider, refund);
@@ -236,7 +246,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      */
     function claim(uint256 sessionId, uint64 bytes_, uint64 seconds_, bytes calldata signature) external nonReentrant {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         SessionStatus status = s.status;
         if (status == SessionStatus.Closing) {
             if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
@@ -257,7 +267,10 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     function closeSession(uint256 sessionId) external nonReentrant {
         Session storage s = _session(sessionId);
         SessionStatus status = s.status;
-        if (msg.sender == s.provider) {
+        // The client is in the slot just read and its path needs the provider's address anyway;
+        // a provider closing a session it opened itself takes the provider's path, as always.
+        address provider = msg.sender == s.client ? providerOf[s.providerId] : address(0);
+        if (msg.sender == provider || (provider == address(0) && providerIdOf[msg.sender] == s.providerId)) {
             if (status != SessionStatus.Active && status != SessionStatus.Closing) {
                 revert EscrowInvalidStatus(sessionId, status);
             }
@@ -267,7 +280,6 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
             uint40 deadline = uint40(block.timestamp) + settlementWindow;
             s.status = SessionStatus.Closing;
             s.deadline = deadline;
-            address provider = s.provider;
             emit SessionClosed(sessionId, provider, msg.sender, deadline);
             registry.releaseSession(provider);
         } else {
@@ -288,7 +300,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         bytes calldata signature
     ) external nonReentrant {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         SessionStatus status = s.status;
         if (status == SessionStatus.Closing) {
             if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
@@ -308,7 +320,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         Session storage s = _session(sessionId);
         if (s.status != SessionStatus.Closing) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp <= s.deadline) revert EscrowSettlementWindowOpen(sessionId, s.deadline);
-        _settle(s, sessionId);
+        _settle(s, sessionId, providerOf[s.providerId]);
     }
 
     /**
@@ -345,7 +357,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         Session storage s = _sessions[sessionId];
         info = SessionInfo({
             client: s.client,
-            provider: s.provider,
+            provider: providerOf[s.providerId],
             signer: s.signer,
             status: s.status,
             deadline: s.deadline,
@@ -355,24 +367,26 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
             pricePerMinute: s.pricePerMinute,
             claimedBytes: s.claimedBytes,
             claimedSeconds: s.claimedSeconds,
-            paid: _cost(s, s.claimedBytes, s.claimedSeconds)
+            paid: _costOf(s, s.claimedBytes, s.claimedSeconds)
         });
     }
 
     /// @notice What a voucher for (`bytes_`, `seconds_`) is worth in `sessionId`, capped at its deposit.
     function priceOf(uint256 sessionId, uint64 bytes_, uint64 seconds_) external view returns (uint256) {
-        return _cost(_sessions[sessionId], bytes_, seconds_);
+        return _costOf(_sessions[sessionId], bytes_, seconds_);
     }
 
     /// @notice The EIP-712 digest a session signer signs for a voucher (bound to {termsOf}).
     function usageDigest(uint256 sessionId, uint64 bytes_, uint64 seconds_) public view returns (bytes32) {
-        return _usageDigest(_sessions[sessionId], sessionId, bytes_, seconds_);
+        Session storage s = _sessions[sessionId];
+        return _usageDigest(sessionId, _terms(providerOf[s.providerId], s), bytes_, seconds_);
     }
 
     /// @notice The terms a voucher of `sessionId` is bound to: keccak256(abi.encode(provider,
     /// deposit, pricePerGiB, pricePerMinute)).
     function termsOf(uint256 sessionId) external view returns (bytes32) {
-        return _terms(_sessions[sessionId]);
+        Session storage s = _sessions[sessionId];
+        return _terms(providerOf[s.providerId], s);
     }
 
     /// @notice The EIP-712 domain separator of this escrow.
@@ -410,6 +424,20 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         if (s.status == SessionStatus.None) revert EscrowUnknownSession(sessionId);
     }
 
+    /// @dev The caller must be the session's provider (after this, `msg.sender` is its address).
+    function _onlyProvider(Session storage s) private view {
+        if (providerIdOf[msg.sender] != s.providerId) revert EscrowUnauthorized(msg.sender);
+    }
+
+    /// @dev The provider's id, assigned the first time anyone opens a session with it.
+    function _providerId(address provider) private returns (uint32 id) {
+        id = providerIdOf[provider];
+        if (id != 0) return id;
+        id = ++providerCount;
+        providerIdOf[provider] = id;
+        providerOf[id] = provider;
+    }
+
     function _open(
         address provider,
         bytes32 wgPublicKey,
@@ -423,20 +451,22 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         (uint96 pricePerGiB, uint96 pricePerMinute) = registry.quoteSession(provider);
         if (pricePerGiB > maxPricePerGiB) revert EscrowPriceAboveMaximum(pricePerGiB, maxPricePerGiB);
         if (pricePerMinute > maxPricePerMinute) revert EscrowPriceAboveMaximum(pricePerMinute, maxPricePerMinute);
+        if (pricePerGiB > MAX_PRICE) revert EscrowPriceAboveMaximum(pricePerGiB, MAX_PRICE);
+        if (pricePerMinute > MAX_PRICE) revert EscrowPriceAboveMaximum(pricePerMinute, MAX_PRICE);
         if (signer == address(0)) signer = msg.sender;
         uint16 feeBps = protocolFeeBps;
         uint40 acceptDeadline = uint40(block.timestamp) + acceptTimeout;
         sessionId = ++sessionCount;
         _sessions[sessionId] = Session({
             client: msg.sender,
-            deadline: acceptDeadline,
+            providerId: _providerId(provider),
             status: SessionStatus.Pending,
             feeBps: feeBps,
-            provider: provider,
-            deposit: uint96(deposit),
+            deadline: acceptDeadline,
             signer: signer,
-            pricePerGiB: pricePerGiB,
-            pricePerMinute: pricePerMinute,
+            deposit: uint96(deposit),
+            pricePerGiB: uint64(pricePerGiB),
+            pricePerMinute: uint64(pricePerMinute),
             claimedBytes: 0,
             claimedSeconds: 0
         });
@@ -455,6 +485,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         paymentToken.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
+    /// @dev Called with `msg.sender` checked to be the session's provider.
     function _claim(
         Session storage s,
         uint256 sessionId,
@@ -462,39 +493,53 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         uint64 seconds_,
         bytes calldata signature
     ) private {
-        uint64 claimedBytes = s.claimedBytes;
-        uint64 claimedSeconds = s.claimedSeconds;
-        if (
-            bytes_ < claimedBytes || seconds_ < claimedSeconds || (bytes_ == claimedBytes && seconds_ == claimedSeconds)
-        ) {
-            revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
+        {
+            uint64 claimedBytes = s.claimedBytes;
+            uint64 claimedSeconds = s.claimedSeconds;
+            if (
+                bytes_ < claimedBytes ||
+                seconds_ < claimedSeconds ||
+                (bytes_ == claimedBytes && seconds_ == claimedSeconds)
+            ) {
+                revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
+            }
         }
-        if (!_isValidVoucherSignature(s.signer, _usageDigest(s, sessionId, bytes_, seconds_), signature)) {
-            revert EscrowInvalidSignature(sessionId);
-        }
-        uint256 before = _cost(s, claimedBytes, claimedSeconds);
-        uint256 total = _cost(s, bytes_, seconds_);
-        uint256 amount = total - before;
+        _checkVoucher(s, sessionId, bytes_, seconds_, signature);
+        uint256 total = _costOf(s, bytes_, seconds_);
+        uint256 amount = total - _costOf(s, s.claimedBytes, s.claimedSeconds);
         uint256 fee = (amount * s.feeBps) / 10_000;
         s.claimedBytes = bytes_;
         s.claimedSeconds = seconds_;
-        address provider = s.provider;
         if (fee != 0) accruedFees += uint160(fee);
-        emit UsageClaimed(sessionId, provider, bytes_, seconds_, amount, fee, total);
-        if (amount - fee != 0) paymentToken.safeTransfer(provider, amount - fee);
+        emit UsageClaimed(sessionId, msg.sender, bytes_, seconds_, amount, fee, total);
+        if (amount - fee != 0) paymentToken.safeTransfer(msg.sender, amount - fee);
     }
 
-    function _usageDigest(
+    /// @dev The voucher must be signed by the session signer for the terms it has with the
+    /// caller (checked to be its provider).
+    function _checkVoucher(
         Session storage s,
         uint256 sessionId,
         uint64 bytes_,
-        uint64 seconds_
-    ) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, _terms(s), bytes_, seconds_)));
+        uint64 seconds_,
+        bytes calldata signature
+    ) private view {
+        bytes32 digest = _usageDigest(sessionId, _terms(msg.sender, s), bytes_, seconds_);
+        if (!_isValidVoucherSignature(s.signer, digest, signature)) revert EscrowInvalidSignature(sessionId);
     }
 
-    function _terms(Session storage s) private view returns (bytes32) {
-        return keccak256(abi.encode(s.provider, s.deposit, s.pricePerGiB, s.pricePerMinute));
+    function _usageDigest(
+        uint256 sessionId,
+        bytes32 terms,
+        uint64 bytes_,
+        uint64 seconds_
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, terms, bytes_, seconds_)));
+    }
+
+    /// @dev keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute)), each a 32-byte word.
+    function _terms(address provider, Session storage s) private view returns (bytes32) {
+        return keccak256(abi.encode(provider, uint256(s.deposit), uint256(s.pricePerGiB), uint256(s.pricePerMinute)));
     }
 
     /// @dev ECDSA by the signer's key first, whatever code the account has (EIP-7702); ERC-1271
@@ -537,26 +582,35 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         emit RefundCredited(to, amount);
     }
 
+    /// @dev Called with `msg.sender` checked to be the session's provider.
     function _closeByProvider(Session storage s, uint256 sessionId, SessionStatus status) private {
-        address provider = s.provider;
-        emit SessionClosed(sessionId, provider, msg.sender, 0);
-        if (status == SessionStatus.Active) registry.releaseSession(provider);
-        _settle(s, sessionId);
+        emit SessionClosed(sessionId, msg.sender, msg.sender, 0);
+        if (status == SessionStatus.Active) registry.releaseSession(msg.sender);
+        _settle(s, sessionId, msg.sender);
     }
 
-    function _settle(Session storage s, uint256 sessionId) private {
-        uint256 paid = _cost(s, s.claimedBytes, s.claimedSeconds);
+    function _settle(Session storage s, uint256 sessionId, address provider) private {
+        uint256 paid = _costOf(s, s.claimedBytes, s.claimedSeconds);
         uint256 refund = s.deposit - paid;
         s.status = SessionStatus.Closed;
         s.deadline = 0;
-        emit SessionSettled(sessionId, s.provider, paid, refund);
+        emit SessionSettled(sessionId, provider, paid, refund);
         _refund(s.client, refund);
     }
 
+    function _costOf(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
+        return _cost(s.pricePerGiB, s.pricePerMinute, s.deposit, bytes_, seconds_);
+    }
+
     /// @dev cost = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at the deposit.
-    function _cost(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
-        uint256 cost = (uint256(bytes_) * s.pricePerGiB) / (1 << 30) + (uint256(seconds_) * s.pricePerMinute) / 60;
-        uint256 deposit = s.deposit;
+    function _cost(
+        uint256 pricePerGiB,
+        uint256 pricePerMinute,
+        uint256 deposit,
+        uint64 bytes_,
+        uint64 seconds_
+    ) private pure returns (uint256) {
+        uint256 cost = (uint256(bytes_) * pricePerGiB) / (1 << 30) + (uint256(seconds_) * pricePerMinute) / 60;
         return cost < deposit ? cost : deposit;
     }
 

@@ -696,6 +696,14 @@ export const providerRegistryAbi = [
     type: "error",
   },
   {
+    inputs: [
+      { internalType: "uint256", name: "price", type: "uint256" },
+      { internalType: "uint256", name: "maxPrice", type: "uint256" },
+    ],
+    name: "RegistryPriceTooHigh",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
     name: "RegistryProviderUnavailable",
     type: "error",
@@ -889,6 +897,13 @@ export const providerRegistryAbi = [
   {
     inputs: [],
     name: "MAX_ENDPOINT_LENGTH",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_PRICE",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
@@ -1474,6 +1489,13 @@ export const sessionEscrowAbi = [
   },
   {
     inputs: [],
+    name: "MAX_PRICE",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MAX_TUNNEL_ADDRESS_LENGTH",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
@@ -1711,6 +1733,27 @@ export const sessionEscrowAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "providerCount",
+    outputs: [{ internalType: "uint32", name: "", type: "uint32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "providerIdOf",
+    outputs: [{ internalType: "uint32", name: "", type: "uint32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint32", name: "providerId", type: "uint32" }],
+    name: "providerOf",
+    outputs: [{ internalType: "address", name: "", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "address", name: "account", type: "address" }],
     name: "refundCredit",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
@@ -1737,7 +1780,7 @@ export const sessionEscrowAbi = [
   {
     inputs: [],
     name: "sessionCount",
-    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    outputs: [{ internalType: "uint64", name: "", type: "uint64" }],
     stateMutability: "view",
     type: "function",
   },
