@@ -5,8 +5,8 @@
 export const dvpnTokenAbi = [
   {
     inputs: [
-      { internalType: "address", name: "recipient", type: "address" },
-      { internalType: "uint256", name: "supply", type: "uint256" },
+      { internalType: "address[]", name: "recipients", type: "address[]" },
+      { internalType: "uint256[]", name: "amounts", type: "uint256[]" },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -101,6 +101,23 @@ export const dvpnTokenAbi = [
     type: "error",
   },
   { inputs: [{ internalType: "string", name: "str", type: "string" }], name: "StringTooLong", type: "error" },
+  {
+    inputs: [
+      { internalType: "uint256", name: "index", type: "uint256" },
+      { internalType: "address", name: "recipient", type: "address" },
+      { internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "TokenInvalidAllocation",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "recipients", type: "uint256" },
+      { internalType: "uint256", name: "amounts", type: "uint256" },
+    ],
+    name: "TokenInvalidDistribution",
+    type: "error",
+  },
   {
     inputs: [{ internalType: "uint256", name: "expiry", type: "uint256" }],
     name: "VotesExpiredSignature",
