@@ -92,9 +92,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     /// @notice The only address allowed to change parameters (the timelock).
     address public immutable governance;
 
-    /// @notice Receives the protocol fee.
-    address public treasury;
-    // One slot read by every open: the parameters it needs and the counters it bumps.
+    // One slot, read by every open: the parameters it needs and the counters it bumps.
     /// @notice Protocol fee in basis points of every claim, fixed per session at open.
     uint16 public protocolFeeBps;
     /// @notice Seconds a provider has to accept a session.
@@ -105,6 +103,8 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint64 public sessionCount;
     /// @notice Number of providers that have ever had a session; provider ids run from 1 to this.
     uint32 public providerCount;
+    /// @notice Receives the protocol fee.
+    address public treasury;
     /// @notice Protocol fees claimed and not yet swept to the treasury.
     uint160 public accruedFees;
 
@@ -245,15 +245,8 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      * last claimed totals in either field, and above them in at least one.
      */
     function claim(uint256 sessionId, uint64 bytes_, uint64 seconds_, bytes calldata signature) external nonReentrant {
-        Session storage s = _session(sessionId);
-        _onlyProvider(s);
-        SessionStatus status = s.status;
-        if (status == SessionStatus.Closing) {
-            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
-        } else if (status != SessionStatus.Active) {
-            revert EscrowInvalidStatus(sessionId, status);
-        }
-        _claim(s, sessionId, bytes_, seconds_, signature);
+        (Session storage s, Session memory m) = _claimable(sessionId);
+        _claim(s, m, sessionId, bytes_, seconds_, signature);
     }
 
     /**
@@ -299,16 +292,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         uint64 seconds_,
         bytes calldata signature
     ) external nonReentrant {
-        Session storage s = _session(sessionId);
-        _onlyProvider(s);
-        SessionStatus status = s.status;
-        if (status == SessionStatus.Closing) {
-            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
-        } else if (status != SessionStatus.Active) {
-            revert EscrowInvalidStatus(sessionId, status);
-        }
-        _claim(s, sessionId, bytes_, seconds_, signature);
-        _closeByProvider(s, sessionId, status);
+        (Session storage s, Session memory m) = _claimable(sessionId);
+        _claim(s, m, sessionId, bytes_, seconds_, signature);
+        _closeByProvider(s, sessionId, m.status);
     }
 
     /**
@@ -413,7 +399,11 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @notice Sets {treasury}. Requirements: governance; not zero.
-    function setTreasury(address value) external onlyGovernance {
+    function setTreasury(address value) external {
+        // The check of {onlyGovernance}, written out: as a modifier here, Hardhat 3.18's EDR fails to
+        // trace this function's revert in the via-IR build (the call answers "invalid parameters"
+        // instead of the revert data).
+        if (msg.sender != governance) revert EscrowUnauthorized(msg.sender);
         _setTreasury(value);
     }
 
@@ -457,19 +447,23 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         uint16 feeBps = protocolFeeBps;
         uint40 acceptDeadline = uint40(block.timestamp) + acceptTimeout;
         sessionId = ++sessionCount;
-        _sessions[sessionId] = Session({
-            client: msg.sender,
-            providerId: _providerId(provider),
-            status: SessionStatus.Pending,
-            feeBps: feeBps,
-            deadline: acceptDeadline,
-            signer: signer,
-            deposit: uint96(deposit),
-            pricePerGiB: uint64(pricePerGiB),
-            pricePerMinute: uint64(pricePerMinute),
-            claimedBytes: 0,
-            claimedSeconds: 0
-        });
+        // The three slots of {Session}, each written once (a struct assignment would read and
+        // rewrite a slot once per field). Bit offsets follow the declaration order.
+        uint256 slot0 =
+            uint256(uint160(msg.sender)) |
+                (uint256(_providerId(provider)) << 160) |
+                (uint256(uint8(SessionStatus.Pending)) << 192) |
+                (uint256(feeBps) << 200) |
+                (uint256(acceptDeadline) << 216);
+        uint256 slot1 = uint256(uint160(signer)) | (deposit << 160);
+        uint256 slot2 = uint256(pricePerGiB) | (uint256(pricePerMinute) << 64);
+        Session storage s = _sessions[sessionId];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(s.slot, slot0)
+            sstore(add(s.slot, 1), slot1)
+            sstore(add(s.slot, 2), slot2)
+        }
         emit SessionOpened(
             sessionId,
             provider,
@@ -485,47 +479,56 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         paymentToken.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
-    /// @dev Called with `msg.sender` checked to be the session's provider.
+    /// @dev The session, read once, after the checks of every claim: it exists, the caller is its
+    /// provider, and it is Active, or Closing before its settlement deadline.
+    function _claimable(uint256 sessionId) private view returns (Session storage s, Session memory m) {
+        s = _sessions[sessionId];
+        m = s;
+        if (m.status == SessionStatus.None) revert EscrowUnknownSession(sessionId);
+        if (providerIdOf[msg.sender] != m.providerId) revert EscrowUnauthorized(msg.sender);
+        if (m.status == SessionStatus.Closing) {
+            if (block.timestamp > m.deadline) revert EscrowSettlementWindowOver(sessionId, m.deadline);
+        } else if (m.status != SessionStatus.Active) {
+            revert EscrowInvalidStatus(sessionId, m.status);
+        }
+    }
+
+    /// @dev `m` is `s` as {_claimable} read it; `msg.sender` is the session's provider.
     function _claim(
         Session storage s,
+        Session memory m,
         uint256 sessionId,
         uint64 bytes_,
         uint64 seconds_,
         bytes calldata signature
     ) private {
-        {
-            uint64 claimedBytes = s.claimedBytes;
-            uint64 claimedSeconds = s.claimedSeconds;
-            if (
-                bytes_ < claimedBytes ||
-                seconds_ < claimedSeconds ||
-                (bytes_ == claimedBytes && seconds_ == claimedSeconds)
-            ) {
-                revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
-            }
+        if (
+            bytes_ < m.claimedBytes ||
+            seconds_ < m.claimedSeconds ||
+            (bytes_ == m.claimedBytes && seconds_ == m.claimedSeconds)
+        ) {
+            revert EscrowStaleVoucher(sessionId, bytes_, seconds_, m.claimedBytes, m.claimedSeconds);
         }
-        _checkVoucher(s, sessionId, bytes_, seconds_, signature);
-        uint256 total = _costOf(s, bytes_, seconds_);
-        uint256 amount = total - _costOf(s, s.claimedBytes, s.claimedSeconds);
-        uint256 fee = (amount * s.feeBps) / 10_000;
-        s.claimedBytes = bytes_;
-        s.claimedSeconds = seconds_;
-        if (fee != 0) accruedFees += uint160(fee);
+        bytes32 terms = _termsHash(msg.sender, m.deposit, m.pricePerGiB, m.pricePerMinute);
+        if (!_isValidVoucherSignature(m.signer, _usageDigest(sessionId, terms, bytes_, seconds_), signature)) {
+            revert EscrowInvalidSignature(sessionId);
+        }
+        uint256 total = _cost(m.pricePerGiB, m.pricePerMinute, m.deposit, bytes_, seconds_);
+        uint256 before = _cost(m.pricePerGiB, m.pricePerMinute, m.deposit, m.claimedBytes, m.claimedSeconds);
+        uint256 amount = total - before;
+        uint256 fee = _fee(total, m.feeBps) - _fee(before, m.feeBps);
+        // Slot 2 of {Session} (prices, then the claimed totals) in one write.
+        uint256 slot2 =
+            uint256(m.pricePerGiB) |
+                (uint256(m.pricePerMinute) << 64) |
+                (uint256(bytes_) << 128) |
+                (uint256(seconds_) << 192);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(s.slot, 2), slot2)
+        }
         emit UsageClaimed(sessionId, msg.sender, bytes_, seconds_, amount, fee, total);
         if (amount - fee != 0) paymentToken.safeTransfer(msg.sender, amount - fee);
-    }
-
-    /// @dev The voucher must be signed by the session signer for the terms it has with the
-    /// caller (checked to be its provider).
-    function _checkVoucher(
-        Session storage s,
-        uint256 sessionId,
-        uint64 bytes_,
-        uint64 seconds_,
-        bytes calldata signature
-    ) private view {
-        bytes32 digest = _usageDigest(sessionId, _terms(msg.sender, s), bytes_, seconds_);
-        if (!_isValidVoucherSignature(s.signer, digest, signature)) revert EscrowInvalidSignature(sessionId);
     }
 
     function _usageDigest(
@@ -537,9 +540,18 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, terms, bytes_, seconds_)));
     }
 
-    /// @dev keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute)), each a 32-byte word.
     function _terms(address provider, Session storage s) private view returns (bytes32) {
-        return keccak256(abi.encode(provider, uint256(s.deposit), uint256(s.pricePerGiB), uint256(s.pricePerMinute)));
+        return _termsHash(provider, s.deposit, s.pricePerGiB, s.pricePerMinute);
+    }
+
+    /// @dev keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute)), each a 32-byte word.
+    function _termsHash(
+        address provider,
+        uint256 deposit,
+        uint256 pricePerGiB,
+        uint256 pricePerMinute
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute));
     }
 
     /// @dev ECDSA by the signer's key first, whatever code the account has (EIP-7702); ERC-1271
@@ -591,11 +603,18 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
 
     function _settle(Session storage s, uint256 sessionId, address provider) private {
         uint256 paid = _costOf(s, s.claimedBytes, s.claimedSeconds);
+        uint256 fee = _fee(paid, s.feeBps);
+        if (fee != 0) accruedFees += uint160(fee);
         uint256 refund = s.deposit - paid;
         s.status = SessionStatus.Closed;
         s.deadline = 0;
         emit SessionSettled(sessionId, provider, paid, refund);
         _refund(s.client, refund);
+    }
+
+    /// @dev The protocol fee of a session that has paid `paid` in all (rounded down once, on the total).
+    function _fee(uint256 paid, uint256 feeBps) private pure returns (uint256) {
+        return (paid * feeBps) / 10_000;
     }
 
     function _costOf(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
