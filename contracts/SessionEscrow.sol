@@ -221,15 +221,20 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice Returns the whole deposit of a session the provider did not accept in time to its
-     * client. Anyone may call it once the accept deadline has passed. A pending session holds
-     * none of the provider's capacity, so nobody needs to call it for the provider's sake.
-     * Requirements: status Pending; accept deadline passed.
+     * @notice Returns the whole deposit of a session the provider has not accepted to its client.
+     * The session's client may withdraw it at any time while it is Pending (a provider that does
+     * not answer need not hold the deposit until the deadline); anyone else may call it once the
+     * accept deadline has passed. A pending session holds none of the provider's capacity (the
+     * slot is taken at accept), so a withdrawal costs the provider at most the gas of an
+     * acceptSession that races it and reverts with {EscrowInvalidStatus}.
+     * Requirements: status Pending; caller is the session's client, or the accept deadline passed.
      */
     function cancelSession(uint256 sessionId) external nonReentrant {
         Session storage s = _session(sessionId);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
-        if (block.timestamp <= s.deadline) revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
+        if (msg.sender != s.client && block.timestamp <= s.deadline) {
+            revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
+        }
         uint96 refund = s.deposit;
         address provider = providerOf[s.providerId];
         s.status = SessionStatus.Closed;

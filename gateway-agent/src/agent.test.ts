@@ -482,6 +482,36 @@ test("a cut or closing session the contract no longer knows is dropped, with no 
   }
 });
 
+test("an accept that loses the race with the client's cancel is a normal outcome: peer removed, one log line", async () => {
+  clock += 61;
+  agent = makeAgent({ ipv4Pool: "10.68.0.0/29" });
+  await agent.start();
+  const original = chain.acceptSession.bind(chain);
+  const id = chain.open({ wgPublicKey: keyHex(140), signer: signer.address });
+  // The client's cancelSession is mined first; the agent's accept then reverts by name.
+  chain.acceptSession = async (sid, tunnelAddress) => {
+    const s = chain.sessions.get(sid)!;
+    s.status = "Closed";
+    s.deadline = 0;
+    return original(sid, tunnelAddress);
+  };
+  const from = lines.length;
+  try {
+    await agent.tick();
+    await agent.tick();
+    assert.equal(agent.session(id)?.status, "expired");
+    assert.equal(agent.session(id)?.reason, "cancelled");
+    assert.ok(!backend.peers.has(keyB64(140)), "no peer left for the withdrawn session");
+    const logged = lines.slice(from).map((l) => l.msg);
+    assert.ok(logged.includes("session withdrawn by its client before acceptance; peer removed"));
+    assert.ok(!logged.includes("session could not be accepted; peer dropped"));
+    assert.equal(chain.calls.filter((c) => c.fn === "acceptSession" && c.args[0] === id).length, 1, "not retried");
+  } finally {
+    chain.acceptSession = original;
+    await agent.stop();
+  }
+});
+
 test("a burst of opens is accepted several at a time, at most ACCEPT_CONCURRENCY in flight", async () => {
   clock += 61;
   agent = makeAgent({ ipv4Pool: "10.67.0.0/24" });

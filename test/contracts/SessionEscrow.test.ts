@@ -274,17 +274,17 @@ describe("SessionEscrow", () => {
 
   describe("cancelSession", () => {
     it("cancelSession: refunds the whole deposit after the timeout and emits SessionCancelled", async () => {
-      const { f, client, p, c } = await setup();
+      const { f, client, stranger, p, c } = await setup();
       const before = await f.usd.read.balanceOf([c]);
       const { sessionId, receipt: opened } = await openSession(f, client, p, { deposit: USD(3) });
       const deadline = (await blockTime(f, opened)) + ACCEPT_TIMEOUT;
       await f.networkHelpers.time.setNextBlockTimestamp(deadline);
-      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+      await assertRevert(f.as(stranger).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
         sessionId,
         Number(deadline),
       ]);
       await f.networkHelpers.time.increaseTo(deadline + 1n);
-      const receipt = await f.mined(f.as(client).escrow.write.cancelSession([sessionId]));
+      const receipt = await f.mined(f.as(stranger).escrow.write.cancelSession([sessionId]));
       assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "SessionCancelled", {
         sessionId,
         provider: p,
@@ -300,6 +300,45 @@ describe("SessionEscrow", () => {
       ]);
     });
 
+    it("cancelSession: the client withdraws a pending session at once; the provider's racing accept reverts", async () => {
+      const { f, provider, client, stranger, p, c } = await setup();
+      const before = await f.usd.read.balanceOf([c]);
+      const providerBefore = await f.usd.read.balanceOf([p]);
+      const { sessionId, receipt: opened } = await openSession(f, client, p, { deposit: USD(4) });
+      const deadline = (await blockTime(f, opened)) + ACCEPT_TIMEOUT;
+      // Long before the deadline: the provider and strangers may not, the client may.
+      await assertRevert(f.as(provider).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+        sessionId,
+        Number(deadline),
+      ]);
+      await assertRevert(f.as(stranger).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+        sessionId,
+        Number(deadline),
+      ]);
+      const active = (await f.registry.read.getProvider([p])).activeSessions;
+      const receipt = await f.mined(f.as(client).escrow.write.cancelSession([sessionId]));
+      assert.ok((await blockTime(f, receipt)) < deadline, "cancelled before the accept deadline");
+      assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "SessionCancelled", {
+        sessionId,
+        provider: p,
+        refund: USD(4),
+      });
+      assert.equal(await f.usd.read.balanceOf([c]), before, "the whole deposit is back");
+      const s = await f.escrow.read.getSession([sessionId]);
+      assert.deepEqual([s.status, s.deadline, s.paid], [CLOSED, 0, 0n]);
+      // The provider's accept that lost the race reverts by name; it paid only its gas.
+      await assertRevert(f.as(provider).escrow.write.acceptSession([sessionId, "10.0.0.2"]), "EscrowInvalidStatus", [
+        sessionId,
+        CLOSED,
+      ]);
+      assert.equal((await f.registry.read.getProvider([p])).activeSessions, active, "no slot taken");
+      assert.equal(await f.usd.read.balanceOf([p]), providerBefore);
+      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
+        sessionId,
+        CLOSED,
+      ]);
+    });
+
     it("cancelSession: reverts EscrowInvalidStatus once accepted and EscrowUnknownSession for no session", async () => {
       const { f, provider, client, stranger, p } = await setup();
       const { sessionId } = await openSession(f, client, p);
@@ -308,6 +347,10 @@ describe("SessionEscrow", () => {
         (await f.escrow.read.getSession([sessionId])).deadline,
       ]);
       await f.mined(f.as(provider).escrow.write.acceptSession([sessionId, "10.0.0.2"]));
+      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
+        sessionId,
+        ACTIVE,
+      ]);
       await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
       await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
         sessionId,

@@ -287,6 +287,7 @@ export function createResolvers(signal: AbortSignal) {
           headTimestamp: cp?.headTimestamp ?? null,
           chainId: ctx.config.deployment.chainId,
           reorgs: cp?.reorgs ?? 0,
+          replicaLagSeconds: await ctx.replicaLag(),
         };
       },
     },

@@ -103,7 +103,7 @@ export const typeDefs = /* GraphQL */ `
     sessionsCompleted: Int!
     "Sessions with paid > 0."
     sessionsPaid: Int!
-    "Sessions cancelled by the client because the provider did not accept in time."
+    "Sessions cancelled because the provider did not accept in time (30 s or more after the open; a quicker withdrawal by the client does not count)."
     sessionsMissed: Int!
     bytesServed: BigInt!
     "Gross amount claimed (before the protocol fee)."
@@ -334,6 +334,8 @@ export const typeDefs = /* GraphQL */ `
     headTimestamp: Int
     chainId: Int!
     reorgs: Int!
+    "Seconds the database this instance reads is behind its primary (a PostgreSQL streaming replica; 0 once it has replayed all it received). Null when it reads the primary or PGlite."
+    replicaLagSeconds: Float
   }
 
   type Query {
