@@ -126,7 +126,7 @@ test("a session is provisioned, accepted with its tunnel address, and metered", 
   assert.equal(agent.session(id)?.meteredBytes, 1500n);
 });
 
-test("bad, duplicate and foreign sessions are refused, and nothing is provisioned", async () => {
+test("bad and duplicate keys are rejected on chain, foreign and late sessions ignored; nothing is provisioned", async () => {
   const before = backend.peers.size;
   const zero = chain.open({ wgPublicKey: `0x${"00".repeat(32)}`, signer: signer.address });
   const dup = chain.open({ wgPublicKey: keyHex(1), signer: signer.address });
@@ -134,9 +134,18 @@ test("bad, duplicate and foreign sessions are refused, and nothing is provisione
   const late = chain.open({ wgPublicKey: keyHex(8), signer: signer.address, acceptDeadline: clock - 1 });
   await agent.tick();
   assert.equal(backend.peers.size, before);
-  assert.equal(agent.session(zero)?.status, "refused");
-  assert.equal(agent.session(zero)?.reason, "bad-key");
-  assert.equal(agent.session(dup)?.reason, "duplicate-key");
+  // A key it cannot use, or one a live session holds: rejected on chain at once (the deposit returns).
+  assert.equal(agent.session(zero)?.status, "closed");
+  assert.equal(agent.session(zero)?.reason, "rejected:bad-key");
+  assert.equal(agent.session(dup)?.reason, "rejected:duplicate-key");
+  const rejected = chain.calls.filter((c) => c.fn === "rejectSession").map((c) => c.args.slice(0, 2));
+  assert.deepEqual(
+    rejected.filter(([id]) => id === zero || id === dup),
+    [
+      [zero, "bad-key"],
+      [dup, "duplicate-key"],
+    ],
+  );
   assert.equal(agent.session(other), undefined);
   assert.equal(agent.session(late)?.status, "expired");
   const accepted = chain.calls.filter((c) => c.fn === "acceptSession").map((c) => c.args[0]);

@@ -436,7 +436,7 @@ describe("SessionEscrow", () => {
   });
 
   describe("claim", () => {
-    it("claim: pays the increase minus the fee, sends the fee to the treasury and emits UsageClaimed", async () => {
+    it("claim: pays the increase minus its share of the session's fee, which accrues at settlement; emits UsageClaimed", async () => {
       const { f, provider, client, p } = await setup();
       const sessionId = await activeSession(f, client, provider, { signer: sessionSigner.address });
       const providerBefore = await f.usd.read.balanceOf([p]);
@@ -455,7 +455,7 @@ describe("SessionEscrow", () => {
         totalPaid: amount,
       });
       assert.equal(await f.usd.read.balanceOf([p]), providerBefore + amount - fee);
-      assert.equal(await f.escrow.read.accruedFees(), fee, "the fee accrues in the escrow");
+      assert.equal(await f.escrow.read.accruedFees(), 0n, "the fee stays in the session until it settles");
       assert.equal(await f.usd.read.balanceOf([f.timelock.address]), 0n);
       // A second claim pays only the increase.
       const sig2 = await signVoucher(f, sessionSigner, sessionId, 3n * GIB, 120n);
@@ -467,13 +467,19 @@ describe("SessionEscrow", () => {
         totalBytes: 3n * GIB,
         totalSeconds: 120n,
         amount: total - amount,
-        fee: ((total - amount) * FEE_BPS) / 10_000n,
+        // The fee is rounded once, on the session's total: each claim takes the increase.
+        fee: (total * FEE_BPS) / 10_000n - fee,
         totalPaid: total,
       });
       const s = await f.escrow.read.getSession([sessionId]);
       assert.deepEqual([s.claimedBytes, s.claimedSeconds, s.paid], [3n * GIB, 120n, total]);
-      const fees = fee + ((total - amount) * FEE_BPS) / 10_000n;
+      const fees = (total * FEE_BPS) / 10_000n;
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(10) - total + fees);
+      await assertRevert(f.as(client).escrow.write.sweepFees(), "EscrowNothingToWithdraw", [f.timelock.address]);
+      // Settling accrues the session's fee (the provider closes: settled at once).
+      await f.mined(f.as(provider).escrow.write.closeSession([sessionId]));
+      assert.equal(await f.escrow.read.accruedFees(), fees);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), fees);
       // Anyone sweeps the accrued fees to the treasury.
       const sweep = await f.mined(f.as(client).escrow.write.sweepFees());
       assertEvent(sessionEscrowAbi, f.escrow.address, sweep, "FeesSwept", {
@@ -855,6 +861,7 @@ describe("SessionEscrow", () => {
           .as(provider)
           .escrow.write.claim([sessionId, GIB, 0n, await signVoucher(f, sessionSigner, sessionId, GIB, 0n)]),
       );
+      await f.mined(f.as(provider).escrow.write.closeSession([sessionId]));
       await f.mined(f.escrow.write.sweepFees());
       assert.equal(await f.usd.read.balanceOf([t]), before + (PRICE_PER_GIB * FEE_BPS) / 10_000n);
     });
