@@ -2,7 +2,7 @@
  * Small SVG charts over the feed's time series (bars for counts, a line for rates), each with a
  * one-line summary for screen readers and a table of its figures behind "Show the figures".
  */
-import { h } from "./dom.ts";
+import { errorView, h, loadingView, replace, type Child } from "./dom.ts";
 import { formatTime } from "./format.ts";
 
 /** One bucket: its start (unix seconds) and value (null: nothing to show, e.g. before registration). */
@@ -188,4 +188,54 @@ export function rangePicker(current: Range, pick: (r: Range) => void): HTMLEleme
       ),
     ),
   );
+}
+
+/**
+ * A titled section of charts with a range picker: shows the loading view, draws what `render`
+ * returns for the picked range (dropping an answer for a range no longer picked) and an error
+ * view with a retry. The range is kept in `state` while the page is open.
+ * @param params the section's element, heading and its id, the range state and the renderer.
+ * @returns a function that reloads the charts without going through the loading view again.
+ * @example const reload = chartSection({ el, heading: "Activity", headingId: "activity-h", state, render })
+ */
+export function chartSection(params: {
+  el: HTMLElement;
+  heading: string;
+  headingId: string;
+  state: { range: Range };
+  render: (picked: Range) => Promise<Child>;
+}): () => Promise<void> {
+  const { state } = params;
+  const body = h("div", { class: "charts" }, loadingView("the charts"));
+  const picker = h("div");
+  const draw = () =>
+    replace(
+      picker,
+      rangePicker(state.range, (r) => {
+        state.range = r;
+        draw();
+        replace(body, loadingView("the charts"));
+        void load();
+      }),
+    );
+  draw();
+  replace(
+    params.el,
+    h("div", { class: "section-head" }, h("h2", { id: params.headingId }, params.heading), picker),
+    body,
+  );
+  async function load(): Promise<void> {
+    const picked = state.range;
+    try {
+      const content = await params.render(picked);
+      if (picked === state.range) replace(body, content); // else another range was picked meanwhile
+    } catch (err) {
+      if (picked === state.range)
+        replace(
+          body,
+          errorView("the charts", err, () => void load()),
+        );
+    }
+  }
+  return load;
 }

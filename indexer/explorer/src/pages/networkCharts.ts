@@ -4,41 +4,27 @@
  */
 import { getNetworkSeries } from "../../../../sdk/src/feed/actions.ts";
 import { feed, nowSeconds } from "../app.ts";
-import { chart, rangeArgs, rangePicker, RANGES, type Range } from "../chart.ts";
-import { errorView, h, loadingView, replace } from "../dom.ts";
+import { chart, chartSection, rangeArgs, RANGES, type Range } from "../chart.ts";
 import { formatBytes } from "../format.ts";
 
 /** The range picked, kept while the page is open. */
-let range: Range = RANGES[0];
+const state: { range: Range } = { range: RANGES[0] };
 
 /**
  * Fills `el` with the charts and returns a function that reloads them (after a new block)
  * without going through the loading view again.
  */
 export function networkCharts(el: HTMLElement): () => Promise<void> {
-  const body = h("div", { class: "charts" }, loadingView("the charts"));
-  const picker = h("div");
-  const draw = () =>
-    replace(
-      picker,
-      rangePicker(range, (r) => {
-        range = r;
-        draw();
-        replace(body, loadingView("the charts"));
-        void load();
-      }),
-    );
-  draw();
-  replace(el, h("div", { class: "section-head" }, h("h2", { id: "activity-h" }, "Activity"), picker), body);
-  async function load(): Promise<void> {
-    const picked = range;
-    try {
+  return chartSection({
+    el,
+    heading: "Activity",
+    headingId: "activity-h",
+    state,
+    render: async (picked) => {
       const series = await getNetworkSeries(feed, rangeArgs(picked, nowSeconds()));
-      if (picked !== range) return; // another range was picked meanwhile
       const bucket = picked.seconds;
       const per = picked.bucket === "day" ? "per day" : "per hour";
-      replace(
-        body,
+      return [
         chart({
           id: "sessions",
           title: `Sessions opened ${per}`,
@@ -69,14 +55,7 @@ export function networkCharts(el: HTMLElement): () => Promise<void> {
           summary: "latest",
           empty: `No provider sent a heartbeat in the last ${picked.label}.`,
         }),
-      );
-    } catch (err) {
-      if (picked === range)
-        replace(
-          body,
-          errorView("the charts", err, () => void load()),
-        );
-    }
-  }
-  return load;
+      ];
+    },
+  });
 }

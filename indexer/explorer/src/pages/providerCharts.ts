@@ -5,37 +5,25 @@
 import type { Address } from "viem";
 import { getProviderSeries } from "../../../../sdk/src/feed/actions.ts";
 import { feed, nowSeconds } from "../app.ts";
-import { chart, rangeArgs, rangePicker, RANGES, type Range } from "../chart.ts";
-import { emptyView, errorView, h, loadingView, replace } from "../dom.ts";
+import { chart, chartSection, rangeArgs, RANGES, type Range } from "../chart.ts";
+import { emptyView } from "../dom.ts";
 import { formatDuration, percent } from "../format.ts";
 
-let range: Range = RANGES[0];
+/** The range picked, kept while the page is open. */
+const state: { range: Range } = { range: RANGES[0] };
 
 /** Fills `el` with the provider's charts (loading, error and empty views included). */
 export function providerCharts(el: HTMLElement, id: Address): void {
-  const body = h("div", { class: "charts" }, loadingView("the charts"));
-  const picker = h("div");
-  const draw = () =>
-    replace(
-      picker,
-      rangePicker(range, (r) => {
-        range = r;
-        draw();
-        replace(body, loadingView("the charts"));
-        void load();
-      }),
-    );
-  draw();
-  replace(el, h("div", { class: "section-head" }, h("h2", { id: "history-h" }, "History"), picker), body);
-  async function load(): Promise<void> {
-    const picked = range;
-    try {
+  const load = chartSection({
+    el,
+    heading: "History",
+    headingId: "history-h",
+    state,
+    render: async (picked) => {
       const series = await getProviderSeries(feed, { id, ...rangeArgs(picked, nowSeconds()) });
-      if (picked !== range) return;
-      if (!series) return replace(body, emptyView(`The indexer knows no provider ${id}.`));
+      if (!series) return emptyView(`The indexer knows no provider ${id}.`);
       const per = picked.bucket === "day" ? "per day" : "per hour";
-      replace(
-        body,
+      return [
         chart({
           id: "uptime",
           title: `Uptime ${per}`,
@@ -57,14 +45,8 @@ export function providerCharts(el: HTMLElement, id: Address): void {
           summary: "mean",
           empty: `No session accepted after a delay in the last ${picked.label}.`,
         }),
-      );
-    } catch (err) {
-      if (picked === range)
-        replace(
-          body,
-          errorView("the charts", err, () => void load()),
-        );
-    }
-  }
+      ];
+    },
+  });
   void load();
 }
