@@ -18,7 +18,10 @@ import {
   writeConnectionState,
   type ConnectionState,
 } from "../connectionState.ts";
-import { disableKillSwitch, enableKillSwitch } from "../killSwitch.ts";
+import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE } from "../killSwitch.ts";
+import { readLockdown, setLockdown } from "../lockdown.ts";
+import { pointResolverAt, resolverBackupPath, resolverFile } from "../resolvConf.ts";
+import { putResolverBack, routeResolvers, tunnelResolvers } from "../tunnelDns.ts";
 import { killSwitchFlows } from "../killSwitchFlows.ts";
 import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
@@ -51,13 +54,22 @@ export default defineCommand({
       type: "string",
       multiple: true,
       value: "<ip>",
-      description: "DNS server for the tunnel (default 1.1.1.1; `none` for no DNS line)",
+      description:
+        "resolver for the tunnel: `gateway` (the provider's, through the tunnel; default), an IP, or `none` (leave DNS alone; default with --split)",
     },
     "allowed-ips": {
       type: "string",
       multiple: true,
       value: "<cidr>",
-      description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything)",
+      description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything); a narrower list needs --split",
+    },
+    split: {
+      type: "boolean",
+      description: "split tunnel: only --allowed-ips go through it; the rest, IPv6 and DNS included, uses your network",
+    },
+    lockdown: {
+      type: "boolean",
+      description: "keep the kill switch after the connection ends, until `dvpn unlock` (sticky once set)",
     },
     up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and pay for it until Ctrl-C" },
     "no-kill-switch": {
@@ -95,6 +107,8 @@ export default defineCommand({
     dns: z.array(z.string()).optional(),
     allowedIps: z.array(z.string()).optional(),
     up: z.boolean().optional(),
+    split: z.boolean().optional(),
+    lockdown: z.boolean().optional(),
     noKillSwitch: z.boolean().optional(),
     voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
     closeAt: z.coerce.number().min(1).max(100).default(90),
@@ -113,12 +127,18 @@ export default defineCommand({
     "Ctrl-C or a nearly used deposit sends a last voucher, takes the tunnel down and closes the",
     "session; a provider that closed the session or stopped answering ends the run (exit code 3)",
     "with what happened to the money. A full tunnel",
-    "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
+    "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules.",
+    "DNS: the provider's resolver on the tunnel gateway. With --up the resolver file (/etc/resolv.conf,",
+    "or /etc/netns/<name>/resolv.conf in a named namespace) is pointed at it without resolvconf and put",
+    "back at the end or by `dvpn disconnect`; without --up the config has a DNS line only when resolvconf",
+    "is installed (wg-quick needs it). --split: only --allowed-ips through the tunnel, no kill switch.",
+    "--lockdown: the kill switch stays between connections and after `dvpn disconnect`, until `dvpn unlock`.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
     "sudo dvpn connect --provider 0x7099…79C8 --max-price-gib 0.05 --deposit 5 --up --key-file ~/.dvpn/key",
-    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --allowed-ips 10.0.0.0/8 --dns none",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --split --allowed-ips 10.0.0.0/8",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --lockdown",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
   ],
   async run(ctx, o) {
@@ -126,7 +146,23 @@ export default defineCommand({
     if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
     if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
     const statePath = connectionStatePath(ctx.env);
+    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")).map((a) => a.trim()) ?? ["0.0.0.0/0", "::/0"];
+    const split = !allowedIPs.includes("0.0.0.0/0");
+    if (split && !o.split) {
+      throw new UsageError(
+        `--allowed-ips ${allowedIPs.join(",")} is a split tunnel: everything else, IPv6 and DNS included, would leave outside it; add --split to mean that`,
+      );
+    }
+    if (o.split && !split) throw new UsageError("--split needs --allowed-ips <cidr> without 0.0.0.0/0: what goes through the tunnel");
+    if (o.lockdown && !o.up) throw new UsageError("--lockdown goes with --up (it keeps the kill switch of a connection)");
+    const lockdown = o.up && (o.lockdown || readLockdown(statePath) !== undefined);
+    if (lockdown && (split || o.noKillSwitch)) {
+      throw new UsageError(
+        `${o.lockdown ? "--lockdown" : "lockdown is on (`dvpn unlock` lifts it) and"} needs the kill switch: no --split, no --no-kill-switch`,
+      );
+    }
     const previous = o.up ? readConnectionState(statePath) : undefined;
+    if (o.up && !previous) putResolverBack(ctx, statePath);
     if (previous) {
       throw new UsageError(
         isAlive(previous.pid, previous.pidStart)
@@ -200,18 +236,16 @@ export default defineCommand({
     const unused = { sessionId, deposit, token: t.paymentToken };
     const tunnel = await tunnelOrClose(client, accepted.tunnelAddress, unused);
     const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
-    let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
-    if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
-      ctx.out.progress("resolvconf is not installed, so wg-quick cannot set DNS: the config has no DNS line");
-      dns = [];
-    }
+    const resolvers = tunnelResolvers({ dns: o.dns, split, gateway: tunnel.gateway });
+    // --up sets the resolver itself; without it the DNS line needs resolvconf (wg-quick calls it).
+    const resolvconf = !o.up && resolvers.length > 0 && (await hasCommand("resolvconf"));
     const text = renderWgQuickConfig({
       privateKey: keys.privateKey,
       address: tunnel.addresses,
-      dns,
+      dns: resolvconf ? resolvers : [],
       peerPublicKey: provider.wgPublicKeyBase64,
       endpoint: provider.endpoint,
-      allowedIPs: o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"],
+      allowedIPs: routeResolvers(allowedIPs, resolvers),
       persistentKeepalive: 25,
     });
     writeFileSync(configPath, text, { mode: 0o600 });
@@ -247,6 +281,12 @@ export default defineCommand({
       ctx.out.progress(
         `not brought up (no --up): \`sudo wg-quick up ${configPath}\`; vouchers are not streamed by this run`,
       );
+      if (resolvers.length && !resolvconf) {
+        ctx.out.progress(
+          `DNS: no DNS line in the config (wg-quick needs resolvconf for one, and it is not installed): after \`wg-quick up\`, ` +
+            `keep a copy of /etc/resolv.conf and put \`nameserver ${resolvers.join("` and `nameserver ")}\` in it, or let \`dvpn connect --up\` do both`,
+        );
+      }
       ctx.out.result(summary, () => human());
       return;
     }
@@ -261,8 +301,7 @@ export default defineCommand({
     // --up: the kill switch first (full tunnel), then the tunnel, then pay for it until Ctrl-C,
     // a used deposit or a provider that is gone.
     const iface = interfaceOf(configPath);
-    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"];
-    const killSwitch = !o.noKillSwitch && allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
+    const killSwitch = !o.noKillSwitch && !split;
     const state: ConnectionState = {
       pid: process.pid,
       ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
@@ -279,9 +318,12 @@ export default defineCommand({
       pricePerGiB: String(opened.pricePerGiB),
       pricePerMinute: String(opened.pricePerMinute),
       acceptedAt,
+      ...(lockdown ? { lockdown: true } : {}),
     };
     writeConnectionState(statePath, state);
+    let up = false;
     try {
+      if (lockdown) setLockdown(statePath, KILL_SWITCH_TABLE);
       if (killSwitch) {
         state.killSwitch = await enableKillSwitch({
           iface,
@@ -291,8 +333,20 @@ export default defineCommand({
         ctx.out.progress(`kill switch on: nftables table inet ${state.killSwitch} lets only the tunnel out`);
       }
       await wgQuick("up", configPath);
+      up = true;
+      if (resolvers.length) {
+        state.resolver = pointResolverAt({
+          file: await resolverFile(ctx.env),
+          servers: resolvers,
+          backup: resolverBackupPath(statePath),
+        });
+        writeConnectionState(statePath, state);
+        ctx.out.progress(`DNS: ${state.resolver} asks ${resolvers.join(", ")} through the tunnel`);
+      }
     } catch (err) {
-      if (state.killSwitch) await disableKillSwitch(state.killSwitch).catch(() => undefined);
+      if (up) await wgQuick("down", configPath).catch(() => undefined);
+      putResolverBack(ctx, statePath);
+      if (state.killSwitch && !lockdown) await disableKillSwitch(state.killSwitch).catch(() => undefined);
       const closed = await closeUnused(client, unused, (err as DvpnError).shortMessage ?? String(err), err);
       removeConnectionState(statePath);
       throw closed;
@@ -317,11 +371,15 @@ export default defineCommand({
       token: t.paymentToken,
       down: () => wgQuick("down", configPath),
     });
+    putResolverBack(ctx, statePath);
     if (endedByUser(paid.end.reason)) {
-      if (state.killSwitch) await disableKillSwitch(state.killSwitch);
+      if (lockdown) ctx.out.progress("lockdown: the kill switch stays on; `dvpn unlock` lifts it");
+      else if (state.killSwitch) await disableKillSwitch(state.killSwitch);
       removeConnectionState(statePath);
     } else if (state.killSwitch) {
-      ctx.out.progress("the kill switch stays on so nothing leaves outside a tunnel: `dvpn disconnect` lifts it");
+      ctx.out.progress(
+        `the kill switch stays on so nothing leaves outside a tunnel: \`dvpn ${lockdown ? "disconnect` then `dvpn unlock" : "disconnect"}\` lifts it`,
+      );
     } else {
       removeConnectionState(statePath);
     }
