@@ -166,7 +166,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     deps.firewall ?? (deps.backend ? undefined : firewallFromConfig(config, log.child({ part: "nftables" })));
   const store = openStore(join(dataDir, "agent.sqlite"));
   const metrics = createMetrics();
-  const dns = deps.dns ?? (deps.backend ? undefined : dnsFromConfig(config, layout, log.child({ part: "dns" }), metrics));
+  const dns =
+    deps.dns ?? (deps.backend ? undefined : dnsFromConfig(config, layout, log.child({ part: "dns" }), metrics));
   const pool = createAddressPool({
     layout,
     quarantineSeconds: config.addressQuarantineSeconds,
@@ -529,7 +530,10 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           urls.dns = (await dns.start()).map((b) => `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`);
           metrics.set("dvpn_agent_dns_up", 1);
         } catch (err) {
-          log.error({ err: (err as Error).message }, "DNS forwarder not started: clients get no resolver on the gateway");
+          log.error(
+            { err: (err as Error).message },
+            "DNS forwarder not started: clients get no resolver on the gateway",
+          );
         }
       }
       if (config.metricsListen) {

@@ -101,6 +101,8 @@ export async function startAgentService(params: {
   iface: string;
   dataDir: string;
   lagTolerance: { bytes: bigint; percent: number };
+  /** More agent options (`--firewall true`, `--dns-upstream …`). */
+  extraArgs?: string[];
 }): Promise<AgentService> {
   rmSync(params.dataDir, { recursive: true, force: true });
   mkdirSync(params.dataDir, { recursive: true });
@@ -149,6 +151,7 @@ export async function startAgentService(params: {
       String(params.lagTolerance.percent),
       "--address-quarantine-seconds",
       "0",
+      ...(params.extraArgs ?? []),
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );

@@ -77,15 +77,39 @@ describe("DNS messages", () => {
   it("rejects what is not one standard query, with the right code", () => {
     const cases: [Buffer, number][] = [
       [Buffer.alloc(5), RCODE.FORMERR],
-      [(() => { const b = buildQuery("a.b"); b.writeUInt16BE(0x8100, 2); return b; })(), RCODE.REFUSED],
-      [(() => { const b = buildQuery("a.b"); b.writeUInt16BE(0x2800, 2); return b; })(), RCODE.NOTIMP],
-      [(() => { const b = buildQuery("a.b"); b.writeUInt16BE(2, 4); return b; })(), RCODE.FORMERR],
+      [
+        (() => {
+          const b = buildQuery("a.b");
+          b.writeUInt16BE(0x8100, 2);
+          return b;
+        })(),
+        RCODE.REFUSED,
+      ],
+      [
+        (() => {
+          const b = buildQuery("a.b");
+          b.writeUInt16BE(0x2800, 2);
+          return b;
+        })(),
+        RCODE.NOTIMP,
+      ],
+      [
+        (() => {
+          const b = buildQuery("a.b");
+          b.writeUInt16BE(2, 4);
+          return b;
+        })(),
+        RCODE.FORMERR,
+      ],
       [buildQuery("a.b").subarray(0, 16), RCODE.FORMERR],
       [Buffer.concat([buildQuery("").subarray(0, 12), Buffer.from([0xc0, 0x0c, 0, 1, 0, 1])]), RCODE.FORMERR],
       [buildQuery(Array.from({ length: 9 }, () => "x".repeat(30)).join(".")), RCODE.FORMERR],
     ];
     for (const [msg, rcode] of cases) {
-      assert.throws(() => parseQuery(msg), (e: unknown) => e instanceof DnsQueryError && e.rcode === rcode);
+      assert.throws(
+        () => parseQuery(msg),
+        (e: unknown) => e instanceof DnsQueryError && e.rcode === rcode,
+      );
     }
   });
 
@@ -109,7 +133,8 @@ describe("DNS upstreams and pools", () => {
     assert.deepEqual(parseUpstream("2606:4700:4700::1111"), { host: "2606:4700:4700::1111", port: 53 });
     assert.throws(() => parseUpstream("dns.example"), /dnsUpstream "dns.example"/);
     assert.throws(() => parseUpstream("1.1.1.1:70000"), /dnsUpstream/);
-    const text = "# c\nsearch lan\nnameserver 10.0.0.53\nnameserver fe80::1%eth0\nnameserver 10.77.0.1\noptions edns0\n";
+    const text =
+      "# c\nsearch lan\nnameserver 10.0.0.53\nnameserver fe80::1%eth0\nnameserver 10.77.0.1\noptions edns0\n";
     assert.deepEqual(resolvConfNameservers(text), ["10.0.0.53", "10.77.0.1"]);
     assert.deepEqual(upstreamsOf({ configured: ["10.77.0.1", "8.8.8.8"], exclude: ["10.77.0.1"] }), [
       { host: "8.8.8.8", port: 53 },
@@ -134,7 +159,11 @@ describe("DNS forwarder", () => {
     for (const s of stops) await s();
   });
 
-  async function start(p: { upstreams: { host: string; port: number }[]; allow: (a: string) => boolean; timeoutMs?: number }) {
+  async function start(p: {
+    upstreams: { host: string; port: number }[];
+    allow: (a: string) => boolean;
+    timeoutMs?: number;
+  }) {
     const outcomes: DnsOutcome[] = [];
     const fwd = createDnsForwarder({
       listen: [{ host: "127.0.0.1", port: 0 }],
@@ -210,7 +239,10 @@ describe("DNS forwarder", () => {
 
   it("says which address it cannot bind and closes what it opened", async () => {
     const fwd = createDnsForwarder({
-      listen: [{ host: "127.0.0.1", port: 0 }, { host: "192.0.2.123", port: 0 }],
+      listen: [
+        { host: "127.0.0.1", port: 0 },
+        { host: "192.0.2.123", port: 0 },
+      ],
       upstreams: [],
       allow: () => true,
       timeoutMs: 100,

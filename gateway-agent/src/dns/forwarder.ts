@@ -11,7 +11,16 @@ import { randomInt } from "node:crypto";
 import { createConnection, createServer, isIPv6, type Server, type Socket as TcpSocket } from "node:net";
 import type { Logger } from "pino";
 import { AgentError } from "../errors.ts";
-import { answers, errorReply, HEADER_BYTES, parseQuery, RCODE, withId, DnsQueryError, type DnsQuery } from "./message.ts";
+import {
+  answers,
+  errorReply,
+  HEADER_BYTES,
+  parseQuery,
+  RCODE,
+  withId,
+  DnsQueryError,
+  type DnsQuery,
+} from "./message.ts";
 import type { Upstream } from "./upstreams.ts";
 
 /** How a query ended. */
@@ -57,7 +66,10 @@ function udpExchange(up: Upstream, msg: Buffer, query: DnsQuery, timeoutMs: numb
       if (err) reject(err);
       else resolve(answer!);
     };
-    const timer = setTimeout(() => finish(new Error(`no answer from ${up.host}:${up.port} in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from ${up.host}:${up.port} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     sock.on("message", (m, from) => {
       if (from.address === up.host && from.port === up.port && answers(m, id, query)) finish(undefined, m);
     });
@@ -80,7 +92,10 @@ function tcpExchange(up: Upstream, msg: Buffer, query: DnsQuery, timeoutMs: numb
       if (err) reject(err);
       else resolve(answer!);
     };
-    const timer = setTimeout(() => finish(new Error(`no answer from ${up.host}:${up.port} in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from ${up.host}:${up.port} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     sock.on("connect", () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(msg.length);
@@ -135,7 +150,8 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
       const rcode = err instanceof DnsQueryError ? err.rcode : RCODE.FORMERR;
       return outcome(rcode === RCODE.REFUSED ? "refused" : "formerr", errorReply(msg, rcode));
     }
-    if (inFlight >= maxInFlight || p.upstreams.length === 0) return outcome("servfail", errorReply(msg, RCODE.SERVFAIL));
+    if (inFlight >= maxInFlight || p.upstreams.length === 0)
+      return outcome("servfail", errorReply(msg, RCODE.SERVFAIL));
     inFlight++;
     try {
       for (const up of p.upstreams) {

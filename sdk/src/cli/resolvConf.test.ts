@@ -1,6 +1,15 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pointResolverAt, readSavedResolver, resolverFile, restoreResolver } from "./resolvConf.ts";
@@ -61,7 +70,10 @@ describe("which resolver a connection uses", () => {
       "9.9.9.9",
       "10.77.0.1",
     ]);
-    assert.throws(() => tunnelResolvers({ dns: ["dns.example"], split: false, gateway: "10.77.0.1" }), /--dns dns\.example/);
+    assert.throws(
+      () => tunnelResolvers({ dns: ["dns.example"], split: false, gateway: "10.77.0.1" }),
+      /--dns dns\.example/,
+    );
   });
 
   it("routes a resolver outside the split ranges through the tunnel", () => {

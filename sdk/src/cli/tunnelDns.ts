@@ -16,7 +16,11 @@ import { resolverBackupPath, restoreResolver } from "./resolvConf.ts";
  * @throws UsageError on a value that is none of those.
  * @example tunnelResolvers({ dns: undefined, split: false, gateway: "10.77.0.1" }) // ["10.77.0.1"]
  */
-export function tunnelResolvers(p: { dns: string[] | undefined; split: boolean; gateway: string | undefined }): string[] {
+export function tunnelResolvers(p: {
+  dns: string[] | undefined;
+  split: boolean;
+  gateway: string | undefined;
+}): string[] {
   const asked = (p.dns ?? [p.split ? "none" : "gateway"]).flatMap((d) => d.split(",")).map((d) => d.trim());
   if (asked.includes("none")) return [];
   return asked.flatMap((d) => {

@@ -53,7 +53,7 @@ export default defineCommand({
     dns: {
       type: "string",
       multiple: true,
-      value: "<ip>",
+      value: "<ip|gateway|none>",
       description:
         "resolver for the tunnel: `gateway` (the provider's, through the tunnel; default), an IP, or `none` (leave DNS alone; default with --split)",
     },
@@ -61,7 +61,8 @@ export default defineCommand({
       type: "string",
       multiple: true,
       value: "<cidr>",
-      description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything); a narrower list needs --split",
+      description:
+        "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything); a narrower list needs --split",
     },
     split: {
       type: "boolean",
@@ -153,8 +154,10 @@ export default defineCommand({
         `--allowed-ips ${allowedIPs.join(",")} is a split tunnel: everything else, IPv6 and DNS included, would leave outside it; add --split to mean that`,
       );
     }
-    if (o.split && !split) throw new UsageError("--split needs --allowed-ips <cidr> without 0.0.0.0/0: what goes through the tunnel");
-    if (o.lockdown && !o.up) throw new UsageError("--lockdown goes with --up (it keeps the kill switch of a connection)");
+    if (o.split && !split)
+      throw new UsageError("--split needs --allowed-ips <cidr> without 0.0.0.0/0: what goes through the tunnel");
+    if (o.lockdown && !o.up)
+      throw new UsageError("--lockdown goes with --up (it keeps the kill switch of a connection)");
     const lockdown = o.up && (o.lockdown || readLockdown(statePath) !== undefined);
     if (lockdown && (split || o.noKillSwitch)) {
       throw new UsageError(

@@ -28,7 +28,9 @@ export default defineCommand({
     const lockdown = readLockdown(path) !== undefined;
     if (!state) {
       ctx.out.result({ connected: false, ...(lockdown ? { lockdown } : {}) }, () =>
-        lockdown ? "not connected; lockdown on: only the kill switch's flows get out (`dvpn unlock` lifts it)" : "not connected",
+        lockdown
+          ? "not connected; lockdown on: only the kill switch's flows get out (`dvpn unlock` lifts it)"
+          : "not connected",
       );
       return;
     }
@@ -76,7 +78,9 @@ export default defineCommand({
       depositLeft: s.deposit - cost,
       killSwitch,
       lockdown,
-      dns: state.resolver ? readSavedResolver(resolverBackupPath(path))?.written.match(/^nameserver (\S+)/m)?.[1] ?? null : null,
+      dns: state.resolver
+        ? (readSavedResolver(resolverBackupPath(path))?.written.match(/^nameserver (\S+)/m)?.[1] ?? null)
+        : null,
     };
     ctx.out.result(view, () =>
       keyValues([
@@ -95,7 +99,10 @@ export default defineCommand({
           "deposit left",
           `${formatAmount(s.deposit - cost, t.paymentToken)} of ${formatAmount(s.deposit, t.paymentToken)}`,
         ],
-        ["kill switch", `${killSwitch ? `on (nftables table ${state.killSwitch})` : "off"}${lockdown ? ", lockdown" : ""}`],
+        [
+          "kill switch",
+          `${killSwitch ? `on (nftables table ${state.killSwitch})` : "off"}${lockdown ? ", lockdown" : ""}`,
+        ],
         ["dns", view.dns ? `${view.dns} through the tunnel (${state.resolver})` : "unchanged"],
       ]),
     );

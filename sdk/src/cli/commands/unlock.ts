@@ -17,7 +17,7 @@ export default defineCommand({
     "nftables table inet dvpn_client) also when lockdown was not on, and puts back a resolver file a",
     "crashed `connect --up` left pointed at the tunnel.",
   ],
-  examples: ["sudo dvpn unlock", "sudo dvpn unlock --json"],
+  examples: ["dvpn unlock", "dvpn unlock --json"],
   async run(ctx) {
     const path = connectionStatePath(ctx.env);
     const state = readConnectionState(path);
