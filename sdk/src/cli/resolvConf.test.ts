@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pointResolverAt, readSavedResolver, resolverFile, restoreResolver } from "./resolvConf.ts";
 import { routeResolvers, tunnelResolvers } from "./tunnelDns.ts";
+import { tunnelChoices } from "./tunnelChoices.ts";
+import { clearLockdown, setLockdown } from "./lockdown.ts";
 
 describe("resolver file for the tunnel", () => {
   const dir = mkdtempSync(join(tmpdir(), "dvpn-resolv-"));
@@ -80,5 +82,43 @@ describe("which resolver a connection uses", () => {
     assert.deepEqual(routeResolvers(["10.0.0.0/8"], ["10.77.0.1"]), ["10.0.0.0/8"]);
     assert.deepEqual(routeResolvers(["192.168.5.0/24"], ["10.77.0.1"]), ["192.168.5.0/24", "10.77.0.1/32"]);
     assert.deepEqual(routeResolvers(["0.0.0.0/0", "::/0"], ["10.77.0.1", "2606:4700::1111"]), ["0.0.0.0/0", "::/0"]);
+  });
+});
+
+describe("split tunnel and lockdown choices", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dvpn-choices-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const statePath = join(dir, "connection.json");
+
+  it("takes a split tunnel only when asked for, and lockdown only with the kill switch", () => {
+    assert.deepEqual(tunnelChoices({ up: true }, statePath), {
+      allowedIPs: ["0.0.0.0/0", "::/0"],
+      split: false,
+      lockdown: false,
+    });
+    assert.throws(() => tunnelChoices({ allowedIps: ["10.0.0.0/8"] }, statePath), /is a split tunnel.*add --split/);
+    assert.equal(tunnelChoices({ allowedIps: ["10.0.0.0/8,192.168.0.0/16"], split: true }, statePath).split, true);
+    assert.equal(
+      tunnelChoices({ allowedIps: ["0.0.0.0/0"] }, statePath).split,
+      false,
+      "IPv4 only is full (IPv6 blocked)",
+    );
+    assert.throws(() => tunnelChoices({ split: true }, statePath), /--split needs --allowed-ips/);
+    assert.throws(() => tunnelChoices({ lockdown: true }, statePath), /--lockdown goes with --up/);
+    assert.throws(
+      () => tunnelChoices({ up: true, lockdown: true, noKillSwitch: true }, statePath),
+      /--lockdown needs the kill switch/,
+    );
+  });
+
+  it("keeps lockdown on for later runs until it is cleared", () => {
+    setLockdown(statePath, "dvpn_client");
+    assert.equal(tunnelChoices({ up: true }, statePath).lockdown, true);
+    assert.throws(
+      () => tunnelChoices({ up: true, allowedIps: ["10.0.0.0/8"], split: true }, statePath),
+      /lockdown is on \(`dvpn unlock` lifts it\)/,
+    );
+    clearLockdown(statePath);
+    assert.equal(tunnelChoices({ up: true }, statePath).lockdown, false);
   });
 });

@@ -19,7 +19,8 @@ import {
   type ConnectionState,
 } from "../connectionState.ts";
 import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE } from "../killSwitch.ts";
-import { readLockdown, setLockdown } from "../lockdown.ts";
+import { setLockdown } from "../lockdown.ts";
+import { tunnelChoices } from "../tunnelChoices.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "../resolvConf.ts";
 import { putResolverBack, routeResolvers, tunnelResolvers } from "../tunnelDns.ts";
 import { killSwitchFlows } from "../killSwitchFlows.ts";
@@ -147,23 +148,7 @@ export default defineCommand({
     if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
     if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
     const statePath = connectionStatePath(ctx.env);
-    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")).map((a) => a.trim()) ?? ["0.0.0.0/0", "::/0"];
-    const split = !allowedIPs.includes("0.0.0.0/0");
-    if (split && !o.split) {
-      throw new UsageError(
-        `--allowed-ips ${allowedIPs.join(",")} is a split tunnel: everything else, IPv6 and DNS included, would leave outside it; add --split to mean that`,
-      );
-    }
-    if (o.split && !split)
-      throw new UsageError("--split needs --allowed-ips <cidr> without 0.0.0.0/0: what goes through the tunnel");
-    if (o.lockdown && !o.up)
-      throw new UsageError("--lockdown goes with --up (it keeps the kill switch of a connection)");
-    const lockdown = o.up && (o.lockdown || readLockdown(statePath) !== undefined);
-    if (lockdown && (split || o.noKillSwitch)) {
-      throw new UsageError(
-        `${o.lockdown ? "--lockdown" : "lockdown is on (`dvpn unlock` lifts it) and"} needs the kill switch: no --split, no --no-kill-switch`,
-      );
-    }
+    const { allowedIPs, split, lockdown } = tunnelChoices(o, statePath);
     const previous = o.up ? readConnectionState(statePath) : undefined;
     if (o.up && !previous) putResolverBack(ctx, statePath);
     if (previous) {
