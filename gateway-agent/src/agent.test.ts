@@ -239,18 +239,49 @@ test("a claim the escrow refuses for its signature cuts the peer and closes the 
   clock += 61; // its address leaves the quarantine for the tests below
 });
 
-test("a peer whose vouchers lag is cut and the session closed with its best voucher", async () => {
+test("a peer that pays within the grace is served; one whose vouchers lag beyond it is cut and closed with its best voucher", async () => {
   const id = chain.open({ wgPublicKey: keyHex(2), signer: signer.address });
   await agent.tick();
   assert.ok(backend.peers.has(keyB64(2)));
   const url = `${agent.urls().vouchers}/v1/vouchers`;
   assert.equal((await http("POST", url, await voucher(id, 10n, 1n))).status, 200);
-  backend.traffic(keyB64(2), 3n << 20n, 0n); // 3 MiB, signed 10 bytes: beyond 1 MiB + 5 %
+  // 3 MiB metered, 10 bytes signed: beyond 1 MiB + 5 %, but the client has 10 s (the grace) to pay.
+  backend.traffic(keyB64(2), 3n << 20n, 0n);
+  await agent.tick();
+  clock += 5;
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(2)), "cut within the grace");
+  assert.equal((await http("POST", url, await voucher(id, 3n << 20n, 6n))).status, 200);
+  clock += 6;
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(2)), "cut although the meter of 10 s ago is paid");
+  // 6 MiB more that the client never pays for: cut once the grace has passed since the meter read it.
+  backend.traffic(keyB64(2), 6n << 20n, 0n);
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(2)), "cut within the grace");
+  clock += 11;
+  await agent.tick();
+  assert.equal(agent.session(id)?.cutReason, "voucher-lag-bytes");
   await agent.tick();
   assert.ok(!backend.peers.has(keyB64(2)), "peer cut");
-  const close = chain.calls.find((c) => c.fn === "closeWithVoucher" && c.args[0] === id);
-  assert.deepEqual(close?.args.slice(0, 3), [id, 10n, 1n]);
+  // The best voucher (3 MiB, 6 s) was claimed already, so the close needs none.
+  const calls = chain.calls.filter((c) => c.args[0] === id);
+  assert.deepEqual(
+    calls.map((c) => c.fn),
+    ["acceptSession", "claim", "closeSession"],
+  );
+  assert.deepEqual(calls[1]!.args.slice(0, 3), [id, 3n << 20n, 6n]);
   assert.equal(agent.session(id)?.status, "closed");
+  assert.ok(lines.some((l) => l.msg === "cutting peer" && l.reason === "voucher-lag-bytes"));
+});
+
+test("a peer that outruns its vouchers by more than lagMaxBytes is cut at once, grace or not", async () => {
+  clock += 61; // the cut session's address is out of quarantine
+  const id = chain.open({ wgPublicKey: keyHex(4), signer: signer.address });
+  await agent.tick();
+  assert.ok(backend.peers.has(keyB64(4)));
+  backend.traffic(keyB64(4), (1n << 30n) + 1n, 0n);
+  await agent.tick();
   assert.equal(agent.session(id)?.cutReason, "voucher-lag-bytes");
 });
 
@@ -372,6 +403,8 @@ test("a cut session whose voucher the escrow refuses is still closed (refund), w
   chain.refuseVouchers.add(id);
   backend.traffic(keyB64(50), 5n << 20n, 0n); // far beyond the 10 signed bytes
   await agent.tick();
+  clock += 11; // the grace passes
+  await agent.tick();
   assert.equal(agent.session(id)?.cutReason, "voucher-lag-bytes");
   const fns = chain.calls.filter((c) => c.args[0] === id).map((c) => c.fn);
   assert.deepEqual(fns.slice(-2), ["closeWithVoucher", "closeSession"]);
@@ -430,6 +463,8 @@ test("a cut or closing session the contract no longer knows is dropped, with no 
     chain.sessions.delete(closing);
     backend.traffic(keyB64(60), 5n << 20n, 0n);
     const before = chain.calls.length;
+    await agent.tick();
+    clock += 11; // the grace passes
     await agent.tick();
     await agent.tick();
     const sent = chain.calls.slice(before).filter((c) => c.args[0] === cut || c.args[0] === closing);

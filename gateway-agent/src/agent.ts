@@ -18,6 +18,8 @@ import { createSdkChain } from "./chain/sdkChain.ts";
 import { deploymentSchema, type AgentConfig, type AgentConfigInput } from "./config/schema.ts";
 import { validateConfig } from "./config/load.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
+import { createMeterHistory } from "./payment/meterHistory.ts";
+import { lagToleranceOf } from "./payment/policy.ts";
 import { ConfigError } from "./errors.ts";
 import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
@@ -186,6 +188,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     metrics,
     now,
     maxPeers: config.maxPeers || pool.capacity,
+    meterHistory: createMeterHistory(config.lagGraceSeconds),
   };
 
   const timers = new Set<NodeJS.Timeout>();
@@ -507,11 +510,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         domain: { chainId: chain.chainId, escrow: chain.escrow },
         provider: chain.provider,
         metered: (s) => meteredUsage(s, now()),
-        tolerance: {
-          bytes: config.lagToleranceBytes,
-          percent: config.lagTolerancePercent,
-          seconds: config.lagToleranceSeconds,
-        },
+        tolerance: lagToleranceOf(config),
         log: log.child({ part: "vouchers" }),
         onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
         onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),

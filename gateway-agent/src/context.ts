@@ -4,6 +4,7 @@ import type { AddressPool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Metrics } from "./http/metrics.ts";
+import type { MeterHistory } from "./payment/meterHistory.ts";
 import type { Usage } from "./payment/policy.ts";
 import type { SessionRecord, SessionStatus, Store } from "./store/store.ts";
 import type { WgBackend } from "./wireguard/backend.ts";
@@ -21,6 +22,8 @@ export interface AgentContext {
   now(): number;
   /** Most live sessions at once. */
   maxPeers: number;
+  /** Recent meter readings per session (the payment policy's grace). */
+  meterHistory: MeterHistory;
 }
 
 /** Metered usage of a session: counted bytes, and seconds from acceptance to the end (or now). */

@@ -156,6 +156,14 @@ export const configSchema = z
     lagToleranceBytes: decimal(String(1 << 20)),
     lagTolerancePercent: z.coerce.number().min(0).max(100).default(5),
     lagToleranceSeconds: decimal("120"),
+    /**
+     * Seconds a client has to pay for bytes: signed bytes are held against the meter as it read
+     * this long ago, so a voucher delayed behind a saturated tunnel does not get the peer cut. 0
+     * holds them against the meter now.
+     */
+    lagGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
+    /** Most bytes signed usage may trail the meter now, grace or not (unpaid service at risk per session). */
+    lagMaxBytes: decimal(String(1 << 30)),
     /** Claim when the unclaimed voucher is worth this much (payment-token base units)… */
     claimEveryAmount: decimal("1000000"),
     /** …or when this long passed since the last claim. */

@@ -27,6 +27,42 @@ test("voucher lag: within tolerance keeps, beyond it cuts", () => {
   );
 });
 
+test("with a grace, signed bytes are held against the meter of grace seconds ago, and maxBytes against the meter now", () => {
+  const grace = { ...tolerance, graceSeconds: 10, maxBytes: 256n * MiB };
+  const metered = { bytes: 200n * MiB, seconds: 60n };
+  const signed = { bytes: 50n * MiB, seconds: 60n };
+  // No reading 10 s old yet (a new session, or the agent restarted): only maxBytes cuts.
+  assert.equal(evaluateLag({ metered, signed, terms, tolerance: grace }), null);
+  // 100 MiB read 10 s ago: 1 MiB + 5 MiB allowed on it, so 94 MiB signed keeps and one byte less cuts.
+  const meteredBefore = 100n * MiB;
+  const at = (bytes: bigint) =>
+    evaluateLag({ metered, signed: { bytes, seconds: 60n }, terms, tolerance: grace, meteredBefore });
+  assert.equal(at(94n * MiB), null);
+  assert.equal(at(94n * MiB - 1n), "voucher-lag-bytes");
+  // Beyond maxBytes behind the meter now: cut whatever was read before.
+  const farBehind = { bytes: 300n * MiB, seconds: 60n };
+  assert.equal(
+    evaluateLag({
+      metered: farBehind,
+      signed: { bytes: 44n * MiB, seconds: 60n },
+      terms,
+      tolerance: grace,
+      meteredBefore: 0n,
+    }),
+    null,
+  );
+  assert.equal(
+    evaluateLag({
+      metered: farBehind,
+      signed: { bytes: 44n * MiB - 1n, seconds: 60n },
+      terms,
+      tolerance: grace,
+      meteredBefore: 0n,
+    }),
+    "voucher-lag-bytes",
+  );
+});
+
 test("a spent deposit cuts even with perfect vouchers", () => {
   const tenGiB = 10n << 30n;
   const metered = { bytes: tenGiB, seconds: 0n };

@@ -138,6 +138,8 @@ function view(s: SessionRecord, metered: Usage, tolerance?: LagTolerance) {
           toleranceBytes: tolerance.bytes.toString(),
           tolerancePercent: tolerance.percent,
           toleranceSeconds: tolerance.seconds.toString(),
+          ...(tolerance.graceSeconds !== undefined ? { toleranceGraceSeconds: tolerance.graceSeconds } : {}),
+          ...(tolerance.maxBytes !== undefined ? { toleranceMaxBytes: tolerance.maxBytes.toString() } : {}),
         }
       : {}),
     sessionId: s.id.toString(),

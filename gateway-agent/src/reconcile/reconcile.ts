@@ -5,7 +5,7 @@
  */
 import { endService, isLive, meteredUsage, type AgentContext } from "../context.ts";
 import { counterDelta } from "../metering/counters.ts";
-import { evaluateLag } from "../payment/policy.ts";
+import { evaluateLag, lagToleranceOf } from "../payment/policy.ts";
 import type { SessionRecord } from "../store/store.ts";
 import type { PeerSpec } from "../wireguard/args.ts";
 import type { Dump } from "../wireguard/dump.ts";
@@ -62,13 +62,14 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
 
   // 2. Payment policy: cut peers whose vouchers lag, whose deposit is spent, or whose client is gone.
   let cut = 0;
-  const tolerance = {
-    bytes: ctx.config.lagToleranceBytes,
-    percent: ctx.config.lagTolerancePercent,
-    seconds: ctx.config.lagToleranceSeconds,
-  };
+  const tolerance = lagToleranceOf(ctx.config);
+  const live = new Set<string>();
   for (const s of sessions) {
     if (s.status !== "active" || !isLive(s)) continue;
+    const id = s.id.toString();
+    live.add(id);
+    ctx.meterHistory.record(id, now, s.meteredBytes);
+    const meteredBefore = ctx.meterHistory.readAt(id, now - (tolerance.graceSeconds ?? 0));
     const lastSeen = Math.max(s.lastHandshake, s.acceptedAt ?? now);
     const idle = ctx.config.idleTimeoutSeconds > 0 && now - lastSeen > ctx.config.idleTimeoutSeconds;
     const reason: string | null = idle
@@ -78,6 +79,7 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
           signed: { bytes: s.voucherBytes, seconds: s.voucherSeconds },
           terms: { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute },
           tolerance,
+          ...(meteredBefore !== undefined ? { meteredBefore } : {}),
         });
     if (reason) {
       endService(ctx, s, { cutReason: reason });
@@ -88,6 +90,7 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
           reason,
           meteredBytes: s.meteredBytes.toString(),
           voucherBytes: s.voucherBytes.toString(),
+          ...(meteredBefore !== undefined ? { meteredBytesGraceAgo: meteredBefore.toString() } : {}),
         },
         "cutting peer",
       );
@@ -95,6 +98,7 @@ export async function reconcileWith(ctx: AgentContext, dump: Dump): Promise<Reco
       cut++;
     }
   }
+  ctx.meterHistory.retain(live);
 
   // 3. Diff and apply.
   const desired: PeerSpec[] = [];

@@ -79,7 +79,7 @@ export async function payTunnel(
     voucherTerms: p.voucherTerms,
     acceptedAt: p.acceptedAt,
     readBytes: peerBytesReader(p.iface, p.providerKey),
-    send: (v) => postVoucher({ gateway: p.gateway, ...v, timeoutMs: 2_000 }),
+    send: (v) => postVoucher({ gateway: p.gateway, ...v, timeoutMs: 5_000 }),
     voucherIntervalSeconds: p.voucherIntervalSeconds,
     closeAtPercent: p.closeAtPercent,
     onEvent: (e) => {

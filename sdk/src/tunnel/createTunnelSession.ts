@@ -129,7 +129,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * const session = createTunnelSession(client, {
  *   sessionId, signer, terms, acceptedAt: Date.now(),
  *   readBytes: peerBytesReader("dvpn1", providerKey),
- *   send: (v) => postVoucher({ gateway: "10.77.0.1", ...v, timeoutMs: 2000 }),
+ *   send: (v) => postVoucher({ gateway: "10.77.0.1", ...v, timeoutMs: 5000 }),
  * })
  * const end = await session.run(abortSignal)
  */

@@ -7,16 +7,30 @@
  * will carry before the next voucher lands, never more than its credit allows.
  */
 
-/** The agent's voucher lag tolerance (as advertised in its session view). */
+/**
+ * The agent's voucher lag tolerance (as advertised in its session view): signed bytes may trail
+ * the meter as it read `graceSeconds` ago by `bytes` + `percent` % of it, and the meter now by
+ * at most `maxBytes`; signed seconds may trail the time since acceptance by `seconds` + `percent` %.
+ */
 export interface VoucherTolerance {
   bytes: bigint;
   /** Percent of the metered bytes (and seconds) allowed on top of `bytes`. */
   percent: number;
   seconds: bigint;
+  /** Seconds a client has to pay for bytes (0 or absent: the meter now is the reference). */
+  graceSeconds?: number;
+  /** Most bytes signed usage may trail the meter now, grace or not. */
+  maxBytes?: bigint;
 }
 
 /** The agent's default tolerance (docs/agent-api.md), used until the agent advertises its own. */
-export const DEFAULT_VOUCHER_TOLERANCE: VoucherTolerance = { bytes: 1n << 20n, percent: 5, seconds: 120n };
+export const DEFAULT_VOUCHER_TOLERANCE: VoucherTolerance = {
+  bytes: 1n << 20n,
+  percent: 5,
+  seconds: 120n,
+  graceSeconds: 10,
+  maxBytes: 1n << 30n,
+};
 
 /** The client's limits on signing ahead. */
 export interface CreditPolicy {

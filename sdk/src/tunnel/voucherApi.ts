@@ -33,6 +33,8 @@ export interface AgentSessionState {
   toleranceBytes?: string;
   tolerancePercent?: number;
   toleranceSeconds?: string;
+  toleranceGraceSeconds?: number;
+  toleranceMaxBytes?: string;
 }
 
 /** What the agent answers to a stored voucher. */
@@ -51,9 +53,16 @@ export interface VoucherReceipt {
  */
 export function toleranceOf(body: Record<string, unknown>): VoucherTolerance | undefined {
   const { toleranceBytes: b, tolerancePercent: p, toleranceSeconds: s } = body;
-  if (typeof b !== "string" || !/^\d{1,30}$/.test(b) || typeof p !== "number" || !(p >= 0 && p <= 100))
-    return undefined;
-  return { bytes: BigInt(b), percent: p, seconds: typeof s === "string" && /^\d{1,30}$/.test(s) ? BigInt(s) : 120n };
+  const { toleranceGraceSeconds: g, toleranceMaxBytes: m } = body;
+  const decimal = (v: unknown): v is string => typeof v === "string" && /^\d{1,30}$/.test(v);
+  if (!decimal(b) || typeof p !== "number" || !(p >= 0 && p <= 100)) return undefined;
+  return {
+    bytes: BigInt(b),
+    percent: p,
+    seconds: decimal(s) ? BigInt(s) : 120n,
+    ...(typeof g === "number" && Number.isInteger(g) && g >= 0 && g <= 3600 ? { graceSeconds: g } : {}),
+    ...(decimal(m) ? { maxBytes: BigInt(m) } : {}),
+  };
 }
 
 /**
