@@ -23,20 +23,28 @@ async function fakeUpstream(): Promise<{ port: number; queries: Buffer[]; udp: S
     const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, queries.length]);
     return Buffer.concat([head, parsed.question, rr]);
   };
-  const udp = createSocket("udp4");
-  udp.on("message", (m, r) => udp.send(answer(m), r.port, r.address));
-  await new Promise<void>((r) => udp.bind(0, "127.0.0.1", r));
-  const port = udp.address().port;
-  const tcp = createServer((c) => {
-    c.on("data", (d: Buffer) => {
-      const a = answer(d.subarray(2, 2 + d.readUInt16BE(0)));
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(a.length);
-      c.write(Buffer.concat([len, a]));
+  // UDP and TCP on one port: a free UDP port may be taken for TCP, so try a few (bounded).
+  for (let attempt = 0; ; attempt++) {
+    const udp = createSocket("udp4");
+    udp.on("message", (m, r) => udp.send(answer(m), r.port, r.address));
+    await new Promise<void>((r) => udp.bind(0, "127.0.0.1", r));
+    const port = udp.address().port;
+    const tcp = createServer((c) => {
+      c.on("data", (d: Buffer) => {
+        const a = answer(d.subarray(2, 2 + d.readUInt16BE(0)));
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(a.length);
+        c.write(Buffer.concat([len, a]));
+      });
     });
-  });
-  await new Promise<void>((r) => tcp.listen(port, "127.0.0.1", r));
-  return { port, queries, udp, tcp };
+    const listening = await new Promise<boolean>((r) => {
+      tcp.once("error", () => r(false));
+      tcp.listen(port, "127.0.0.1", () => r(true));
+    });
+    if (listening) return { port, queries, udp, tcp };
+    udp.close();
+    if (attempt >= 20) throw new Error("no port free for both UDP and TCP");
+  }
 }
 
 function udpAsk(port: number, msg: Buffer): Promise<Buffer> {

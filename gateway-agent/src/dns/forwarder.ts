@@ -202,7 +202,7 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
     });
   }
 
-  async function bindOne(where: { host: string; port: number }) {
+  async function bindOne(where: { host: string; port: number }): Promise<{ host: string; port: number }> {
     const sock = createSocket({ type: isIPv6(where.host) ? "udp6" : "udp4" });
     udp.push(sock);
     await new Promise<void>((resolve, reject) => {
@@ -233,12 +233,26 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
     return { host: where.host, port };
   }
 
+  /** Binds `where`; with port 0, tries a few ports until one is free for both UDP and TCP. */
+  async function bindBoth(where: { host: string; port: number }): Promise<{ host: string; port: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const [u, t] = [udp.length, tcp.length];
+      try {
+        return await bindOne(where);
+      } catch (err) {
+        if (where.port !== 0 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 20) throw err;
+        for (const s of udp.splice(u)) s.close();
+        for (const s of tcp.splice(t)) s.close();
+      }
+    }
+  }
+
   const forwarder: DnsForwarder = {
     async start() {
       const bound: { host: string; port: number }[] = [];
       for (const where of p.listen) {
         try {
-          bound.push(await bindOne(where));
+          bound.push(await bindBoth(where));
         } catch (err) {
           await forwarder.stop();
           const code = (err as NodeJS.ErrnoException).code;
