@@ -10,7 +10,8 @@
  * of the client's uplink from the kill switch on to after a SIGKILL of the client holds only
  * the WireGuard flow and the JSON-RPC: no port 53, no IPv6. `dvpn disconnect` puts the resolver
  * file back byte for byte. Then lockdown: after Ctrl-C the kill switch stays, `dvpn status` says
- * so, and only `dvpn unlock` lifts it.
+ * so, `dvpn disconnect` keeps it, a run after a (simulated) reboot closes it again before opening a
+ * session, and only `dvpn unlock` lifts it.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -371,6 +372,20 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       assert.deepEqual(await dvpn(["status"]), { connected: false, lockdown: true });
       assert.deepEqual(await dvpn(["disconnect"]), { disconnected: false });
       assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), undefined, "disconnect lifted the lockdown");
+      // A reboot empties nftables; lockdown is sticky: the next connect (no flag) closes the switch before it opens a session.
+      await topo.run(topo.client, "nft", ["delete", "table", "inet", "dvpn_client"]);
+      assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), "x");
+      const third = connect([]);
+      await waitFor(
+        "the tunnel after the reboot",
+        () => /DNS: \S+ asks 10\.77\.0\.1/.test(third.stderr) || third.cli.exitCode !== null,
+      );
+      assert.equal(third.cli.exitCode, null, `the CLI stopped: ${third.stderr}`);
+      const reclosed = third.stderr.indexOf("lockdown: the kill switch was gone");
+      assert.ok(reclosed >= 0 && reclosed < third.stderr.indexOf("opening a session"), third.stderr);
+      third.cli.kill("SIGINT");
+      assert.equal(await third.exited, 0, third.stderr);
+      assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), undefined, "lockdown did not stay after the reboot");
       assert.deepEqual(await dvpn(["unlock"]), { unlocked: true, wasLockedDown: true });
       assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), "x");
       assert.deepEqual(await dvpn(["status"]), { connected: false });

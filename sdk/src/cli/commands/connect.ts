@@ -18,7 +18,7 @@ import {
   writeConnectionState,
   type ConnectionState,
 } from "../connectionState.ts";
-import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE } from "../killSwitch.ts";
+import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE, killSwitchActive } from "../killSwitch.ts";
 import { setLockdown } from "../lockdown.ts";
 import { tunnelChoices } from "../tunnelChoices.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "../resolvConf.ts";
@@ -174,6 +174,11 @@ export default defineCommand({
       t.paymentToken,
     );
     const provider = await client.getProvider({ provider: providerAddress });
+    if (lockdown && !(await killSwitchActive())) {
+      // Lockdown whose switch is gone (the machine rebooted): closed again before any money moves.
+      await enableKillSwitch({ iface: "lo", allow: await killSwitchFlows(provider.endpoint, ctx.globals.rpc) });
+      ctx.out.progress("lockdown: the kill switch was gone (a reboot?) and is on again");
+    }
     const maxPricePerGiB = capGib ?? provider.pricePerGiB;
     const maxPricePerMinute =
       o.maxPriceMin !== undefined
