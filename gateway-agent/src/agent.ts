@@ -23,6 +23,8 @@ import { createMeterHistory } from "./payment/meterHistory.ts";
 import { lagToleranceOf } from "./payment/policy.ts";
 import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
+import { dnsFromConfig } from "./dns/fromConfig.ts";
+import type { DnsForwarder } from "./dns/forwarder.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { listen } from "./http/listen.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
@@ -46,6 +48,8 @@ export interface GatewayAgentDeps {
   chain?: AgentChain;
   /** The nftables owner (default: from the config's `firewall` options with the real `nft`). */
   firewall?: Firewall;
+  /** The gateway's DNS forwarder (default: from the config's `dns` options; none with a mock data plane). */
+  dns?: DnsForwarder;
   logger?: Logger;
   /** Unix seconds. */
   now?: () => number;
@@ -69,7 +73,7 @@ export interface GatewayAgent {
   /** One resync (getSession of every open session) + reconcile, now. */
   resync(): Promise<void>;
   /** Where the voucher API and /metrics listen (after start). */
-  urls(): { vouchers?: string; metrics?: string };
+  urls(): { vouchers?: string; metrics?: string; dns?: string[] };
   /** A session as the agent sees it, with its metered usage. */
   session(id: bigint): (SessionRecord & { meteredSeconds: bigint }) | undefined;
   /** Milliseconds from the agent's first sight of a session's SessionOpened to peer present / accept mined. */
@@ -133,13 +137,15 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const firewall =
     deps.firewall ?? (deps.backend ? undefined : firewallFromConfig(config, log.child({ part: "nftables" })));
   const store = openStore(join(dataDir, "agent.sqlite"));
+  const metrics = createMetrics();
+  const dns =
+    deps.dns ?? (deps.backend ? undefined : dnsFromConfig(config, layout, log.child({ part: "dns" }), metrics));
   const pool = createAddressPool({
     layout,
     quarantineSeconds: config.addressQuarantineSeconds,
     entries: store.addresses(),
     cursor: Number(store.getMeta("poolCursor") ?? 1),
   });
-  const metrics = createMetrics();
   let lastDump: Dump | undefined;
   if (config.metricsPerPeer) metrics.setPeerSource(backend.iface, () => peerSamples(store, lastDump));
   const ctx: AgentContext = {
@@ -158,7 +164,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const timers = new Set<NodeJS.Timeout>();
   const timings = new Map<string, { seen: number; peer?: number; accepted?: number }>();
   let servers: Server[] = [];
-  let urls: { vouchers?: string; metrics?: string } = {};
+  let urls: { vouchers?: string; metrics?: string; dns?: string[] } = {};
   let running = false;
   let queue: Promise<unknown> = Promise.resolve();
   let lastOk = 0;
@@ -376,6 +382,18 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       });
       servers.push(voucherServer);
       urls.vouchers = await listen(voucherServer, voucherWhere);
+      if (dns) {
+        // Clients' resolver; without it the tunnel and payment still work, so a failure is logged, not fatal.
+        try {
+          urls.dns = (await dns.start()).map((b) => `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`);
+          metrics.set("dvpn_agent_dns_up", 1);
+        } catch (err) {
+          log.error(
+            { err: (err as Error).message },
+            "DNS forwarder not started: clients get no resolver on the gateway",
+          );
+        }
+      }
       if (config.metricsListen) {
         const m = createAdminServer({
           metrics,
@@ -454,6 +472,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           provider: chain.provider,
           iface: backend.iface,
           vouchers: urls.vouchers,
+          dns: urls.dns,
           metrics: urls.metrics,
           maxPeers: ctx.maxPeers,
           ...(firewall ? { nftTable: firewall.table, exitPolicy: publishedExitPolicy(config) } : {}),
@@ -468,6 +487,8 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
       timers.clear();
       await queue;
       await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
+      await dns?.stop();
+      metrics.set("dvpn_agent_dns_up", 0);
       servers = [];
       if (config.pauseOnShutdown) {
         try {

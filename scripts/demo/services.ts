@@ -106,6 +106,8 @@ export async function startAgentService(params: {
   ipv4Pool?: string;
   ipv6Pool?: string;
   metricsPort?: number;
+  /** More agent options (`--firewall true`, `--dns-upstream …`). */
+  extraArgs?: string[];
 }): Promise<AgentService> {
   rmSync(params.dataDir, { recursive: true, force: true });
   mkdirSync(params.dataDir, { recursive: true });
@@ -160,6 +162,7 @@ export async function startAgentService(params: {
       "--address-quarantine-seconds",
       "0",
       ...own,
+      ...(params.extraArgs ?? []),
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );

@@ -74,8 +74,8 @@ export interface Topology {
 }
 
 /**
- * Kills every process in the namespaces of topology `tag`, deletes them (and so their veths),
- * the host end of its uplink and the WireGuard control sockets of its interfaces (named
+ * Kills every process in the namespaces of topology `tag`, deletes them (and so their veths)
+ * and their /etc/netns/<name> folders, the host end of its uplink and the WireGuard control sockets of its interfaces (named
  * dv<tag>…; wireguard-go leaves them behind when killed). Safe on a half-built or gone topology.
  */
 export async function removeTopology(tag: string): Promise<void> {
@@ -96,6 +96,8 @@ export async function removeTopology(tag: string): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, 200));
   for (const ns of namespaces) await ip(["netns", "del", ns]).catch(() => {});
+  // Per-namespace files `ip netns exec` mounts (a test's or the client's resolv.conf).
+  for (const ns of namespaces) rmSync(join("/etc/netns", ns), { recursive: true, force: true });
   await ip(["link", "del", `dv${tag}h`]).catch(() => {});
   for (const entry of existsSync(WG_SOCKET_DIR) ? readdirSync(WG_SOCKET_DIR) : []) {
     if (entry.startsWith(`dv${tag}`) && entry.endsWith(".sock")) rmSync(join(WG_SOCKET_DIR, entry), { force: true });

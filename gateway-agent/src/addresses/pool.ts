@@ -116,6 +116,25 @@ export function addressesOf(layout: PoolLayout, index: number): TunnelAddress {
   return { index, ipv4, ipv6, tunnelAddress, allowedIps };
 }
 
+/**
+ * Whether `address` lies inside the layout's IPv4 or IPv6 pool (an IPv4-mapped IPv6 address
+ * counts as its IPv4 address).
+ * @param layout the pools.
+ * @param address an IP address without a prefix.
+ * @returns true inside a pool.
+ * @example inPool(parsePool("10.77.0.0/16", null), "10.77.3.4") // true
+ */
+export function inPool(layout: PoolLayout, address: string): boolean {
+  const a = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+  if (isIPv4(a)) {
+    const size = 2 ** (32 - layout.v4Prefix);
+    return v4ToInt(a) - layout.v4Base >= 0 && v4ToInt(a) - layout.v4Base < size;
+  }
+  if (!isIPv6(a) || layout.v6Base === null || a.includes(".")) return false;
+  const mask = (1n << BigInt(128 - layout.v6Prefix)) - 1n;
+  return (v6ToBigInt(a.replace(/%.*$/, "")) & ~mask) === layout.v6Base;
+}
+
 /** The gateway (index 1): the agent's interface addresses with the pool prefixes. */
 export function gatewayOf(layout: PoolLayout): {
   ipv4: string;

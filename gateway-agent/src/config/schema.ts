@@ -4,6 +4,7 @@
  * (`DVPN_AGENT_RPC_URL`), a JSON file (`--config agent.json` / `DVPN_AGENT_CONFIG`), defaults.
  */
 import { z } from "zod";
+import { parseUpstream } from "../dns/upstreams.ts";
 import { INTERFACE_NAME } from "../../../sdk/src/wireguard/interfaceName.ts";
 import { DEFAULT_DENY_PORTS, DEFAULT_DENY_RANGES, parsePorts, parseRanges } from "../firewall/policy.ts";
 
@@ -122,6 +123,29 @@ export const configSchema = z
     voucherMaxConnectionsPerSource: z.coerce.number().int().min(1).max(10_000).default(8),
     /** Most connections to the voucher API open at once in all. */
     voucherMaxConnections: z.coerce.number().int().min(1).max(1_000_000).default(256),
+    /**
+     * Serve DNS to the tunnel's clients on the gateway addresses (v4 and v6), port 53, UDP and TCP,
+     * forwarding to `dnsUpstream`; queries from outside the pools are refused.
+     */
+    dns: boolish(true),
+    /** Resolvers the gateway's DNS forwards to ("1.1.1.1,[2606:4700:4700::1111]:53"); empty: the host's /etc/resolv.conf. */
+    dnsUpstream: z
+      .union([z.string(), z.array(z.string())])
+      .default("")
+      .transform((v, ctx) => {
+        const list = (Array.isArray(v) ? v : v.split(",")).map((x) => x.trim()).filter(Boolean);
+        for (const entry of list) {
+          try {
+            parseUpstream(entry);
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^dnsUpstream /, "") });
+            return z.NEVER;
+          }
+        }
+        return list;
+      }),
+    /** How long one upstream resolver gets to answer before the next is tried (then SERVFAIL), ms. */
+    dnsTimeoutMs: z.coerce.number().int().min(100).max(30_000).default(2000),
     /** /metrics and /healthz; keep it local. Empty string disables it. */
     metricsListen: z.union([hostPort, z.literal("")]).default("127.0.0.1:9464"),
     /**

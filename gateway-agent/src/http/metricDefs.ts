@@ -55,6 +55,12 @@ export const METRIC_DEFS: Record<string, MetricDef> = {
   dvpn_agent_cuts_total: { type: "counter", help: "Peers cut (label reason)", labels: ["reason"] },
   dvpn_agent_vouchers_accepted_total: { type: "counter", help: "Vouchers stored" },
   dvpn_agent_vouchers_refused_total: { type: "counter", help: "Vouchers refused (label reason)", labels: ["reason"] },
+  dvpn_agent_dns_queries_total: {
+    type: "counter",
+    help: "DNS queries on the gateway (label result: answered, refused, servfail, formerr)",
+    labels: ["result"],
+  },
+  dvpn_agent_dns_up: { type: "gauge", help: "1 while the gateway's DNS forwarder serves" },
   dvpn_agent_claims_total: {
     type: "counter",
     help: "Claims mined (label kind: claim, closeWithVoucher)",

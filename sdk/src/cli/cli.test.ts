@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, defineChain, http, type Address } from "viem";
@@ -274,10 +275,17 @@ describe("dvpn CLI", () => {
     assert.match(stderr, /session 1 accepted/);
     const text = readFileSync(configPath, "utf8");
     assert.equal(statSync(configPath).mode & 0o777, 0o600);
+    // DNS: the provider's resolver on the gateway; a DNS line only where wg-quick can use it (resolvconf).
+    const resolvconf = spawnSync("sh", ["-c", "command -v resolvconf"]).status === 0;
     assert.match(
       text,
-      /^\[Interface\]\nPrivateKey = \S+\nAddress = 10\.77\.0\.2\/16, fd77:dead:beef::2\/64\nDNS = 1\.1\.1\.1\n/,
+      resolvconf
+        ? /^\[Interface\]\nPrivateKey = \S+\nAddress = 10\.77\.0\.2\/16, fd77:dead:beef::2\/64\nDNS = 10\.77\.0\.1\n/
+        : /^\[Interface\]\nPrivateKey = \S+\nAddress = 10\.77\.0\.2\/16, fd77:dead:beef::2\/64\n\n\[Peer\]/,
     );
+    if (!resolvconf) {
+      assert.match(stderr, /DNS: no DNS line in the config \(wg-quick needs resolvconf.*`nameserver 10\.77\.0\.1`/);
+    }
     const record = await provider.getProvider({ provider: providerAddress });
     assert.match(text, new RegExp(`\\[Peer\\]\\nPublicKey = ${record.wgPublicKeyBase64.replace(/[+/]/g, "\\$&")}\\n`));
     assert.match(

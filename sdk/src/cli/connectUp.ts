@@ -28,17 +28,25 @@ import {
 } from "./connectionState.ts";
 import type { CliContext } from "./context.ts";
 import { formatAmount, printable, type TokenInfo } from "./format.ts";
-import { disableKillSwitch, enableKillSwitch } from "./killSwitch.ts";
+import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE, killSwitchActive } from "./killSwitch.ts";
 import { killSwitchFlows } from "./killSwitchFlows.ts";
+import { setLockdown } from "./lockdown.ts";
 import { connectionProgress, legMoneyLine } from "./payTunnel.ts";
+import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
+import { putResolverBack, routeResolvers, tunnelResolvers } from "./tunnelDns.ts";
 
 /** Options of {@link connectUp}. */
 export interface ConnectUpOptions {
   choice: ProviderChoice;
   deposit: bigint;
   config?: string;
-  dns: string[];
+  /** `--dns` values (`gateway`, `none` or addresses; default: the gateway in a full tunnel). */
+  dns?: string[];
   allowedIPs: string[];
+  /** Only `allowedIPs` go through the tunnel. */
+  split: boolean;
+  /** The kill switch stays after the run, until `dvpn unlock`. */
+  lockdown: boolean;
   killSwitch: boolean;
   failover: boolean;
   voucherIntervalSeconds: number;
@@ -50,7 +58,8 @@ export interface ConnectUpOptions {
 /**
  * Runs the connection until Ctrl-C, a nearly used deposit, or no provider left.
  * @returns how it ended (every session's money is in `legs`) and the config path.
- * @throws {DvpnError} when the tunnel cannot be brought up (the session closed, the kill switch lifted).
+ * @throws {DvpnError} when the tunnel cannot be brought up (the session closed, the kill switch lifted
+ *   unless in lockdown).
  */
 export async function connectUp(
   ctx: CliContext,
@@ -62,17 +71,28 @@ export async function connectUp(
   let configPath = o.config ? resolve(o.config) : undefined;
   let killSwitchTable: string | undefined;
   const configOf = (leg: TunnelLeg) => (configPath ??= resolve(`dvpn${leg.sessionId}.conf`));
+  const allow = (endpoint: string | undefined) =>
+    killSwitchFlows(endpoint, ctx.globals.rpc, ctx.globals.indexer ? [ctx.globals.indexer] : []);
+  if (o.lockdown) {
+    setLockdown(statePath, KILL_SWITCH_TABLE);
+    if (!(await killSwitchActive())) {
+      // Lockdown whose switch is gone (the machine rebooted): closed again before any money moves.
+      killSwitchTable = await enableKillSwitch({ iface: "lo", allow: await allow(undefined) });
+      ctx.out.progress("lockdown: the kill switch was gone (a reboot?) and is on again");
+    }
+  }
   const tunnel: TunnelDriver = {
     async up(leg, previous) {
       const path = configOf(leg);
       const iface = interfaceOf(path);
+      const resolvers = tunnelResolvers({ dns: o.dns, split: o.split, gateway: leg.tunnel.gateway });
       const text = renderWgQuickConfig({
         privateKey: leg.keys.privateKey,
         address: leg.tunnel.addresses,
-        dns: o.dns,
+        dns: [], // the resolver file is set below, without resolvconf
         peerPublicKey: leg.provider.wgPublicKeyBase64,
         endpoint: leg.provider.endpoint,
-        allowedIPs: o.allowedIPs,
+        allowedIPs: routeResolvers(o.allowedIPs, resolvers),
         persistentKeepalive: 25,
       });
       writeFileSync(path, text, { mode: 0o600 });
@@ -93,17 +113,14 @@ export async function connectUp(
         pricePerMinute: String(leg.opened.pricePerMinute),
         acceptedAt: leg.acceptedAt,
         ...(killSwitchTable ? { killSwitch: killSwitchTable } : {}),
+        ...(o.lockdown ? { lockdown: true } : {}),
       };
       writeConnectionState(statePath, state);
       if (o.killSwitch) {
         // One atomic ruleset replace: the old endpoint's rule goes as the new one comes.
         killSwitchTable = await enableKillSwitch({
           iface,
-          allow: await killSwitchFlows(
-            leg.provider.endpoint,
-            ctx.globals.rpc,
-            ctx.globals.indexer ? [ctx.globals.indexer] : [],
-          ),
+          allow: await allow(leg.provider.endpoint),
         });
         state.killSwitch = killSwitchTable;
         writeConnectionState(statePath, state);
@@ -115,6 +132,16 @@ export async function connectUp(
       }
       ctx.out.progress(`wrote ${path}`);
       await wgQuick("up", path);
+      if (resolvers.length) {
+        // Again on failover: the user's own file stays kept, the new gateway is written.
+        state.resolver = pointResolverAt({
+          file: await resolverFile(ctx.env),
+          servers: resolvers,
+          backup: resolverBackupPath(statePath),
+        });
+        writeConnectionState(statePath, state);
+        ctx.out.progress(`DNS: ${state.resolver} asks ${resolvers.join(", ")} through the tunnel`);
+      }
       return { iface };
     },
     async down() {
@@ -138,26 +165,32 @@ export async function connectUp(
   try {
     end = await connection.run(ctx.signal);
   } catch (err) {
-    if (killSwitchTable) await disableKillSwitch(killSwitchTable).catch(() => undefined);
+    putResolverBack(ctx, statePath);
+    if (killSwitchTable && !o.lockdown) await disableKillSwitch(killSwitchTable).catch(() => undefined);
     removeConnectionState(statePath);
     if (err instanceof TunnelUpError) {
       const last = err.legs.at(-1)!;
-      throw new DvpnError(`${err.shortMessage}; ${legMoneyLine(last, token)}; the kill switch is lifted`, {
+      const switchLine = o.lockdown ? "lockdown: the kill switch stays on" : "the kill switch is lifted";
+      throw new DvpnError(`${err.shortMessage}; ${legMoneyLine(last, token)}; ${switchLine}`, {
         cause: err,
       });
     }
     throw err;
   }
+  putResolverBack(ctx, statePath);
   const byUser = end.reason === "stopped" || end.reason === "deposit";
   if (byUser || !killSwitchTable) {
-    if (killSwitchTable) await disableKillSwitch(killSwitchTable);
+    if (killSwitchTable && o.lockdown) ctx.out.progress("lockdown: the kill switch stays on; `dvpn unlock` lifts it");
+    else if (killSwitchTable) await disableKillSwitch(killSwitchTable);
     removeConnectionState(statePath);
   } else {
-    ctx.out.progress("the kill switch stays on so nothing leaves outside a tunnel: `dvpn disconnect` lifts it");
+    ctx.out.progress(
+      `the kill switch stays on so nothing leaves outside a tunnel: \`dvpn ${o.lockdown ? "disconnect` then `dvpn unlock" : "disconnect"}\` lifts it`,
+    );
   }
   if (end.legs.length === 0)
     ctx.out.progress(
       `no provider matched; nothing was opened or paid (deposit ${formatAmount(o.deposit, token)} untouched)`,
     );
-  return { ...end, configPath, killSwitch: Boolean(killSwitchTable) && !byUser };
+  return { ...end, configPath, killSwitch: Boolean(killSwitchTable) && (!byUser || o.lockdown) };
 }

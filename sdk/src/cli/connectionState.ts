@@ -34,6 +34,10 @@ export const connectionStateSchema = z.object({
   acceptedAt: z.number(),
   /** The kill switch's nftables table, when one is set. */
   killSwitch: z.string().optional(),
+  /** The resolver file pointed at the tunnel's DNS, when it was (its old self is kept beside this file). */
+  resolver: z.string().optional(),
+  /** Lockdown: the kill switch stays after the connection, until `dvpn unlock`. */
+  lockdown: z.boolean().optional(),
 });
 
 /** The connection's state. */

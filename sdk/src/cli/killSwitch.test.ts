@@ -22,6 +22,25 @@ describe("kill switch ruleset", () => {
     assert.match(text, /oifname "dvpn7" accept/);
     assert.match(text, /ip daddr 203\.0\.113\.5 udp dport 51820 accept/);
     assert.match(text, /ip6 daddr 2001:db8::1 tcp dport 443 accept/);
+    // DNS outside the tunnel is dropped before any allowed flow is looked at.
+    const lines = text.split("\n").map((l) => l.trim());
+    const dns = lines.indexOf("meta l4proto { tcp, udp } th dport 53 drop");
+    assert.ok(dns > lines.indexOf('oifname "dvpn7" accept'));
+    assert.ok(dns < lines.findIndex((l) => l.startsWith("ip daddr 203.0.113.5")));
+  });
+
+  it("refuses to let a flow on port 53 out beside the tunnel", () => {
+    for (const protocol of ["udp", "tcp"] as const) {
+      assert.throws(
+        () =>
+          killSwitchRuleset({
+            table: "dvpn_client",
+            iface: "dvpn7",
+            allow: [{ address: "203.0.113.5", port: 53, protocol }],
+          }),
+        /nothing on port 53 may leave outside it/,
+      );
+    }
   });
 
   it("refuses anything that is not an address, a port or an interface name", () => {

@@ -2,8 +2,10 @@
  * The client's kill switch: one nftables table the client owns (`inet dvpn_client`) whose output
  * chain drops everything except loopback, the tunnel interface, the WireGuard flow to the
  * provider's endpoint and the chain's JSON-RPC endpoint (so the session can still be closed while
- * the tunnel is down). It stays when the client is killed; only `dvpn disconnect` or a clean end of
- * `dvpn connect` removes it. Every `nft` call is an argument array; the ruleset goes on stdin and
+ * the tunnel is down). Nothing to port 53 (DNS, UDP or TCP) leaves outside the tunnel, whatever the
+ * flows: a flow on port 53 is refused. IPv4 and IPv6 alike (one `inet` table). It stays when the
+ * client is killed; only `dvpn disconnect` or a clean end of `dvpn connect` removes it (and, in
+ * lockdown, only `dvpn unlock`). Every `nft` call is an argument array; the ruleset goes on stdin and
  * is built only from validated addresses, ports and interface names.
  */
 import { execFile } from "node:child_process";
@@ -13,6 +15,8 @@ import { DvpnError } from "../errors/base.ts";
 import { isInterfaceName } from "../wireguard/interfaceName.ts";
 
 const run = promisify(execFile);
+
+const DNS_PORT = 53;
 
 /** The kill switch's table name. */
 export const KILL_SWITCH_TABLE = "dvpn_client";
@@ -42,6 +46,11 @@ export function killSwitchRuleset(p: { table: string; iface: string; allow: Allo
     const family = isIP(f.address);
     if (family === 0) throw new KillSwitchError(`not an IP address: ${f.address}`);
     if (!Number.isInteger(f.port) || f.port < 1 || f.port > 65535) throw new KillSwitchError(`bad port ${f.port}`);
+    if (f.port === DNS_PORT) {
+      throw new KillSwitchError(
+        `${f.address} port 53 would have to be let out beside the tunnel, and nothing on port 53 may leave outside it`,
+      );
+    }
     return `    ${family === 4 ? "ip" : "ip6"} daddr ${f.address} ${f.protocol} dport ${f.port} accept`;
   });
   return [
@@ -52,6 +61,7 @@ export function killSwitchRuleset(p: { table: string; iface: string; allow: Allo
     "    type filter hook output priority 0; policy drop;",
     '    oifname "lo" accept',
     `    oifname "${p.iface}" accept`,
+    `    meta l4proto { tcp, udp } th dport ${DNS_PORT} drop`,
     ...rules,
     "  }",
     "}",

@@ -19,16 +19,18 @@ async function addressesOf(host: string): Promise<string[]> {
  * @example await killSwitchFlows("203.0.113.5:51820", "https://rpc.example.org")
  */
 export async function killSwitchFlows(
-  endpoint: string,
+  endpoint: string | undefined,
   rpcUrl: string,
   otherUrls: string[] = [],
 ): Promise<AllowedFlow[]> {
-  const colon = endpoint.lastIndexOf(":");
-  const flows: AllowedFlow[] = (await addressesOf(endpoint.slice(0, colon))).map((address) => ({
-    address,
-    port: Number(endpoint.slice(colon + 1)),
-    protocol: "udp",
-  }));
+  const colon = endpoint?.lastIndexOf(":") ?? -1;
+  const flows: AllowedFlow[] = endpoint
+    ? (await addressesOf(endpoint.slice(0, colon))).map((address) => ({
+        address,
+        port: Number(endpoint.slice(colon + 1)),
+        protocol: "udp",
+      }))
+    : [];
   for (const url of [rpcUrl, ...otherUrls]) {
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));

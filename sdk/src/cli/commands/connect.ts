@@ -13,6 +13,8 @@ import type { CliContext } from "../context.ts";
 import { legMoneyLine } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
 import { connectionStatePath, isAlive, readConnectionState } from "../connectionState.ts";
+import { tunnelChoices } from "../tunnelChoices.ts";
+import { putResolverBack, routeResolvers, tunnelResolvers } from "../tunnelDns.ts";
 import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { formatAmount, formatBytes, formatDuration, parseAmount, printable, type TokenInfo } from "../format.ts";
@@ -40,14 +42,24 @@ export default defineCommand({
     dns: {
       type: "string",
       multiple: true,
-      value: "<ip>",
-      description: "DNS server for the tunnel (default 1.1.1.1; `none` for no DNS line)",
+      value: "<ip|gateway|none>",
+      description:
+        "resolver for the tunnel: `gateway` (the provider's, through the tunnel; default), an IP, or `none` (leave DNS alone; default with --split)",
     },
     "allowed-ips": {
       type: "string",
       multiple: true,
       value: "<cidr>",
-      description: "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything)",
+      description:
+        "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything); a narrower list needs --split",
+    },
+    split: {
+      type: "boolean",
+      description: "split tunnel: only --allowed-ips go through it; the rest, IPv6 and DNS included, uses your network",
+    },
+    lockdown: {
+      type: "boolean",
+      description: "keep the kill switch after the connection ends, until `dvpn unlock` (sticky once set)",
     },
     up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and pay for it until Ctrl-C" },
     "no-kill-switch": {
@@ -96,6 +108,8 @@ export default defineCommand({
     dns: z.array(z.string()).optional(),
     allowedIps: z.array(z.string()).optional(),
     up: z.boolean().optional(),
+    split: z.boolean().optional(),
+    lockdown: z.boolean().optional(),
     noKillSwitch: z.boolean().optional(),
     voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
     closeAt: z.coerce.number().min(1).max(100).default(90),
@@ -119,12 +133,18 @@ export default defineCommand({
     "unreachable is left (its session closed with the best voucher, the money said) and the next-best",
     "provider under the same price cap and region is connected while the kill switch holds",
     "(--no-failover: the run ends with exit code 3 instead). A full tunnel",
-    "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
+    "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules.",
+    "DNS: the provider's resolver on the tunnel gateway. With --up the resolver file (/etc/resolv.conf,",
+    "or /etc/netns/<name>/resolv.conf in a named namespace) is pointed at it without resolvconf and put",
+    "back at the end or by `dvpn disconnect`; without --up the config has a DNS line only when resolvconf",
+    "is installed (wg-quick needs it). --split: only --allowed-ips through the tunnel, no kill switch.",
+    "--lockdown: the kill switch stays between connections and after `dvpn disconnect`, until `dvpn unlock`.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
     "sudo dvpn connect --provider 0x7099…79C8 --max-price-gib 0.05 --deposit 5 --up --key-file ~/.dvpn/key",
-    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --allowed-ips 10.0.0.0/8 --dns none",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --split --allowed-ips 10.0.0.0/8",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --lockdown",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
   ],
   async run(ctx, o) {
@@ -132,7 +152,9 @@ export default defineCommand({
     if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
     if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
     const statePath = connectionStatePath(ctx.env);
+    const { allowedIPs, split, lockdown } = tunnelChoices(o, statePath);
     const previous = o.up ? readConnectionState(statePath) : undefined;
+    if (o.up && !previous) putResolverBack(ctx, statePath);
     if (previous) {
       throw new UsageError(
         isAlive(previous.pid, previous.pidStart)
@@ -154,13 +176,9 @@ export default defineCommand({
       ...(capMin !== undefined ? { maxPricePerMinute: capMin } : {}),
     };
     const providerAddress = await pickProvider(ctx, client, { ...choice, maxPricePerGiB: capGib }, t.paymentToken);
-    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"];
-    let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
-    if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
-      ctx.out.progress("resolvconf is not installed, so wg-quick cannot set DNS: the config has no DNS line");
-      dns = [];
+    if (o.up) {
+      return connectAndPay(ctx, client, o, { choice, deposit, allowedIPs, split, lockdown, token: t.paymentToken });
     }
-    if (o.up) return connectAndPay(ctx, client, o, { choice, deposit, dns, allowedIPs, token: t.paymentToken });
 
     const provider = await client.getProvider({ provider: providerAddress });
     const keys = generateWgKeyPair();
@@ -209,13 +227,16 @@ export default defineCommand({
     const unused = { sessionId, deposit, token: t.paymentToken };
     const tunnel = await tunnelOrClose(client, accepted.tunnelAddress, unused);
     const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
+    const resolvers = tunnelResolvers({ dns: o.dns, split, gateway: tunnel.gateway });
+    // Without --up the DNS line needs resolvconf (wg-quick calls it).
+    const resolvconf = resolvers.length > 0 && (await hasCommand("resolvconf"));
     const text = renderWgQuickConfig({
       privateKey: keys.privateKey,
       address: tunnel.addresses,
-      dns,
+      dns: resolvconf ? resolvers : [],
       peerPublicKey: provider.wgPublicKeyBase64,
       endpoint: provider.endpoint,
-      allowedIPs,
+      allowedIPs: routeResolvers(allowedIPs, resolvers),
       persistentKeepalive: 25,
     });
     writeFileSync(configPath, text, { mode: 0o600 });
@@ -223,6 +244,12 @@ export default defineCommand({
     ctx.out.progress(
       `not brought up (no --up): \`sudo wg-quick up ${configPath}\`; vouchers are not streamed by this run`,
     );
+    if (resolvers.length && !resolvconf) {
+      ctx.out.progress(
+        `DNS: no DNS line in the config (wg-quick needs resolvconf for one, and it is not installed): after \`wg-quick up\`, ` +
+          `keep a copy of /etc/resolv.conf and put \`nameserver ${resolvers.join("` and `nameserver ")}\` in it, or let \`dvpn connect --up\` do both`,
+      );
+    }
     ctx.out.result(
       {
         sessionId,
@@ -259,6 +286,7 @@ async function connectAndPay(
   client: DvpnClient,
   o: {
     config?: string | undefined;
+    dns?: string[] | undefined;
     noKillSwitch?: boolean | undefined;
     noFailover?: boolean | undefined;
     voucherInterval: number;
@@ -266,9 +294,16 @@ async function connectAndPay(
     acceptTimeout: number;
     grace: number;
   },
-  p: { choice: ProviderChoice; deposit: bigint; dns: string[]; allowedIPs: string[]; token: TokenInfo },
+  p: {
+    choice: ProviderChoice;
+    deposit: bigint;
+    allowedIPs: string[];
+    split: boolean;
+    lockdown: boolean;
+    token: TokenInfo;
+  },
 ): Promise<void> {
-  const killSwitch = !o.noKillSwitch && p.allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
+  const killSwitch = !o.noKillSwitch && !p.split;
   const end = await connectUp(
     ctx,
     client,
@@ -276,8 +311,10 @@ async function connectAndPay(
       choice: p.choice,
       deposit: p.deposit,
       ...(o.config ? { config: o.config } : {}),
-      dns: p.dns,
+      ...(o.dns ? { dns: o.dns } : {}),
       allowedIPs: p.allowedIPs,
+      split: p.split,
+      lockdown: p.lockdown,
       killSwitch,
       failover: !o.noFailover,
       voucherIntervalSeconds: o.voucherInterval,
@@ -318,7 +355,14 @@ async function connectAndPay(
           `session ${l.sessionId}`,
           `${l.provider}${l.end ? `, ${formatBytes(l.end.delivered.bytes)} signed` : ""}: ${legMoneyLine(l, p.token)}`,
         ]),
-        ["kill switch", end.killSwitch ? "on (`dvpn disconnect` lifts it)" : "off"],
+        [
+          "kill switch",
+          end.killSwitch
+            ? p.lockdown
+              ? "on, lockdown (`dvpn unlock` lifts it)"
+              : "on (`dvpn disconnect` lifts it)"
+            : "off",
+        ],
       ]),
   );
 }

@@ -7,6 +7,8 @@ import { formatAmount, formatTime } from "../format.ts";
 import { keyValues } from "../output.ts";
 import { disableKillSwitch } from "../killSwitch.ts";
 import { moneyLine } from "../payTunnel.ts";
+import { readLockdown } from "../lockdown.ts";
+import { putResolverBack } from "../tunnelDns.ts";
 import { noPositionals } from "./shared.ts";
 
 export default defineCommand({
@@ -18,17 +20,20 @@ export default defineCommand({
     "A running client is asked to stop (as Ctrl-C: last voucher, tunnel down, session closed). A killed",
     "one is cleaned up here: the tunnel is taken down, the kill switch lifted and the session closed",
     "with the wallet's key (the provider claims its best voucher; the rest is refunded). Says what",
-    "happened to the money.",
+    "happened to the money. The resolver file `connect --up` pointed at the tunnel is put back. In",
+    "lockdown (`connect --lockdown`) the kill switch stays on: `dvpn unlock` lifts it.",
   ],
   examples: ["dvpn disconnect --key-file ~/.dvpn/key", "dvpn disconnect --json"],
   async run(ctx) {
     const path = connectionStatePath(ctx.env);
     const state = readConnectionState(path);
     if (!state) {
+      putResolverBack(ctx, path);
       ctx.out.result({ disconnected: false }, () => "not connected");
       return;
     }
     const sessionId = BigInt(state.sessionId);
+    const lockdown = readLockdown(path) !== undefined;
     const t = await ctx.tokens();
     if (isAlive(state.pid, state.pidStart)) {
       ctx.out.progress(`asking the client (pid ${state.pid}) to close session ${sessionId}`);
@@ -43,8 +48,12 @@ export default defineCommand({
       await wgQuick("down", state.config).catch((err: unknown) =>
         ctx.out.progress(`tunnel: ${(err as DvpnError).shortMessage ?? String(err)} (already down?)`),
       );
-      if (state.killSwitch) await disableKillSwitch(state.killSwitch);
+      putResolverBack(ctx, path);
+      if (state.killSwitch && !lockdown) await disableKillSwitch(state.killSwitch);
     }
+    // A running client puts the resolver back itself; one that failed to is done here.
+    putResolverBack(ctx, path);
+    if (lockdown) ctx.out.progress("lockdown: the kill switch stays on; `dvpn unlock` lifts it");
     const client = await ctx.client(true);
     let s = await client.getSession({ sessionId });
     let action = "none";
@@ -66,10 +75,11 @@ export default defineCommand({
     s = await client.getSession({ sessionId });
     removeConnectionState(path);
     ctx.out.progress(money);
-    ctx.out.result({ disconnected: true, sessionId, action, status: s.status, paid: s.paid, money }, () =>
+    ctx.out.result({ disconnected: true, sessionId, action, status: s.status, paid: s.paid, money, lockdown }, () =>
       keyValues([
         ["session", `${sessionId} (${s.status})`],
         ["money", money],
+        ...(lockdown ? ([["lockdown", "on: the kill switch stays until `dvpn unlock`"]] as [string, string][]) : []),
       ]),
     );
   },

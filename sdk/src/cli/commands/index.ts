@@ -4,6 +4,7 @@ import params from "./params.ts";
 import connect from "./connect.ts";
 import disconnect from "./disconnect.ts";
 import status from "./status.ts";
+import unlock from "./unlock.ts";
 import govDelegate from "./gov-delegate.ts";
 import govExecute from "./gov-execute.ts";
 import govProposals from "./gov-proposals.ts";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   connect,
   status,
   disconnect,
+  unlock,
   providerInit,
   providerRegister,
   providerUpdate,

@@ -7,6 +7,8 @@ import { connectionStatePath, isAlive, readConnectionState } from "../connection
 import { formatAmount, formatBytes, formatDuration } from "../format.ts";
 import { keyValues } from "../output.ts";
 import { killSwitchActive } from "../killSwitch.ts";
+import { readLockdown } from "../lockdown.ts";
+import { readSavedResolver, resolverBackupPath } from "../resolvConf.ts";
 import { noPositionals } from "./shared.ts";
 
 export default defineCommand({
@@ -23,8 +25,13 @@ export default defineCommand({
   async run(ctx) {
     const path = connectionStatePath(ctx.env);
     const state = readConnectionState(path);
+    const lockdown = readLockdown(path) !== undefined;
     if (!state) {
-      ctx.out.result({ connected: false }, () => "not connected");
+      ctx.out.result({ connected: false, ...(lockdown ? { lockdown } : {}) }, () =>
+        lockdown
+          ? "not connected; lockdown on: only the kill switch's flows get out (`dvpn unlock` lifts it)"
+          : "not connected",
+      );
       return;
     }
     const sessionId = BigInt(state.sessionId);
@@ -70,6 +77,10 @@ export default defineCommand({
       paid: s.paid,
       depositLeft: s.deposit - cost,
       killSwitch,
+      lockdown,
+      dns: state.resolver
+        ? (readSavedResolver(resolverBackupPath(path))?.written.match(/^nameserver (\S+)/m)?.[1] ?? null)
+        : null,
     };
     ctx.out.result(view, () =>
       keyValues([
@@ -88,7 +99,11 @@ export default defineCommand({
           "deposit left",
           `${formatAmount(s.deposit - cost, t.paymentToken)} of ${formatAmount(s.deposit, t.paymentToken)}`,
         ],
-        ["kill switch", killSwitch ? `on (nftables table ${state.killSwitch})` : "off"],
+        [
+          "kill switch",
+          `${killSwitch ? `on (nftables table ${state.killSwitch})` : "off"}${lockdown ? ", lockdown" : ""}`,
+        ],
+        ["dns", view.dns ? `${view.dns} through the tunnel (${state.resolver})` : "unchanged"],
       ]),
     );
   },
