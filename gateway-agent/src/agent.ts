@@ -21,7 +21,7 @@ import { meteredUsage, type AgentContext } from "./context.ts";
 import { createMeterHistory } from "./payment/meterHistory.ts";
 import { lagToleranceOf } from "./payment/policy.ts";
 import { ConfigError } from "./errors.ts";
-import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
+import { firewallFromConfig, publishedExitPolicy, warnIfUnpublished } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { createAdminServer } from "./http/adminServer.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
@@ -469,6 +469,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
             );
           }
           if (!config.maxPeers && p.maxSessions > 0) ctx.maxPeers = Math.min(pool.capacity, p.maxSessions);
+          if (p.registered && firewall && chain.exitPolicy) warnIfUnpublished(await chain.exitPolicy(), config, log);
         } catch (err) {
           log.warn({ err: (err as Error).message }, "could not read the provider record");
         }
