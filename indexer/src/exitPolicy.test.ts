@@ -31,7 +31,9 @@ describe("exit policies in the feed", () => {
     providers = chain.accounts.slice(1, 1 + POLICIES.length);
     const registry = chain.deployment.contracts.ProviderRegistry.address;
     for (const [i, p] of providers.entries()) {
-      const key = `0x${String(i + 1).padStart(2, "0").repeat(32)}`;
+      const key = `0x${String(i + 1)
+        .padStart(2, "0")
+        .repeat(32)}`;
       await chain.send(p, registry, providerRegistryAbi, "register", [
         `10.0.0.${i + 1}:51820`,
         key,
@@ -103,7 +105,10 @@ describe("exit policies in the feed", () => {
         const denying = providers.filter((p) => !allowing.includes(p));
         assert.deepEqual(await ids(urls[which]!, `deniesPort: ${port}`), [...denying].sort(), `deniesPort ${port}`);
       }
-      assert.deepEqual(await ids(urls[which]!, "allowsPort: 443, deniesPort: 25"), [providers[0]!, providers[1]!].sort());
+      assert.deepEqual(
+        await ids(urls[which]!, "allowsPort: 443, deniesPort: 25"),
+        [providers[0]!, providers[1]!].sort(),
+      );
       const bad = await gql(urls[which]!, "{ providers(where: { allowsPort: 0 }) { totalCount } }");
       assert.match(bad.errors?.[0]?.message ?? "", /allowsPort must be a port from 1 to 65535/);
     });

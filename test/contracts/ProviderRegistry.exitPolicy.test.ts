@@ -62,7 +62,10 @@ describe("ProviderRegistry exit policy", () => {
     await registerProvider(f, alice);
     await f.mined(reg(alice).write.setExitPolicy(["deny-ports=25"]));
     for (const [policy, offset] of BAD) {
-      await assertRevert(reg(alice).write.setExitPolicy([policy]), "RegistryInvalidExitPolicy", [policy, BigInt(offset)]);
+      await assertRevert(reg(alice).write.setExitPolicy([policy]), "RegistryInvalidExitPolicy", [
+        policy,
+        BigInt(offset),
+      ]);
     }
     assert.equal(await f.registry.read.exitPolicyOf([alice.account.address]), "deny-ports=25");
   });

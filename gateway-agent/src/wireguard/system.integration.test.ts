@@ -11,7 +11,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetLab, dataPlaneUnavailable, freeUdpPort, suffix, wireguardGoPids, type NetLab } from "../testing/netns.ts";
+import {
+  createNetLab,
+  dataPlaneUnavailable,
+  freeUdpPort,
+  suffix,
+  wireguardGoPids,
+  type NetLab,
+} from "../testing/netns.ts";
 import { runCommand, type Runner } from "./exec.ts";
 import { createSystemBackend } from "./system.ts";
 import type { WgBackend } from "./backend.ts";
@@ -70,33 +77,37 @@ const linkExists = () =>
     () => false,
   );
 
-test("no kernel module: said once, wireguard-go used, also when the interface is recreated", { skip: why }, async () => {
-  const first = await backend!.ensureInterface();
-  assert.equal(first.created, true);
-  const noKmod = "no kernel WireGuard; using wireguard-go";
-  if (first.mode === "kernel") {
-    // The module is present here: the kernel path is taken and nothing is said.
-    assert.equal(backend!.mode(), "kernel");
-    assert.ok(!said.includes(noKmod), said.join("; "));
-    return;
-  }
-  assert.equal(first.mode, "userspace");
-  assert.deepEqual(
-    said.filter((m) => m === noKmod),
-    [noKmod],
-  );
-  assert.equal(kernelAttempts, 1);
-  // wireguard-go exits (as in a crash): the tun device goes, the backend says it is down.
-  const down = new Promise<void>((resolve) => backend!.onDown(resolve));
-  const pids = wireguardGoPids(iface);
-  assert.ok(pids.length > 0, "wireguard-go runs for the interface");
-  for (const pid of pids) process.kill(pid, "SIGTERM");
-  await down;
-  for (let i = 0; i < 200 && (await linkExists()); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(await linkExists(), false, "the interface went with wireguard-go");
-  const again = await backend!.ensureInterface();
-  assert.equal(again.created, true);
-  assert.equal(again.mode, "userspace");
-  assert.equal(kernelAttempts, 1, "the kernel module is not asked for again");
-  assert.equal(said.filter((m) => m === noKmod).length, 1, said.join("; "));
-});
+test(
+  "no kernel module: said once, wireguard-go used, also when the interface is recreated",
+  { skip: why },
+  async () => {
+    const first = await backend!.ensureInterface();
+    assert.equal(first.created, true);
+    const noKmod = "no kernel WireGuard; using wireguard-go";
+    if (first.mode === "kernel") {
+      // The module is present here: the kernel path is taken and nothing is said.
+      assert.equal(backend!.mode(), "kernel");
+      assert.ok(!said.includes(noKmod), said.join("; "));
+      return;
+    }
+    assert.equal(first.mode, "userspace");
+    assert.deepEqual(
+      said.filter((m) => m === noKmod),
+      [noKmod],
+    );
+    assert.equal(kernelAttempts, 1);
+    // wireguard-go exits (as in a crash): the tun device goes, the backend says it is down.
+    const down = new Promise<void>((resolve) => backend!.onDown(resolve));
+    const pids = wireguardGoPids(iface);
+    assert.ok(pids.length > 0, "wireguard-go runs for the interface");
+    for (const pid of pids) process.kill(pid, "SIGTERM");
+    await down;
+    for (let i = 0; i < 200 && (await linkExists()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await linkExists(), false, "the interface went with wireguard-go");
+    const again = await backend!.ensureInterface();
+    assert.equal(again.created, true);
+    assert.equal(again.mode, "userspace");
+    assert.equal(kernelAttempts, 1, "the kernel module is not asked for again");
+    assert.equal(said.filter((m) => m === noKmod).length, 1, said.join("; "));
+  },
+);

@@ -174,6 +174,10 @@ describe("dvpn CLI", () => {
         "desc",
         "--first",
         "5",
+        "--allows-port",
+        "443",
+        "--denies-port",
+        "25",
         "--json",
       ]);
       assert.equal(list.code, 0, list.stderr);
@@ -181,8 +185,9 @@ describe("dvpn CLI", () => {
       assert.equal(out.source, "feed");
       assert.equal(out.items[0]!.id, providerAddress);
       assert.equal(out.items[0]!.score, 87.5);
+      assert.equal((out.items[0] as unknown as { exitPolicy: string }).exitPolicy, "deny-ports=25");
       assert.deepEqual(feed.calls.at(-1), {
-        where: { region: "DE", maxPricePerGiB: "60000", minScore: 80 },
+        where: { region: "DE", maxPricePerGiB: "60000", minScore: 80, allowsPort: 443, deniesPort: 25 },
         orderBy: "score",
         orderDirection: "desc",
         first: 5,

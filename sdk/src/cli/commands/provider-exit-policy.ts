@@ -48,14 +48,16 @@ export default defineCommand({
       try {
         policy = publishedExitPolicy(loadConfig({ argv: ["--config", o.agentConfig] }));
       } catch (err) {
-        if (err instanceof AgentError) throw new UsageError(err.message.replace(/:\n\s*/, ": ").replace(/\n\s*/g, "; "));
+        if (err instanceof AgentError)
+          throw new UsageError(err.message.replace(/:\n\s*/, ": ").replace(/\n\s*/g, "; "));
         throw err;
       }
     }
     if (policy === undefined) {
       const client = await ctx.client();
       const address = o.address ?? client.account?.address;
-      if (!address) throw new UsageError("give --address, or a key (--key-file / DVPN_PRIVATE_KEY) for your own provider");
+      if (!address)
+        throw new UsageError("give --address, or a key (--key-file / DVPN_PRIVATE_KEY) for your own provider");
       const text = await client.getExitPolicy({ provider: address });
       ctx.out.result({ provider: address, exitPolicy: text }, () =>
         keyValues([

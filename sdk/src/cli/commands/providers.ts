@@ -160,7 +160,18 @@ export default defineCommand({
     ctx.out.result({ source, items: rows, pageInfo }, () => {
       if (rows.length === 0) return "no providers match";
       const lines = table(
-        ["ADDRESS", "REGION", "PRICE/GiB", "PRICE/MIN", "STAKE", "SCORE", "SESSIONS", "AVAILABLE", "ENDPOINT", "EXIT POLICY"],
+        [
+          "ADDRESS",
+          "REGION",
+          "PRICE/GiB",
+          "PRICE/MIN",
+          "STAKE",
+          "SCORE",
+          "SESSIONS",
+          "AVAILABLE",
+          "ENDPOINT",
+          "EXIT POLICY",
+        ],
         rows.map((r) => [
           r.id,
           r.region,
