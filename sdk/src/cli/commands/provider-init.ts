@@ -42,7 +42,8 @@ export default defineCommand({
   notes: [
     "Writes provider.key and wg.key (mode 0600, kept when present), a validated agent.json with the firewall on, " +
       "and dvpn-agent.service (sandboxed, CAP_NET_ADMIN only). Nothing is sent on-chain: it prints the " +
-      "`dvpn provider register` to run with the gateway's public key. See docs/operators.md.",
+      "`dvpn provider register` to run with the gateway's public key, and the `dvpn provider exit-policy` " +
+      "that publishes the agent's exit policy. See docs/operators.md.",
   ],
   async run(ctx, o) {
     if (!ctx.globals.deployment)
