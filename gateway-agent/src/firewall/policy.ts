@@ -31,7 +31,12 @@ function asConfig<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof InvalidInputError) throw new ConfigError(err.shortMessage, { cause: err });
+    if (err instanceof InvalidInputError) {
+      // `invalid <field> <value>: <reason>` becomes the agent's `<field>: <value> <reason>`.
+      const at = err.shortMessage.indexOf(`${err.value}: `);
+      const reason = at < 0 ? err.shortMessage : err.shortMessage.slice(at + err.value.length + 2);
+      throw new ConfigError(`${err.field}: ${err.value} ${reason}`, { cause: err });
+    }
     throw err;
   }
 }
