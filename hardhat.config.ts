@@ -26,6 +26,15 @@ export default defineConfig({
         },
       },
     ],
+    // SessionEscrow runs on every session's hot path: the IR pipeline, tuned for many calls, saves
+    // ~2k gas per claim (measured by `npm run bench:gas`) for ~40 s more of a first build.
+    overrides: {
+      "contracts/SessionEscrow.sol": {
+        version: SOLC_VERSION,
+        path: require.resolve("solc/soljson.js"),
+        settings: { optimizer: { enabled: true, runs: 1_000_000 }, viaIR: true, evmVersion: "cancun" },
+      },
+    },
   },
   paths: {
     sources: "./contracts",

@@ -12,7 +12,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
  * @title DVPNToken
  * @notice The protocol token: providers stake it, holders vote with it. Votes are
  * checkpointed by timestamp (ERC-6372 `mode=timestamp`), so every governance period is in
- * seconds. The whole supply is minted once, at deployment.
+ * seconds. The whole supply is minted once, at deployment, to the recipients of the initial
+ * distribution (a deployment parameter: see docs/contracts.md); nobody can mint afterwards.
  *
  * It also checkpoints the delegated supply (the votes that exist: tokens whose holder has
  * delegated them), which the governor's quorum is a fraction of. Tokens that can never vote
@@ -24,9 +25,23 @@ contract DVPNToken is ERC20, ERC20Permit, ERC20Votes {
 
     Checkpoints.Trace208 private _delegatedSupply;
 
-    /// @param recipient receives the whole `supply`.
-    constructor(address recipient, uint256 supply) ERC20("dvpn", "DVPN") ERC20Permit("dvpn") {
-        _mint(recipient, supply);
+    /// @notice The distribution lists differ in length or are empty.
+    error TokenInvalidDistribution(uint256 recipients, uint256 amounts);
+    /// @notice An allocation of the distribution is to the zero address or of zero tokens.
+    error TokenInvalidAllocation(uint256 index, address recipient, uint256 amount);
+
+    /// @param recipients receive the initial distribution, `amounts[i]` to `recipients[i]`; the
+    /// supply is their sum.
+    constructor(address[] memory recipients, uint256[] memory amounts) ERC20("dvpn", "DVPN") ERC20Permit("dvpn") {
+        if (recipients.length == 0 || recipients.length != amounts.length) {
+            revert TokenInvalidDistribution(recipients.length, amounts.length);
+        }
+        for (uint256 i = 0; i < recipients.length; ++i) {
+            if (recipients[i] == address(0) || amounts[i] == 0) {
+                revert TokenInvalidAllocation(i, recipients[i], amounts[i]);
+            }
+            _mint(recipients[i], amounts[i]);
+        }
     }
 
     /// @notice ERC-6372 clock: votes are checkpointed by block timestamp.

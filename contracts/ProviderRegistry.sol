@@ -63,6 +63,9 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     uint256 public constant MAX_SLASH_BPS_LOWER = 1;
     uint256 public constant MAX_SLASH_BPS_UPPER = 5_000;
     uint256 public constant MAX_ENDPOINT_LENGTH = 255;
+    /// @notice Highest price per GiB or per minute (2^64 − 1 base units), the most a session in
+    /// the escrow can carry: 18.4 whole tokens of an 18-decimal token, 1.8·10^13 of a 6-decimal one.
+    uint256 public constant MAX_PRICE = type(uint64).max;
     /// @notice Length of the period over which a provider's slashes add up against {maxSlashBps}.
     uint256 public constant SLASH_PERIOD = 30 days;
 
@@ -150,7 +153,7 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
      * Requirements: not registered; `endpoint` is "host:port" of 3–255 printable ASCII bytes
      * (no spaces) with a port from 1 to 65535; `wgPublicKey`
      * is not zero; `region` is two upper-case letters (ISO 3166-1 alpha-2); `maxSessions` > 0;
-     * `stake` ≥ {minStake}.
+     * each price at most {MAX_PRICE}; `stake` ≥ {minStake}.
      */
     function register(
         string calldata endpoint,
@@ -208,9 +211,10 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
 
     /**
      * @notice Sets the caller's prices for new sessions. Open sessions keep their prices.
-     * Requirements: registered.
+     * Requirements: registered; each price at most {MAX_PRICE}.
      */
     function setPrices(uint96 pricePerGiB, uint96 pricePerMinute) external onlyRegistered {
+        _checkPrices(pricePerGiB, pricePerMinute);
         Provider storage p = _providers[msg.sender];
         p.pricePerGiB = pricePerGiB;
         p.pricePerMinute = pricePerMinute;
@@ -448,6 +452,11 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
 
     // ──────────────────────────── internals ───────────────────────────
 
+    function _checkPrices(uint96 pricePerGiB, uint96 pricePerMinute) private pure {
+        if (pricePerGiB > MAX_PRICE) revert RegistryPriceTooHigh(pricePerGiB, MAX_PRICE);
+        if (pricePerMinute > MAX_PRICE) revert RegistryPriceTooHigh(pricePerMinute, MAX_PRICE);
+    }
+
     function _register(
         string calldata endpoint,
         bytes32 wgPublicKey,
@@ -460,6 +469,7 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         Provider storage p = _providers[msg.sender];
         if (p.registered) revert RegistryAlreadyRegistered(msg.sender);
         _checkProfile(endpoint, wgPublicKey, region, maxSessions);
+        _checkPrices(pricePerGiB, pricePerMinute);
         if (stake < minStake) revert RegistryStakeBelowMinimum(stake, minStake);
         p.stake = stake;
         p.lastHeartbeat = uint40(block.timestamp);

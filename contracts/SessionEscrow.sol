@@ -41,22 +41,22 @@ import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
 contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @dev Packed into four slots; the voucher totals live beside the per-minute price so a
-    /// claim rewrites a single slot.
+    /// @dev Packed into three slots (an open writes three new slots, not four): the provider is
+    /// a {providerIdOf} id, the prices are at most {MAX_PRICE}. Slot 0 is what every call reads
+    /// (who, status, deadline); slot 2 is the only one a claim rewrites.
     struct Session {
         // slot 0
         address client;
-        uint40 deadline;
+        uint32 providerId;
         SessionStatus status;
         uint16 feeBps;
+        uint40 deadline;
         // slot 1
-        address provider;
+        address signer;
         uint96 deposit;
         // slot 2
-        address signer;
-        uint96 pricePerGiB;
-        // slot 3
-        uint96 pricePerMinute;
+        uint64 pricePerGiB;
+        uint64 pricePerMinute;
         uint64 claimedBytes;
         uint64 claimedSeconds;
     }
@@ -77,6 +77,10 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint256 public constant SETTLEMENT_WINDOW_LOWER = 10 minutes;
     uint256 public constant SETTLEMENT_WINDOW_UPPER = 7 days;
     uint256 public constant MAX_TUNNEL_ADDRESS_LENGTH = 96;
+    /// @notice Highest price per GiB or per minute a session can carry (2^64 − 1 base units:
+    /// 18.4 whole tokens of an 18-decimal token, 1.8·10^13 of a 6-decimal one); a provider priced
+    /// above it cannot be booked ({EscrowPriceAboveMaximum}).
+    uint256 public constant MAX_PRICE = type(uint64).max;
     /// @notice Gas a refund transfer may use before the refund is credited instead (bounds what a
     /// token hook at the recipient can burn of the settling caller's gas).
     uint256 public constant REFUND_TRANSFER_GAS = 100_000;
@@ -88,21 +92,27 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     /// @notice The only address allowed to change parameters (the timelock).
     address public immutable governance;
 
-    /// @notice Receives the protocol fee.
-    address public treasury;
+    // One slot, read by every open: the parameters it needs and the counters it bumps.
     /// @notice Protocol fee in basis points of every claim, fixed per session at open.
     uint16 public protocolFeeBps;
     /// @notice Seconds a provider has to accept a session.
     uint40 public acceptTimeout;
     /// @notice Seconds a provider has for its last claim after the client closes.
     uint40 public settlementWindow;
-    /// @notice Protocol fees claimed and not yet swept to the treasury (shares a never-zero slot
-    /// with the parameters above, so a claim's accrual is a cheap write).
-    uint160 public accruedFees;
     /// @notice Number of sessions ever opened; session ids run from 1 to this.
-    uint256 public sessionCount;
+    uint64 public sessionCount;
+    /// @notice Number of providers that have ever had a session; provider ids run from 1 to this.
+    uint32 public providerCount;
+    /// @notice Receives the protocol fee.
+    address public treasury;
+    /// @notice Protocol fees claimed and not yet swept to the treasury.
+    uint160 public accruedFees;
 
     mapping(uint256 sessionId => Session) private _sessions;
+    /// @notice The id a provider's sessions store instead of its address (0: never had a session).
+    mapping(address provider => uint32) public providerIdOf;
+    /// @notice The provider behind a {providerIdOf} id.
+    mapping(uint32 providerId => address) public providerOf;
     /// @notice Refunds the token refused to deliver, waiting for {withdrawRefund} by their owner.
     mapping(address account => uint256) public refundCredit;
 
@@ -183,7 +193,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      */
     function acceptSession(uint256 sessionId, string calldata tunnelAddress) external {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp > s.deadline) revert EscrowAcceptDeadlinePassed(sessionId, s.deadline);
         uint256 len = bytes(tunnelAddress).length;
@@ -201,7 +211,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      */
     function rejectSession(uint256 sessionId, bytes32 reason) external nonReentrant {
         Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
+        _onlyProvider(s);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
         uint96 refund = s.deposit;
         s.status = SessionStatus.Closed;
@@ -211,17 +221,22 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice Returns the whole deposit of a session the provider did not accept in time to its
-     * client. Anyone may call it once the accept deadline has passed. A pending session holds
-     * none of the provider's capacity, so nobody needs to call it for the provider's sake.
-     * Requirements: status Pending; accept deadline passed.
+     * @notice Returns the whole deposit of a session the provider has not accepted to its client.
+     * The session's client may withdraw it at any time while it is Pending (a provider that does
+     * not answer need not hold the deposit until the deadline); anyone else may call it once the
+     * accept deadline has passed. A pending session holds none of the provider's capacity (the
+     * slot is taken at accept), so a withdrawal costs the provider at most the gas of an
+     * acceptSession that races it and reverts with {EscrowInvalidStatus}.
+     * Requirements: status Pending; caller is the session's client, or the accept deadline passed.
      */
     function cancelSession(uint256 sessionId) external nonReentrant {
         Session storage s = _session(sessionId);
         if (s.status != SessionStatus.Pending) revert EscrowInvalidStatus(sessionId, s.status);
-        if (block.timestamp <= s.deadline) revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
+        if (msg.sender != s.client && block.timestamp <= s.deadline) {
+            revert EscrowAcceptDeadlineNotReached(sessionId, s.deadline);
+        }
         uint96 refund = s.deposit;
-        address provider = s.provider;
+        address provider = providerOf[s.providerId];
         s.status = SessionStatus.Closed;
         s.deadline = 0;
         emit SessionCancelled(sessionId, provider, refund);
@@ -235,15 +250,8 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
      * last claimed totals in either field, and above them in at least one.
      */
     function claim(uint256 sessionId, uint64 bytes_, uint64 seconds_, bytes calldata signature) external nonReentrant {
-        Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
-        SessionStatus status = s.status;
-        if (status == SessionStatus.Closing) {
-            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
-        } else if (status != SessionStatus.Active) {
-            revert EscrowInvalidStatus(sessionId, status);
-        }
-        _claim(s, sessionId, bytes_, seconds_, signature);
+        (Session storage s, Session memory m) = _claimable(sessionId);
+        _claim(s, m, sessionId, bytes_, seconds_, signature);
     }
 
     /**
@@ -257,7 +265,10 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     function closeSession(uint256 sessionId) external nonReentrant {
         Session storage s = _session(sessionId);
         SessionStatus status = s.status;
-        if (msg.sender == s.provider) {
+        // The client is in the slot just read and its path needs the provider's address anyway;
+        // a provider closing a session it opened itself takes the provider's path, as always.
+        address provider = msg.sender == s.client ? providerOf[s.providerId] : address(0);
+        if (msg.sender == provider || (provider == address(0) && providerIdOf[msg.sender] == s.providerId)) {
             if (status != SessionStatus.Active && status != SessionStatus.Closing) {
                 revert EscrowInvalidStatus(sessionId, status);
             }
@@ -267,7 +278,6 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
             uint40 deadline = uint40(block.timestamp) + settlementWindow;
             s.status = SessionStatus.Closing;
             s.deadline = deadline;
-            address provider = s.provider;
             emit SessionClosed(sessionId, provider, msg.sender, deadline);
             registry.releaseSession(provider);
         } else {
@@ -287,16 +297,9 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         uint64 seconds_,
         bytes calldata signature
     ) external nonReentrant {
-        Session storage s = _session(sessionId);
-        if (msg.sender != s.provider) revert EscrowUnauthorized(msg.sender);
-        SessionStatus status = s.status;
-        if (status == SessionStatus.Closing) {
-            if (block.timestamp > s.deadline) revert EscrowSettlementWindowOver(sessionId, s.deadline);
-        } else if (status != SessionStatus.Active) {
-            revert EscrowInvalidStatus(sessionId, status);
-        }
-        _claim(s, sessionId, bytes_, seconds_, signature);
-        _closeByProvider(s, sessionId, status);
+        (Session storage s, Session memory m) = _claimable(sessionId);
+        _claim(s, m, sessionId, bytes_, seconds_, signature);
+        _closeByProvider(s, sessionId, m.status);
     }
 
     /**
@@ -308,7 +311,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         Session storage s = _session(sessionId);
         if (s.status != SessionStatus.Closing) revert EscrowInvalidStatus(sessionId, s.status);
         if (block.timestamp <= s.deadline) revert EscrowSettlementWindowOpen(sessionId, s.deadline);
-        _settle(s, sessionId);
+        _settle(s, sessionId, providerOf[s.providerId]);
     }
 
     /**
@@ -345,7 +348,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         Session storage s = _sessions[sessionId];
         info = SessionInfo({
             client: s.client,
-            provider: s.provider,
+            provider: providerOf[s.providerId],
             signer: s.signer,
             status: s.status,
             deadline: s.deadline,
@@ -355,24 +358,26 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
             pricePerMinute: s.pricePerMinute,
             claimedBytes: s.claimedBytes,
             claimedSeconds: s.claimedSeconds,
-            paid: _cost(s, s.claimedBytes, s.claimedSeconds)
+            paid: _costOf(s, s.claimedBytes, s.claimedSeconds)
         });
     }
 
     /// @notice What a voucher for (`bytes_`, `seconds_`) is worth in `sessionId`, capped at its deposit.
     function priceOf(uint256 sessionId, uint64 bytes_, uint64 seconds_) external view returns (uint256) {
-        return _cost(_sessions[sessionId], bytes_, seconds_);
+        return _costOf(_sessions[sessionId], bytes_, seconds_);
     }
 
     /// @notice The EIP-712 digest a session signer signs for a voucher (bound to {termsOf}).
     function usageDigest(uint256 sessionId, uint64 bytes_, uint64 seconds_) public view returns (bytes32) {
-        return _usageDigest(_sessions[sessionId], sessionId, bytes_, seconds_);
+        Session storage s = _sessions[sessionId];
+        return _usageDigest(sessionId, _terms(providerOf[s.providerId], s), bytes_, seconds_);
     }
 
     /// @notice The terms a voucher of `sessionId` is bound to: keccak256(abi.encode(provider,
     /// deposit, pricePerGiB, pricePerMinute)).
     function termsOf(uint256 sessionId) external view returns (bytes32) {
-        return _terms(_sessions[sessionId]);
+        Session storage s = _sessions[sessionId];
+        return _terms(providerOf[s.providerId], s);
     }
 
     /// @notice The EIP-712 domain separator of this escrow.
@@ -399,7 +404,11 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @notice Sets {treasury}. Requirements: governance; not zero.
-    function setTreasury(address value) external onlyGovernance {
+    function setTreasury(address value) external {
+        // The check of {onlyGovernance}, written out: as a modifier here, Hardhat 3.18's EDR fails to
+        // trace this function's revert in the via-IR build (the call answers "invalid parameters"
+        // instead of the revert data).
+        if (msg.sender != governance) revert EscrowUnauthorized(msg.sender);
         _setTreasury(value);
     }
 
@@ -408,6 +417,20 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     function _session(uint256 sessionId) private view returns (Session storage s) {
         s = _sessions[sessionId];
         if (s.status == SessionStatus.None) revert EscrowUnknownSession(sessionId);
+    }
+
+    /// @dev The caller must be the session's provider (after this, `msg.sender` is its address).
+    function _onlyProvider(Session storage s) private view {
+        if (providerIdOf[msg.sender] != s.providerId) revert EscrowUnauthorized(msg.sender);
+    }
+
+    /// @dev The provider's id, assigned the first time anyone opens a session with it.
+    function _providerId(address provider) private returns (uint32 id) {
+        id = providerIdOf[provider];
+        if (id != 0) return id;
+        id = ++providerCount;
+        providerIdOf[provider] = id;
+        providerOf[id] = provider;
     }
 
     function _open(
@@ -423,23 +446,29 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         (uint96 pricePerGiB, uint96 pricePerMinute) = registry.quoteSession(provider);
         if (pricePerGiB > maxPricePerGiB) revert EscrowPriceAboveMaximum(pricePerGiB, maxPricePerGiB);
         if (pricePerMinute > maxPricePerMinute) revert EscrowPriceAboveMaximum(pricePerMinute, maxPricePerMinute);
+        if (pricePerGiB > MAX_PRICE) revert EscrowPriceAboveMaximum(pricePerGiB, MAX_PRICE);
+        if (pricePerMinute > MAX_PRICE) revert EscrowPriceAboveMaximum(pricePerMinute, MAX_PRICE);
         if (signer == address(0)) signer = msg.sender;
         uint16 feeBps = protocolFeeBps;
         uint40 acceptDeadline = uint40(block.timestamp) + acceptTimeout;
         sessionId = ++sessionCount;
-        _sessions[sessionId] = Session({
-            client: msg.sender,
-            deadline: acceptDeadline,
-            status: SessionStatus.Pending,
-            feeBps: feeBps,
-            provider: provider,
-            deposit: uint96(deposit),
-            signer: signer,
-            pricePerGiB: pricePerGiB,
-            pricePerMinute: pricePerMinute,
-            claimedBytes: 0,
-            claimedSeconds: 0
-        });
+        // The three slots of {Session}, each written once (a struct assignment would read and
+        // rewrite a slot once per field). Bit offsets follow the declaration order.
+        uint256 slot0 =
+            uint256(uint160(msg.sender)) |
+                (uint256(_providerId(provider)) << 160) |
+                (uint256(uint8(SessionStatus.Pending)) << 192) |
+                (uint256(feeBps) << 200) |
+                (uint256(acceptDeadline) << 216);
+        uint256 slot1 = uint256(uint160(signer)) | (deposit << 160);
+        uint256 slot2 = uint256(pricePerGiB) | (uint256(pricePerMinute) << 64);
+        Session storage s = _sessions[sessionId];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(s.slot, slot0)
+            sstore(add(s.slot, 1), slot1)
+            sstore(add(s.slot, 2), slot2)
+        }
         emit SessionOpened(
             sessionId,
             provider,
@@ -455,46 +484,79 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         paymentToken.safeTransferFrom(msg.sender, address(this), deposit);
     }
 
+    /// @dev The session, read once, after the checks of every claim: it exists, the caller is its
+    /// provider, and it is Active, or Closing before its settlement deadline.
+    function _claimable(uint256 sessionId) private view returns (Session storage s, Session memory m) {
+        s = _sessions[sessionId];
+        m = s;
+        if (m.status == SessionStatus.None) revert EscrowUnknownSession(sessionId);
+        if (providerIdOf[msg.sender] != m.providerId) revert EscrowUnauthorized(msg.sender);
+        if (m.status == SessionStatus.Closing) {
+            if (block.timestamp > m.deadline) revert EscrowSettlementWindowOver(sessionId, m.deadline);
+        } else if (m.status != SessionStatus.Active) {
+            revert EscrowInvalidStatus(sessionId, m.status);
+        }
+    }
+
+    /// @dev `m` is `s` as {_claimable} read it; `msg.sender` is the session's provider.
     function _claim(
         Session storage s,
+        Session memory m,
         uint256 sessionId,
         uint64 bytes_,
         uint64 seconds_,
         bytes calldata signature
     ) private {
-        uint64 claimedBytes = s.claimedBytes;
-        uint64 claimedSeconds = s.claimedSeconds;
         if (
-            bytes_ < claimedBytes || seconds_ < claimedSeconds || (bytes_ == claimedBytes && seconds_ == claimedSeconds)
+            bytes_ < m.claimedBytes ||
+            seconds_ < m.claimedSeconds ||
+            (bytes_ == m.claimedBytes && seconds_ == m.claimedSeconds)
         ) {
-            revert EscrowStaleVoucher(sessionId, bytes_, seconds_, claimedBytes, claimedSeconds);
+            revert EscrowStaleVoucher(sessionId, bytes_, seconds_, m.claimedBytes, m.claimedSeconds);
         }
-        if (!_isValidVoucherSignature(s.signer, _usageDigest(s, sessionId, bytes_, seconds_), signature)) {
+        bytes32 terms = _termsHash(msg.sender, m.deposit, m.pricePerGiB, m.pricePerMinute);
+        if (!_isValidVoucherSignature(m.signer, _usageDigest(sessionId, terms, bytes_, seconds_), signature)) {
             revert EscrowInvalidSignature(sessionId);
         }
-        uint256 before = _cost(s, claimedBytes, claimedSeconds);
-        uint256 total = _cost(s, bytes_, seconds_);
+        uint256 total = _cost(m.pricePerGiB, m.pricePerMinute, m.deposit, bytes_, seconds_);
+        uint256 before = _cost(m.pricePerGiB, m.pricePerMinute, m.deposit, m.claimedBytes, m.claimedSeconds);
         uint256 amount = total - before;
-        uint256 fee = (amount * s.feeBps) / 10_000;
-        s.claimedBytes = bytes_;
-        s.claimedSeconds = seconds_;
-        address provider = s.provider;
-        if (fee != 0) accruedFees += uint160(fee);
-        emit UsageClaimed(sessionId, provider, bytes_, seconds_, amount, fee, total);
-        if (amount - fee != 0) paymentToken.safeTransfer(provider, amount - fee);
+        uint256 fee = _fee(total, m.feeBps) - _fee(before, m.feeBps);
+        // Slot 2 of {Session} (prices, then the claimed totals) in one write.
+        uint256 slot2 =
+            uint256(m.pricePerGiB) |
+                (uint256(m.pricePerMinute) << 64) |
+                (uint256(bytes_) << 128) |
+                (uint256(seconds_) << 192);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(s.slot, 2), slot2)
+        }
+        emit UsageClaimed(sessionId, msg.sender, bytes_, seconds_, amount, fee, total);
+        if (amount - fee != 0) paymentToken.safeTransfer(msg.sender, amount - fee);
     }
 
     function _usageDigest(
-        Session storage s,
         uint256 sessionId,
+        bytes32 terms,
         uint64 bytes_,
         uint64 seconds_
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, _terms(s), bytes_, seconds_)));
+        return _hashTypedDataV4(keccak256(abi.encode(USAGE_TYPEHASH, sessionId, terms, bytes_, seconds_)));
     }
 
-    function _terms(Session storage s) private view returns (bytes32) {
-        return keccak256(abi.encode(s.provider, s.deposit, s.pricePerGiB, s.pricePerMinute));
+    function _terms(address provider, Session storage s) private view returns (bytes32) {
+        return _termsHash(provider, s.deposit, s.pricePerGiB, s.pricePerMinute);
+    }
+
+    /// @dev keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute)), each a 32-byte word.
+    function _termsHash(
+        address provider,
+        uint256 deposit,
+        uint256 pricePerGiB,
+        uint256 pricePerMinute
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(provider, deposit, pricePerGiB, pricePerMinute));
     }
 
     /// @dev ECDSA by the signer's key first, whatever code the account has (EIP-7702); ERC-1271
@@ -537,26 +599,42 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
         emit RefundCredited(to, amount);
     }
 
+    /// @dev Called with `msg.sender` checked to be the session's provider.
     function _closeByProvider(Session storage s, uint256 sessionId, SessionStatus status) private {
-        address provider = s.provider;
-        emit SessionClosed(sessionId, provider, msg.sender, 0);
-        if (status == SessionStatus.Active) registry.releaseSession(provider);
-        _settle(s, sessionId);
+        emit SessionClosed(sessionId, msg.sender, msg.sender, 0);
+        if (status == SessionStatus.Active) registry.releaseSession(msg.sender);
+        _settle(s, sessionId, msg.sender);
     }
 
-    function _settle(Session storage s, uint256 sessionId) private {
-        uint256 paid = _cost(s, s.claimedBytes, s.claimedSeconds);
+    function _settle(Session storage s, uint256 sessionId, address provider) private {
+        uint256 paid = _costOf(s, s.claimedBytes, s.claimedSeconds);
+        uint256 fee = _fee(paid, s.feeBps);
+        if (fee != 0) accruedFees += uint160(fee);
         uint256 refund = s.deposit - paid;
         s.status = SessionStatus.Closed;
         s.deadline = 0;
-        emit SessionSettled(sessionId, s.provider, paid, refund);
+        emit SessionSettled(sessionId, provider, paid, refund);
         _refund(s.client, refund);
     }
 
+    /// @dev The protocol fee of a session that has paid `paid` in all (rounded down once, on the total).
+    function _fee(uint256 paid, uint256 feeBps) private pure returns (uint256) {
+        return (paid * feeBps) / 10_000;
+    }
+
+    function _costOf(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
+        return _cost(s.pricePerGiB, s.pricePerMinute, s.deposit, bytes_, seconds_);
+    }
+
     /// @dev cost = bytes × pricePerGiB / 2^30 + seconds × pricePerMinute / 60, capped at the deposit.
-    function _cost(Session storage s, uint64 bytes_, uint64 seconds_) private view returns (uint256) {
-        uint256 cost = (uint256(bytes_) * s.pricePerGiB) / (1 << 30) + (uint256(seconds_) * s.pricePerMinute) / 60;
-        uint256 deposit = s.deposit;
+    function _cost(
+        uint256 pricePerGiB,
+        uint256 pricePerMinute,
+        uint256 deposit,
+        uint64 bytes_,
+        uint64 seconds_
+    ) private pure returns (uint256) {
+        uint256 cost = (uint256(bytes_) * pricePerGiB) / (1 << 30) + (uint256(seconds_) * pricePerMinute) / 60;
         return cost < deposit ? cost : deposit;
     }
 

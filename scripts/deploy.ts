@@ -4,13 +4,17 @@
  *
  * Environment: DVPN_RPC_URL (default http://127.0.0.1:8545); the deployer key from
  * DVPN_PRIVATE_KEY or the file named by DVPN_PRIVATE_KEY_FILE (never from the repo);
- * DVPN_PAYMENT_TOKEN to use an existing ERC20 instead of deploying the mock stablecoin.
+ * DVPN_PAYMENT_TOKEN to use an existing ERC20 instead of deploying the mock stablecoin;
+ * DVPN_DEPLOY_PARAMETERS, a JSON file of DeploymentParameters (the governance and protocol values and
+ * the initial DVPN distribution), instead of LOCAL_PARAMETERS, which give the whole supply to the
+ * deployer (fit for a local chain only). See docs/contracts.md, "Initial distribution".
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, createWalletClient, defineChain, http, isAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployProtocol } from "./deploy/deployProtocol.ts";
+import type { DeploymentParameters } from "../sdk/src/deployment/types.ts";
+import { deployProtocol, LOCAL_PARAMETERS } from "./deploy/deployProtocol.ts";
 
 function deployerKey(): Hex {
   const file = process.env.DVPN_PRIVATE_KEY_FILE;
@@ -21,7 +25,32 @@ function deployerKey(): Hex {
   return key as Hex;
 }
 
+function deployParameters(): DeploymentParameters {
+  const file = process.env.DVPN_DEPLOY_PARAMETERS;
+  if (!file) {
+    console.error("deploy: no DVPN_DEPLOY_PARAMETERS: local parameters, the whole DVPN supply to the deployer");
+    return LOCAL_PARAMETERS;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(
+      `DVPN_DEPLOY_PARAMETERS: cannot read ${file} as JSON (${err instanceof Error ? err.message : err})`,
+    );
+  }
+  for (const key of ["tokenSupply", "distribution", "governor", "registry", "escrow"] as const) {
+    if (!json || typeof json !== "object" || !(key in json)) {
+      throw new Error(
+        `DVPN_DEPLOY_PARAMETERS: ${file} lacks "${key}" (see LOCAL_PARAMETERS in scripts/deploy/deployProtocol.ts)`,
+      );
+    }
+  }
+  return json as DeploymentParameters;
+}
+
 async function main(): Promise<void> {
+  const parameters = deployParameters();
   const url = process.env.DVPN_RPC_URL ?? "http://127.0.0.1:8545";
   const probe = createPublicClient({ transport: http(url) });
   const chainId = await probe.getChainId().catch(() => {
@@ -39,6 +68,7 @@ async function main(): Promise<void> {
   const deployment = await deployProtocol({
     publicClient: createPublicClient({ chain, transport: http(url) }),
     walletClient: createWalletClient({ chain, transport: http(url), account: privateKeyToAccount(deployerKey()) }),
+    parameters,
     ...(paymentToken ? { paymentToken } : {}),
     log: (line) => console.error(line),
   });

@@ -21,9 +21,10 @@ try {
   await page.goto(`${base}#/governance`);
   await page.waitForSelector("[data-proposal]");
   const proposal = await page.getAttribute("[data-proposal]", "data-proposal");
+  // Each page with what must be drawn before the shot (its charts come after the rest).
   const pages: [string, string, string][] = [
-    ["network", "#/", "[data-provider]"],
-    ["provider", `#/provider/${provider}`, "[data-testid=score]"],
+    ["network", "#/", "[data-provider], [data-chart=online]"],
+    ["provider", `#/provider/${provider}`, "[data-testid=score], [data-chart=uptime]"],
     ["session", `#/session/${session}`, "[data-testid=timeline]"],
     ["governance", "#/governance", "[data-proposal]"],
     ["proposal", `#/proposal/${proposal}`, "[data-testid=actions]"],
@@ -35,7 +36,7 @@ try {
     await page.setViewportSize({ width, height });
     for (const [name, hash, ready] of pages) {
       await page.goto(`${base}${hash}`);
-      await page.waitForSelector(ready);
+      for (const selector of ready.split(", ")) await page.waitForSelector(selector);
       await page.screenshot({ path: join(out, `${name}-${suffix}.png`), fullPage: true });
     }
   }

@@ -12,6 +12,8 @@ export const BACKFILL_GROUPS = {
   raw: "raw eth_getLogs",
   postgres: "index into PostgreSQL",
   pglite: "index into PGlite",
+  postgresRows: "index into PostgreSQL, row-by-row writes",
+  pgliteRows: "index into PGlite, row-by-row writes",
 } as const;
 
 /** Line names of the GraphQL series, by query key; the ceiling is the reference line. */
@@ -24,8 +26,9 @@ export const GRAPHQL_GROUPS = {
 } as const;
 
 const perRange =
-  "each block range costs in proportion to its events (decode, apply, multi-row INSERTs of up to 400 rows, one " +
-  "transaction with the checkpoint)";
+  "each block range costs in proportion to its events (decode, apply, one INSERT per table of up to 10,000 rows " +
+  "sent as one JSON parameter, or 400 rows of one parameter per value with row-by-row writes; one transaction " +
+  "with the checkpoint)";
 
 function backfill(store: string): NonNullable<Series["causes"]>[string] {
   return {
@@ -60,6 +63,8 @@ function backfillOfRaw(store: string): NonNullable<Series["causes"]>[string] {
 export const backfillOfRawCauses: NonNullable<Series["causes"]> = {
   [BACKFILL_GROUPS.postgres]: backfillOfRaw("PostgreSQL"),
   [BACKFILL_GROUPS.pglite]: backfillOfRaw("PGlite"),
+  [BACKFILL_GROUPS.postgresRows]: backfillOfRaw("PostgreSQL, row-by-row writes"),
+  [BACKFILL_GROUPS.pgliteRows]: backfillOfRaw("PGlite, row-by-row writes"),
 };
 
 /** A fall in cost with size is not in the code of any of these queries: it is the machine. */
@@ -95,6 +100,8 @@ const sessionsSql =
 export const backfillCauses: NonNullable<Series["causes"]> = {
   [BACKFILL_GROUPS.postgres]: backfill("PostgreSQL"),
   [BACKFILL_GROUPS.pglite]: backfill("PGlite"),
+  [BACKFILL_GROUPS.postgresRows]: backfill("PostgreSQL, row-by-row writes"),
+  [BACKFILL_GROUPS.pgliteRows]: backfill("PGlite, row-by-row writes"),
 };
 
 /** The causes of the GraphQL series' lines (latency and throughput alike: cost per request). */

@@ -28,6 +28,8 @@ export interface IndexerFigures {
       rawGetLogsEventsPerSecond: Spread;
       postgres: { eventsPerSecond: Spread; ofRawRate?: Spread };
       pglite?: { eventsPerSecond: Spread; ofRawRate?: Spread } | null;
+      postgresRows?: { eventsPerSecond: Spread; ofRawRate?: Spread } | null;
+      pgliteRows?: { eventsPerSecond: Spread; ofRawRate?: Spread } | null;
     }[];
   } | null;
   graphql?: {
@@ -42,6 +44,8 @@ export interface IndexerFigures {
   } | null;
 }
 
+/** The index runs of a backfill size: bulk writes (the default) and row-by-row, per store. */
+const STORES = ["postgres", "pglite", "postgresRows", "pgliteRows"] as const;
 const mm = (s: Spread) => ({ median: s.median, min: s.min, max: s.max });
 const pct = (ratio: number) => Number((ratio * 100).toPrecision(4));
 
@@ -75,8 +79,10 @@ export function indexerSeries(figures: IndexerFigures): Series[] {
       source: "indexer",
       points: (figures.backfill?.sizes ?? []).flatMap((s) => [
         { group: BACKFILL_GROUPS.raw, x: s.events, ...mm(s.rawGetLogsEventsPerSecond) },
-        { group: BACKFILL_GROUPS.postgres, x: s.events, ...mm(s.postgres.eventsPerSecond) },
-        ...(s.pglite ? [{ group: BACKFILL_GROUPS.pglite, x: s.events, ...mm(s.pglite.eventsPerSecond) }] : []),
+        ...STORES.flatMap((k) => {
+          const r = s[k]?.eventsPerSecond;
+          return r ? [{ group: BACKFILL_GROUPS[k], x: s.events, ...mm(r) }] : [];
+        }),
       ]),
       causes: backfillCauses,
     },
@@ -91,7 +97,7 @@ export function indexerSeries(figures: IndexerFigures): Series[] {
       xIsWork: false,
       source: "indexer",
       points: (figures.backfill?.sizes ?? []).flatMap((s) =>
-        (["postgres", "pglite"] as const).flatMap((k) => {
+        STORES.flatMap((k) => {
           const r = s[k]?.ofRawRate;
           return r
             ? [{ group: BACKFILL_GROUPS[k], x: s.events, median: pct(r.median), min: pct(r.min), max: pct(r.max) }]

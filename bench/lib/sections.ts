@@ -4,6 +4,8 @@
  * {@link Series} is charted as is; the data-plane file is read field by field.
  */
 import { indexerCauses } from "./indexerCauses.ts";
+import { indexerSizesMarkdown, type IndexerSizes } from "./indexerSummary.ts";
+import { num } from "./numbers.ts";
 import { indexerSeries, type IndexerFigures } from "./indexerSeries.ts";
 import type { Series, SeriesPoint } from "./series.ts";
 import type { Summary } from "./stats.ts";
@@ -155,9 +157,6 @@ interface IndexerResult {
   } & Record<string, unknown>;
 }
 
-const num = (v: unknown, digits = 3) =>
-  typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(digits)).toLocaleString("en-US") : "–";
-
 /** "1,234" or "1,234 [1,100–1,300]" for a median with spread; `scale` 100 shows percent. */
 function figure(v: Figure | undefined, scale = 1, unit = ""): string {
   if (typeof v === "number") return `${num(v * scale)}${unit}`;
@@ -167,134 +166,6 @@ function figure(v: Figure | undefined, scale = 1, unit = ""): string {
     return `${num(v.median * scale)}${unit}${range}`;
   }
   return "–";
-}
-
-type Spread = { median: number; min: number; max: number; n?: number };
-interface IndexerSizes {
-  complete?: boolean;
-  date?: string;
-  reused?: { part?: string; date?: string } | null;
-  method?: {
-    graphql?: {
-      rounds?: number;
-      secondsPerRun?: number;
-      warmup?: { amount?: number; duration?: number };
-      connections?: number;
-      sessionsPerProvider?: number;
-    };
-  };
-  backfill?: {
-    eventsPerTransaction?: number;
-    providers?: number;
-    notes?: string;
-    sizes?: {
-      events: number;
-      blocks: number;
-      rounds: number;
-      nodeRssMiB?: number | null;
-      nodeRssPeakMiB?: number | null;
-      rawGetLogsEventsPerSecond: Spread;
-      postgres: { eventsPerSecond: Spread; ofRawRate: Spread };
-      pglite?: { eventsPerSecond: Spread; ofRawRate: Spread } | null;
-    }[];
-  };
-  graphql?: {
-    notes?: string;
-    sizes?: {
-      providers: number;
-      sessions: number;
-      databaseMiB?: number;
-      populateSeconds?: number;
-      queries: Record<
-        string,
-        {
-          label?: string;
-          p50Ms: Spread;
-          p99Ms: Spread;
-          requestsPerSecond: Spread;
-          errors?: number;
-          throughputOfCeiling?: Spread;
-        }
-      >;
-    }[];
-  };
-}
-
-/** "598 [505–744]", or "598" for a single run. */
-const spreadOf = (s: Spread, scale = 1, unit = "") =>
-  s.n === 1 || s.min === s.max
-    ? `${num(s.median * scale)}${unit}`
-    : `${num(s.median * scale)}${unit} [${num(s.min * scale)}–${num(s.max * scale)}]`;
-
-/** The indexer section of a result with figures at several sizes (`backfill.sizes`, `graphql.sizes`). */
-function indexerSizesMarkdown(r: IndexerSizes): string {
-  const lines: string[] = [];
-  if (r.complete === false) lines.push("**Incomplete run**: only the sizes and rounds below were measured.", "");
-  if (r.reused?.part)
-    lines.push(
-      `The ${r.reused.part} figures come from the run of ${r.reused.date ?? "an earlier date"}; the rest from the run of ${r.date ?? "–"} (\`--part\`).`,
-      "",
-    );
-  const b = r.backfill;
-  if (b?.sizes?.length) {
-    lines.push(
-      `Backfill from scratch to caught up, on one \`hardhat node\` whose chain grows from size to size ` +
-        `(${num(b.eventsPerTransaction, 6)} heartbeats per transaction from ${num(b.providers)} contract providers). ` +
-        `Events/s: median [min–max] of the rounds; "of raw": per round, the index rate over the raw eth_getLogs ` +
-        `rate of the same round.`,
-      "",
-      "| events | blocks | rounds | raw eth_getLogs ev/s | → PostgreSQL ev/s | of raw | → PGlite ev/s | of raw | node memory (peak) |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...b.sizes.map(
-        (s) =>
-          `| ${num(s.events, 7)} | ${num(s.blocks, 6)} | ${s.rounds} | ${spreadOf(s.rawGetLogsEventsPerSecond)} | ` +
-          `${spreadOf(s.postgres.eventsPerSecond)} | ${spreadOf(s.postgres.ofRawRate, 100, "%")} | ` +
-          `${s.pglite ? spreadOf(s.pglite.eventsPerSecond) : "–"} | ${s.pglite ? spreadOf(s.pglite.ofRawRate, 100, "%") : "–"} | ` +
-          `${typeof (s.nodeRssPeakMiB ?? s.nodeRssMiB) === "number" ? `${num((s.nodeRssPeakMiB ?? s.nodeRssMiB)!, 4)} MiB` : "–"} |`,
-      ),
-    );
-    if (b.notes) lines.push("", b.notes);
-  }
-  const g = r.graphql;
-  const m = r.method?.graphql ?? {};
-  if (g?.sizes?.length) {
-    const warmup =
-      m.warmup?.amount !== undefined
-        ? `${m.warmup.amount} requests`
-        : m.warmup?.duration !== undefined
-          ? `${m.warmup.duration} s`
-          : "a warm-up";
-    lines.push(
-      "",
-      `GraphQL under autocannon (${num(m.connections)} connections, ${num(m.rounds)} interleaved rounds of ` +
-        `${num(m.secondsPerRun)} s per query after a warm-up of ${warmup}), a read-only indexer over a fresh ` +
-        `PostgreSQL database per size with ${num(m.sessionsPerProvider)} sessions per provider. Latency and ` +
-        `requests/s: median [min–max] of the rounds; "of ceiling": per round, requests/s over those of ` +
-        `\`{ __typename }\` in the same round (the server's own ceiling: HTTP and GraphQL, no resolver, no database).`,
-      "",
-      "| providers | query | p50 ms | p99 ms | requests/s | of ceiling | errors |",
-      "|---:|---|---:|---:|---:|---:|---:|",
-      ...g.sizes.flatMap((s) =>
-        Object.entries(s.queries).map(
-          ([key, q]) =>
-            `| ${num(s.providers, 6)} | ${q.label ?? key} | ${spreadOf(q.p50Ms)} | ${spreadOf(q.p99Ms)} | ` +
-            `${spreadOf(q.requestsPerSecond)} | ${q.throughputOfCeiling ? spreadOf(q.throughputOfCeiling, 100, "%") : "100%"} | ` +
-            `${num(q.errors)} |`,
-        ),
-      ),
-      "",
-      `Databases: ${g.sizes
-        .map(
-          (s) =>
-            `${num(s.providers, 6)} providers and ${num(s.sessions, 7)} sessions, ${num(s.databaseMiB, 4)} MiB, ` +
-            `populated in ${num(s.populateSeconds)} s`,
-        )
-        .join("; ")}. Sessions grow with the providers (${num(m.sessionsPerProvider)} each), so one provider's ` +
-        `session list has the same size at every size and the largest database populates in about a minute.`,
-    );
-    if (g.notes) lines.push("", g.notes);
-  }
-  return lines.join("\n");
 }
 
 /**

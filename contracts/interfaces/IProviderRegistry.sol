@@ -88,6 +88,7 @@ interface IProviderRegistry {
     error RegistryInvalidWgKey();
     error RegistryInvalidRegion(bytes2 region);
     error RegistryInvalidCapacity(uint32 maxSessions);
+    error RegistryPriceTooHigh(uint256 price, uint256 maxPrice);
     error RegistryInvalidAmount(uint256 amount);
     error RegistryStakeBelowMinimum(uint256 stake, uint256 minStake);
     error RegistryInsufficientStake(uint256 requested, uint256 stake);

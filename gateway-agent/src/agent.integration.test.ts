@@ -349,7 +349,7 @@ test(
     const tunnelAddress = logs.find((l) => l.args.sessionId === id)?.args.tunnelAddress ?? "";
     assert.match(tunnelAddress, new RegExp(`^10\\.${octet}\\.0\\.2/16,fd77:dead:${octet.toString(16)}::2/64$`));
 
-    // The same key again while the first session is live: refused, never accepted.
+    // The same key again while the first session is live: refused and rejected on chain, never accepted.
     const dup = await openSession(clientKey);
 
     // The client brings its tunnel up in its namespace.
@@ -427,7 +427,17 @@ test(
       args: [providerAccount.address],
     });
     assert.ok(paid > 0n, "provider was paid");
-    assert.equal((await escrowSession(dup)).status, 1, "duplicate-key session was never accepted");
+    // The duplicate-key session is rejected on chain (its deposit returns at once), never accepted.
+    await until("the duplicate-key session rejected", async () => (await escrowSession(dup)).status === 4);
+    const acceptedIds = (
+      await publicClient.getContractEvents({
+        address: deployment.contracts.SessionEscrow.address,
+        abi: sessionEscrowAbi,
+        eventName: "SessionAccepted",
+        fromBlock: 0n,
+      })
+    ).map((l) => l.args.sessionId);
+    assert.ok(!acceptedIds.includes(dup), "the duplicate-key session was accepted");
     const beats = await publicClient.getContractEvents({
       address: deployment.contracts.ProviderRegistry.address,
       abi: providerRegistryAbi,

@@ -544,7 +544,7 @@ test("reorg re-verification skips settled history and refusals, and does not re-
   const dup = chain.open({ wgPublicKey: keyHex(25), signer: signerA.address }); // duplicate key: refused
   mine(chain, 1);
   await r.agent.tick();
-  assert.equal(r.agent.session(dup)?.reason, "duplicate-key");
+  assert.equal(r.agent.session(dup)?.reason, "rejected:duplicate-key");
   assert.equal(r.agent.session(a)?.status, "active");
   const snap = chain.snapshot();
   mine(chain, 3);

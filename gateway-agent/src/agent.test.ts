@@ -126,7 +126,7 @@ test("a session is provisioned, accepted with its tunnel address, and metered", 
   assert.equal(agent.session(id)?.meteredBytes, 1500n);
 });
 
-test("bad, duplicate and foreign sessions are refused, and nothing is provisioned", async () => {
+test("bad and duplicate keys are rejected on chain, foreign and late sessions ignored; nothing is provisioned", async () => {
   const before = backend.peers.size;
   const zero = chain.open({ wgPublicKey: `0x${"00".repeat(32)}`, signer: signer.address });
   const dup = chain.open({ wgPublicKey: keyHex(1), signer: signer.address });
@@ -134,9 +134,18 @@ test("bad, duplicate and foreign sessions are refused, and nothing is provisione
   const late = chain.open({ wgPublicKey: keyHex(8), signer: signer.address, acceptDeadline: clock - 1 });
   await agent.tick();
   assert.equal(backend.peers.size, before);
-  assert.equal(agent.session(zero)?.status, "refused");
-  assert.equal(agent.session(zero)?.reason, "bad-key");
-  assert.equal(agent.session(dup)?.reason, "duplicate-key");
+  // A key it cannot use, or one a live session holds: rejected on chain at once (the deposit returns).
+  assert.equal(agent.session(zero)?.status, "closed");
+  assert.equal(agent.session(zero)?.reason, "rejected:bad-key");
+  assert.equal(agent.session(dup)?.reason, "rejected:duplicate-key");
+  const rejected = chain.calls.filter((c) => c.fn === "rejectSession").map((c) => c.args.slice(0, 2));
+  assert.deepEqual(
+    rejected.filter(([id]) => id === zero || id === dup),
+    [
+      [zero, "bad-key"],
+      [dup, "duplicate-key"],
+    ],
+  );
   assert.equal(agent.session(other), undefined);
   assert.equal(agent.session(late)?.status, "expired");
   const accepted = chain.calls.filter((c) => c.fn === "acceptSession").map((c) => c.args[0]);
@@ -478,6 +487,36 @@ test("a cut or closing session the contract no longer knows is dropped, with no 
     }
     assert.ok(!backend.peers.has(keyB64(60)) && !backend.peers.has(keyB64(61)));
   } finally {
+    await agent.stop();
+  }
+});
+
+test("an accept that loses the race with the client's cancel is a normal outcome: peer removed, one log line", async () => {
+  clock += 61;
+  agent = makeAgent({ ipv4Pool: "10.68.0.0/29" });
+  await agent.start();
+  const original = chain.acceptSession.bind(chain);
+  const id = chain.open({ wgPublicKey: keyHex(140), signer: signer.address });
+  // The client's cancelSession is mined first; the agent's accept then reverts by name.
+  chain.acceptSession = async (sid, tunnelAddress) => {
+    const s = chain.sessions.get(sid)!;
+    s.status = "Closed";
+    s.deadline = 0;
+    return original(sid, tunnelAddress);
+  };
+  const from = lines.length;
+  try {
+    await agent.tick();
+    await agent.tick();
+    assert.equal(agent.session(id)?.status, "expired");
+    assert.equal(agent.session(id)?.reason, "cancelled");
+    assert.ok(!backend.peers.has(keyB64(140)), "no peer left for the withdrawn session");
+    const logged = lines.slice(from).map((l) => l.msg);
+    assert.ok(logged.includes("session withdrawn by its client before acceptance; peer removed"));
+    assert.ok(!logged.includes("session could not be accepted; peer dropped"));
+    assert.equal(chain.calls.filter((c) => c.fn === "acceptSession" && c.args[0] === id).length, 1, "not retried");
+  } finally {
+    chain.acceptSession = original;
     await agent.stop();
   }
 });

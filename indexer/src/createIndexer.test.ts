@@ -139,7 +139,18 @@ describe("indexer feed on a scripted scenario", () => {
           paidOf.set(s.id, info.paid);
         }
         const paid = mine.filter((s) => paidOf.get(s.id)! > 0n);
-        const missed = mine.filter((s) => s.cancelled).length;
+        // A cancel 30 s or more after the open is the provider's miss; a quicker withdrawal is not.
+        const missed = mine.filter((s) => s.cancelled && s.cancelledAt! - s.openedAt >= 30).length;
+        if (p === facts.providers.p1) {
+          assert.ok(
+            mine.some((s) => s.cancelled && s.cancelledAt! - s.openedAt < 30),
+            "p1 has a quick withdrawal",
+          );
+          assert.ok(
+            mine.some((s) => s.cancelled && s.cancelledAt! - s.openedAt >= 30),
+            "p1 has a missed acceptance",
+          );
+        }
         const acceptedPaid = paid.filter((s) => s.acceptedAt !== undefined);
         const r = got.reputation;
         assert.equal(r.sessionsPaid, paid.length, `${name} paid sessions`);

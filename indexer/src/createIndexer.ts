@@ -119,6 +119,12 @@ export function createIndexer(params: IndexerParams): Indexer {
           `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${config.deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
         );
       }
+      if (database.standby && !config.readOnly) {
+        await shutdown.kill();
+        throw new IndexerError(
+          "the database is a read-only hot standby (a streaming replica): run this instance with --read-only, or point DATABASE_URL at the primary to index",
+        );
+      }
       db = database;
       server = await createServer(common, {
         db: database,

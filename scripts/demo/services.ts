@@ -101,10 +101,20 @@ export async function startAgentService(params: {
   iface: string;
   dataDir: string;
   lagTolerance: { bytes: bigint; percent: number };
+  /** A second agent in the same namespace needs its own port, pool and metrics port (defaults 51820, 10.77.0.0/16, 9464). */
+  wgListenPort?: number;
+  ipv4Pool?: string;
+  ipv6Pool?: string;
+  metricsPort?: number;
 }): Promise<AgentService> {
   rmSync(params.dataDir, { recursive: true, force: true });
   mkdirSync(params.dataDir, { recursive: true });
-  const metricsPort = 9464;
+  const metricsPort = params.metricsPort ?? 9464;
+  const own = [
+    ...(params.wgListenPort ? ["--wg-listen-port", String(params.wgListenPort)] : []),
+    ...(params.ipv4Pool ? ["--ipv4-pool", params.ipv4Pool] : []),
+    ...(params.ipv6Pool ? ["--ipv6-pool", params.ipv6Pool] : []),
+  ];
   // Under the guard: if the demo dies without stopping it, the agent stops too.
   const child = params.topology.spawn(
     params.topology.provider,
@@ -149,6 +159,7 @@ export async function startAgentService(params: {
       String(params.lagTolerance.percent),
       "--address-quarantine-seconds",
       "0",
+      ...own,
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
@@ -186,7 +197,7 @@ export async function startAgentService(params: {
     await stop();
     throw err;
   }
-  const gateway = "10.77.0.1";
+  const gateway = (params.ipv4Pool ?? "10.77.0.0/16").replace(/\.\d+\/\d+$/, ".1");
   return {
     iface: params.iface,
     gateway,

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   getAddress,
+  isAddress,
   parseUnits,
   zeroAddress,
   type Abi,
@@ -21,13 +22,19 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import type { Deployment, DeploymentParameters } from "../../sdk/src/deployment/types.ts";
+import type { Deployment, DeploymentParameters, TokenAllocation } from "../../sdk/src/deployment/types.ts";
 
 const ARTIFACTS = join(import.meta.dirname, "../../artifacts/contracts");
 
-/** Parameters of a local deployment: short periods so a demo can run a whole vote. */
+const LOCAL_SUPPLY = parseUnits("1000000000", 18).toString();
+
+/**
+ * Parameters of a local deployment: short periods so a demo can run a whole vote, and the whole
+ * supply to the deployer, which funds the demo's and the tests' accounts from it.
+ */
 export const LOCAL_PARAMETERS: DeploymentParameters = {
-  tokenSupply: parseUnits("1000000000", 18).toString(),
+  tokenSupply: LOCAL_SUPPLY,
+  distribution: [{ to: "deployer", amount: LOCAL_SUPPLY, label: "local accounts (demo, tests)" }],
   governor: { votingDelay: 60, votingPeriod: 300, proposalThreshold: "0", quorumNumerator: 4, timelockDelay: 60 },
   registry: {
     minStake: parseUnits("1000", 18).toString(),
@@ -54,6 +61,41 @@ export interface DeployProtocolParameters {
 function artifact(path: string): { abi: Abi; bytecode: Hex } {
   const json = JSON.parse(readFileSync(join(ARTIFACTS, path), "utf8")) as { abi: Abi; bytecode: Hex };
   return { abi: json.abi, bytecode: json.bytecode };
+}
+
+/**
+ * Resolves the initial distribution to (recipient, amount) lists for the token's constructor.
+ * @throws Error naming the bad allocation, before anything is sent: an amount that is not a
+ * positive integer, a recipient that is neither an address nor a role, or amounts whose sum is
+ * not `tokenSupply`.
+ */
+export function resolveDistribution(
+  p: Pick<DeploymentParameters, "tokenSupply" | "distribution">,
+  roles: { deployer: Address; timelock: Address },
+): { recipients: Address[]; amounts: bigint[] } {
+  const list: TokenAllocation[] | undefined = p.distribution;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new Error("parameters.distribution is missing: list who receives the DVPN supply ({ to, amount })");
+  }
+  const recipients: Address[] = [];
+  const amounts: bigint[] = [];
+  list.forEach((a, i) => {
+    const where = `parameters.distribution[${i}]`;
+    if (typeof a.amount !== "string" || !/^[1-9]\d*$/.test(a.amount)) {
+      throw new Error(`${where}.amount must be a positive integer in wei as a decimal string, got ${String(a.amount)}`);
+    }
+    const to = a.to === "deployer" || a.to === "timelock" ? roles[a.to] : a.to;
+    if (typeof to !== "string" || !isAddress(to) || BigInt(to) === 0n) {
+      throw new Error(`${where}.to must be an address, "deployer" or "timelock", got ${String(a.to)}`);
+    }
+    recipients.push(getAddress(to));
+    amounts.push(BigInt(a.amount));
+  });
+  const sum = amounts.reduce((x, y) => x + y, 0n);
+  if (sum !== BigInt(p.tokenSupply)) {
+    throw new Error(`parameters.distribution sums to ${sum} wei, not tokenSupply ${p.tokenSupply}`);
+  }
+  return { recipients, amounts };
 }
 
 /** Deploys the protocol and returns its {@link Deployment} record. */
@@ -95,11 +137,10 @@ export async function deployProtocol(params: DeployProtocolParameters): Promise<
     if (receipt.status !== "success") throw new Error(`${functionName} failed (${hash})`);
   }
 
-  const token = await deploy("DVPNToken", "DVPNToken.sol/DVPNToken.json", [deployer, BigInt(p.tokenSupply)]);
-  let paymentToken = params.paymentToken;
-  if (!paymentToken) paymentToken = await deploy("PaymentToken", "mocks/MockStablecoin.sol/MockStablecoin.json", []);
-  else contracts.PaymentToken = { address: getAddress(paymentToken), blockNumber: 0 };
+  // Checked before anything is sent (the timelock's address is not known yet: a stand-in).
+  resolveDistribution(p, { deployer, timelock: deployer });
 
+  // The timelock first, so that the token can mint its allocation to it directly.
   const timelockPath = "governance/DVPNTimelock.sol/DVPNTimelock.json";
   const timelock = await deploy("DVPNTimelock", timelockPath, [
     BigInt(p.governor.timelockDelay),
@@ -107,6 +148,15 @@ export async function deployProtocol(params: DeployProtocolParameters): Promise<
     [zeroAddress],
     deployer,
   ]);
+  const { recipients, amounts } = resolveDistribution(p, { deployer, timelock });
+  const token = await deploy("DVPNToken", "DVPNToken.sol/DVPNToken.json", [recipients, amounts]);
+  recipients.forEach((to, i) =>
+    log(`DVPN: ${amounts[i]} wei to ${to} (${p.distribution[i]!.label ?? p.distribution[i]!.to})`),
+  );
+  let paymentToken = params.paymentToken;
+  if (!paymentToken) paymentToken = await deploy("PaymentToken", "mocks/MockStablecoin.sol/MockStablecoin.json", []);
+  else contracts.PaymentToken = { address: getAddress(paymentToken), blockNumber: 0 };
+
   const governor = await deploy("DVPNGovernor", "governance/DVPNGovernor.sol/DVPNGovernor.json", [
     token,
     timelock,

@@ -5,4 +5,24 @@
 export * from "./index.ts";
 export { loadDeployment, type LoadDeploymentParameters } from "./deployment/loadDeployment.ts";
 export { readPeerCounters, wgQuick, interfaceOf, WireGuardCommandError } from "./tunnel/wgCommands.ts";
-export { peerBytesReader, parseUapiBytes, WG_SOCKET_DIR } from "./tunnel/peerBytes.ts";
+export {
+  peerBytesReader,
+  peerHandshakeReader,
+  parseUapiBytes,
+  parseUapiHandshake,
+  WG_SOCKET_DIR,
+} from "./tunnel/peerBytes.ts";
+export {
+  createVpnConnection,
+  TunnelUpError,
+  type VpnConnection,
+  type VpnConnectionParameters,
+  type VpnConnectionEvent,
+  type VpnConnectionEnd,
+  type VpnConnectionEndReason,
+  type TunnelDriver,
+  type TunnelUp,
+  type TunnelLeg,
+  type LegResult,
+  type LegOutcome,
+} from "./tunnel/createVpnConnection.ts";

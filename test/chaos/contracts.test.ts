@@ -289,21 +289,17 @@ describe("chaos: contract hostile input", () => {
     await guarded("cancelSession re-entered from the refund", atk.read.lastRevert());
     await balanceIs(attacker, start, "the deposit came back exactly once");
 
-    // 2. The protocol fee, swept by anyone, re-enters claim with the same voucher (treasury is the re-entrant).
+    // 2. The protocol fee, swept by anyone once the session settled (after 3), re-enters claim with the
+    // same voucher (the treasury is the re-entrant).
     await heartbeat();
     const b = await open();
     await f.mined(esc(provider).write.acceptSession([b, "10.64.0.2/32"]));
     const v = await signVoucher(f, signer, b, GIB, 600n, { chainId: f.deployment.chainId, escrow });
     await f.mined(tre.write.arm([escrow, call("claim", [b, GIB, 600n, v])]));
     await f.mined(esc(provider).write.claim([b, GIB, 600n, v]));
-    await f.mined(esc(client).write.sweepFees());
-    attempts++;
-    assert.equal(await tre.read.attempts(), 1n);
-    await guarded("claim re-entered from the fee sweep", tre.read.lastRevert());
     const terms = { pricePerGiB: USD("0.5"), pricePerMinute: USD("0.01"), deposit: USD(10) };
     const paid = priceUsage(terms, { bytes: GIB, seconds: 600n });
     const fee = protocolFee(paid, 250);
-    await balanceIs(treasury, fee, "the fee was paid once");
     await balanceIs(provider.account.address, paid - fee, "the provider was paid once");
 
     // 3. The client's refund at finalize re-enters finalize.
@@ -315,6 +311,12 @@ describe("chaos: contract hostile input", () => {
     assert.equal(await atk.read.attempts(), 2n);
     await guarded("finalize re-entered from the refund", atk.read.lastRevert());
     await balanceIs(attacker, start - paid, "the client paid exactly the voucher");
+    // 2, continued: the session's fee accrued when it settled; anyone sweeps it.
+    await f.mined(esc(client).write.sweepFees());
+    attempts++;
+    assert.equal(await tre.read.attempts(), 1n);
+    await guarded("claim re-entered from the fee sweep", tre.read.lastRevert());
+    await balanceIs(treasury, fee, "the fee was paid once");
 
     // 4. The token itself re-enters the escrow from inside the deposit's transferFrom.
     await heartbeat();
@@ -434,6 +436,8 @@ describe("chaos: contract hostile input", () => {
       bytes: bigint;
       seconds: bigint;
       status: string;
+      /** Its fee so far: it stays in the escrow until the session settles. */
+      fees: bigint;
     };
     const sessions: S[] = [];
     const actors = [...providers, ...clients].map((w) => w.account.address);
@@ -469,10 +473,15 @@ describe("chaos: contract hostile input", () => {
       let held = 0n;
       for (const s of sessions) {
         const info = await f.escrow.read.getSession([s.id]);
-        if (info.status !== 4) held += info.deposit - info.paid;
+        // An unsettled session holds its deposit less what its provider was paid (its fee stays).
+        if (info.status !== 4) held += info.deposit - info.paid + s.fees;
       }
       off("accrued fees", await f.escrow.read.accruedFees(), fees);
-      off("escrow balance = unsettled deposits + accrued fees", await bal(f.escrow.address), held + fees);
+      off(
+        "escrow balance = unsettled deposits less provider payments + accrued fees",
+        await bal(f.escrow.address),
+        held + fees,
+      );
     };
 
     for (let step = 0; step < steps; step++) {
@@ -503,7 +512,16 @@ describe("chaos: contract hostile input", () => {
           const deposit = BigInt(rng.between(1, 20_000_000));
           const { sessionId } = await openSession(f, c, p.account.address, { signer: key.address, deposit });
           signers.set(sessionId, key);
-          sessions.push({ id: sessionId, client: c, provider: p, deposit, bytes: 0n, seconds: 0n, status: "pending" });
+          sessions.push({
+            id: sessionId,
+            client: c,
+            provider: p,
+            deposit,
+            bytes: 0n,
+            seconds: 0n,
+            status: "pending",
+            fees: 0n,
+          });
           add(c.account.address, -deposit);
           add(f.escrow.address, deposit);
         } else if (kind === "accept") {
@@ -554,7 +572,8 @@ describe("chaos: contract hostile input", () => {
             continue;
           }
           const amount = after - before;
-          const fee = protocolFee(amount, 250);
+          // A claim takes its share of the session's fee (rounded once, on the total).
+          const fee = protocolFee(after, 250) - protocolFee(before, 250);
           if (kind === "claim") await f.mined(esc.write.claim([s.id, bytes, seconds, sig]));
           else if (unchanged) await f.mined(esc.write.closeSession([s.id]));
           else await f.mined(esc.write.closeWithVoucher([s.id, bytes, seconds, sig]));
@@ -562,14 +581,15 @@ describe("chaos: contract hostile input", () => {
             s.bytes = bytes;
             s.seconds = seconds;
             add(s.provider.account.address, amount - fee);
-            add(f.escrow.address, fee - amount); // the fee accrues in the escrow until swept
-            fees += fee;
+            add(f.escrow.address, fee - amount); // the fee stays in the escrow
+            s.fees += fee;
           }
           if (kind === "providerClose") {
             const refund = s.deposit - after;
             add(s.client.account.address, refund);
             add(f.escrow.address, -refund);
             s.status = "closed";
+            fees += s.fees;
           }
           void wasActive;
         } else if (kind === "badClaim") {
@@ -617,14 +637,17 @@ describe("chaos: contract hostile input", () => {
           add(s.client.account.address, refund);
           add(f.escrow.address, -refund);
           s.status = "closed";
+          fees += s.fees;
         } else if (kind === "cancel") {
           const s = pick("pending");
           if (!s) continue;
           const info = await f.escrow.read.getSession([s.id]);
           const ts = (await f.publicClient.getBlock()).timestamp;
-          if (info.deadline >= ts + 1n) {
+          if (info.deadline >= ts + 1n && rng.below(2) === 0) {
+            // Before the deadline only the session's client may withdraw it.
             badInputs++;
-            await refused(tally, f.as(s.client).escrow.write.cancelSession([s.id]), "EscrowAcceptDeadlineNotReached", [
+            const other = clients.find((c) => c !== s.client)!;
+            await refused(tally, f.as(other).escrow.write.cancelSession([s.id]), "EscrowAcceptDeadlineNotReached", [
               s.id,
               info.deadline,
             ]);

@@ -6,6 +6,7 @@ import { loadFixture, type Fixture } from "./fixture.ts";
 import {
   DVPN,
   ENDPOINT,
+  MAX_PRICE,
   PRICE_PER_GIB,
   PRICE_PER_MINUTE,
   WG_KEY,
@@ -39,14 +40,22 @@ async function setup() {
 }
 
 function registerArgs(
-  o: Partial<{ endpoint: string; key: Hex; region: Hex; maxSessions: number; stake: bigint }> = {},
+  o: Partial<{
+    endpoint: string;
+    key: Hex;
+    region: Hex;
+    pricePerGiB: bigint;
+    pricePerMinute: bigint;
+    maxSessions: number;
+    stake: bigint;
+  }> = {},
 ) {
   return [
     o.endpoint ?? ENDPOINT,
     o.key ?? WG_KEY,
     o.region ?? region("DE"),
-    PRICE_PER_GIB,
-    PRICE_PER_MINUTE,
+    o.pricePerGiB ?? PRICE_PER_GIB,
+    o.pricePerMinute ?? PRICE_PER_MINUTE,
     o.maxSessions ?? 10,
     o.stake ?? DVPN(10_000),
   ] as const;
@@ -275,6 +284,20 @@ describe("ProviderRegistry", () => {
       await assertRevert(reg(alice).write.register(registerArgs({ maxSessions: 0 })), "RegistryInvalidCapacity", [0]);
     });
 
+    it("register: reverts RegistryPriceTooHigh for a price above MAX_PRICE (2^64 − 1); MAX_PRICE itself registers", async () => {
+      const { f, alice, reg } = await setup();
+      assert.equal(await f.registry.read.MAX_PRICE(), MAX_PRICE);
+      for (const o of [{ pricePerGiB: MAX_PRICE + 1n }, { pricePerMinute: MAX_PRICE + 1n }]) {
+        await assertRevert(reg(alice).write.register(registerArgs(o)), "RegistryPriceTooHigh", [
+          MAX_PRICE + 1n,
+          MAX_PRICE,
+        ]);
+      }
+      await f.mined(reg(alice).write.register(registerArgs({ pricePerGiB: MAX_PRICE, pricePerMinute: MAX_PRICE })));
+      const p = await f.registry.read.getProvider([alice.account.address]);
+      assert.deepEqual([p.pricePerGiB, p.pricePerMinute], [MAX_PRICE, MAX_PRICE]);
+    });
+
     it("register: reverts RegistryStakeBelowMinimum for a stake under minStake", async () => {
       const { alice, reg } = await setup();
       const stake = MIN_STAKE - 1n;
@@ -369,6 +392,14 @@ describe("ProviderRegistry", () => {
       const s = await f.escrow.read.getSession([sessionId]);
       assert.deepEqual([s.pricePerGiB, s.pricePerMinute], [PRICE_PER_GIB, PRICE_PER_MINUTE]);
       await assertRevert(reg(bob).write.setPrices([1n, 1n]), "RegistryNotRegistered", [bob.account.address]);
+      await assertRevert(reg(alice).write.setPrices([MAX_PRICE + 1n, 1n]), "RegistryPriceTooHigh", [
+        MAX_PRICE + 1n,
+        MAX_PRICE,
+      ]);
+      await assertRevert(reg(alice).write.setPrices([1n, MAX_PRICE + 1n]), "RegistryPriceTooHigh", [
+        MAX_PRICE + 1n,
+        MAX_PRICE,
+      ]);
     });
 
     it("pause/unpause: toggle availability with events; double pause or unpause reverts", async () => {

@@ -274,17 +274,17 @@ describe("SessionEscrow", () => {
 
   describe("cancelSession", () => {
     it("cancelSession: refunds the whole deposit after the timeout and emits SessionCancelled", async () => {
-      const { f, client, p, c } = await setup();
+      const { f, client, stranger, p, c } = await setup();
       const before = await f.usd.read.balanceOf([c]);
       const { sessionId, receipt: opened } = await openSession(f, client, p, { deposit: USD(3) });
       const deadline = (await blockTime(f, opened)) + ACCEPT_TIMEOUT;
       await f.networkHelpers.time.setNextBlockTimestamp(deadline);
-      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+      await assertRevert(f.as(stranger).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
         sessionId,
         Number(deadline),
       ]);
       await f.networkHelpers.time.increaseTo(deadline + 1n);
-      const receipt = await f.mined(f.as(client).escrow.write.cancelSession([sessionId]));
+      const receipt = await f.mined(f.as(stranger).escrow.write.cancelSession([sessionId]));
       assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "SessionCancelled", {
         sessionId,
         provider: p,
@@ -300,6 +300,45 @@ describe("SessionEscrow", () => {
       ]);
     });
 
+    it("cancelSession: the client withdraws a pending session at once; the provider's racing accept reverts", async () => {
+      const { f, provider, client, stranger, p, c } = await setup();
+      const before = await f.usd.read.balanceOf([c]);
+      const providerBefore = await f.usd.read.balanceOf([p]);
+      const { sessionId, receipt: opened } = await openSession(f, client, p, { deposit: USD(4) });
+      const deadline = (await blockTime(f, opened)) + ACCEPT_TIMEOUT;
+      // Long before the deadline: the provider and strangers may not, the client may.
+      await assertRevert(f.as(provider).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+        sessionId,
+        Number(deadline),
+      ]);
+      await assertRevert(f.as(stranger).escrow.write.cancelSession([sessionId]), "EscrowAcceptDeadlineNotReached", [
+        sessionId,
+        Number(deadline),
+      ]);
+      const active = (await f.registry.read.getProvider([p])).activeSessions;
+      const receipt = await f.mined(f.as(client).escrow.write.cancelSession([sessionId]));
+      assert.ok((await blockTime(f, receipt)) < deadline, "cancelled before the accept deadline");
+      assertEvent(sessionEscrowAbi, f.escrow.address, receipt, "SessionCancelled", {
+        sessionId,
+        provider: p,
+        refund: USD(4),
+      });
+      assert.equal(await f.usd.read.balanceOf([c]), before, "the whole deposit is back");
+      const s = await f.escrow.read.getSession([sessionId]);
+      assert.deepEqual([s.status, s.deadline, s.paid], [CLOSED, 0, 0n]);
+      // The provider's accept that lost the race reverts by name; it paid only its gas.
+      await assertRevert(f.as(provider).escrow.write.acceptSession([sessionId, "10.0.0.2"]), "EscrowInvalidStatus", [
+        sessionId,
+        CLOSED,
+      ]);
+      assert.equal((await f.registry.read.getProvider([p])).activeSessions, active, "no slot taken");
+      assert.equal(await f.usd.read.balanceOf([p]), providerBefore);
+      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
+        sessionId,
+        CLOSED,
+      ]);
+    });
+
     it("cancelSession: reverts EscrowInvalidStatus once accepted and EscrowUnknownSession for no session", async () => {
       const { f, provider, client, stranger, p } = await setup();
       const { sessionId } = await openSession(f, client, p);
@@ -308,6 +347,10 @@ describe("SessionEscrow", () => {
         (await f.escrow.read.getSession([sessionId])).deadline,
       ]);
       await f.mined(f.as(provider).escrow.write.acceptSession([sessionId, "10.0.0.2"]));
+      await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
+        sessionId,
+        ACTIVE,
+      ]);
       await f.networkHelpers.time.increase(ACCEPT_TIMEOUT + 1n);
       await assertRevert(f.as(client).escrow.write.cancelSession([sessionId]), "EscrowInvalidStatus", [
         sessionId,
@@ -393,7 +436,7 @@ describe("SessionEscrow", () => {
   });
 
   describe("claim", () => {
-    it("claim: pays the increase minus the fee, sends the fee to the treasury and emits UsageClaimed", async () => {
+    it("claim: pays the increase minus its share of the session's fee, which accrues at settlement; emits UsageClaimed", async () => {
       const { f, provider, client, p } = await setup();
       const sessionId = await activeSession(f, client, provider, { signer: sessionSigner.address });
       const providerBefore = await f.usd.read.balanceOf([p]);
@@ -412,7 +455,7 @@ describe("SessionEscrow", () => {
         totalPaid: amount,
       });
       assert.equal(await f.usd.read.balanceOf([p]), providerBefore + amount - fee);
-      assert.equal(await f.escrow.read.accruedFees(), fee, "the fee accrues in the escrow");
+      assert.equal(await f.escrow.read.accruedFees(), 0n, "the fee stays in the session until it settles");
       assert.equal(await f.usd.read.balanceOf([f.timelock.address]), 0n);
       // A second claim pays only the increase.
       const sig2 = await signVoucher(f, sessionSigner, sessionId, 3n * GIB, 120n);
@@ -424,13 +467,19 @@ describe("SessionEscrow", () => {
         totalBytes: 3n * GIB,
         totalSeconds: 120n,
         amount: total - amount,
-        fee: ((total - amount) * FEE_BPS) / 10_000n,
+        // The fee is rounded once, on the session's total: each claim takes the increase.
+        fee: (total * FEE_BPS) / 10_000n - fee,
         totalPaid: total,
       });
       const s = await f.escrow.read.getSession([sessionId]);
       assert.deepEqual([s.claimedBytes, s.claimedSeconds, s.paid], [3n * GIB, 120n, total]);
-      const fees = fee + ((total - amount) * FEE_BPS) / 10_000n;
+      const fees = (total * FEE_BPS) / 10_000n;
       assert.equal(await f.usd.read.balanceOf([f.escrow.address]), USD(10) - total + fees);
+      await assertRevert(f.as(client).escrow.write.sweepFees(), "EscrowNothingToWithdraw", [f.timelock.address]);
+      // Settling accrues the session's fee (the provider closes: settled at once).
+      await f.mined(f.as(provider).escrow.write.closeSession([sessionId]));
+      assert.equal(await f.escrow.read.accruedFees(), fees);
+      assert.equal(await f.usd.read.balanceOf([f.escrow.address]), fees);
       // Anyone sweeps the accrued fees to the treasury.
       const sweep = await f.mined(f.as(client).escrow.write.sweepFees());
       assertEvent(sessionEscrowAbi, f.escrow.address, sweep, "FeesSwept", {
@@ -812,6 +861,7 @@ describe("SessionEscrow", () => {
           .as(provider)
           .escrow.write.claim([sessionId, GIB, 0n, await signVoucher(f, sessionSigner, sessionId, GIB, 0n)]),
       );
+      await f.mined(f.as(provider).escrow.write.closeSession([sessionId]));
       await f.mined(f.escrow.write.sweepFees());
       assert.equal(await f.usd.read.balanceOf([t]), before + (PRICE_PER_GIB * FEE_BPS) / 10_000n);
     });

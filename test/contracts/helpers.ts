@@ -51,6 +51,8 @@ export const ENDPOINT = "vpn.example.org:51820";
 export const PRICE_PER_GIB = USD("0.5");
 export const PRICE_PER_MINUTE = USD("0.01");
 export const MAX_UINT96 = (1n << 96n) - 1n;
+/** The most a provider may charge per GiB or per minute (`ProviderRegistry.MAX_PRICE`, `SessionEscrow.MAX_PRICE`). */
+export const MAX_PRICE = (1n << 64n) - 1n;
 
 /** The error a failed call reverted with, decoded against every protocol ABI. */
 export async function revertOf(call: Promise<unknown>): Promise<{ errorName: string; args: readonly unknown[] }> {

@@ -5,7 +5,8 @@
  *
  * Checked after every step:
  * - each settled session: paid to the provider + fees + refund == deposit;
- * - the escrow's balance == Σ over unsettled sessions of (deposit − paid);
+ * - the escrow's balance == Σ over unsettled sessions of (deposit − paid to the provider) + the
+ *   accrued fees (a session's fee, rounded once on its total, accrues when it settles);
  * - the registry's balance == Σ (stake + unbonding), each provider's record equals the model,
  *   so stake never leaves before its unbonding ends and a slash never exceeds maxSlashBps;
  * - registry activeSessions == the number of Active sessions of each provider (a pending session
@@ -221,6 +222,9 @@ describe("invariants", () => {
       s.client.usd += refund;
       s.status = Status.Closed;
       s.deadline = 0n;
+      // The session's fee accrues when it settles.
+      assert.equal(s.fees, protocolFee(s.paid, s.feeBps), "the claims' fees add up to the session's fee");
+      treasuryUsd += s.fees;
     }
 
     /** Voucher totals for a claim: usually higher, sometimes stale or a replay. */
@@ -245,7 +249,8 @@ describe("invariants", () => {
     function applyClaim(s: SessionModel, r: TransactionReceipt, bytes: bigint, seconds: bigint) {
       const total = priceUsage(s, { bytes, seconds });
       const amount = total - s.paid;
-      const fee = protocolFee(amount, s.feeBps);
+      // Each claim takes its share of the session's fee, rounded once on the total.
+      const fee = protocolFee(total, s.feeBps) - protocolFee(s.paid, s.feeBps);
       const ev = escrowEvents(r, "UsageClaimed");
       assert.equal(ev.length, 1);
       assert.deepEqual(
@@ -259,7 +264,6 @@ describe("invariants", () => {
       s.fees += fee;
       s.providerNet += amount - fee;
       s.provider.usd += amount - fee;
-      treasuryUsd += fee;
     }
 
     const actions: { weight: number; name: string; run: () => Promise<void> }[] = [
@@ -432,11 +436,12 @@ describe("invariants", () => {
           // Often the client waits for the accept deadline first.
           if (s.status === Status.Pending && rng.below(2) === 0 && t < s.deadline) t = s.deadline;
           const at = t + 1n;
-          // Anyone may cancel: the client, the provider's agent, or a stranger; the refund goes to the client.
+          // The client may cancel a pending session at any time; anyone else (the provider's agent,
+          // a stranger) after the accept deadline; the refund goes to the client.
           const caller = rng.pick([s.client.wallet, s.provider.wallet, rng.pick(clients).wallet]);
           const r = await send(() => f.as(caller).escrow.write.cancelSession([s.id]));
           if (s.status !== Status.Pending) return expect("cancel", r, "EscrowInvalidStatus", [s.id, s.status]);
-          if (at <= s.deadline)
+          if (at <= s.deadline && caller.account.address !== s.client.wallet.account.address)
             return expect("cancel", r, "EscrowAcceptDeadlineNotReached", [s.id, Number(s.deadline)]);
           expect("cancel", r, undefined);
           if (!r.ok) return;
@@ -682,13 +687,13 @@ describe("invariants", () => {
             `${where}: session ${s.id} paid + fees + refund == deposit`,
           );
         } else {
-          unsettled += s.deposit - s.paid;
+          unsettled += s.deposit - s.providerNet;
         }
       }
       assert.equal(
         await f.usd.read.balanceOf([f.escrow.address]),
         unsettled + treasuryUsd,
-        `${where}: escrow balance == Σ unsettled (deposit − paid) + accrued fees`,
+        `${where}: escrow balance == Σ unsettled (deposit − paid to the provider) + accrued fees`,
       );
       let bonded = 0n;
       for (const p of providers) {

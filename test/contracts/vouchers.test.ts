@@ -6,7 +6,7 @@ import { sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { priceUsage, usageDomain, usageTypes, verifyUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { loadFixture, type Wallet } from "./fixture.ts";
 import {
-  MAX_UINT96,
+  MAX_PRICE,
   PRICE_PER_GIB,
   USD,
   activeSession,
@@ -210,10 +210,10 @@ describe("usage vouchers", () => {
     await registerProvider(f, provider, { maxSessions: 100 });
     const rng = createPrng(0xd1e5n);
     for (let i = 0; i < 8; i++) {
-      // Prices from tiny to the uint96 maximum, deposits from 1 unit to 10,000 mUSD.
-      const priceBits = [8, 20, 40, 96][i % 4]!;
-      const pricePerGiB = rng.bits(priceBits) % (MAX_UINT96 + 1n);
-      const pricePerMinute = rng.bits(priceBits) % (MAX_UINT96 + 1n);
+      // Prices from tiny to the registry's maximum (2^64 − 1), deposits from 1 unit to 10,000 mUSD.
+      const priceBits = [8, 20, 40, 64][i % 4]!;
+      const pricePerGiB = rng.bits(priceBits) % (MAX_PRICE + 1n);
+      const pricePerMinute = rng.bits(priceBits) % (MAX_PRICE + 1n);
       await f.mined(f.as(provider).registry.write.setPrices([pricePerGiB, pricePerMinute]));
       const deposit = rng.between(1n, USD(10_000) / 8n);
       const { sessionId } = await openSession(f, client, provider.account.address, { deposit });

@@ -26,7 +26,15 @@ import { createDvpnClient } from "../../sdk/src/client/createDvpnClient.ts";
 import { buildParameterChange } from "../../sdk/src/actions/governance/buildParameterChange.ts";
 import { getProposalId } from "../../sdk/src/actions/governance/proposal.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
-import { findProviders, getFeedProposal, getFeedProvider, getNetworkStats } from "../../sdk/src/feed/actions.ts";
+import {
+  findProviders,
+  findSessions,
+  getFeedProposal,
+  getFeedProvider,
+  getNetworkSeries,
+  getNetworkStats,
+  getProviderSeries,
+} from "../../sdk/src/feed/actions.ts";
 import { amount, percent, price, score } from "../../indexer/explorer/src/format.ts";
 import { injectWallet } from "./injectedWallet.ts";
 
@@ -123,6 +131,62 @@ describe("explorer end to end in Chromium", { skip }, () => {
     assert.match((await page.textContent("[data-session]")) ?? "", new RegExp(`#${summary.sessionId}`));
   });
 
+  /** A chart's figures as the page shows them in its table: bucket start → value (null: none). */
+  async function chartFigures(target: Page, chart: string): Promise<[number, number | null][]> {
+    await target.waitForSelector(`[data-chart=${chart}] tr[data-start], [data-chart=${chart}] .state.empty`, {
+      state: "attached",
+    });
+    return target.$$eval(`[data-chart=${chart}] tr[data-start]`, (trs) =>
+      trs.map((tr) => {
+        const v = tr.getAttribute("data-value");
+        return [Number(tr.getAttribute("data-start")), v === "" || v === null ? null : Number(v)] as [
+          number,
+          number | null,
+        ];
+      }),
+    );
+  }
+
+  it("the network page's charts show the demo's sessions with the feed's figures", async () => {
+    await page.goto(summary.explorerUrl);
+    const sessions = await chartFigures(page, "sessions");
+    assert.equal(sessions.length, 24, "24 hourly buckets");
+    const first = sessions[0]![0];
+    const last = sessions.at(-1)![0];
+    const series = await getNetworkSeries(feed(), { bucket: "hour", from: first, to: last });
+    assert.deepEqual(
+      sessions,
+      series.map((b) => [b.start, b.sessionsOpened]),
+    );
+    // Every session the demo opened is in the chart, in the hour it was opened.
+    const all = await findSessions(feed(), { first: 1000 });
+    const inRange = all.items.filter((x) => x.openedAt >= first && x.openedAt < last + 3600);
+    assert.ok(
+      inRange.some((x) => x.id === summary.sessionId),
+      "the demo's session is in the last 24 h",
+    );
+    assert.equal(
+      sessions.reduce((sum, [, n]) => sum + (n ?? 0), 0),
+      inRange.length,
+    );
+    for (const x of inRange)
+      assert.ok(sessions.find(([start]) => start === x.openedAt - (x.openedAt % 3600))![1]! >= 1);
+    const online = await chartFigures(page, "online");
+    assert.deepEqual(
+      online,
+      series.map((b) => [b.start, b.providersOnline]),
+    );
+    assert.ok(
+      online.some(([, v]) => (v ?? 0) > 0),
+      "the demo's providers were online",
+    );
+    // The 7-day range asks the feed again, by hour.
+    await page.click("[aria-label='Time range'] >> text=7 d");
+    await page.waitForFunction(() => document.querySelectorAll("[data-chart=sessions] tr[data-start]").length === 168);
+    assert.equal(await page.getAttribute("[aria-label='Time range'] >> text=7 d", "aria-pressed"), "true");
+    await page.click("[aria-label='Time range'] >> text=24 h");
+  });
+
   it("the network page's filters and sort give the feed's answer, and say what is wrong with bad input", async () => {
     await page.goto(summary.explorerUrl);
     await page.waitForSelector("[data-provider]");
@@ -162,6 +226,29 @@ describe("explorer end to end in Chromium", { skip }, () => {
     const policy = (await page.textContent("[data-testid=exit-policy]")) ?? "";
     if (p.exitPolicy.text === "") assert.match(policy, /^none published/);
     else assert.ok(policy.includes(p.exitPolicy.text), policy);
+    // The uptime chart: the feed's hourly uptime, the hour of the demo's session accepted.
+    const uptime = await chartFigures(page, "uptime");
+    const series = await getProviderSeries(feed(), {
+      id: summary.provider,
+      from: uptime[0]![0],
+      to: uptime.at(-1)![0],
+    });
+    assert.ok(series);
+    assert.deepEqual(
+      uptime,
+      series.map((b) => [b.start, b.uptime]),
+    );
+    assert.ok(
+      uptime.some(([, v]) => (v ?? 0) > 0),
+      "the provider had a fresh heartbeat",
+    );
+    const mine = await findSessions(feed(), { where: { provider: summary.provider }, first: 1000 });
+    const accepted = mine.items.filter((x) => x.acceptedAt !== null && x.acceptedAt >= uptime[0]![0]);
+    assert.ok(accepted.length >= 1, "the demo's session was accepted");
+    assert.equal(
+      series.reduce((n, b) => n + b.sessionsAccepted, 0),
+      accepted.length,
+    );
   });
 
   it("a session page shows where the deposit went", async () => {
@@ -295,6 +382,8 @@ describe("explorer end to end in Chromium", { skip }, () => {
       maxPricePerMinute: parseUnits("0.001", 6),
     });
     await page.waitForSelector(`[data-session="${opened.sessionId}"]`, { timeout: 30_000 });
+    // The page heard of the new blocks over the feed's indexedBlock stream, not by polling.
+    assert.equal(await page.getAttribute("#live", "data-mode"), "live");
     assert.match((await page.textContent(`[data-session="${opened.sessionId}"]`)) ?? "", /Pending/);
     assert.ok(
       await page.locator(`[data-provider="${provider.account.address}"]`).count(),

@@ -82,10 +82,14 @@ async function send(
 /** Adds what a mined claim of `v` over `before` is worth to the earnings counters. */
 function countEarnings(ctx: AgentContext, s: SessionRecord, before: Usage, v: Usage): void {
   const terms = { deposit: s.deposit, pricePerGiB: s.pricePerGiB, pricePerMinute: s.pricePerMinute };
-  const gross = priceUsage(terms, v) - priceUsage(terms, before);
+  const paidBefore = priceUsage(terms, before);
+  const paid = priceUsage(terms, v);
+  const gross = paid - paidBefore;
   if (gross <= 0n) return;
+  // The escrow rounds the session's fee once, on its total: a claim takes the increase.
+  const fee = protocolFee(paid, s.feeBps) - protocolFee(paidBefore, s.feeBps);
   ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "gross" }, Number(gross));
-  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "net" }, Number(gross - protocolFee(gross, s.feeBps)));
+  ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "net" }, Number(gross - fee));
   if (v.bytes > before.bytes)
     ctx.metrics.inc("dvpn_agent_claimed_bytes_total", undefined, Number(v.bytes - before.bytes));
 }

@@ -71,6 +71,11 @@ async function acceptOne(ctx: AgentContext, s: Provisioned, onAccepted?: (s: Ses
       await rejectOne(ctx, cur, "provider-full");
     } else if (chainStatus === "Pending" && s.acceptDeadline >= ctx.now()) {
       ctx.log.warn({ sessionId: id, err: (err as Error).message }, "acceptSession failed; will retry");
+    } else if (chainStatus === "Closed" && err instanceof ChainRevertError && err.errorName === "EscrowInvalidStatus") {
+      // The client withdrew the pending session (cancelSession) before our accept was mined: a
+      // normal outcome that cost only the accept's gas; the peer goes, nothing is owed.
+      ctx.store.transaction(() => endService(ctx, cur, { status: "expired", reason: "cancelled" }));
+      ctx.log.info({ sessionId: id }, "session withdrawn by its client before acceptance; peer removed");
     } else if (chainStatus === "None") {
       // Reorganised away: a SessionOpened for this id on the canonical chain replaces it.
       ctx.store.transaction(() => dropSession(ctx, cur, "not-on-chain", { during: "acceptSession" }));

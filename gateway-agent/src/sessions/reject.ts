@@ -1,6 +1,7 @@
 /**
  * Rejects on chain (`rejectSession`) the pending sessions this agent cannot serve: refused for
- * capacity or an exhausted address pool when their SessionOpened arrived, or whose accept
+ * capacity, an exhausted address pool, a WireGuard key it cannot use or one a live session of
+ * this provider already holds when their SessionOpened arrived, or whose accept
  * reverted with `RegistryAtCapacity`. The client's whole deposit returns at once instead of
  * staying locked until the accept deadline. A failed rejection is retried on the next pass
  * while the session is still pending on chain.
@@ -9,7 +10,12 @@ import { endService, type AgentContext } from "../context.ts";
 import type { SessionRecord } from "../store/store.ts";
 
 /** Refusal reasons (set when the SessionOpened was applied) that are rejected on chain. */
-export const REJECTED_REFUSALS: ReadonlySet<string> = new Set(["capacity", "pool-exhausted"]);
+export const REJECTED_REFUSALS: ReadonlySet<string> = new Set([
+  "capacity",
+  "pool-exhausted",
+  "bad-key",
+  "duplicate-key",
+]);
 
 /**
  * Rejects `s` on chain with `reason` (at most 32 bytes), then ends it in the store as `closed`

@@ -4,6 +4,8 @@
  */
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { getFeedMeta } from "../../../sdk/src/feed/actions.ts";
+import { watchIndexedBlocks } from "../../../sdk/src/feed/subscribe.ts";
+import type { FeedMeta } from "../../../sdk/src/feed/types.ts";
 import type { TokenInfo } from "./format.ts";
 
 /** `/explorer.json`. */
@@ -37,39 +39,58 @@ export function loadConfig(): Promise<ExplorerConfig> {
   return configPromise;
 }
 
-/** How often the network and governance pages look for a newly indexed block. */
+/** How often the network and governance pages poll for a new block when the feed's stream is down. */
 export const BLOCK_POLL_MS = 2000;
 
 /**
- * Calls `onBlock` whenever the indexer has read a new block (its `_meta`), until `signal`
- * aborts; shows the indexed block in the header.
+ * Calls `onBlock` whenever the indexer has read a new block, until `signal` aborts; shows the
+ * indexed block in the header. Follows the feed's `indexedBlock` subscription (one SSE stream);
+ * if the stream fails or ends, polls `_meta` every {@link BLOCK_POLL_MS} instead.
  */
 export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => void): void {
   let last = -1;
   const live = document.getElementById("live");
+  const seen = (meta: FeedMeta, mode: "live" | "polling") => {
+    setClock(meta);
+    const n = meta.block?.number ?? -1;
+    if (live) {
+      live.textContent = `block ${n}`;
+      live.dataset.mode = mode;
+      live.title = mode === "live" ? "following the feed's live stream" : "polling the feed every 2 s";
+    }
+    if (last >= 0 && n !== last) onBlock(n);
+    last = n;
+  };
   const tick = async () => {
     if (signal.aborted) return;
     try {
-      const meta = await readChainClock();
-      const n = meta.block?.number ?? -1;
-      if (live) live.textContent = `block ${n}`;
-      if (last >= 0 && n !== last) onBlock(n);
-      last = n;
+      seen(await getFeedMeta(feed), "polling");
     } catch {
       if (live) live.textContent = "feed unreachable";
     }
     if (!signal.aborted) setTimeout(() => void tick(), BLOCK_POLL_MS);
   };
-  void tick();
+  void (async () => {
+    try {
+      for await (const meta of watchIndexedBlocks(feed, { signal })) seen(meta, "live");
+    } catch {
+      // the stream failed: poll instead
+    }
+    void tick();
+  })();
 }
 
 /** The chain head's timestamp and when we read it (a local chain's clock may be moved ahead). */
 let clock: { chain: number; local: number } | undefined;
 
-async function readChainClock() {
-  const meta = await getFeedMeta(feed);
+function setClock(meta: FeedMeta): void {
   const t = meta.headTimestamp ?? meta.block?.timestamp;
   if (t) clock = { chain: t, local: Date.now() };
+}
+
+async function readChainClock() {
+  const meta = await getFeedMeta(feed);
+  setClock(meta);
   return meta;
 }
 

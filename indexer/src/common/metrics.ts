@@ -21,6 +21,10 @@ const HELP: Record<string, [type: "counter" | "gauge" | "histogram", help: strin
   dvpn_indexer_head_lag_blocks: ["gauge", "Chain head minus the last indexed block"],
   dvpn_indexer_caught_up: ["gauge", "1 once the indexer has reached the confirmed head"],
   dvpn_indexer_is_writer: ["gauge", "1 when this instance holds the writer lock"],
+  dvpn_indexer_replica_lag_seconds: [
+    "gauge",
+    "Seconds the database this instance reads is behind its primary (streaming replica only)",
+  ],
   dvpn_indexer_events_total: ["counter", "Events indexed"],
   dvpn_indexer_backfill_seconds_total: [
     "counter",

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { ConfigError } from "../common/errors.ts";
+import type { WriteMethod } from "../database/sql.ts";
 import { DEFAULT_INITIAL_BLOCK_RANGE } from "../sync-historical/createLogFetcher.ts";
 
 /** Options of {@link createIndexer}; each documents its default. */
@@ -28,6 +29,11 @@ export interface IndexerParams {
   initialBlockRange?: number | undefined;
   /** Largest eth_getLogs range (default 10000). */
   maxBlockRange?: number | undefined;
+  /**
+   * How each block range's rows are written (default "bulk": one JSON parameter per table and
+   * range; "rows": one parameter per value, 400 rows per statement). Same rows either way.
+   */
+  writeMethod?: WriteMethod | undefined;
   /** pino log level (default "info", or DVPN_LOG_LEVEL). */
   logLevel?: string | undefined;
   /** Serve GraphQL without indexing (a reader instance), default false. */
@@ -52,6 +58,7 @@ export interface Config {
   finalityDepth: number;
   initialBlockRange: number;
   maxBlockRange: number;
+  writeMethod: WriteMethod;
   logLevel: string;
   readOnly: boolean;
   maxDepth: number;
@@ -107,6 +114,12 @@ function int(
   return v;
 }
 
+function writeMethod(value: string | undefined): WriteMethod {
+  const v = value ?? "bulk";
+  if (v !== "bulk" && v !== "rows") throw new ConfigError(`writeMethod must be "bulk" or "rows" (got ${v})`);
+  return v;
+}
+
 /** Validates the options once, applies defaults and returns the immutable config. */
 export function createConfig(params: IndexerParams): Config {
   const rpcUrls = (Array.isArray(params.rpcUrl) ? params.rpcUrl : [params.rpcUrl]).filter((u) => u);
@@ -132,6 +145,7 @@ export function createConfig(params: IndexerParams): Config {
     finalityDepth: int("finalityDepth", params.finalityDepth, 64, 1, 100_000),
     initialBlockRange: int("initialBlockRange", params.initialBlockRange, DEFAULT_INITIAL_BLOCK_RANGE, 1),
     maxBlockRange: int("maxBlockRange", params.maxBlockRange, 10_000, 1),
+    writeMethod: writeMethod(params.writeMethod),
     logLevel: params.logLevel ?? process.env.DVPN_LOG_LEVEL ?? "info",
     readOnly: params.readOnly ?? false,
     maxDepth: int("maxDepth", params.maxDepth, 10, 2, 100),

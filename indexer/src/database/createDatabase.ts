@@ -5,7 +5,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Common } from "../common/common.ts";
-import { migrate } from "./migrate.ts";
+import { listMigrations, migrate } from "./migrate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "./reader.ts";
 
 export type { PrismaClient };
@@ -15,6 +15,8 @@ export type Db = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
 /** Storage: PostgreSQL when `databaseUrl` is set, else embedded PGlite in `dataDir`. */
 export interface Database {
   kind: "postgres" | "pglite";
+  /** True when the database is a PostgreSQL hot standby (a streaming replica: reads only). */
+  standby: boolean;
   prisma: PrismaClient;
   /** Plain SQL reads for the feed's hot paths (see {@link Reader}). */
   read: Reader;
@@ -25,6 +27,11 @@ export interface Database {
   tryAcquireWriter(): Promise<boolean>;
   /** True once the connection holding the writer lock has failed (the lock may be gone). */
   writerLost(): boolean;
+  /**
+   * Seconds this database is behind its primary when it is a PostgreSQL streaming replica (0 once
+   * it has replayed all the WAL it received); null on a primary or PGlite.
+   */
+  replicaLag(): Promise<number | null>;
   /** Runs `fn` in one database transaction. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -32,30 +39,61 @@ export interface Database {
 
 const WRITER_LOCK = 7361829305n;
 
+/**
+ * A standby's lag: 0 when it has replayed everything it received, else the age of the last
+ * transaction it replayed (so an idle primary does not read as lag).
+ */
+const REPLICA_LAG_SQL = `SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+  ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`;
+
+/** On a standby: every committed migration must already be there (applied on the primary by its writer). */
+async function checkMigrated(client: pg.Client): Promise<void> {
+  const table = await client.query<{ t: string | null }>(`SELECT to_regclass('"_dvpn_migrations"')::text AS t`);
+  const done = table.rows[0]?.t
+    ? new Set((await client.query<{ name: string }>(`SELECT name FROM "_dvpn_migrations"`)).rows.map((r) => r.name))
+    : new Set<string>();
+  const missing = listMigrations()
+    .map((m) => m.name)
+    .filter((n) => !done.has(n));
+  if (missing.length)
+    throw new Error(
+      `the database is a read-only standby without migrations ${missing.join(", ")}: start the writer on the primary first`,
+    );
+}
+
 /** Opens the database, applies the committed migrations and returns it. */
 export async function createDatabase(common: Pick<Common, "config" | "logger">): Promise<Database> {
   const { config, logger } = common;
   if (config.databaseUrl) {
     const url = config.databaseUrl;
+    let standby = false;
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const applied = await migrate({
-        async transaction(fn) {
-          await client.query("BEGIN");
-          try {
-            await fn(async (sql) => {
-              const r = await client.query(sql);
-              return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
-            });
-            await client.query("COMMIT");
-          } catch (e) {
-            await client.query("ROLLBACK");
-            throw e;
-          }
-        },
-      });
-      if (applied.length) logger.info({ applied }, "migrations applied");
+      // A hot standby (streaming replica) cannot write: check the schema there instead of migrating.
+      const recovery = await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby");
+      standby = recovery.rows[0]?.standby === true;
+      if (standby) {
+        await checkMigrated(client);
+        logger.info("database is a hot standby: serving reads from the replica");
+      } else {
+        const applied = await migrate({
+          async transaction(fn) {
+            await client.query("BEGIN");
+            try {
+              await fn(async (sql) => {
+                const r = await client.query(sql);
+                return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
+              });
+              await client.query("COMMIT");
+            } catch (e) {
+              await client.query("ROLLBACK");
+              throw e;
+            }
+          },
+        });
+        if (applied.length) logger.info({ applied }, "migrations applied");
+      }
     } finally {
       await client.end();
     }
@@ -65,6 +103,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     let lost = false;
     return {
       kind: "postgres",
+      standby,
       prisma,
       read,
       async tryAcquireWriter() {
@@ -84,6 +123,11 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         return r.rows[0]?.ok === true;
       },
       writerLost: () => lost,
+      async replicaLag() {
+        if (!standby) return null;
+        const [row] = await read.query<{ lag: number | null }>(REPLICA_LAG_SQL, [], "dvpn_replica_lag");
+        return row?.lag ?? null;
+      },
       transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
         await prisma.$disconnect();
@@ -113,10 +157,12 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
   });
   return {
     kind: "pglite",
+    standby: false,
     prisma,
     read: createPGliteReader(lite),
     tryAcquireWriter: async () => true,
     writerLost: () => false,
+    replicaLag: async () => null,
     transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
     async close() {
       await prisma.$disconnect();

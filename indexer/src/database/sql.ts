@@ -58,21 +58,53 @@ export function rowKey(spec: TableSpec, row: Row): string {
 }
 
 const CHUNK = 400;
+/** Rows per statement of the bulk method (one JSON parameter each, a few MB at most). */
+const BULK_CHUNK = 10_000;
+
+/**
+ * How rows are written: "rows" binds every value as its own parameter, 400 rows per INSERT;
+ * "bulk" sends up to 10,000 rows per INSERT as one JSON parameter expanded by the database
+ * (`jsonb_to_recordset`), the closest to COPY that runs inside the range's transaction on both
+ * PostgreSQL and PGlite. Both land the same rows (tested); "bulk" is the default.
+ */
+export type WriteMethod = "rows" | "bulk";
+
+/** JSON of a chunk of rows, bigints as decimal strings. */
+function bulkJson(rows: Row[]): string {
+  return JSON.stringify(rows, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
 
 /**
  * Writes rows with one multi-row INSERT per chunk. `mode`: "replace" upserts every column,
  * "add" sums the non-key columns into existing rows (hourly buckets), "ignore" skips rows that
- * exist (idempotent event inserts).
+ * exist (idempotent event inserts). `method`: see {@link WriteMethod}.
  */
 export async function writeRows(
   db: Db,
   table: TableName,
   rows: Row[],
   mode: "replace" | "add" | "ignore",
+  method: WriteMethod = "rows",
 ): Promise<void> {
   const spec: TableSpec = TABLES[table];
   const cols = Object.keys(spec.columns);
   const nonKey = cols.filter((c) => !spec.key.includes(c));
+  let conflict: string;
+  if (mode === "ignore") conflict = "DO NOTHING";
+  else if (mode === "add") {
+    conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = ${q(spec.name)}.${q(c)} + EXCLUDED.${q(c)}`).join(", ")}`;
+  } else conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}`;
+  const onConflict = `ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
+  if (method === "bulk") {
+    const record = cols.map((c) => `${q(c)} ${CAST[spec.columns[c]!]}`).join(", ");
+    const sql =
+      `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) SELECT ${cols.map(q).join(", ")} ` +
+      `FROM jsonb_to_recordset($1::jsonb) AS x(${record}) ${onConflict}`;
+    for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+      await db.$executeRawUnsafe(sql, bulkJson(rows.slice(start, start + BULK_CHUNK)));
+    }
+    return;
+  }
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     const params: unknown[] = [];
@@ -84,12 +116,7 @@ export async function writeRows(
       });
       return `(${parts.join(", ")})`;
     });
-    let conflict: string;
-    if (mode === "ignore") conflict = "DO NOTHING";
-    else if (mode === "add") {
-      conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = ${q(spec.name)}.${q(c)} + EXCLUDED.${q(c)}`).join(", ")}`;
-    } else conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}`;
-    const sql = `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
+    const sql = `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) VALUES ${values.join(", ")} ${onConflict}`;
     await db.$executeRawUnsafe(sql, ...params);
   }
 }

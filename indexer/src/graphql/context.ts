@@ -17,6 +17,8 @@ export interface FeedContext {
   now(): Promise<number>;
   /** Parameter values by name (cached briefly). */
   params(): Promise<Map<string, bigint>>;
+  /** Seconds the database read is behind its primary (streaming replica), null on a primary (cached briefly). */
+  replicaLag(): Promise<number | null>;
   /** Covered heartbeat seconds in the window for a provider, batched per request. */
   covered(provider: string, now: number, hours: number): Promise<number>;
   /** Records covered seconds already read (by a list query) for `covered` to answer from. */
@@ -24,8 +26,9 @@ export interface FeedContext {
 }
 
 /** Caches shared by every request of one server (refreshed every `ttlMs`). */
-export function createSharedCache(db: Pick<Database, "prisma" | "read">, ttlMs = 250) {
+export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replicaLag">, ttlMs = 250) {
   const { prisma } = db;
+  let lag: { at: number; value: Promise<number | null> } | undefined;
   let cp: { at: number; value: Promise<Checkpoint | undefined> } | undefined;
   let params: { at: number; value: Promise<Map<string, bigint>> } | undefined;
   return {
@@ -34,6 +37,10 @@ export function createSharedCache(db: Pick<Database, "prisma" | "read">, ttlMs =
       if (!cp || Date.now() - cp.at > ttlMs)
         cp = { at: Date.now(), value: readCheckpoint(prisma).catch(() => undefined) };
       return cp.value;
+    },
+    replicaLag() {
+      if (!lag || Date.now() - lag.at > ttlMs) lag = { at: Date.now(), value: db.replicaLag().catch(() => null) };
+      return lag.value;
     },
     params() {
       if (!params || Date.now() - params.at > ttlMs) {
@@ -94,6 +101,7 @@ export function createContext(
       return cp ? Math.max(cp.headTimestamp, cp.blockTimestamp) : Math.floor(Date.now() / 1000);
     },
     params: () => shared.params(),
+    replicaLag: () => shared.replicaLag(),
     primeCovered(hours, now, byProvider) {
       for (const [provider, seconds] of byProvider) primed.set(`${hours}:${provider}@${now}`, seconds);
     },

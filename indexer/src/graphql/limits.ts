@@ -11,7 +11,7 @@ import {
 /** Fields that return pages: their children cost `first` times (default 100). */
 const PAGED = new Set(["providers", "sessions", "proposals", "votes"]);
 /** Unpaged list fields: their children cost this many times. */
-const LISTS: Record<string, number> = { slashes: 10, claims: 20, byRegion: 50 };
+const LISTS: Record<string, number> = { slashes: 10, claims: 20, byRegion: 50, series: 168, networkSeries: 168 };
 
 interface Limits {
   maxDepth: number;

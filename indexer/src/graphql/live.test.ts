@@ -152,9 +152,42 @@ describe("shared live updates", () => {
         // 3 polls, each a checkpoint read; the first and the third one read per kind as well.
         assert.equal(one, 3 + 2 + 2, `statements with 1 subscriber per topic`);
         assert.equal(many, one, `statements with 200 subscribers per topic (1,000 in all)`);
+        await blocks(backend);
       } finally {
         await backend.close();
       }
     });
   }
 });
+
+/**
+ * The "blocks" topic: every subscriber gets the checkpoint now and after each indexed block,
+ * from the checkpoint read every poll makes anyway (no statement of its own), and nothing when
+ * no block came.
+ */
+async function blocks(backend: Backend): Promise<void> {
+  const { read, counter } = counting(backend.read);
+  const controller = new AbortController();
+  const feed = createLiveFeed({
+    read,
+    intervalMs: 3_600_000,
+    signal: controller.signal,
+    derive: async (_: LiveKind, row) => (row === null ? null : { number: row.blockNumber, hash: row.blockHash }),
+  });
+  try {
+    const subs = Array.from({ length: 50 }, () => feed.subscribe("blocks", "head"));
+    for (const s of subs) assert.deepEqual((await s.next()).value, { number: 1, hash: "0x01" });
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x02'`);
+    await feed.poll();
+    for (const s of subs) assert.deepEqual((await s.next()).value, { number: 2, hash: "0x02" });
+    await feed.poll(); // no new block: nothing to deliver, so the next value is block 3's
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 3, "blockHash" = '0x03'`);
+    await feed.poll();
+    for (const s of subs) assert.deepEqual((await s.next()).value, { number: 3, hash: "0x03" });
+    assert.equal(counter.queries, 4, "one checkpoint read per poll");
+    for (const s of subs) await s.return!();
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 1, "blockHash" = '0x01'`);
+  } finally {
+    controller.abort();
+  }
+}

@@ -2,8 +2,11 @@ import type { Reader } from "../database/reader.ts";
 import { selectList } from "../database/sql.ts";
 import { TABLES } from "../database/tables.ts";
 
-/** What a subscription follows: a provider or a session row, by id. */
-export type LiveKind = "providers" | "sessions";
+/**
+ * What a subscription follows: a provider or a session row, by id, or the checkpoint itself
+ * ("blocks", one topic: every block indexed and every move of the head).
+ */
+export type LiveKind = "providers" | "sessions" | "blocks";
 
 /** Turns a row (null: no such row) into the value subscribers of its topic receive (null: none). */
 export type Derive = (kind: LiveKind, row: Record<string, unknown> | null) => Promise<unknown>;
@@ -36,7 +39,7 @@ interface Topic {
 }
 
 const CHUNK = 1000;
-const STATEMENTS: Record<LiveKind, string> = {
+const STATEMENTS: Record<Exclude<LiveKind, "blocks">, string> = {
   providers: `SELECT ${selectList(TABLES.providers)} FROM providers WHERE id = ANY($1::text[])`,
   sessions: `SELECT ${selectList(TABLES.sessions)} FROM sessions WHERE id = ANY($1::numeric[])`,
 };
@@ -72,7 +75,7 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
     }
   };
 
-  async function readAll(kind: LiveKind, list: Topic[]): Promise<void> {
+  async function readAll(kind: Exclude<LiveKind, "blocks">, list: Topic[]): Promise<void> {
     for (let start = 0; start < list.length; start += CHUNK) {
       const chunk = list.slice(start, start + CHUNK);
       const rows = await p.read.query(STATEMENTS[kind], [chunk.map((t) => t.id)], `dvpn_live_${kind}`);
@@ -83,15 +86,17 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
 
   async function pollOnce(): Promise<void> {
     const [cp] = await p.read.query<Record<string, unknown>>(
-      `SELECT "blockNumber", "blockHash", "headTimestamp" FROM checkpoint WHERE id = 1`,
+      `SELECT "blockNumber", "blockHash", "headTimestamp", "blockTimestamp", "headNumber", reorgs FROM checkpoint WHERE id = 1`,
       [],
-      "dvpn_live_checkpoint",
+      "dvpn_live_checkpoint_meta",
     );
-    const now = json(cp ?? null);
+    const now = json(cp ? [cp.blockNumber, cp.blockHash, cp.headTimestamp] : null);
     const changed = now !== version;
     version = now;
     const due = changed ? [...topics.values()] : [...fresh];
     fresh = new Set();
+    for (const t of due)
+      if (t.kind === "blocks" && t.subscribers.size > 0) deliver(t, await p.derive("blocks", cp ?? null));
     for (const kind of ["providers", "sessions"] as const) {
       const list = due.filter((t) => t.kind === kind && t.subscribers.size > 0);
       if (list.length > 0) await readAll(kind, list);

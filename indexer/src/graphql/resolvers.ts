@@ -9,9 +9,11 @@ import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { listSessions, type SessionListArgs } from "./listSessions.ts";
 import { createLiveFeed, type LiveFeed } from "./live.ts";
+import { metaOf } from "./meta.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
 import { providerCount } from "./providerCount.ts";
+import { networkSeries, providerSeries, type SeriesArgs } from "./series.ts";
 import { BigIntScalar } from "./scalars.ts";
 
 type ProviderRow = Prisma.ProviderGetPayload<object>;
@@ -190,7 +192,13 @@ export function createResolvers(signal: AbortSignal) {
         intervalMs: ctx.config.pollIntervalMs,
         signal,
         derive: async (kind, row) =>
-          row === null ? null : kind === "providers" ? availability(row as unknown as ProviderRow, ctx) : row,
+          row === null
+            ? null
+            : kind === "providers"
+              ? availability(row as unknown as ProviderRow, ctx)
+              : kind === "blocks"
+                ? metaOf(row, ctx)
+                : row,
       });
       feeds.set(ctx.read, feed);
     }
@@ -284,16 +292,9 @@ export function createResolvers(signal: AbortSignal) {
         };
       },
       networkStats: (_: unknown, __: unknown, ctx: FeedContext) => networkStats(ctx),
-      async _meta(_: unknown, __: unknown, ctx: FeedContext) {
-        const cp = await ctx.checkpoint();
-        return {
-          block: cp ? { number: cp.blockNumber, hash: cp.blockHash, timestamp: cp.blockTimestamp } : null,
-          headBlockNumber: cp?.headNumber ?? null,
-          headTimestamp: cp?.headTimestamp ?? null,
-          chainId: ctx.config.deployment.chainId,
-          reorgs: cp?.reorgs ?? 0,
-        };
-      },
+      networkSeries: (_: unknown, args: SeriesArgs & { region?: string | null }, ctx: FeedContext) =>
+        networkSeries(ctx, args),
+      _meta: async (_: unknown, __: unknown, ctx: FeedContext) => metaOf(await ctx.checkpoint(), ctx),
     },
     Provider: {
       wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
@@ -304,6 +305,8 @@ export function createResolvers(signal: AbortSignal) {
       exitPolicy: (p: ProviderRow) => exitPolicyOf(p),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
+      series: (p: ProviderRow, args: SeriesArgs, ctx: FeedContext) =>
+        providerSeries(ctx, p as unknown as Record<string, unknown>, args),
     },
     Reputation: {
       score: (p: ProviderRow) => p.score,
@@ -381,6 +384,10 @@ export function createResolvers(signal: AbortSignal) {
       session: {
         subscribe: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
           liveFeed(ctx).subscribe("sessions", args.id.toString()),
+        resolve: (value: unknown) => value,
+      },
+      indexedBlock: {
+        subscribe: (_: unknown, __: unknown, ctx: FeedContext) => liveFeed(ctx).subscribe("blocks", "head"),
         resolve: (value: unknown) => value,
       },
     },

@@ -91,6 +91,8 @@ export const typeDefs = /* GraphQL */ `
       after: String
     ): SessionConnection!
     slashes: [Slash!]!
+    "The provider's history per bucket, oldest first (see networkSeries for the range arguments)."
+    series(bucket: SeriesBucket = hour, from: Int, to: Int): [ProviderBucket!]!
   }
 
   "An exit policy (ProviderRegistry.setExitPolicy). Ports apply to TCP and UDP."
@@ -131,7 +133,7 @@ export const typeDefs = /* GraphQL */ `
     sessionsCompleted: Int!
     "Sessions with paid > 0."
     sessionsPaid: Int!
-    "Sessions cancelled by the client because the provider did not accept in time."
+    "Sessions cancelled because the provider did not accept in time (30 s or more after the open; a quicker withdrawal by the client does not count)."
     sessionsMissed: Int!
     bytesServed: BigInt!
     "Gross amount claimed (before the protocol fee)."
@@ -348,6 +350,48 @@ export const typeDefs = /* GraphQL */ `
     byRegion: [RegionStats!]!
   }
 
+  "Width of a time series' buckets; buckets start on whole UTC hours or days."
+  enum SeriesBucket {
+    hour
+    day
+  }
+
+  "The network's activity in one bucket of networkSeries."
+  type NetworkBucket {
+    "Unix time the bucket starts."
+    start: Int!
+    sessionsOpened: Int!
+    "Paid sessions settled."
+    sessionsSettled: Int!
+    "UsageClaimed events."
+    claims: Int!
+    "Bytes claimed in the bucket (each claim adds what its session's total grew by)."
+    bytes: BigInt!
+    "Gross amount claimed in the bucket (before the protocol fee)."
+    volume: BigInt!
+    "Average number of providers with a fresh heartbeat over the part of the bucket that has passed (covered provider-seconds / elapsed seconds); null for a bucket not yet begun."
+    providersOnline: Float
+  }
+
+  "One provider in one bucket of Provider.series."
+  type ProviderBucket {
+    "Unix time the bucket starts."
+    start: Int!
+    "Share (0-1) of the bucket's passed seconds since registration covered by a fresh heartbeat (as uptime24h counts them); null before registration or for a bucket not yet begun."
+    uptime: Float
+    "Heartbeats sent (a registration counts as one)."
+    heartbeats: Int!
+    sessionsOpened: Int!
+    "Sessions accepted in the bucket (paid or not)."
+    sessionsAccepted: Int!
+    "Median seconds from open to accept of the sessions accepted in the bucket; null when none."
+    medianAcceptSeconds: Float
+    "Longest seconds from open to accept of the sessions accepted in the bucket; null when none."
+    maxAcceptSeconds: Int
+    bytes: BigInt!
+    volume: BigInt!
+  }
+
   type MetaBlock {
     number: Int!
     hash: String!
@@ -362,6 +406,8 @@ export const typeDefs = /* GraphQL */ `
     headTimestamp: Int
     chainId: Int!
     reorgs: Int!
+    "Seconds the database this instance reads is behind its primary (a PostgreSQL streaming replica; 0 once it has replayed all it received). Null when it reads the primary or PGlite."
+    replicaLagSeconds: Float
   }
 
   type Query {
@@ -386,6 +432,8 @@ export const typeDefs = /* GraphQL */ `
     proposal(id: BigInt!): Proposal
     parameters: Parameters!
     networkStats: NetworkStats!
+    "The network's activity per bucket, oldest first: buckets from the one holding from (default: 23 buckets before to) to the one holding to (default: the chain head's time), at most 744; region (ISO 3166-1 alpha-2) narrows it to the providers of that region."
+    networkSeries(bucket: SeriesBucket = hour, from: Int, to: Int, region: String): [NetworkBucket!]!
     _meta: Meta!
   }
 
@@ -394,5 +442,7 @@ export const typeDefs = /* GraphQL */ `
     providerAvailability(id: String!): Availability!
     "Emits the session now and whenever it changes."
     session(id: BigInt!): Session!
+    "Emits _meta now and whenever the indexer has read a new block or seen the chain head move: pages showing the whole network reload on it."
+    indexedBlock: Meta!
   }
 `;

@@ -1,7 +1,7 @@
 import type { Row } from "../database/tables.ts";
 import { checksum, nameOf, regionOf, type ChainEvent } from "./decodeLogs.ts";
 import { exitPolicyColumns } from "./exitPolicyColumns.ts";
-import { HOUR, histogramIndex, hourOf } from "./reputation.ts";
+import { HOUR, histogramIndex, hourOf, MISSED_ACCEPT_AFTER_SECONDS } from "./reputation.ts";
 import type { BatchStore } from "./store.ts";
 
 /** Keys to load before the events of a range are applied. */
@@ -299,8 +299,11 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
     case "escrow.SessionCancelled": {
       const s = session();
       Object.assign(s, { status: "Closed", outcome: "Cancelled", refund: a.refund, closedAt: t, settledAt: t });
-      const p = provider();
-      p.sessionsMissed = (p.sessionsMissed as number) + 1;
+      // A withdrawal within MISSED_ACCEPT_AFTER_SECONDS of the open is not the provider's miss.
+      if (t - (s.openedAt as number) >= MISSED_ACCEPT_AFTER_SECONDS) {
+        const p = provider();
+        p.sessionsMissed = (p.sessionsMissed as number) + 1;
+      }
       break;
     }
     case "escrow.SessionRejected": {

@@ -1,4 +1,4 @@
-import { writeRows } from "../database/sql.ts";
+import { writeRows, type WriteMethod } from "../database/sql.ts";
 import type { Db } from "../database/createDatabase.ts";
 import { writeCheckpoint, type BlockRef, type Checkpoint } from "../database/checkpoint.ts";
 import type { ChainEvent } from "./decodeLogs.ts";
@@ -18,6 +18,8 @@ export interface IndexRangeParams {
   journal: boolean;
   /** Journal entries and block hashes older than toBlock - finalityDepth are dropped. */
   finalityDepth: number;
+  /** How the range's rows are written (default "rows"; see {@link WriteMethod}). */
+  writeMethod?: WriteMethod;
   /** Receives the seconds spent loading rows and applying the events (before any write). */
   onApplied?: (seconds: number) => void;
 }
@@ -29,7 +31,7 @@ export interface IndexRangeParams {
  */
 export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
   const started = performance.now();
-  const store = createBatchStore(tx);
+  const store = createBatchStore(tx, p.writeMethod);
   const keys = keysOf(p.events);
   await store.load("parameters", keys.parameters);
   await store.load("providers", keys.providers);

@@ -10,6 +10,14 @@ export const WEIGHTS = { uptime: 40, acceptance: 25, speed: 10, experience: 25 }
 export const SLASH_PENALTY = 10;
 export const MAX_SLASH_PENALTY = 50;
 
+/**
+ * A session its client cancelled at least this many seconds after opening it counts as a missed
+ * acceptance; one withdrawn sooner (the client may withdraw a pending session at any time)
+ * counts neither way: the provider had no fair chance to accept yet. A provider that does accept
+ * in time cannot be charged a miss at all (the cancel then reverts).
+ */
+export const MISSED_ACCEPT_AFTER_SECONDS = 30;
+
 export const HOUR = 3600;
 export const hourOf = (t: number) => Math.floor(t / HOUR) * HOUR;
 

@@ -1,5 +1,5 @@
 import type { Db } from "../database/createDatabase.ts";
-import { readRows, rowKey, toJson, writeRows } from "../database/sql.ts";
+import { readRows, rowKey, toJson, writeRows, type WriteMethod } from "../database/sql.ts";
 import { APPEND_TABLES, MUTABLE_TABLES, TABLES, type Row, type TableName } from "../database/tables.ts";
 
 type Mutable = (typeof MUTABLE_TABLES)[number];
@@ -11,7 +11,8 @@ type Bucket = "provider_hours" | "region_hours";
  * The state of one indexed block range, in memory: rows are loaded once, changed by the
  * handlers, and written back in bulk by {@link BatchStore.flush} inside the range's transaction.
  * With `journalBlock` set (an unfinalized block), the previous image of every changed row is
- * written to the journal so a reorg can restore it.
+ * written to the journal so a reorg can restore it. `method` picks how rows are written
+ * ({@link WriteMethod}).
  */
 export interface BatchStore {
   load(table: Entity, keys: Row[]): Promise<void>;
@@ -30,7 +31,7 @@ export interface BatchStore {
   readonly eventRows: number;
 }
 
-export function createBatchStore(db: Db): BatchStore {
+export function createBatchStore(db: Db, method: WriteMethod = "rows"): BatchStore {
   const rows = new Map<Entity, Map<string, Row>>();
   const originals = new Map<Entity, Map<string, Row | null>>();
   const dirty = new Map<Entity, Set<string>>();
@@ -132,7 +133,7 @@ export function createBatchStore(db: Db): BatchStore {
             });
           }
         }
-        await writeRows(tx, table, list, "add");
+        await writeRows(tx, table, list, "add", method);
       }
       for (const [table, ids] of dirty) {
         const spec = TABLES[table];
@@ -148,11 +149,11 @@ export function createBatchStore(db: Db): BatchStore {
             });
           }
         }
-        await writeRows(tx, table, list, "replace");
+        await writeRows(tx, table, list, "replace", method);
       }
       for (const [table, list] of appended) {
         eventRows += list.length;
-        await writeRows(tx, table, list, "ignore");
+        await writeRows(tx, table, list, "ignore", method);
       }
       if (journal.length) {
         for (let start = 0; start < journal.length; start += 500) {

@@ -65,6 +65,8 @@ export async function createServer(common: Common, params: ServerParams): Promis
         res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "catching up\n");
       } else if (path === "/metrics") {
         route = "metrics";
+        const lag = await shared.replicaLag();
+        if (lag !== null) metrics.set("dvpn_indexer_replica_lag_seconds", lag);
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
       } else if (!path.startsWith("/graphql") && (await explorer.handle(req, res, path))) {
         route = "explorer";

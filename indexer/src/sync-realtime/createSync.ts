@@ -148,6 +148,7 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
           base: base(cp, head),
           journal: false,
           finalityDepth: config.finalityDepth,
+          writeMethod: config.writeMethod,
           onApplied: (seconds) => (applied = seconds),
         }),
       );
@@ -193,6 +194,7 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
           base: base(cp, head),
           journal: true,
           finalityDepth: config.finalityDepth,
+          writeMethod: config.writeMethod,
         }),
       );
       indexed = block.number;

@@ -17,6 +17,8 @@ export interface SessionFact {
   openedAt: number;
   acceptedAt?: number;
   cancelled?: boolean;
+  /** When it was cancelled (chain time). */
+  cancelledAt?: number;
   /** Refused by the provider with rejectSession (the deposit went back at once). */
   rejected?: boolean;
   settled?: boolean;
@@ -149,8 +151,9 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   s5.settled = true;
 
   await t.increaseTime(301);
-  await t.send(c1!, esc, sessionEscrowAbi, "cancelSession", [s3.id]);
+  const cancelled3 = await t.send(c1!, esc, sessionEscrowAbi, "cancelSession", [s3.id]);
   s3.cancelled = true;
+  s3.cancelledAt = cancelled3.timestamp;
 
   // Heartbeats; p5 stops beating and goes stale.
   for (const p of [a1!, a2!, a3!, a4!]) await beat(p);
@@ -225,6 +228,16 @@ export async function playScenario(t: TestChain): Promise<ScenarioFacts> {
   const rejected = await t.send(a1!, esc, sessionEscrowAbi, "rejectSession", [s8.id, toHex("full", { size: 32 })]);
   s8.rejected = true;
   s8.closed = { by: a1!, at: rejected.timestamp };
+
+  // S9: the client withdraws a pending session at once (before the provider had a fair chance):
+  // refunded, not a missed acceptance. S10: a client gives up after 40 s: a missed acceptance.
+  const s9 = await open(c3!, a1!, USD(3));
+  const withdrawn = await t.send(c3!, esc, sessionEscrowAbi, "cancelSession", [s9.id]);
+  Object.assign(s9, { cancelled: true, cancelledAt: withdrawn.timestamp });
+  const s10 = await open(c2!, a1!, USD(3));
+  await t.increaseTime(40);
+  const gaveUp = await t.send(c2!, esc, sessionEscrowAbi, "cancelSession", [s10.id]);
+  Object.assign(s10, { cancelled: true, cancelledAt: gaveUp.timestamp });
 
   // Stake changes and a profile update: p5 unbonds part of its stake, p4 (paused) exits fully,
   // p3 changes its capacity.

@@ -5,8 +5,8 @@
 export const dvpnTokenAbi = [
   {
     inputs: [
-      { internalType: "address", name: "recipient", type: "address" },
-      { internalType: "uint256", name: "supply", type: "uint256" },
+      { internalType: "address[]", name: "recipients", type: "address[]" },
+      { internalType: "uint256[]", name: "amounts", type: "uint256[]" },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -101,6 +101,23 @@ export const dvpnTokenAbi = [
     type: "error",
   },
   { inputs: [{ internalType: "string", name: "str", type: "string" }], name: "StringTooLong", type: "error" },
+  {
+    inputs: [
+      { internalType: "uint256", name: "index", type: "uint256" },
+      { internalType: "address", name: "recipient", type: "address" },
+      { internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "TokenInvalidAllocation",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "recipients", type: "uint256" },
+      { internalType: "uint256", name: "amounts", type: "uint256" },
+    ],
+    name: "TokenInvalidDistribution",
+    type: "error",
+  },
   {
     inputs: [{ internalType: "uint256", name: "expiry", type: "uint256" }],
     name: "VotesExpiredSignature",
@@ -712,6 +729,14 @@ export const providerRegistryAbi = [
     type: "error",
   },
   {
+    inputs: [
+      { internalType: "uint256", name: "price", type: "uint256" },
+      { internalType: "uint256", name: "maxPrice", type: "uint256" },
+    ],
+    name: "RegistryPriceTooHigh",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
     name: "RegistryProviderUnavailable",
     type: "error",
@@ -914,6 +939,13 @@ export const providerRegistryAbi = [
   {
     inputs: [],
     name: "MAX_ENDPOINT_LENGTH",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_PRICE",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
@@ -1513,6 +1545,13 @@ export const sessionEscrowAbi = [
   },
   {
     inputs: [],
+    name: "MAX_PRICE",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MAX_TUNNEL_ADDRESS_LENGTH",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
@@ -1750,6 +1789,27 @@ export const sessionEscrowAbi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "providerCount",
+    outputs: [{ internalType: "uint32", name: "", type: "uint32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "providerIdOf",
+    outputs: [{ internalType: "uint32", name: "", type: "uint32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint32", name: "providerId", type: "uint32" }],
+    name: "providerOf",
+    outputs: [{ internalType: "address", name: "", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "address", name: "account", type: "address" }],
     name: "refundCredit",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
@@ -1776,7 +1836,7 @@ export const sessionEscrowAbi = [
   {
     inputs: [],
     name: "sessionCount",
-    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    outputs: [{ internalType: "uint64", name: "", type: "uint64" }],
     stateMutability: "view",
     type: "function",
   },

@@ -402,6 +402,25 @@ describe("dvpn CLI", () => {
     assert.equal(none.stderr, "dvpn: no available provider in FR at or under 1 mUSD/GiB\n");
   });
 
+  it("connect withdraws a session the provider does not accept within --accept-timeout, saying the refund", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[3]! };
+    const before = json((await c.dvpn(["balance", "--json"], { env })).stdout) as { paymentToken: string };
+    const r = await c.dvpn(
+      ["connect", "--provider", providerAddress, "--max-price-gib", "0.05", "--deposit", "2", "--accept-timeout", "2"],
+      { env },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const m =
+      /dvpn: session (\d+) was not accepted: [^;]+; session \1 withdrawn \(transaction 0x[0-9a-f]{64}\): refund 2 mUSD\n$/.exec(
+        r.stderr,
+      );
+    assert.ok(m, r.stderr);
+    const s = await sdkClient(0).getSession({ sessionId: BigInt(m[1]!) });
+    assert.equal(s.status, "Closed", "withdrawn long before the accept deadline");
+    const after = json((await c.dvpn(["balance", "--json"], { env })).stdout) as { paymentToken: string };
+    assert.equal(after.paymentToken, before.paymentToken, "the whole deposit is back");
+  });
+
   it("gov delegate, propose, vote, queue, execute and proposals", async () => {
     const env = { DVPN_PRIVATE_KEY: c.keys[1]! };
     const del = await c.dvpn(["gov", "delegate", "--json"], { env });

@@ -10,21 +10,29 @@ async function addressesOf(host: string): Promise<string[]> {
 
 /**
  * What the kill switch lets out besides the tunnel: the WireGuard flow to the provider's endpoint
- * (UDP) and the chain's JSON-RPC endpoint (TCP), resolved now, before the switch closes.
+ * (UDP), the chain's JSON-RPC endpoint (TCP) and any other URL given (the indexer's feed, so a
+ * failover can pick the next provider while no tunnel is up), resolved now, before the switch closes.
  * @param endpoint the provider's "host:port".
  * @param rpcUrl the JSON-RPC URL.
+ * @param otherUrls more HTTP(S) URLs to allow (e.g. the feed).
  * @returns the flows.
  * @example await killSwitchFlows("203.0.113.5:51820", "https://rpc.example.org")
  */
-export async function killSwitchFlows(endpoint: string, rpcUrl: string): Promise<AllowedFlow[]> {
+export async function killSwitchFlows(
+  endpoint: string,
+  rpcUrl: string,
+  otherUrls: string[] = [],
+): Promise<AllowedFlow[]> {
   const colon = endpoint.lastIndexOf(":");
   const flows: AllowedFlow[] = (await addressesOf(endpoint.slice(0, colon))).map((address) => ({
     address,
     port: Number(endpoint.slice(colon + 1)),
     protocol: "udp",
   }));
-  const rpc = new URL(rpcUrl);
-  const rpcPort = Number(rpc.port || (rpc.protocol === "https:" ? 443 : 80));
-  for (const address of await addressesOf(rpc.hostname)) flows.push({ address, port: rpcPort, protocol: "tcp" });
+  for (const url of [rpcUrl, ...otherUrls]) {
+    const u = new URL(url);
+    const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+    for (const address of await addressesOf(u.hostname)) flows.push({ address, port, protocol: "tcp" });
+  }
   return flows;
 }

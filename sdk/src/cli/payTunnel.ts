@@ -1,30 +1,12 @@
 /**
- * `dvpn connect --up` after the tunnel is up: pay for it with the SDK's tunnel session until
- * Ctrl-C, a nearly used deposit or a provider that is gone, then take the tunnel down and say
- * what happened to the money.
+ * What `dvpn connect --up` says while the SDK's connection pays for the tunnel and fails over:
+ * progress lines from its events, and one line per session on what happened to the money.
  */
-import type { LocalAccount } from "viem";
-import type { DvpnClient } from "../client/createDvpnClient.ts";
 import type { SessionRecord } from "../actions/read/getSession.ts";
 import type { DvpnError } from "../errors/base.ts";
-import { createTunnelSession, type TunnelSessionEnd } from "../tunnel/createTunnelSession.ts";
-import { peerBytesReader } from "../tunnel/peerBytes.ts";
-import { postVoucher } from "../tunnel/voucherApi.ts";
-import { priceUsage, type SessionTerms, type VoucherTerms } from "../vouchers/usage.ts";
+import type { LegResult, VpnConnectionEvent } from "../tunnel/createVpnConnection.ts";
 import type { CliContext } from "./context.ts";
-import { formatAmount, formatBytes, formatDuration, formatTime, type TokenInfo } from "./format.ts";
-
-/** What the run ended with, for the command's result. */
-export interface PaidTunnelResult {
-  end: TunnelSessionEnd;
-  /** The money, in one line. */
-  money: string;
-  /** The client's close transaction, when this run closed the session. */
-  closeHash?: string;
-  settlementDeadline?: number;
-  paid?: bigint;
-  refund?: bigint;
-}
+import { formatAmount, formatBytes, formatDuration, formatTime, printable, type TokenInfo } from "./format.ts";
 
 /**
  * One line on a session's money from its on-chain record.
@@ -44,96 +26,92 @@ export function moneyLine(s: SessionRecord, token: TokenInfo): string {
 }
 
 /**
- * Pays for an up tunnel until it ends, takes it down with `down`, closes the session when the
- * provider has not, and describes the money.
- * @param ctx the CLI context (signal, output).
- * @param client the client.
- * @param p the session, its signer, terms, interface, provider key, gateway and options.
- * @returns how it ended and the money line.
+ * One line on what happened to a left session's money.
+ * @param r the session as the connection left it.
+ * @param token the payment token.
+ * @returns e.g. "not accepted within the timeout: cancelled at once, refund 5 mUSD".
  */
-export async function payTunnel(
-  ctx: CliContext,
-  client: DvpnClient,
-  p: {
-    sessionId: bigint;
-    signer: LocalAccount;
-    terms: SessionTerms;
-    /** The terms vouchers are bound to, as seen at the open. */
-    voucherTerms: VoucherTerms;
-    acceptedAt: number;
-    iface: string;
-    providerKey: string;
-    gateway: string;
-    voucherIntervalSeconds: number;
-    closeAtPercent: number;
-    token: TokenInfo;
-    down: () => Promise<void>;
-  },
-): Promise<PaidTunnelResult> {
-  const t = p.token;
+export function legMoneyLine(r: LegResult, token: TokenInfo): string {
+  const o = r.outcome;
+  if (o.kind === "cancelled")
+    return `session ${r.sessionId} withdrawn before acceptance: refund ${formatAmount(o.refund, token)}`;
+  if (o.kind === "provider-closed")
+    return `provider closed the session: ${moneyLine(o.record, token)} (session ${r.sessionId})`;
+  if (o.refund !== undefined) {
+    return `session ${r.sessionId} closed: paid ${formatAmount(o.paid ?? 0n, token)}, refund ${formatAmount(o.refund, token)}`;
+  }
+  return `session ${r.sessionId} closed (transaction ${o.hash}): the provider may claim up to ${formatAmount(o.owedAtMost, token)} (its best voucher) until ${formatTime(o.settlementDeadline)}, then \`dvpn session finalize ${r.sessionId}\` refunds the rest of the ${formatAmount(r.deposit, token)} deposit`;
+}
+
+const why: Record<LegResult["reason"], string> = {
+  "not-accepted": "it did not accept in time",
+  "bad-tunnel-address": "its tunnel address names no usable address or gateway",
+  "tunnel-failed": "the tunnel could not be brought up",
+  stopped: "interrupted",
+  deposit: "usage reached the close-at share of the deposit",
+  "provider-closed": "the provider closed the session",
+  unreachable: "the tunnel stayed unhealthy past the grace (no voucher taken, stale handshake)",
+};
+
+/**
+ * Progress lines for a connection's events (at most one payment line every `DVPN_PROGRESS_MS`, default 5 s).
+ * @param ctx the CLI context.
+ * @param token the payment token.
+ * @returns the event handler.
+ */
+export function connectionProgress(ctx: CliContext, token: TokenInfo): (e: VpnConnectionEvent) => void {
   let lastNote = 0;
-  const session = createTunnelSession(client, {
-    sessionId: p.sessionId,
-    signer: p.signer,
-    terms: p.terms,
-    voucherTerms: p.voucherTerms,
-    acceptedAt: p.acceptedAt,
-    readBytes: peerBytesReader(p.iface, p.providerKey),
-    send: (v) => postVoucher({ gateway: p.gateway, ...v, timeoutMs: 5_000 }),
-    voucherIntervalSeconds: p.voucherIntervalSeconds,
-    closeAtPercent: p.closeAtPercent,
-    onEvent: (e) => {
-      const now = Date.now();
-      if (
-        e.type === "voucher" &&
-        now - lastNote >= (ctx.env.DVPN_PROGRESS_MS ? Number(ctx.env.DVPN_PROGRESS_MS) : 5_000)
-      ) {
+  const every = ctx.env.DVPN_PROGRESS_MS ? Number(ctx.env.DVPN_PROGRESS_MS) : 5_000;
+  return (e) => {
+    const now = Date.now();
+    if (e.type === "picked") {
+      const score = e.picked.score !== undefined ? ` (score ${e.picked.score.toFixed(1)})` : "";
+      ctx.out.progress(
+        `picked ${e.picked.address}${score} from the ${e.picked.source === "named" ? "command line" : e.picked.source}`,
+      );
+    } else if (e.type === "opened") {
+      ctx.out.progress(
+        `session ${e.opened.sessionId} opened with ${e.provider.address} (${printable(e.provider.endpoint)}), deposit ${formatAmount(e.opened.deposit, token)} (transaction ${e.opened.hash})`,
+      );
+    } else if (e.type === "accepted") {
+      ctx.out.progress(`session ${e.leg.sessionId} accepted: tunnel address ${printable(e.leg.tunnelAddress)}`);
+    } else if (e.type === "up") {
+      ctx.out.progress(`tunnel ${e.iface} up; paying by bytes and time to ${e.leg.tunnel.gateway}:51830`);
+    } else if (e.type === "left") {
+      const r = e.result;
+      const used = r.end
+        ? `; ${formatBytes(r.end.delivered.bytes)}, ${formatDuration(Number(r.end.delivered.seconds))} signed; own counter ${formatBytes(r.end.counter)}`
+        : "";
+      ctx.out.progress(
+        r.reason === "stopped" || r.reason === "deposit"
+          ? `closing: ${why[r.reason]}${used}`
+          : `leaving ${r.provider}: ${why[r.reason]}${used}`,
+      );
+      ctx.out.progress(legMoneyLine(r, token));
+      if (e.failover)
+        ctx.out.progress(`failing over: the next provider under the same price cap, excluding ${r.provider}`);
+    } else if (e.type === "no-provider") {
+      ctx.out.progress(`no other provider matches (excluded: ${e.excluded.join(", ") || "none"})`);
+    } else if (e.type === "session") {
+      const s = e.event;
+      if (s.type === "voucher" && now - lastNote >= every) {
         lastNote = now;
         const meter =
-          e.metered > 0n ? `, provider's meter ${formatBytes(e.metered)} (×${e.ratio.toFixed(3)} of yours)` : "";
+          s.metered > 0n ? `, provider's meter ${formatBytes(s.metered)} (×${s.ratio.toFixed(3)} of yours)` : "";
         ctx.out.progress(
-          `used ${formatBytes(e.counter)} (signed ${formatBytes(e.usage.bytes)}, ${formatDuration(Number(e.usage.seconds))}${meter}): ${formatAmount(e.cost, t)} of ${formatAmount(p.terms.deposit, t)}`,
+          `used ${formatBytes(s.counter)} (signed ${formatBytes(s.usage.bytes)}, ${formatDuration(Number(s.usage.seconds))}${meter}): ${formatAmount(s.cost, token)} of ${formatAmount(e.leg.opened.deposit, token)}`,
         );
-      } else if (e.type === "delivery-failed" && now - lastNote >= 2_000) {
+      } else if (s.type === "delivery-failed" && now - lastNote >= 2_000) {
         lastNote = now;
         ctx.out.progress(
-          `voucher not delivered for ${formatDuration(Math.round(e.failingForMs / 1000))}: ${(e.error as DvpnError).shortMessage ?? String(e.error)}`,
+          `voucher not delivered for ${formatDuration(Math.round(s.failingForMs / 1000))}: ${(s.error as DvpnError).shortMessage ?? String(s.error)}`,
+        );
+      } else if (s.type === "health") {
+        const hs = s.handshakeAgeSeconds !== undefined ? `, last handshake ${s.handshakeAgeSeconds} s ago` : "";
+        ctx.out.progress(
+          s.healthy ? `tunnel healthy again${hs}` : `tunnel unhealthy${hs}: waiting for it to come back`,
         );
       }
-    },
-  });
-  const end = await session.run(ctx.signal);
-  const signedCost = formatAmount(priceUsage(p.terms, end.delivered), t);
-  const usedLine = `${formatBytes(end.delivered.bytes)}, ${formatDuration(Number(end.delivered.seconds))} signed (${signedCost}); own counter ${formatBytes(end.counter)}`;
-  ctx.out.progress(
-    end.reason === "stopped"
-      ? `closing: interrupted; ${usedLine}`
-      : end.reason === "deposit"
-        ? `closing: usage reached ${p.closeAtPercent}% of the deposit; ${usedLine}`
-        : end.reason === "provider-closed"
-          ? `the provider closed session ${p.sessionId}; ${usedLine}`
-          : `the provider's agent has not answered for 30 s while session ${p.sessionId} stayed open: leaving it; ${usedLine}`,
-  );
-  await p.down().catch((err: unknown) => ctx.out.progress(String((err as DvpnError).shortMessage ?? err)));
-  if (end.reason === "provider-closed") {
-    const s = end.onChain ?? (await client.getSession({ sessionId: p.sessionId }));
-    const money = `provider closed the session: ${moneyLine(s, t)}`;
-    ctx.out.progress(money);
-    return { end, money };
-  }
-  // Closing is not interrupted by a second Ctrl-C: it returns the deposit.
-  const closed = await client.closeSession({ sessionId: p.sessionId });
-  const money =
-    closed.refund !== undefined
-      ? `closed: paid ${formatAmount(closed.paid ?? 0n, t)}, refund ${formatAmount(closed.refund, t)}`
-      : `closed: the provider may claim up to ${signedCost} (the last voucher) until ${formatTime(closed.settlementDeadline)}, then \`dvpn session finalize ${p.sessionId}\` refunds the rest of the ${formatAmount(p.terms.deposit, t)} deposit`;
-  ctx.out.progress(money);
-  return {
-    end,
-    money,
-    closeHash: closed.hash,
-    settlementDeadline: closed.settlementDeadline,
-    ...(closed.paid !== undefined ? { paid: closed.paid } : {}),
-    ...(closed.refund !== undefined ? { refund: closed.refund } : {}),
+    }
   };
 }

@@ -3,6 +3,7 @@ import type { Address } from "viem";
 import type { DvpnClient } from "../client/createDvpnClient.ts";
 import { DvpnError } from "../errors/base.ts";
 import type { CliContext } from "./context.ts";
+import { nextProvider } from "../tunnel/nextProvider.ts";
 import { formatAmount, type TokenInfo } from "./format.ts";
 
 /** Whether `name` is an executable on PATH. */
@@ -32,7 +33,7 @@ export class NoProviderError extends DvpnError {
 export async function pickProvider(
   ctx: CliContext,
   client: DvpnClient,
-  o: { provider?: Address; region?: string; maxPricePerGiB?: bigint },
+  o: { provider?: Address; region?: string; maxPricePerGiB?: bigint | undefined; maxPricePerMinute?: bigint },
   paymentToken: TokenInfo,
 ): Promise<Address> {
   if (o.provider) {
@@ -44,29 +45,13 @@ export async function pickProvider(
     return p.address;
   }
   const where = `${o.region ? ` in ${o.region}` : ""}${o.maxPricePerGiB !== undefined ? ` at or under ${formatAmount(o.maxPricePerGiB, paymentToken)}/GiB` : ""}`;
-  if (client.indexerUrl) {
-    const page = await client.findProviders({
-      where: {
-        available: true,
-        ...(o.region ? { region: o.region } : {}),
-        ...(o.maxPricePerGiB !== undefined ? { maxPricePerGiB: o.maxPricePerGiB } : {}),
-      },
-      orderBy: "score",
-      orderDirection: "desc",
-      first: 1,
-    });
-    const best = page.items[0];
-    if (!best) throw new NoProviderError(`no available provider${where}`);
-    ctx.out.progress(`picked ${best.id} (score ${best.reputation.score.toFixed(1)}) from the feed`);
-    return best.id;
-  }
-  const candidates = (await client.listProviders())
-    .filter((p) => p.available)
-    .filter((p) => (o.region ? p.region === o.region : true))
-    .filter((p) => (o.maxPricePerGiB !== undefined ? p.pricePerGiB <= o.maxPricePerGiB : true))
-    .sort((a, b) => (a.pricePerGiB < b.pricePerGiB ? -1 : a.pricePerGiB > b.pricePerGiB ? 1 : 0));
-  const best = candidates[0];
+  const { provider: _named, ...choice } = o;
+  const best = await nextProvider(client, choice);
   if (!best) throw new NoProviderError(`no available provider${where}`);
-  ctx.out.progress(`picked ${best.address}, the cheapest of ${candidates.length} on chain (no --indexer for scores)`);
+  ctx.out.progress(
+    best.source === "feed"
+      ? `picked ${best.address} (score ${best.score?.toFixed(1)}) from the feed`
+      : `picked ${best.address}, the cheapest of ${best.candidates} on chain (no --indexer for scores)`,
+  );
   return best.address;
 }

@@ -1,2 +1,2 @@
 export { parseDeployment } from "./parseDeployment.ts";
-export type { ContractName, DeployedContract, Deployment, DeploymentParameters } from "./types.ts";
+export type { ContractName, DeployedContract, Deployment, DeploymentParameters, TokenAllocation } from "./types.ts";

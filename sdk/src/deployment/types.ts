@@ -10,9 +10,23 @@ export interface DeployedContract {
   blockNumber: number;
 }
 
+/**
+ * One allocation of the initial DVPN distribution: `amount` (wei, decimal string) minted to `to`, an
+ * address or a role resolved at deployment (`"deployer"`, or `"timelock"`: the treasury governance spends).
+ */
+export interface TokenAllocation {
+  to: Address | "deployer" | "timelock";
+  amount: string;
+  /** What the allocation is for (documentation only). */
+  label?: string;
+}
+
 /** Values the protocol was deployed with (all numbers that can exceed 2^53 are decimal strings). */
 export interface DeploymentParameters {
+  /** The whole DVPN supply: the sum of {@link DeploymentParameters.distribution}. */
   tokenSupply: string;
+  /** Who receives the supply, minted directly by the token's constructor; nothing else is ever minted. */
+  distribution: TokenAllocation[];
   governor: {
     votingDelay: number;
     votingPeriod: number;

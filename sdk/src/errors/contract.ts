@@ -60,7 +60,8 @@ const MESSAGES: Record<string, (a: Args) => string> = {
   EscrowPriceAboveMaximum: (a) => `provider's price ${a[0]} is above your maximum ${a[1]}`,
   EscrowInvalidTunnelAddress: (a) => `tunnel address ${JSON.stringify(a[0])} must be 1-96 bytes`,
   EscrowAcceptDeadlinePassed: (a) => `session ${a[0]} can no longer be accepted (deadline ${time(a[1])})`,
-  EscrowAcceptDeadlineNotReached: (a) => `session ${a[0]} cannot be cancelled before its accept deadline ${time(a[1])}`,
+  EscrowAcceptDeadlineNotReached: (a) =>
+    `only the session's client may cancel session ${a[0]} before its accept deadline ${time(a[1])}`,
   EscrowSettlementWindowOver: (a) => `the settlement window of session ${a[0]} closed at ${time(a[1])}`,
   EscrowSettlementWindowOpen: (a) => `session ${a[0]} can be finalized only after ${time(a[1])}`,
   EscrowStaleVoucher: (a) =>

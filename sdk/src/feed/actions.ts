@@ -4,16 +4,18 @@ import { InvalidInputError } from "../errors/input.ts";
 import { checkAddress, checkRegion, checkUint } from "../internal/validate.ts";
 import {
   META_QUERY,
+  NETWORK_SERIES_QUERY,
   NETWORK_STATS_QUERY,
   PROPOSAL_QUERY,
   PROPOSALS_QUERY,
   PROVIDER_QUERY,
+  PROVIDER_SERIES_QUERY,
   PROVIDERS_QUERY,
   SESSION_QUERY,
   SESSIONS_QUERY,
 } from "./documents.ts";
 import { feedRequest, reviveBigInts } from "./request.ts";
-import { watchProviderAvailability, watchSession } from "./subscribe.ts";
+import { watchIndexedBlocks, watchProviderAvailability, watchSession } from "./subscribe.ts";
 import type {
   FeedMeta,
   FeedProposal,
@@ -23,9 +25,12 @@ import type {
   FeedSession,
   FeedSessionDetail,
   FeedSessionStatus,
+  NetworkBucket,
   NetworkStats,
   OrderDirection,
   Page,
+  ProviderBucket,
+  SeriesBucket,
 } from "./types.ts";
 
 type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch" | "feedTimeoutMs">;
@@ -241,6 +246,69 @@ export async function getNetworkStats(client: FeedClient): Promise<NetworkStats>
   return reviveBigInts<NetworkStats>(data.networkStats);
 }
 
+/** The range of a time series: buckets from the one holding `from` to the one holding `to`, at most 744. */
+export interface SeriesParameters {
+  /** "hour" (default) or "day" (UTC). */
+  bucket?: SeriesBucket;
+  /** Unix seconds; default 23 buckets before `to`. */
+  from?: number;
+  /** Unix seconds; default the chain head's time. */
+  to?: number;
+}
+
+function checkSeries(p: SeriesParameters): Record<string, unknown> {
+  if (p.bucket !== undefined && p.bucket !== "hour" && p.bucket !== "day") {
+    throw new InvalidInputError({ field: "bucket", value: p.bucket, reason: "must be hour or day" });
+  }
+  for (const k of ["from", "to"] as const) {
+    const v = p[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1)) {
+      throw new InvalidInputError({ field: k, value: v, reason: "must be a unix time in seconds" });
+    }
+  }
+  return { bucket: p.bucket, from: p.from, to: p.to };
+}
+
+/**
+ * The network's activity per bucket, oldest first: sessions opened and settled, claims, bytes,
+ * volume and the average number of providers online.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params the bucket width and range (default: the last 24 hours) and an optional region.
+ * @returns one entry per bucket, empty buckets included.
+ * @example const hours = await getNetworkSeries(client, { bucket: "hour" })
+ */
+export async function getNetworkSeries(
+  client: FeedClient,
+  params: SeriesParameters & { region?: string } = {},
+): Promise<NetworkBucket[]> {
+  const region = params.region === undefined ? undefined : (checkRegion(params.region), params.region.toUpperCase());
+  const data = await feedRequest<{ networkSeries: unknown }>(client, NETWORK_SERIES_QUERY, {
+    ...checkSeries(params),
+    region,
+  });
+  return reviveBigInts<NetworkBucket[]>(data.networkSeries);
+}
+
+/**
+ * One provider's history per bucket, oldest first: uptime, heartbeats, sessions opened and
+ * accepted with the median and longest acceptance latency, bytes and volume.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params the provider's address, the bucket width and range (default: the last 24 hours).
+ * @returns one entry per bucket, or `null` when the indexer does not know the provider.
+ * @example const days = await getProviderSeries(client, { id: "0x…", bucket: "day", from: now - 30 * 86400 })
+ */
+export async function getProviderSeries(
+  client: FeedClient,
+  params: SeriesParameters & { id: Address },
+): Promise<ProviderBucket[] | null> {
+  const id = checkAddress(params.id, "id");
+  const data = await feedRequest<{ provider: { series: unknown } | null }>(client, PROVIDER_SERIES_QUERY, {
+    id,
+    ...checkSeries(params),
+  });
+  return data.provider ? reviveBigInts<ProviderBucket[]>(data.provider.series) : null;
+}
+
 /**
  * How far the indexer has read the chain (`_meta`).
  * @param client a DvpnClient with an `indexerUrl`.
@@ -289,8 +357,11 @@ export function feedActions(c: DvpnContext) {
     findProposals: (p: PageParameters = {}) => findProposals(c, p),
     getFeedProposal: (p: { id: bigint; votesFirst?: number; votesAfter?: string }) => getFeedProposal(c, p),
     getNetworkStats: () => getNetworkStats(c),
+    getNetworkSeries: (p: SeriesParameters & { region?: string } = {}) => getNetworkSeries(c, p),
+    getProviderSeries: (p: SeriesParameters & { id: Address }) => getProviderSeries(c, p),
     getFeedMeta: () => getFeedMeta(c),
     watchProviderAvailability: (p: { id: Address; signal?: AbortSignal }) => watchProviderAvailability(c, p),
     watchSession: (p: { id: bigint; signal?: AbortSignal }) => watchSession(c, p),
+    watchIndexedBlocks: (p: { signal?: AbortSignal } = {}) => watchIndexedBlocks(c, p),
   };
 }

@@ -277,6 +277,40 @@ export const NETWORK_STATS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** `networkSeries`: the network's activity per hour or day. */
+export const NETWORK_SERIES_QUERY = /* GraphQL */ `
+  query NetworkSeries($bucket: SeriesBucket, $from: Int, $to: Int, $region: String) {
+    networkSeries(bucket: $bucket, from: $from, to: $to, region: $region) {
+      start
+      sessionsOpened
+      sessionsSettled
+      claims
+      bytes
+      volume
+      providersOnline
+    }
+  }
+`;
+
+/** `provider(id) { series }`: one provider's history per hour or day. */
+export const PROVIDER_SERIES_QUERY = /* GraphQL */ `
+  query ProviderSeries($id: String!, $bucket: SeriesBucket, $from: Int, $to: Int) {
+    provider(id: $id) {
+      series(bucket: $bucket, from: $from, to: $to) {
+        start
+        uptime
+        heartbeats
+        sessionsOpened
+        sessionsAccepted
+        medianAcceptSeconds
+        maxAcceptSeconds
+        bytes
+        volume
+      }
+    }
+  }
+`;
+
 /** `_meta`: how far the indexer has read. */
 export const META_QUERY = /* GraphQL */ `
   query Meta {
@@ -317,6 +351,23 @@ export const SESSION_SUBSCRIPTION = /* GraphQL */ `
   ${SESSION_FIELDS}
 `;
 
+/** `subscription indexedBlock`: `_meta` now and after every indexed block. */
+export const INDEXED_BLOCK_SUBSCRIPTION = /* GraphQL */ `
+  subscription IndexedBlock {
+    indexedBlock {
+      block {
+        number
+        hash
+        timestamp
+      }
+      headBlockNumber
+      headTimestamp
+      chainId
+      reorgs
+    }
+  }
+`;
+
 /** Every document, by name (for validation). */
 export const FEED_DOCUMENTS = {
   PROVIDERS_QUERY,
@@ -326,7 +377,10 @@ export const FEED_DOCUMENTS = {
   PROPOSALS_QUERY,
   PROPOSAL_QUERY,
   NETWORK_STATS_QUERY,
+  NETWORK_SERIES_QUERY,
+  PROVIDER_SERIES_QUERY,
   META_QUERY,
   PROVIDER_AVAILABILITY_SUBSCRIPTION,
   SESSION_SUBSCRIPTION,
+  INDEXED_BLOCK_SUBSCRIPTION,
 } as const;

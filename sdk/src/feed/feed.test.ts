@@ -13,13 +13,16 @@ import {
   getFeedMeta,
   getFeedProvider,
   getFeedSession,
+  getNetworkSeries,
   getNetworkStats,
+  getProviderSeries,
 } from "./actions.ts";
 import { FEED_DOCUMENTS } from "./documents.ts";
 
 const SDL = readFileSync(join(import.meta.dirname, "../../../indexer/schema.graphql"), "utf8");
 const schema = buildSchema(SDL);
 
+const seriesCalls: Record<string, unknown>[] = [];
 const ADDR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const provider = {
   id: ADDR,
@@ -80,6 +83,22 @@ const provider = {
     wellFormed: true,
   },
   slashes: [],
+  series: (args: Record<string, unknown>) => (
+    seriesCalls.push(args),
+    [
+      {
+        start: 3600,
+        uptime: 0.5,
+        heartbeats: 2,
+        sessionsOpened: 1,
+        sessionsAccepted: 1,
+        medianAcceptSeconds: 2.5,
+        maxAcceptSeconds: 3,
+        bytes: "18446744073709551615",
+        volume: "7",
+      },
+    ]
+  ),
 };
 const session = {
   id: "7",
@@ -120,6 +139,20 @@ function fakeFeed() {
     sessions: (args: Record<string, unknown>) => (calls.push(args), page([session])),
     session: (args: { id: string }) => (calls.push(args), session),
     proposals: () => page([]),
+    networkSeries: (args: Record<string, unknown>) => (
+      calls.push(args),
+      [
+        {
+          start: 0,
+          sessionsOpened: 2,
+          sessionsSettled: 1,
+          claims: 3,
+          bytes: "1073741824",
+          volume: "9",
+          providersOnline: null,
+        },
+      ]
+    ),
     networkStats: () => ({
       providers: 1,
       providersOnline: 1,
@@ -216,6 +249,23 @@ describe("feed client", () => {
     assert.equal((await findProposals(client)).items.length, 0);
     assert.equal((await getNetworkStats(client)).totalStake, 1000n);
     assert.equal((await getFeedMeta(client)).block?.number, 5);
+  });
+
+  it("networkSeries and a provider's series send their range and return bigints", async () => {
+    const { client, calls } = fakeFeed();
+    const net = await getNetworkSeries(client, { bucket: "day", from: 0, to: 86_400, region: "de" });
+    assert.deepEqual(calls[0], { bucket: "day", from: 0, to: 86_400, region: "DE" });
+    assert.equal(net[0]!.bytes, 1n << 30n);
+    assert.equal(net[0]!.providersOnline, null);
+    const mine = await getProviderSeries(client, { id: ADDR, from: 3600 });
+    assert.equal(mine?.[0]!.bytes, (1n << 64n) - 1n);
+    assert.equal(mine?.[0]!.medianAcceptSeconds, 2.5);
+    assert.deepEqual(seriesCalls.at(-1), { bucket: "hour", from: 3600 });
+    assert.equal(await getProviderSeries(client, { id: "0x0000000000000000000000000000000000000001" }), null);
+    await assert.rejects(getNetworkSeries(client, { bucket: "week" as "day" }), InvalidInputError);
+    await assert.rejects(getNetworkSeries(client, { from: -1 }), InvalidInputError);
+    await assert.rejects(getNetworkSeries(client, { region: "Germany" }), InvalidInputError);
+    await assert.rejects(getProviderSeries(client, { id: "0xabc" as `0x${string}`, to: 1.5 }), InvalidInputError);
   });
 
   it("rejects bad input before any request and reports feed failures", async () => {

@@ -34,6 +34,8 @@ const BIGINT_FIELDS = new Set([
   "volume24h",
   "minStake",
   "proposalThreshold",
+  "bytes",
+  "volume",
 ]);
 
 const toBig = (v: unknown): unknown =>

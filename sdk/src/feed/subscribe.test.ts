@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createSchema, createYoga } from "graphql-yoga";
 import { FeedError } from "../errors/feed.ts";
-import { watchProviderAvailability, watchSession } from "./subscribe.ts";
+import { watchIndexedBlocks, watchProviderAvailability, watchSession } from "./subscribe.ts";
 
 const SDL = readFileSync(join(import.meta.dirname, "../../../indexer/schema.graphql"), "utf8");
 const ADDR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -28,6 +28,22 @@ describe("feed subscriptions over SSE (graphql-yoga)", () => {
         typeDefs: SDL,
         resolvers: {
           Subscription: {
+            indexedBlock: {
+              async *subscribe() {
+                for (const number of [7, 8]) {
+                  const block = { number, hash: `0x0${number}`, timestamp: 1700000000 + number };
+                  yield {
+                    indexedBlock: {
+                      block,
+                      headBlockNumber: number,
+                      headTimestamp: 1700000000 + number,
+                      chainId: 31337,
+                      reorgs: 0,
+                    },
+                  };
+                }
+              },
+            },
             providerAvailability: {
               async *subscribe(_: unknown, args: { id: string }) {
                 if (args.id !== ADDR) throw new Error("unknown provider");
@@ -115,6 +131,12 @@ describe("feed subscriptions over SSE (graphql-yoga)", () => {
       statuses.push(s.status);
     }
     assert.deepEqual(statuses, ["Pending", "Active"]);
+  });
+
+  it("yields the indexer's _meta after every indexed block", async () => {
+    const blocks: (number | undefined)[] = [];
+    for await (const meta of watchIndexedBlocks({ indexerUrl: url, fetch })) blocks.push(meta.block?.number);
+    assert.deepEqual(blocks, [7, 8]);
   });
 
   it("reports GraphQL errors from the stream", async () => {

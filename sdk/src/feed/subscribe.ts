@@ -8,10 +8,10 @@ import type { DvpnContext } from "../client/types.ts";
 import { FeedError } from "../errors/feed.ts";
 import { FeedNotConfiguredError } from "../errors/input.ts";
 import { checkAddress, checkUint } from "../internal/validate.ts";
-import { PROVIDER_AVAILABILITY_SUBSCRIPTION, SESSION_SUBSCRIPTION } from "./documents.ts";
+import { INDEXED_BLOCK_SUBSCRIPTION, PROVIDER_AVAILABILITY_SUBSCRIPTION, SESSION_SUBSCRIPTION } from "./documents.ts";
 import { reviveBigInts } from "./request.ts";
 import { feedDeadline } from "./timeout.ts";
-import type { Availability, FeedSession } from "./types.ts";
+import type { Availability, FeedMeta, FeedSession } from "./types.ts";
 
 type FeedClient = Pick<DvpnContext, "indexerUrl" | "fetch" | "feedTimeoutMs">;
 
@@ -166,5 +166,24 @@ export async function* watchSession(
   )) {
     const s = reviveBigInts<FeedSession & { id: unknown }>(data.session);
     yield { ...s, id: BigInt(String(s.id)) };
+  }
+}
+
+/**
+ * Follows the indexer as it reads the chain: its `_meta` now, then after every indexed block (or
+ * move of the chain head). One stream for a whole-network view that reloads on new blocks.
+ * @param client a DvpnClient with an `indexerUrl`.
+ * @param params a `signal` to stop.
+ * @returns an async iterator of `_meta` snapshots.
+ * @example
+ * for await (const meta of watchIndexedBlocks(client, { signal })) console.log(meta.block?.number)
+ */
+export async function* watchIndexedBlocks(
+  client: FeedClient,
+  params: { signal?: AbortSignal } = {},
+): AsyncGenerator<FeedMeta> {
+  const opts = params.signal ? { signal: params.signal } : {};
+  for await (const data of subscribeFeed<{ indexedBlock: FeedMeta }>(client, INDEXED_BLOCK_SUBSCRIPTION, {}, opts)) {
+    yield data.indexedBlock;
   }
 }

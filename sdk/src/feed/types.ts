@@ -227,6 +227,41 @@ export interface NetworkStats {
   byRegion: RegionStats[];
 }
 
+/** Width of a time series' buckets (whole UTC hours or days). */
+export type SeriesBucket = "hour" | "day";
+
+/** The network's activity in one bucket (`networkSeries`). */
+export interface NetworkBucket {
+  /** Unix time the bucket starts. */
+  start: number;
+  sessionsOpened: number;
+  /** Paid sessions settled. */
+  sessionsSettled: number;
+  claims: number;
+  /** Bytes claimed in the bucket. */
+  bytes: bigint;
+  /** Gross amount claimed in the bucket. */
+  volume: bigint;
+  /** Average providers with a fresh heartbeat over the part of the bucket that has passed; null before it begins. */
+  providersOnline: number | null;
+}
+
+/** One provider in one bucket (`Provider.series`). */
+export interface ProviderBucket {
+  /** Unix time the bucket starts. */
+  start: number;
+  /** Share (0–1) of the bucket's passed seconds since registration with a fresh heartbeat; null when none passed. */
+  uptime: number | null;
+  heartbeats: number;
+  sessionsOpened: number;
+  sessionsAccepted: number;
+  /** Median seconds from open to accept of the sessions accepted in the bucket; null when none. */
+  medianAcceptSeconds: number | null;
+  maxAcceptSeconds: number | null;
+  bytes: bigint;
+  volume: bigint;
+}
+
 /** How far the indexer has read the chain. */
 export interface FeedMeta {
   block: { number: number; hash: Hex; timestamp: number } | null;

@@ -53,8 +53,25 @@ export interface TunnelSessionParameters {
   closeAtPercent?: number;
   /** Read the session on chain this often in ms (default 5000; sooner while the agent is unreachable). */
   chainCheckMs?: number;
-  /** Give up on an agent that has not taken a voucher for this long in ms (default 30000). */
+  /**
+   * The grace of an outage in ms (default 30000): a tunnel that stays unhealthy (no voucher taken
+   * by the agent, or a stale handshake) this long ends the run with `unreachable`; one that comes
+   * back sooner (the agent answers again, WireGuard re-handshakes) keeps the session.
+   */
   unreachableAfterMs?: number;
+  /**
+   * The latest handshake with the provider peer, in Unix seconds, 0 when none (e.g.
+   * {@link peerHandshakeReader}); read once a second. Without it only the voucher API probes.
+   */
+  readHandshake?: () => Promise<number>;
+  /** A handshake older than this many seconds counts as unhealthy (default 180, WireGuard's reject-after time). */
+  staleHandshakeSeconds?: number;
+  /**
+   * Probe the agent at least this often in ms: a voucher (for the seconds since the last one) goes
+   * when none went for this long, so a silent agent is noticed while no bytes flow (default: the
+   * voucher interval).
+   */
+  probeIntervalMs?: number;
   /** Progress: each delivered voucher and each failed delivery. */
   onEvent?: (event: TunnelSessionEvent) => void;
 }
@@ -62,7 +79,9 @@ export interface TunnelSessionParameters {
 /** What a session reports while it runs. */
 export type TunnelSessionEvent =
   | { type: "voucher"; usage: SignedUsage; cost: bigint; counter: bigint; metered: bigint; ratio: number }
-  | { type: "delivery-failed"; error: unknown; failingForMs: number };
+  | { type: "delivery-failed"; error: unknown; failingForMs: number }
+  /** The tunnel turned unhealthy or healthy again (see {@link TunnelSessionSnapshot.healthy}). */
+  | { type: "health"; healthy: boolean; handshakeAgeSeconds?: number; unhealthyForMs: number };
 
 /** Why {@link TunnelSession.run} returned. */
 export type TunnelSessionEndReason =
@@ -72,7 +91,7 @@ export type TunnelSessionEndReason =
   | "deposit"
   /** The session is Closing or Closed on chain, and not by this client. */
   | "provider-closed"
-  /** The agent took no voucher for `unreachableAfterMs` while the session stayed open. */
+  /** The tunnel stayed unhealthy (no voucher taken, stale handshake) for `unreachableAfterMs` while the session stayed open. */
   | "unreachable";
 
 /** What {@link TunnelSession.run} returns. */
@@ -98,6 +117,12 @@ export interface TunnelSessionSnapshot {
   tolerance: VoucherTolerance;
   /** Since when deliveries fail (ms since the epoch), or undefined. */
   failingSince?: number;
+  /** Seconds since the last handshake with the provider peer (when `readHandshake` is given and one happened). */
+  handshakeAgeSeconds?: number;
+  /** The agent takes vouchers and the handshake is fresh. */
+  healthy: boolean;
+  /** Since when the tunnel is unhealthy (ms since the epoch), or undefined. */
+  unhealthySince?: number;
 }
 
 /** A paid tunnel session: see {@link createTunnelSession}. */
@@ -140,6 +165,15 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
   const closeAt = BigInt(Math.round((params.closeAtPercent ?? 90) * 100));
   const chainCheckMs = params.chainCheckMs ?? 5_000;
   const unreachableAfterMs = params.unreachableAfterMs ?? 30_000;
+  const staleHandshakeSeconds = params.staleHandshakeSeconds ?? 180;
+  let handshake = 0;
+  let handshakeReadAt = 0;
+  let unhealthySince: number | undefined;
+  const handshakeAge = (now: number) => (handshake > 0 ? Math.max(0, Math.floor(now / 1000) - handshake) : undefined);
+  const handshakeStale = (now: number) => {
+    const age = handshakeAge(now);
+    return age !== undefined && age > staleHandshakeSeconds;
+  };
   let tolerance = params.tolerance ?? DEFAULT_VOUCHER_TOLERANCE;
   // Until the agent's meter is seen, assume it runs ahead by the most the client will pay.
   let ratio = 1 + policy.maxOverPercent / 100;
@@ -201,15 +235,21 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
   };
 
   return {
-    snapshot: () => ({
-      counter,
-      delivered,
-      metered: metered < 0n ? 0n : metered,
-      ratio,
-      rate,
-      tolerance,
-      ...(failingSince !== undefined ? { failingSince } : {}),
-    }),
+    snapshot: () => {
+      const age = handshakeAge(Date.now());
+      return {
+        counter,
+        delivered,
+        metered: metered < 0n ? 0n : metered,
+        ratio,
+        rate,
+        tolerance,
+        ...(failingSince !== undefined ? { failingSince } : {}),
+        ...(age !== undefined ? { handshakeAgeSeconds: age } : {}),
+        healthy: unhealthySince === undefined,
+        ...(unhealthySince !== undefined ? { unhealthySince } : {}),
+      };
+    },
     async run(signal) {
       let reason: TunnelSessionEndReason = "stopped";
       const seconds = () => BigInt(Math.max(0, Math.floor((Date.now() - params.acceptedAt) / 1000)));
@@ -224,9 +264,21 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
         samples.push({ t: now, c: counter });
         while (samples.length > 0 && samples[0]!.t < now - 2_000) samples.shift();
         rate = Math.max(rateOver(250, now), rateOver(1_000, now));
+        if (params.readHandshake && now - handshakeReadAt >= 1_000) {
+          // In the background: the tick that reads the counter and signs never waits for it.
+          handshakeReadAt = now;
+          params.readHandshake().then(
+            (h) => void (handshake = h),
+            () => undefined,
+          );
+        }
         const plan = planVoucherBytes({ counter, rate, ratio, signed: delivered.bytes, tolerance, policy });
         const secs = seconds() > delivered.seconds ? seconds() : delivered.seconds;
-        const timeDue = now - lastSentAt >= intervalMs && secs > delivered.seconds;
+        // A stale handshake probes the agent at once (a voucher) rather than at the next interval.
+        const probeDue =
+          (handshakeStale(now) && now - lastSentAt >= 1_000) ||
+          (params.probeIntervalMs !== undefined && now - lastSentAt >= params.probeIntervalMs);
+        const timeDue = (now - lastSentAt >= intervalMs || probeDue) && secs > delivered.seconds;
         // While deliveries fail, retry at most every 250 ms.
         const retryOk = failingSince === undefined || now - lastSentAt >= 250;
         if ((plan.due || timeDue) && retryOk) {
@@ -251,7 +303,18 @@ export function createTunnelSession(client: DvpnContext, params: TunnelSessionPa
           reason = "provider-closed";
           break;
         }
-        if (failingSince !== undefined && now - failingSince >= unreachableAfterMs) {
+        const unhealthy = failingSince !== undefined || handshakeStale(now);
+        if (unhealthy !== (unhealthySince !== undefined)) {
+          unhealthySince = unhealthy ? (failingSince ?? now) : undefined;
+          const age = handshakeAge(now);
+          params.onEvent?.({
+            type: "health",
+            healthy: !unhealthy,
+            unhealthyForMs: unhealthy ? now - unhealthySince! : 0,
+            ...(age !== undefined ? { handshakeAgeSeconds: age } : {}),
+          });
+        }
+        if (unhealthySince !== undefined && now - unhealthySince >= unreachableAfterMs) {
           await chainCheck;
           checkChain();
           await chainCheck;

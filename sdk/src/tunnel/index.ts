@@ -31,3 +31,4 @@ export {
   type PlanInput,
   type Plan,
 } from "./paymentPlan.ts";
+export { nextProvider, type ProviderChoice, type PickedProvider } from "./nextProvider.ts";

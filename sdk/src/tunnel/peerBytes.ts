@@ -37,6 +37,32 @@ export function parseUapiBytes(answer: string, peerHex: string): bigint | undefi
   return total;
 }
 
+/**
+ * Parses a UAPI `get=1` answer: the latest handshake (Unix seconds) with the peer.
+ * @param answer the socket's text.
+ * @param peerHex the peer's public key as 64 hex digits (no 0x).
+ * @returns the seconds, 0 when none happened, undefined when the peer is not listed.
+ * @example parseUapiHandshake("public_key=ab…\nlast_handshake_time_sec=1700000000\n", "ab…") // 1700000000
+ */
+export function parseUapiHandshake(answer: string, peerHex: string): number | undefined {
+  let inPeer = false;
+  let seconds: number | undefined;
+  for (const line of answer.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (key === "public_key") {
+      if (inPeer) break;
+      inPeer = value.toLowerCase() === peerHex;
+      if (inPeer) seconds = 0;
+    } else if (inPeer && key === "last_handshake_time_sec" && /^\d+$/.test(value)) {
+      seconds = Number(value);
+    }
+  }
+  return seconds;
+}
+
 function uapiGet(socketPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
@@ -72,5 +98,27 @@ export function peerBytesReader(iface: string, peerPublicKey: string): () => Pro
     }
     const c = await readPeerCounters(iface, peerPublicKey);
     return c ? c.rxBytes + c.txBytes : 0n;
+  };
+}
+
+/**
+ * A reader of the latest handshake with one peer (for {@link createTunnelSession}'s health watch).
+ * @param iface the client's WireGuard interface.
+ * @param peerPublicKey the provider's base64 key.
+ * @returns a function resolving to the handshake's Unix seconds (0 when none, or the peer is gone).
+ * @example const age = Date.now() / 1000 - (await peerHandshakeReader("dvpn1", providerKey)())
+ */
+export function peerHandshakeReader(iface: string, peerPublicKey: string): () => Promise<number> {
+  const socketPath = `${WG_SOCKET_DIR}/${iface}.sock`;
+  const peerHex = wgKeyToBytes32(peerPublicKey).slice(2).toLowerCase();
+  return async () => {
+    if (existsSync(socketPath)) {
+      try {
+        return parseUapiHandshake(await uapiGet(socketPath), peerHex) ?? 0;
+      } catch (err) {
+        throw new WireGuardCommandError(`cannot read ${iface}'s handshake from ${socketPath}`, { cause: err });
+      }
+    }
+    return (await readPeerCounters(iface, peerPublicKey))?.latestHandshake ?? 0;
   };
 }

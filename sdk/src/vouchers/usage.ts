@@ -196,7 +196,9 @@ export function priceUsage(terms: SessionTerms, usage: { bytes: bigint; seconds:
 }
 
 /**
- * The protocol fee taken from a claim of `amount` at `feeBps`, rounded down like the escrow.
+ * The protocol fee of a session that has paid `amount` in all at `feeBps`, rounded down like the
+ * escrow. A claim's fee is `protocolFee(total) − protocolFee(previous total)`, so the fee is
+ * rounded once, on the session's total; it accrues for the treasury when the session settles.
  * @returns the fee.
  * @example protocolFee(10_000n, 250) // 250n
  */

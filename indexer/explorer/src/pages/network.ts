@@ -1,5 +1,5 @@
 /**
- * Network: totals, a region grid, a price chart, the provider table with the feed's filters,
+ * Network: totals, charts over time, a region grid, a price chart, the provider table with the feed's filters,
  * sort and cursor pagination, and the latest sessions; refreshed on every indexed block.
  */
 import { parseUnits } from "viem";
@@ -9,7 +9,7 @@ import type { FeedProvider, NetworkStats, Page } from "../../../../sdk/src/feed/
 import { feed, loadConfig, nowSeconds, watchBlocks, type ExplorerConfig } from "../app.ts";
 import { bar, emptyView, errorView, h, loadingView, replace, table } from "../dom.ts";
 import { amount, formatBytes, percent, price, relative, score, shortAddress } from "../format.ts";
-import { activityChart } from "./activity.ts";
+import { networkCharts } from "./networkCharts.ts";
 import { sessionRows } from "./sessionRows.ts";
 
 /** The table's query, kept while the page is open (filters, sort, page size and cursors). */
@@ -28,10 +28,13 @@ export async function renderNetwork(main: HTMLElement, signal: AbortSignal): Pro
   const statsEl = h("section", { "aria-labelledby": "stats-h" }, loadingView("network totals"));
   const tableEl = h("div", null, loadingView("providers"));
   const sessionsEl = h("div", null, loadingView("sessions"));
+  const chartsEl = h("section", { "aria-labelledby": "activity-h" });
+  const loadCharts = networkCharts(chartsEl);
   replace(
     main,
     h("h1", null, "Network"),
     statsEl,
+    chartsEl,
     h(
       "section",
       { "aria-labelledby": "providers-h" },
@@ -65,13 +68,9 @@ export async function renderNetwork(main: HTMLElement, signal: AbortSignal): Pro
   }
   async function loadSessions() {
     try {
-      const [page, chart] = await Promise.all([
-        findSessions(feed, { orderBy: "id", orderDirection: "desc", first: 10 }),
-        activityChart(),
-      ]);
+      const page = await findSessions(feed, { orderBy: "id", orderDirection: "desc", first: 10 });
       replace(
         sessionsEl,
-        chart,
         page.items.length ? sessionRows("Latest sessions", page.items, config) : emptyView("No sessions opened yet."),
       );
     } catch (err) {
@@ -81,7 +80,7 @@ export async function renderNetwork(main: HTMLElement, signal: AbortSignal): Pro
       );
     }
   }
-  const all = () => Promise.all([loadStats(), loadTable(), loadSessions()]);
+  const all = () => Promise.all([loadStats(), loadCharts(), loadTable(), loadSessions()]);
   await all();
   watchBlocks(signal, () => void all());
 }

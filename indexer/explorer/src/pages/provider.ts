@@ -20,6 +20,7 @@ import {
   score,
   shortAddress,
 } from "../format.ts";
+import { providerCharts } from "./providerCharts.ts";
 import { sessionRows } from "./sessionRows.ts";
 
 /** The published exit policy: what it means, with the published text under it. */
@@ -56,6 +57,8 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
   }
   const availabilityEl = h("div", { "aria-live": "polite" }, availabilityView(p.availability));
   const sessionsEl = h("div", null, loadingView("sessions"));
+  const historyEl = h("section", { "aria-labelledby": "history-h" });
+  providerCharts(historyEl, p.id);
   const r = p.reputation;
   const b = r.scoreBreakdown;
   replace(
@@ -135,6 +138,7 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
           .concat([{ cells: ["Slash penalty", percent(b.slashPenalty), ""] }]),
       ),
     ),
+    historyEl,
     h("section", null, h("h2", null, "Sessions"), sessionsEl),
     h("section", null, h("h2", null, "Slashes"), slashes(p, config)),
   );

@@ -61,6 +61,8 @@ describe("provider actions", () => {
       [{ maxSessions: 0 }, "maxSessions"],
       [{ stake: -1n }, "stake"],
       [{ pricePerGiB: 1n << 96n }, "pricePerGiB"],
+      [{ pricePerGiB: 1n << 64n }, "pricePerGiB"],
+      [{ pricePerMinute: 1n << 64n }, "pricePerMinute"],
     ];
     for (const [patch, field] of cases) {
       await assert.rejects(

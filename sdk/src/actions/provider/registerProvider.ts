@@ -17,9 +17,9 @@ export interface RegisterProviderParameters {
   wgPublicKey: string;
   /** ISO 3166-1 alpha-2 region, e.g. `"DE"`. */
   region: string;
-  /** Price per GiB (2^30 bytes) in the payment token's smallest unit. */
+  /** Price per GiB (2^30 bytes) in the payment token's smallest unit, at most 2^64 − 1. */
   pricePerGiB: bigint;
-  /** Price per minute in the payment token's smallest unit. */
+  /** Price per minute in the payment token's smallest unit, at most 2^64 − 1. */
   pricePerMinute: bigint;
   /** Most sessions open at once (≥ 1). */
   maxSessions: number;
@@ -53,8 +53,8 @@ export async function registerProvider(
   const endpoint = checkEndpoint(params.endpoint);
   const wgKey = checkWgKey(params.wgPublicKey);
   const region = checkRegion(params.region);
-  const pricePerGiB = checkUint(params.pricePerGiB, "pricePerGiB", 96);
-  const pricePerMinute = checkUint(params.pricePerMinute, "pricePerMinute", 96);
+  const pricePerGiB = checkUint(params.pricePerGiB, "pricePerGiB", 64);
+  const pricePerMinute = checkUint(params.pricePerMinute, "pricePerMinute", 64);
   const maxSessions = checkUint(params.maxSessions, "maxSessions", 32, 1n);
   const stake = checkUint(params.stake, "stake", 128, 1n);
   const { account } = requireWallet(client, "registerProvider");

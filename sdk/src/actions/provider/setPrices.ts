@@ -6,9 +6,9 @@ import { writeAndWait } from "../../internal/write.ts";
 
 /** Parameters of {@link setPrices}. */
 export interface SetPricesParameters {
-  /** Price per GiB in the payment token's smallest unit (uint96). */
+  /** Price per GiB in the payment token's smallest unit (at most 2^64 − 1, `ProviderRegistry.MAX_PRICE`). */
   pricePerGiB: bigint;
-  /** Price per minute in the payment token's smallest unit (uint96). */
+  /** Price per minute in the payment token's smallest unit (at most 2^64 − 1, `ProviderRegistry.MAX_PRICE`). */
   pricePerMinute: bigint;
 }
 
@@ -20,8 +20,8 @@ export interface SetPricesParameters {
  * @example await setPrices(client, { pricePerGiB: 40_000n, pricePerMinute: 80n })
  */
 export async function setPrices(client: DvpnContext, params: SetPricesParameters): Promise<WriteResult> {
-  const pricePerGiB = checkUint(params.pricePerGiB, "pricePerGiB", 96);
-  const pricePerMinute = checkUint(params.pricePerMinute, "pricePerMinute", 96);
+  const pricePerGiB = checkUint(params.pricePerGiB, "pricePerGiB", 64);
+  const pricePerMinute = checkUint(params.pricePerMinute, "pricePerMinute", 64);
   return writeAndWait(client, {
     address: addresses(client).registry,
     abi: providerRegistryAbi,

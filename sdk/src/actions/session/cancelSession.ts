@@ -8,11 +8,14 @@ import { findEvent, writeAndWait } from "../../internal/write.ts";
 export type CancelSessionReturnType = WriteResult & { refund: bigint };
 
 /**
- * The client takes back the whole deposit of a session the provider did not accept in time.
- * @param client a DvpnClient whose account is the session's client.
+ * Takes back the whole deposit of a session the provider has not accepted: the session's client
+ * may do so at any time while it is Pending, anyone else after its accept deadline (the refund
+ * always goes to the client).
+ * @param client a DvpnClient (the session's client, or anyone after the accept deadline).
  * @param params the session id.
  * @returns the transaction and the refund.
- * @throws {ContractRevertError} `EscrowAcceptDeadlineNotReached` before the accept deadline.
+ * @throws {ContractRevertError} `EscrowInvalidStatus` once accepted, rejected or cancelled;
+ * `EscrowAcceptDeadlineNotReached` for a caller other than the client before the accept deadline.
  * @example const { refund } = await cancelSession(client, { sessionId: 1n })
  */
 export async function cancelSession(

@@ -40,12 +40,13 @@ describe("sessions: reject, accrued fees and credited refunds", () => {
     assert.ok(tooLong instanceof RangeError);
   });
 
-  it("fees accrue in the escrow and anyone sweeps them; nothing credited means nothing to withdraw", async () => {
+  it("a session's fee accrues in the escrow when it settles and anyone sweeps it; nothing credited means nothing to withdraw", async () => {
     const { client, sessionId, signer } = await open(3);
     await provider.client.acceptSession({ sessionId, tunnelAddress: "10.77.0.5/16" });
     const { signature } = await client.signVoucher({ sessionId, bytes: 1n << 30n, seconds: 60n, signer });
     const claim = await provider.client.claimUsage({ sessionId, bytes: 1n << 30n, seconds: 60n, signature });
     assert.ok(claim.fee > 0n);
+    await provider.client.closeSession({ sessionId });
     const swept = await client.sweepFees();
     assert.ok(swept.amount >= claim.fee, "the sweep takes at least this claim's fee");
     const nothing = await client.withdrawRefund().catch((e: unknown) => e);

@@ -142,15 +142,28 @@ describe("session actions", () => {
     assert.equal(fin.refund, USD(5));
   });
 
-  it("cancel after the accept timeout refunds; waiting reports the missed deadline", async () => {
+  it("the client cancels a pending session at once; others only after the accept timeout", async () => {
     await provider.client.sendHeartbeat();
     const { client, sessionId } = await open(8);
-    const early = await client.cancelSession({ sessionId }).catch((e: unknown) => e);
+    const early = await f
+      .clientFor(9)
+      .cancelSession({ sessionId })
+      .catch((e: unknown) => e);
     assert.ok(early instanceof ContractRevertError && early.errorName === "EscrowAcceptDeadlineNotReached");
+    const c = await client.cancelSession({ sessionId });
+    assert.equal(c.refund, USD(5));
+    assert.equal((await client.getSession({ sessionId })).status, "Closed");
+    const accept = await provider.client.acceptSession({ sessionId, tunnelAddress: "10.0.0.2/16" }).catch((e) => e);
+    assert.ok(accept instanceof ContractRevertError && accept.errorName === "EscrowInvalidStatus");
+  });
+
+  it("waiting reports a missed accept deadline; anyone may cancel then", async () => {
+    await provider.client.sendHeartbeat();
+    const { client, sessionId } = await open(8);
     await f.networkHelpers.time.increase(301);
     await f.networkHelpers.mine();
     await assert.rejects(client.waitForSessionAccepted({ sessionId, pollIntervalMs: 10 }), SessionNotAcceptedError);
-    const c = await client.cancelSession({ sessionId });
+    const c = await f.clientFor(9).cancelSession({ sessionId });
     assert.equal(c.refund, USD(5));
   });
 });

@@ -7,7 +7,8 @@ import { findEvent, writeAndWait } from "../../internal/write.ts";
 export type SweepFeesReturnType = WriteResult & { amount: bigint };
 
 /**
- * Sends the protocol fees accrued in the escrow to the treasury. Anyone may call it.
+ * Sends the protocol fees accrued in the escrow to the treasury. Anyone may call it. A session's
+ * fee accrues when the session settles (closed by its provider, finalized, or closed with a voucher).
  * @param client a DvpnClient with an account (it pays the gas).
  * @returns the transaction and the amount.
  * @throws {ContractRevertError} `EscrowNothingToWithdraw` when no fee has accrued.

@@ -5,29 +5,19 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { DvpnError } from "../../errors/base.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
 import { renderWgQuickConfig } from "../../wireguard/config.ts";
-import { interfaceOf, wgQuick } from "../../tunnel/wgCommands.ts";
-import { closeUnused, tunnelOrClose } from "../acceptedTunnel.ts";
-import { payTunnel } from "../payTunnel.ts";
+import type { DvpnClient } from "../../client/createDvpnClient.ts";
+import type { ProviderChoice } from "../../tunnel/nextProvider.ts";
+import { tunnelOrClose } from "../acceptedTunnel.ts";
+import { connectUp } from "../connectUp.ts";
+import type { CliContext } from "../context.ts";
+import { legMoneyLine } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
-import {
-  connectionStatePath,
-  isAlive,
-  processStart,
-  readConnectionState,
-  removeConnectionState,
-  writeConnectionState,
-  type ConnectionState,
-} from "../connectionState.ts";
-import { disableKillSwitch, enableKillSwitch } from "../killSwitch.ts";
-import { killSwitchFlows } from "../killSwitchFlows.ts";
+import { connectionStatePath, isAlive, readConnectionState } from "../connectionState.ts";
 import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { formatAmount, formatBytes, formatDuration, parseAmount, printable } from "../format.ts";
+import { formatAmount, formatBytes, formatDuration, parseAmount, printable, type TokenInfo } from "../format.ts";
 import { keyValues } from "../output.ts";
 import { addressText, amountText, noPositionals } from "./shared.ts";
-
-/** Whether a run ended by the user's choice (Ctrl-C, deposit) rather than the provider's. */
-const endedByUser = (reason: string) => reason === "stopped" || reason === "deposit";
 
 export default defineCommand({
   path: ["connect"],
@@ -77,7 +67,18 @@ export default defineCommand({
     "accept-timeout": {
       type: "string",
       value: "<seconds>",
-      description: "stop waiting for acceptance after this long (default: the contract's deadline)",
+      description:
+        "withdraw the session (full refund at once) if not accepted within this long (default 60; with --up the next provider is tried)",
+    },
+    "no-failover": {
+      type: "boolean",
+      description: "with --up: stop when the provider stops serving instead of moving to the next-best one",
+    },
+    grace: {
+      type: "string",
+      value: "<seconds>",
+      description:
+        "with --up: how long an unhealthy tunnel may take to come back before the provider is left (default 20)",
     },
   },
   schema: z.object({
@@ -98,7 +99,9 @@ export default defineCommand({
     noKillSwitch: z.boolean().optional(),
     voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
     closeAt: z.coerce.number().min(1).max(100).default(90),
-    acceptTimeout: z.coerce.number().int().min(1).optional(),
+    acceptTimeout: z.coerce.number().int().min(1).max(3600).default(60),
+    noFailover: z.boolean().optional(),
+    grace: z.coerce.number().int().min(1).max(600).default(20),
   }),
   notes: [
     "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
@@ -111,8 +114,11 @@ export default defineCommand({
     "provider's meter by 0.3 s at the measured rate plus 6 MiB (or its advertised tolerance), never",
     "more than 64 MiB + 25 % beyond your own counter (your worst case: bytes paid, not received).",
     "Ctrl-C or a nearly used deposit sends a last voucher, takes the tunnel down and closes the",
-    "session; a provider that closed the session or stopped answering ends the run (exit code 3)",
-    "with what happened to the money. A full tunnel",
+    "session. The tunnel is watched (vouchers taken by the agent, WireGuard handshake age): an",
+    "outage shorter than --grace keeps the session; a provider that closed the session or stays",
+    "unreachable is left (its session closed with the best voucher, the money said) and the next-best",
+    "provider under the same price cap and region is connected while the kill switch holds",
+    "(--no-failover: the run ends with exit code 3 instead). A full tunnel",
     "(the default AllowedIPs) needs nft or iptables for wg-quick's routing rules; DNS needs resolvconf.",
   ],
   examples: [
@@ -139,23 +145,24 @@ export default defineCommand({
     const deposit = parseAmount(o.deposit, t.paymentToken, "--deposit");
     const capGib =
       o.maxPriceGib !== undefined ? parseAmount(o.maxPriceGib, t.paymentToken, "--max-price-gib") : undefined;
-    const providerAddress = await pickProvider(
-      ctx,
-      client,
-      {
-        ...(o.provider ? { provider: o.provider } : {}),
-        ...(o.region ? { region: o.region } : {}),
-        maxPricePerGiB: capGib,
-      },
-      t.paymentToken,
-    );
-    const provider = await client.getProvider({ provider: providerAddress });
-    const maxPricePerGiB = capGib ?? provider.pricePerGiB;
-    const maxPricePerMinute =
-      o.maxPriceMin !== undefined
-        ? parseAmount(o.maxPriceMin, t.paymentToken, "--max-price-min")
-        : provider.pricePerMinute;
+    const capMin =
+      o.maxPriceMin !== undefined ? parseAmount(o.maxPriceMin, t.paymentToken, "--max-price-min") : undefined;
+    const choice = {
+      ...(o.provider ? { provider: o.provider } : {}),
+      ...(o.region ? { region: o.region } : {}),
+      ...(capGib !== undefined ? { maxPricePerGiB: capGib } : {}),
+      ...(capMin !== undefined ? { maxPricePerMinute: capMin } : {}),
+    };
+    const providerAddress = await pickProvider(ctx, client, { ...choice, maxPricePerGiB: capGib }, t.paymentToken);
+    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"];
+    let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
+    if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
+      ctx.out.progress("resolvconf is not installed, so wg-quick cannot set DNS: the config has no DNS line");
+      dns = [];
+    }
+    if (o.up) return connectAndPay(ctx, client, o, { choice, deposit, dns, allowedIPs, token: t.paymentToken });
 
+    const provider = await client.getProvider({ provider: providerAddress });
     const keys = generateWgKeyPair();
     const signer = privateKeyToAccount(generatePrivateKey());
     ctx.out.progress(
@@ -166,8 +173,8 @@ export default defineCommand({
       wgPublicKey: keys.publicKey,
       signer: signer.address,
       deposit,
-      maxPricePerGiB,
-      maxPricePerMinute,
+      maxPricePerGiB: capGib ?? provider.pricePerGiB,
+      maxPricePerMinute: capMin ?? provider.pricePerMinute,
     });
     const sessionId = opened.sessionId;
     ctx.out.progress(`session ${sessionId} opened (transaction ${opened.hash})`);
@@ -180,7 +187,7 @@ export default defineCommand({
         fromBlock: opened.receipt.blockNumber,
         pollIntervalMs: 1000,
         signal: ctx.signal,
-        ...(o.acceptTimeout ? { timeoutMs: o.acceptTimeout * 1000 } : {}),
+        timeoutMs: o.acceptTimeout * 1000,
         onPoll: ({ elapsedMs }) =>
           spinner.update(
             `waiting for the provider to accept session ${sessionId} (${formatDuration(elapsedMs / 1000)})`,
@@ -188,163 +195,130 @@ export default defineCommand({
       });
     } catch (err) {
       spinner.stop();
-      ctx.out.progress(
-        `session ${sessionId} is still pending: after its accept deadline, \`dvpn session close ${sessionId}\` refunds the deposit`,
+      if ((await client.getSession({ sessionId })).status !== "Pending") throw err;
+      // The client may withdraw a pending session at once: the whole deposit comes back now.
+      const c = await client.cancelSession({ sessionId });
+      throw new DvpnError(
+        `${(err as DvpnError).shortMessage ?? String(err)}; session ${sessionId} withdrawn (transaction ${c.hash}): refund ${formatAmount(c.refund, t.paymentToken)}`,
+        { cause: err },
       );
-      throw err;
     }
-    const acceptedAt = Date.now();
     spinner.stop(`session ${sessionId} accepted: tunnel address ${accepted.tunnelAddress}`);
 
     // A tunnel address that is no address list closes the session: nothing can be configured.
     const unused = { sessionId, deposit, token: t.paymentToken };
     const tunnel = await tunnelOrClose(client, accepted.tunnelAddress, unused);
     const configPath = resolve(o.config ?? `dvpn${sessionId}.conf`);
-    let dns = o.dns?.includes("none") ? [] : (o.dns ?? ["1.1.1.1"]);
-    if (o.up && dns.length && !(await hasCommand("resolvconf"))) {
-      ctx.out.progress("resolvconf is not installed, so wg-quick cannot set DNS: the config has no DNS line");
-      dns = [];
-    }
     const text = renderWgQuickConfig({
       privateKey: keys.privateKey,
       address: tunnel.addresses,
       dns,
       peerPublicKey: provider.wgPublicKeyBase64,
       endpoint: provider.endpoint,
-      allowedIPs: o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"],
+      allowedIPs,
       persistentKeepalive: 25,
     });
     writeFileSync(configPath, text, { mode: 0o600 });
     ctx.out.progress(`wrote ${configPath}`);
-
-    const summary = {
-      sessionId,
-      provider: provider.address,
-      endpoint: provider.endpoint,
-      tunnelAddress: accepted.tunnelAddress,
-      gateway: tunnel.gateway ?? null,
-      config: configPath,
-      deposit,
-      pricePerGiB: opened.pricePerGiB,
-      pricePerMinute: opened.pricePerMinute,
-      voucherSigner: signer.address,
-      up: Boolean(o.up),
-    };
-    const human = (extra: [string, string][] = []) =>
-      keyValues([
-        ["session", String(sessionId)],
-        ["provider", `${provider.address} (${provider.endpoint}, ${provider.region})`],
-        ["tunnel address", accepted.tunnelAddress],
-        ["config", configPath],
-        [
-          "price",
-          `${formatAmount(opened.pricePerGiB, t.paymentToken)}/GiB + ${formatAmount(opened.pricePerMinute, t.paymentToken)}/min`,
-        ],
-        ["deposit", formatAmount(deposit, t.paymentToken)],
-        ...extra,
-      ]);
-    if (!o.up) {
-      ctx.out.progress(
-        `not brought up (no --up): \`sudo wg-quick up ${configPath}\`; vouchers are not streamed by this run`,
-      );
-      ctx.out.result(summary, () => human());
-      return;
-    }
-
-    if (tunnel.gateway === undefined) {
-      // No gateway in the tunnel address: vouchers could not reach the provider's agent.
-      const why = `the provider's tunnel address ${JSON.stringify(accepted.tunnelAddress)} names no gateway for its agent`;
-      throw await closeUnused(client, unused, why);
-    }
-    const gateway = tunnel.gateway;
-
-    // --up: the kill switch first (full tunnel), then the tunnel, then pay for it until Ctrl-C,
-    // a used deposit or a provider that is gone.
-    const iface = interfaceOf(configPath);
-    const allowedIPs = o.allowedIps?.flatMap((a) => a.split(",")) ?? ["0.0.0.0/0", "::/0"];
-    const killSwitch = !o.noKillSwitch && allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
-    const state: ConnectionState = {
-      pid: process.pid,
-      ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
-      chainId: client.chain.id,
-      escrow: client.deployment.contracts.SessionEscrow.address,
-      sessionId: String(sessionId),
-      provider: provider.address,
-      endpoint: provider.endpoint,
-      providerKey: provider.wgPublicKeyBase64,
-      config: configPath,
-      iface,
-      gateway: gateway,
-      deposit: String(deposit),
-      pricePerGiB: String(opened.pricePerGiB),
-      pricePerMinute: String(opened.pricePerMinute),
-      acceptedAt,
-    };
-    writeConnectionState(statePath, state);
-    try {
-      if (killSwitch) {
-        state.killSwitch = await enableKillSwitch({
-          iface,
-          allow: await killSwitchFlows(provider.endpoint, ctx.globals.rpc),
-        });
-        writeConnectionState(statePath, state);
-        ctx.out.progress(`kill switch on: nftables table inet ${state.killSwitch} lets only the tunnel out`);
-      }
-      await wgQuick("up", configPath);
-    } catch (err) {
-      if (state.killSwitch) await disableKillSwitch(state.killSwitch).catch(() => undefined);
-      const closed = await closeUnused(client, unused, (err as DvpnError).shortMessage ?? String(err), err);
-      removeConnectionState(statePath);
-      throw closed;
-    }
-    ctx.out.progress(`tunnel ${iface} up; paying by bytes and time to ${tunnel.gateway}:51830`);
-    const paid = await payTunnel(ctx, client, {
-      sessionId,
-      signer,
-      terms: { pricePerGiB: opened.pricePerGiB, pricePerMinute: opened.pricePerMinute, deposit },
-      voucherTerms: {
-        provider: provider.address,
-        deposit: opened.deposit,
-        pricePerGiB: opened.pricePerGiB,
-        pricePerMinute: opened.pricePerMinute,
-      },
-      acceptedAt,
-      iface,
-      providerKey: provider.wgPublicKeyBase64,
-      gateway: gateway,
-      voucherIntervalSeconds: o.voucherInterval,
-      closeAtPercent: o.closeAt,
-      token: t.paymentToken,
-      down: () => wgQuick("down", configPath),
-    });
-    if (endedByUser(paid.end.reason)) {
-      if (state.killSwitch) await disableKillSwitch(state.killSwitch);
-      removeConnectionState(statePath);
-    } else if (state.killSwitch) {
-      ctx.out.progress("the kill switch stays on so nothing leaves outside a tunnel: `dvpn disconnect` lifts it");
-    } else {
-      removeConnectionState(statePath);
-    }
-    const { end } = paid;
-    if (end.reason === "provider-closed" || end.reason === "unreachable") process.exitCode = 3;
+    ctx.out.progress(
+      `not brought up (no --up): \`sudo wg-quick up ${configPath}\`; vouchers are not streamed by this run`,
+    );
     ctx.out.result(
       {
-        ...summary,
-        ended: end.reason,
-        closed: true,
-        usage: end.delivered,
-        counter: end.counter,
-        money: paid.money,
-        settlementDeadline: paid.settlementDeadline ?? null,
-        paid: paid.paid ?? end.onChain?.paid ?? null,
-        refund: paid.refund ?? null,
+        sessionId,
+        provider: provider.address,
+        endpoint: provider.endpoint,
+        tunnelAddress: accepted.tunnelAddress,
+        gateway: tunnel.gateway ?? null,
+        config: configPath,
+        deposit,
+        pricePerGiB: opened.pricePerGiB,
+        pricePerMinute: opened.pricePerMinute,
+        voucherSigner: signer.address,
+        up: false,
       },
       () =>
-        human([
-          ["used", `${formatBytes(end.delivered.bytes)}, ${formatDuration(Number(end.delivered.seconds))} signed`],
-          ["money", paid.money],
-          ...(paid.closeHash ? ([["closed", `transaction ${paid.closeHash}`]] as [string, string][]) : []),
+        keyValues([
+          ["session", String(sessionId)],
+          ["provider", `${provider.address} (${provider.endpoint}, ${provider.region})`],
+          ["tunnel address", accepted.tunnelAddress],
+          ["config", configPath],
+          [
+            "price",
+            `${formatAmount(opened.pricePerGiB, t.paymentToken)}/GiB + ${formatAmount(opened.pricePerMinute, t.paymentToken)}/min`,
+          ],
+          ["deposit", formatAmount(deposit, t.paymentToken)],
         ]),
     );
   },
 });
+
+/** `--up`: the SDK's connection (kill switch, tunnel, payment, failover) and its result. */
+async function connectAndPay(
+  ctx: CliContext,
+  client: DvpnClient,
+  o: {
+    config?: string | undefined;
+    noKillSwitch?: boolean | undefined;
+    noFailover?: boolean | undefined;
+    voucherInterval: number;
+    closeAt: number;
+    acceptTimeout: number;
+    grace: number;
+  },
+  p: { choice: ProviderChoice; deposit: bigint; dns: string[]; allowedIPs: string[]; token: TokenInfo },
+): Promise<void> {
+  const killSwitch = !o.noKillSwitch && p.allowedIPs.some((a) => a.trim() === "0.0.0.0/0");
+  const end = await connectUp(
+    ctx,
+    client,
+    {
+      choice: p.choice,
+      deposit: p.deposit,
+      ...(o.config ? { config: o.config } : {}),
+      dns: p.dns,
+      allowedIPs: p.allowedIPs,
+      killSwitch,
+      failover: !o.noFailover,
+      voucherIntervalSeconds: o.voucherInterval,
+      closeAtPercent: o.closeAt,
+      acceptTimeoutMs: o.acceptTimeout * 1000,
+      graceMs: o.grace * 1000,
+    },
+    p.token,
+  );
+  if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
+  const last = end.legs.at(-1);
+  const sessions = end.legs.map((l) => ({
+    sessionId: l.sessionId,
+    provider: l.provider,
+    left: l.reason,
+    usage: l.end?.delivered ?? null,
+    counter: l.end?.counter ?? null,
+    money: legMoneyLine(l, p.token),
+    outcome: l.outcome,
+  }));
+  ctx.out.result(
+    {
+      ended: end.reason,
+      config: end.configPath ?? null,
+      killSwitch: end.killSwitch,
+      sessionId: last?.sessionId ?? null,
+      provider: last?.provider ?? null,
+      usage: last?.end?.delivered ?? null,
+      closed: last !== undefined,
+      money: last ? legMoneyLine(last, p.token) : null,
+      sessions,
+      up: true,
+    },
+    () =>
+      keyValues([
+        ["ended", end.reason],
+        ...end.legs.map((l): [string, string] => [
+          `session ${l.sessionId}`,
+          `${l.provider}${l.end ? `, ${formatBytes(l.end.delivered.bytes)} signed` : ""}: ${legMoneyLine(l, p.token)}`,
+        ]),
+        ["kill switch", end.killSwitch ? "on (`dvpn disconnect` lifts it)" : "off"],
+      ]),
+  );
+}

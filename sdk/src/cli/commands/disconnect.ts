@@ -56,7 +56,7 @@ export default defineCommand({
         closed.refund !== undefined
           ? `closed: paid ${formatAmount(closed.paid ?? 0n, t.paymentToken)}, refund ${formatAmount(closed.refund, t.paymentToken)}`
           : `closed: the provider may claim its best voucher until ${formatTime(closed.settlementDeadline)}, then \`dvpn session finalize ${sessionId}\` refunds the rest`;
-    } else if (s.status === "Pending" && s.deadline <= Math.floor(Date.now() / 1000)) {
+    } else if (s.status === "Pending") {
       const c = await client.cancelSession({ sessionId });
       action = "cancelled";
       money = `cancelled (never accepted): refund ${formatAmount(c.refund, t.paymentToken)}`;

@@ -13,7 +13,8 @@ export default defineCommand({
   notes: [
     "Closed by the client, the provider may still claim until the settlement deadline; then",
     "`dvpn session finalize <id>` returns the rest of the deposit. A pending session that the",
-    "provider never accepted is cancelled instead (full refund) once its accept deadline passed.",
+    "provider has not accepted is cancelled instead (full refund at once; the client may withdraw",
+    "a pending session any time, anyone else after its accept deadline).",
   ],
   examples: ["dvpn session close 12 --key-file ~/.dvpn/key"],
   async run(ctx, o) {

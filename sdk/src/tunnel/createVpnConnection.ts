@@ -1,0 +1,412 @@
+/**
+ * A VPN connection that survives its provider (Node only): opens a session with the best
+ * provider, pays for the tunnel with {@link createTunnelSession}, and when the provider stops
+ * serving (it closed the session, or the tunnel stayed unhealthy past the grace) closes that
+ * session with its best voucher and moves to the next-best provider under the same price cap and
+ * region, excluding the ones that failed. Bringing the tunnel up and down (wg-quick, a kill
+ * switch) is the caller's {@link TunnelDriver}, so the kill switch can be swapped in one step.
+ */
+import type { Address, Hash, LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { DvpnClient } from "../client/createDvpnClient.ts";
+import type { ProviderRecord } from "../actions/read/getProvider.ts";
+import type { SessionRecord } from "../actions/read/getSession.ts";
+import type { OpenSessionReturnType } from "../actions/session/openSession.ts";
+import { DvpnError } from "../errors/base.ts";
+import { SessionNotAcceptedError } from "../errors/session.ts";
+import { parseTunnelAddress, type TunnelAddress } from "../wireguard/config.ts";
+import { generateWgKeyPair, type WgKeyPair } from "../wireguard/keys.ts";
+import { priceUsage } from "../vouchers/usage.ts";
+import {
+  createTunnelSession,
+  type TunnelSessionEnd,
+  type TunnelSessionEvent,
+  type TunnelSessionParameters,
+} from "./createTunnelSession.ts";
+import { nextProvider, type PickedProvider, type ProviderChoice } from "./nextProvider.ts";
+import { peerBytesReader, peerHandshakeReader } from "./peerBytes.ts";
+import { postVoucher } from "./voucherApi.ts";
+
+/** One session of a connection, accepted by its provider. */
+export interface TunnelLeg {
+  provider: ProviderRecord;
+  sessionId: bigint;
+  opened: OpenSessionReturnType;
+  /** The tunnel's key pair (fresh per session). */
+  keys: WgKeyPair;
+  /** The session signer (fresh per session). */
+  signer: LocalAccount;
+  tunnelAddress: string;
+  /** The parsed tunnel address; its gateway is where the agent's voucher API listens. */
+  tunnel: TunnelAddress & { gateway: string };
+  acceptedAt: number;
+}
+
+/** What {@link TunnelDriver.up} returns. */
+export interface TunnelUp {
+  iface: string;
+  readBytes?: TunnelSessionParameters["readBytes"];
+  readHandshake?: TunnelSessionParameters["readHandshake"];
+  send?: TunnelSessionParameters["send"];
+}
+
+/** Brings a leg's tunnel up and down (e.g. a config file, a kill switch and wg-quick). */
+export interface TunnelDriver {
+  /**
+   * Brings `leg`'s tunnel up. `previous` is the leg before it (already taken down): a kill switch
+   * swaps the allowed WireGuard endpoint from its provider to `leg`'s in one atomic step.
+   * @returns the WireGuard interface carrying the tunnel, and optionally its own counter reader,
+   * handshake reader and voucher transport (default: the interface's WireGuard counters and
+   * handshake, and {@link postVoucher} to the leg's gateway).
+   */
+  up(leg: TunnelLeg, previous?: TunnelLeg): Promise<TunnelUp>;
+  /** Takes `leg`'s tunnel down (the kill switch, if any, stays). */
+  down(leg: TunnelLeg): Promise<void>;
+}
+
+/** What happened to one provider's session and its money. */
+export type LegOutcome =
+  /** Not accepted in time: withdrawn at once, the whole deposit back. */
+  | { kind: "cancelled"; refund: bigint; hash: Hash }
+  /** The provider closed the session (e.g. it cut the tunnel): its on-chain record. */
+  | { kind: "provider-closed"; record: SessionRecord }
+  /**
+   * This client closed the session: the provider may claim up to `owedAtMost` (the best voucher
+   * it took) until `settlementDeadline`; then anyone finalizes and the rest is refunded.
+   */
+  | {
+      kind: "client-closed";
+      hash: Hash;
+      settlementDeadline: number;
+      owedAtMost: bigint;
+      paid?: bigint;
+      refund?: bigint;
+    };
+
+/** One provider tried by a connection. */
+export interface LegResult {
+  provider: Address;
+  sessionId: bigint;
+  deposit: bigint;
+  /** How the tunnel session ended, when it was accepted and brought up. */
+  end?: TunnelSessionEnd;
+  /** Why the connection left this provider (or stopped). */
+  reason: "not-accepted" | "bad-tunnel-address" | "tunnel-failed" | TunnelSessionEnd["reason"];
+  outcome: LegOutcome;
+}
+
+/** The tunnel driver could not bring a tunnel up; the session was closed (see `legs`). */
+export class TunnelUpError extends DvpnError {
+  override name = "TunnelUpError";
+  /** Every provider tried, the last one with the closed session. */
+  legs: LegResult[];
+  /** @param message what failed; @param legs the providers tried; @param cause the driver's error. */
+  constructor(message: string, legs: LegResult[], cause: unknown) {
+    super(message, { cause });
+    this.legs = legs;
+  }
+}
+
+/** What a connection reports while it runs. */
+export type VpnConnectionEvent =
+  | { type: "picked"; picked: PickedProvider; attempt: number }
+  | { type: "opened"; provider: ProviderRecord; opened: OpenSessionReturnType }
+  | { type: "waiting"; sessionId: bigint; elapsedMs: number }
+  | { type: "accepted"; leg: TunnelLeg }
+  | { type: "up"; leg: TunnelLeg; iface: string }
+  | { type: "session"; leg: TunnelLeg; event: TunnelSessionEvent }
+  | { type: "left"; result: LegResult; failover: boolean }
+  | { type: "no-provider"; excluded: Address[] };
+
+/** Why {@link VpnConnection.run} returned. */
+export type VpnConnectionEndReason =
+  | "stopped"
+  | "deposit"
+  /** The last provider failed and failover is off (or the attempts are used up). */
+  | "provider-closed"
+  | "unreachable"
+  /** The provider did not accept in time (withdrawn at once) and failover is off. */
+  | "not-accepted"
+  /** No provider left that matches the choice. */
+  | "no-provider";
+
+/** Parameters of {@link createVpnConnection}. */
+export interface VpnConnectionParameters {
+  /** Which providers qualify: one named provider, or a region and price caps. */
+  choice: ProviderChoice;
+  /** The deposit of each session (base units). */
+  deposit: bigint;
+  tunnel: TunnelDriver;
+  /** Move to the next provider when one stops serving (default true). */
+  failover?: boolean;
+  /** How many providers to try in all (default 4). */
+  maxProviders?: number;
+  /** Wait this long for an accept, then withdraw the session at once (default 60000 ms). */
+  acceptTimeoutMs?: number;
+  /** Poll period while waiting for the accept (default 1000 ms). */
+  acceptPollMs?: number;
+  /**
+   * Options of each {@link createTunnelSession}: its grace is `unreachableAfterMs` (default here
+   * 20000), and the agent is probed (a voucher) at least every `probeIntervalMs` (default here 2000).
+   */
+  session?: Partial<
+    Pick<
+      TunnelSessionParameters,
+      | "voucherIntervalSeconds"
+      | "closeAtPercent"
+      | "unreachableAfterMs"
+      | "credit"
+      | "tickMs"
+      | "chainCheckMs"
+      | "staleHandshakeSeconds"
+      | "probeIntervalMs"
+    >
+  >;
+  onEvent?: (event: VpnConnectionEvent) => void;
+}
+
+/** What {@link VpnConnection.run} returns. */
+export interface VpnConnectionEnd {
+  reason: VpnConnectionEndReason;
+  /** Every provider tried, in order, with what happened to its session's money. */
+  legs: LegResult[];
+  /** The leg whose tunnel is up at the end (none: every tunnel is down). */
+  current?: TunnelLeg;
+}
+
+/** A connection: see {@link createVpnConnection}. */
+export interface VpnConnection {
+  /** Connects and pays until the signal aborts, the deposit is nearly used, or no provider is left. */
+  run(signal?: AbortSignal): Promise<VpnConnectionEnd>;
+  /** The leg being paid now, if any. */
+  current(): TunnelLeg | undefined;
+}
+
+/**
+ * A VPN connection with health watch and failover over {@link createTunnelSession}.
+ * - A transient outage (the agent or WireGuard back within the grace, `session.unreachableAfterMs`)
+ *   keeps the session and the tunnel; WireGuard re-handshakes by itself.
+ * - A provider that stops serving is left: its tunnel goes down (the caller's kill switch stays),
+ *   the session is closed by the client (the provider may claim its best voucher during the
+ *   settlement window, the rest is refunded) unless the provider closed it, and a session is
+ *   opened with the next-best provider (same region and price caps, failed ones excluded).
+ * - An accept that does not come within `acceptTimeoutMs` is withdrawn at once (full refund) and
+ *   the next provider is tried.
+ * @param client a DvpnClient with an account (it opens and closes sessions).
+ * @param params the choice, deposit, tunnel driver and options.
+ * @returns the connection; call `run(signal)`.
+ * @example
+ * const conn = createVpnConnection(client, {
+ *   choice: { region: "DE", maxPricePerGiB: 50_000n }, deposit: 5_000_000n,
+ *   tunnel: { up: async (leg) => ({ iface: await myUp(leg) }), down: (leg) => myDown(leg) },
+ * })
+ * const { reason, legs } = await conn.run(abortSignal)
+ */
+export function createVpnConnection(client: DvpnClient, params: VpnConnectionParameters): VpnConnection {
+  const failover = params.failover ?? true;
+  const maxProviders = params.maxProviders ?? 4;
+  const emit = (e: VpnConnectionEvent) => params.onEvent?.(e);
+  let current: TunnelLeg | undefined;
+
+  /** Opens with `provider` and waits for its accept; a late accept is withdrawn at once. */
+  const openAccepted = async (provider: ProviderRecord, signal?: AbortSignal): Promise<TunnelLeg | LegResult> => {
+    const keys = generateWgKeyPair();
+    const signer = privateKeyToAccount(generatePrivateKey());
+    const opened = await client.openSession({
+      provider: provider.address,
+      wgPublicKey: keys.publicKey,
+      signer: signer.address,
+      deposit: params.deposit,
+      maxPricePerGiB: params.choice.maxPricePerGiB ?? provider.pricePerGiB,
+      maxPricePerMinute: params.choice.maxPricePerMinute ?? provider.pricePerMinute,
+    });
+    emit({ type: "opened", provider, opened });
+    const sessionId = opened.sessionId;
+    const base = { provider: provider.address, sessionId, deposit: opened.deposit };
+    let accepted;
+    try {
+      accepted = await client.waitForSessionAccepted({
+        sessionId,
+        fromBlock: opened.receipt.blockNumber,
+        pollIntervalMs: params.acceptPollMs ?? 1000,
+        timeoutMs: params.acceptTimeoutMs ?? 60_000,
+        ...(signal ? { signal } : {}),
+        onPoll: ({ elapsedMs }) => emit({ type: "waiting", sessionId, elapsedMs }),
+      });
+    } catch (err) {
+      if (!(err instanceof SessionNotAcceptedError)) throw err;
+      const s = await client.getSession({ sessionId });
+      if (s.status !== "Pending") throw err; // rejected or cancelled meanwhile: the error says so
+      const c = await client.cancelSession({ sessionId });
+      const result: LegResult = {
+        ...base,
+        reason: "not-accepted",
+        outcome: { kind: "cancelled", refund: c.refund, hash: c.hash },
+      };
+      emit({ type: "left", result, failover: failover && !signal?.aborted });
+      return result;
+    }
+    let tunnel: TunnelAddress | undefined;
+    try {
+      tunnel = parseTunnelAddress(accepted.tunnelAddress);
+    } catch {
+      tunnel = undefined;
+    }
+    if (!tunnel || tunnel.addresses.length === 0 || tunnel.gateway === undefined) {
+      // Nothing can be configured, or vouchers could not reach the agent: close at once.
+      const closed = await client.closeSession({ sessionId });
+      const result: LegResult = {
+        ...base,
+        reason: "bad-tunnel-address",
+        outcome: {
+          kind: "client-closed",
+          hash: closed.hash,
+          settlementDeadline: closed.settlementDeadline,
+          owedAtMost: 0n,
+        },
+      };
+      emit({ type: "left", result, failover });
+      return result;
+    }
+    const leg: TunnelLeg = {
+      provider,
+      sessionId,
+      opened,
+      keys,
+      signer,
+      tunnelAddress: accepted.tunnelAddress,
+      tunnel: { ...tunnel, gateway: tunnel.gateway },
+      acceptedAt: Date.now(),
+    };
+    emit({ type: "accepted", leg });
+    return leg;
+  };
+
+  /** Closes a leg's session after its tunnel went down, unless the provider closed it. */
+  const settle = async (leg: TunnelLeg, end: TunnelSessionEnd): Promise<LegOutcome> => {
+    if (end.reason === "provider-closed") {
+      return {
+        kind: "provider-closed",
+        record: end.onChain ?? (await client.getSession({ sessionId: leg.sessionId })),
+      };
+    }
+    const terms = {
+      pricePerGiB: leg.opened.pricePerGiB,
+      pricePerMinute: leg.opened.pricePerMinute,
+      deposit: leg.opened.deposit,
+    };
+    const closed = await client.closeSession({ sessionId: leg.sessionId }).catch(async (err: unknown) => {
+      // The provider may have closed it meanwhile.
+      const s = await client.getSession({ sessionId: leg.sessionId });
+      if (s.status === "Closing" || s.status === "Closed") return s;
+      throw err;
+    });
+    if ("status" in closed) return { kind: "provider-closed", record: closed };
+    return {
+      kind: "client-closed",
+      hash: closed.hash,
+      settlementDeadline: closed.settlementDeadline,
+      owedAtMost: priceUsage(terms, end.delivered),
+      ...(closed.paid !== undefined ? { paid: closed.paid } : {}),
+      ...(closed.refund !== undefined ? { refund: closed.refund } : {}),
+    };
+  };
+
+  return {
+    current: () => current,
+    async run(signal) {
+      const legs: LegResult[] = [];
+      const failed: Address[] = [];
+      let previous: TunnelLeg | undefined;
+      let last: VpnConnectionEndReason = "no-provider";
+      for (let attempt = 1; attempt <= maxProviders && !signal?.aborted; attempt++) {
+        const picked = await nextProvider(client, params.choice, failed);
+        if (!picked) {
+          emit({ type: "no-provider", excluded: [...failed] });
+          return { reason: legs.length ? last : "no-provider", legs };
+        }
+        emit({ type: "picked", picked, attempt });
+        const provider = await client.getProvider({ provider: picked.address });
+        const got = await openAccepted(provider, signal);
+        if (!("opened" in got)) {
+          // Withdrawn (not accepted in time, or Ctrl-C while waiting) or an unusable tunnel address.
+          legs.push(got);
+          failed.push(got.provider);
+          last = got.reason === "not-accepted" ? "not-accepted" : "unreachable";
+          if (signal?.aborted) return { reason: "stopped", legs };
+          if (!failover) return { reason: last, legs };
+          continue;
+        }
+        const leg = got;
+        let up: TunnelUp;
+        try {
+          up = await params.tunnel.up(leg, previous);
+        } catch (err) {
+          // The machine cannot bring a tunnel up: no other provider would do better.
+          await params.tunnel.down(leg).catch(() => undefined);
+          const closed = await client.closeSession({ sessionId: leg.sessionId });
+          legs.push({
+            provider: provider.address,
+            sessionId: leg.sessionId,
+            deposit: leg.opened.deposit,
+            reason: "tunnel-failed",
+            outcome: {
+              kind: "client-closed",
+              hash: closed.hash,
+              settlementDeadline: closed.settlementDeadline,
+              owedAtMost: 0n,
+            },
+          });
+          throw new TunnelUpError((err as DvpnError).shortMessage ?? String(err), legs, err);
+        }
+        current = leg;
+        const iface = up.iface;
+        emit({ type: "up", leg, iface });
+        const session = createTunnelSession(client, {
+          sessionId: leg.sessionId,
+          signer: leg.signer,
+          terms: {
+            pricePerGiB: leg.opened.pricePerGiB,
+            pricePerMinute: leg.opened.pricePerMinute,
+            deposit: leg.opened.deposit,
+          },
+          voucherTerms: {
+            provider: provider.address,
+            deposit: leg.opened.deposit,
+            pricePerGiB: leg.opened.pricePerGiB,
+            pricePerMinute: leg.opened.pricePerMinute,
+          },
+          acceptedAt: leg.acceptedAt,
+          readBytes: up.readBytes ?? peerBytesReader(iface, provider.wgPublicKeyBase64),
+          readHandshake: up.readHandshake ?? peerHandshakeReader(iface, provider.wgPublicKeyBase64),
+          send: up.send ?? ((v) => postVoucher({ gateway: leg.tunnel.gateway, ...v, timeoutMs: 5_000 })),
+          unreachableAfterMs: 20_000,
+          probeIntervalMs: 2_000,
+          ...params.session,
+          onEvent: (event) => emit({ type: "session", leg, event }),
+        });
+        const end = await session.run(signal);
+        const again = failover && (end.reason === "provider-closed" || end.reason === "unreachable");
+        // Down first: with a full tunnel the chain is reachable only outside it (the kill switch allows it).
+        await params.tunnel.down(leg).catch(() => undefined);
+        current = undefined;
+        const outcome = await settle(leg, end);
+        const result: LegResult = {
+          provider: provider.address,
+          sessionId: leg.sessionId,
+          deposit: leg.opened.deposit,
+          end,
+          reason: end.reason,
+          outcome,
+        };
+        legs.push(result);
+        emit({ type: "left", result, failover: again && attempt < maxProviders });
+        last = end.reason;
+        if (!again) return { reason: end.reason, legs };
+        failed.push(provider.address);
+        previous = leg;
+      }
+      return { reason: signal?.aborted ? "stopped" : last, legs };
+    },
+  };
+}
