@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {ExitPolicy} from "./ExitPolicy.sol";
 
 /**
  * @title ProviderRegistry
@@ -92,6 +93,7 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     address private _escrowBinder;
     mapping(address provider => Provider) private _providers;
     mapping(address provider => SlashWindow) private _slashWindows;
+    mapping(address provider => string) private _exitPolicies;
 
     /// @param initialMinStake see {minStake}; the other arguments likewise. Each is checked
     /// against its bounds.
@@ -217,6 +219,22 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         p.pricePerGiB = pricePerGiB;
         p.pricePerMinute = pricePerMinute;
         emit PricesUpdated(msg.sender, pricePerGiB, pricePerMinute);
+    }
+
+    /**
+     * @notice Publishes where the caller's clients may go through it: the exit policy its agent
+     * enforces, in the form {ExitPolicy} describes (e.g. `deny-ports=25;deny-ranges=10.0.0.0/8`);
+     * the empty string clears it. It stays published across deregistration and is only informative
+     * on chain: sessions and payments do not depend on it.
+     * Requirements: registered; at most {ExitPolicy.MAX_LENGTH} bytes; well formed.
+     */
+    function setExitPolicy(string calldata policy) external onlyRegistered {
+        uint256 len = bytes(policy).length;
+        if (len > ExitPolicy.MAX_LENGTH) revert RegistryExitPolicyTooLong(len, ExitPolicy.MAX_LENGTH);
+        uint256 bad = ExitPolicy.firstError(bytes(policy));
+        if (bad != type(uint256).max) revert RegistryInvalidExitPolicy(policy, bad);
+        _exitPolicies[msg.sender] = policy;
+        emit ExitPolicyUpdated(msg.sender, policy);
     }
 
     /// @notice Stops new sessions to the caller. Requirements: registered, not paused.
@@ -375,6 +393,11 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
             wgPublicKey: p.wgPublicKey,
             endpoint: p.endpoint
         });
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function exitPolicyOf(address provider) external view returns (string memory) {
+        return _exitPolicies[provider];
     }
 
     // ────────────────────────── escrow hooks ──────────────────────────

@@ -47,6 +47,9 @@ interface IProviderRegistry {
     );
     /// @notice A provider changed its prices (open sessions keep the prices they opened with).
     event PricesUpdated(address indexed provider, uint96 pricePerGiB, uint96 pricePerMinute);
+    /// @notice A provider published where its clients may go through it (see {ExitPolicy}); the
+    /// empty string means "no restriction".
+    event ExitPolicyUpdated(address indexed provider, string policy);
     /// @notice A provider stopped taking new sessions.
     event ProviderPaused(address indexed provider);
     /// @notice A provider takes new sessions again.
@@ -101,6 +104,9 @@ interface IProviderRegistry {
     error RegistryEscrowAlreadyBound();
     error RegistryInvalidEscrow();
     error RegistryAtCapacity(address provider, uint32 activeSessions, uint32 maxSessions);
+    error RegistryExitPolicyTooLong(uint256 length, uint256 maxLength);
+    /// @notice `policy` breaks the exit-policy grammar at byte `offset`.
+    error RegistryInvalidExitPolicy(string policy, uint256 offset);
 
     // ───────────────────────────── reads ──────────────────────────────
 
@@ -110,6 +116,9 @@ interface IProviderRegistry {
 
     /// @notice The public record of `provider`.
     function getProvider(address provider) external view returns (ProviderInfo memory);
+
+    /// @notice The exit policy `provider` published (empty: none, or no restriction).
+    function exitPolicyOf(address provider) external view returns (string memory);
 
     // ───────────────────────── escrow hooks ───────────────────────────
 

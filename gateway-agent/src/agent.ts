@@ -21,7 +21,7 @@ import { loadPrivateKey } from "./config/privateKey.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { createMeterHistory } from "./payment/meterHistory.ts";
 import { lagToleranceOf } from "./payment/policy.ts";
-import { firewallFromConfig, publishedExitPolicy } from "./firewall/fromConfig.ts";
+import { firewallFromConfig, publishedExitPolicy, warnIfUnpublished } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { dnsFromConfig } from "./dns/fromConfig.ts";
 import type { DnsForwarder } from "./dns/forwarder.ts";
@@ -334,6 +334,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
             );
           }
           if (!config.maxPeers && p.maxSessions > 0) ctx.maxPeers = Math.min(pool.capacity, p.maxSessions);
+          if (p.registered && firewall && chain.exitPolicy) warnIfUnpublished(await chain.exitPolicy(), config, log);
         } catch (err) {
           log.warn({ err: (err as Error).message }, "could not read the provider record");
         }

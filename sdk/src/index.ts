@@ -25,6 +25,19 @@ export {
 export { withdrawStake, type WithdrawStakeReturnType } from "./actions/provider/withdrawStake.ts";
 export { updateProvider, type UpdateProviderParameters } from "./actions/provider/updateProvider.ts";
 export { setPrices, type SetPricesParameters } from "./actions/provider/setPrices.ts";
+export { setExitPolicy, type SetExitPolicyParameters } from "./actions/provider/setExitPolicy.ts";
+export {
+  describeExitPolicy,
+  exitPolicyAllowsPort,
+  formatExitPolicy,
+  MAX_EXIT_POLICY_LENGTH,
+  OPEN_EXIT_POLICY,
+  parseExitPolicy,
+  parsePortList,
+  parseRangeList,
+  type ExitPolicy,
+  type PortRange,
+} from "./exitPolicy/exitPolicy.ts";
 export { pauseProvider } from "./actions/provider/pauseProvider.ts";
 export { unpauseProvider } from "./actions/provider/unpauseProvider.ts";
 export { sendHeartbeat } from "./actions/provider/sendHeartbeat.ts";
@@ -82,6 +95,7 @@ export { listProposals, getProposalDefinition, type ProposalDefinition } from ".
 export { listProviders, type ListedProvider } from "./actions/read/listProviders.ts";
 export { listSessions, type ListSessionsParameters } from "./actions/read/listSessions.ts";
 export { getProvider, type GetProviderParameters, type ProviderRecord } from "./actions/read/getProvider.ts";
+export { getExitPolicy, type GetExitPolicyParameters } from "./actions/read/getExitPolicy.ts";
 export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
 export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";
 export { getParameters, type ProtocolParameters } from "./actions/read/getParameters.ts";

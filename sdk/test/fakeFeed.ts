@@ -63,6 +63,14 @@ export function feedProvider(overrides: Record<string, unknown> = {}) {
       lastHeartbeat: 1700000000,
       heartbeatExpiresAt: 1700000900,
     },
+    exitPolicy: {
+      text: "deny-ports=25",
+      denyPorts: [{ from: 25, to: 25 }],
+      allowPorts: [],
+      denyRanges: [],
+      allowRanges: [],
+      wellFormed: true,
+    },
     slashes: [],
     ...overrides,
   };

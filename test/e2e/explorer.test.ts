@@ -1,8 +1,8 @@
 /**
  * The network explorer as a person uses it: Debian's Chromium (headless, through playwright-core)
  * against the demo's live network (a hardhat node, the protocol, the indexer serving the
- * explorer). The network page shows the feed's providers and totals, a provider page its score
- * and uptime, a session page where its deposit went, and a voter with a browser wallet delegates,
+ * explorer). The network page shows the feed's providers and totals, a provider page its score,
+ * uptime and published exit policy, a session page where its deposit went, and a voter with a browser wallet delegates,
  * votes on a new proposal and sees the tally change.
  *
  * Needs the Debian package `chromium`: skipped with a message without it, failed under CI.
@@ -223,6 +223,9 @@ describe("explorer end to end in Chromium", { skip }, () => {
     assert.equal(await fact("Uptime 24 h"), percent(p.reputation.uptime24h));
     assert.equal(await fact("Uptime 7 d"), percent(p.reputation.uptime7d));
     assert.equal(await fact("Sessions paid"), String(p.reputation.sessionsPaid));
+    const policy = (await page.textContent("[data-testid=exit-policy]")) ?? "";
+    if (p.exitPolicy.text === "") assert.match(policy, /^none published/);
+    else assert.ok(policy.includes(p.exitPolicy.text), policy);
     // The uptime chart: the feed's hourly uptime, the hour of the demo's session accepted.
     const uptime = await chartFigures(page, "uptime");
     const series = await getProviderSeries(feed(), {

@@ -243,6 +243,9 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
       const p = await sdk.getProvider({ provider });
       return { registered: p.registered, paused: p.paused, maxSessions: p.maxSessions, wgPublicKey: p.wgPublicKey };
     },
+    async exitPolicy() {
+      return sdk.getExitPolicy({ provider });
+    },
     async heartbeatTimeout() {
       return Number(
         await publicClient.readContract({

@@ -66,6 +66,8 @@ export interface AgentChain {
   escrowEvents(from: bigint, to: bigint): Promise<EscrowEvent[]>;
   getSession(id: bigint): Promise<ChainSession>;
   getProvider(): Promise<ChainProvider>;
+  /** The exit policy this provider published in the registry ("" when none). */
+  exitPolicy?(): Promise<string>;
   heartbeatTimeout(): Promise<number>;
   /**
    * Whether contract `signer` accepts `signature` for `hash` (ERC-1271 `isValidSignature`), as the

@@ -18,6 +18,25 @@ export function exitPolicyOf(config: AgentConfig): ExitPolicy {
 /** The published form of a configuration's exit policy (see {@link formatExitPolicy}). */
 export const publishedExitPolicy = (config: AgentConfig) => formatExitPolicy(exitPolicyOf(config));
 
+/**
+ * Logs a warning when the policy published in the registry is not the one this configuration
+ * enforces: clients and the feed would be told something else than what the exit does.
+ * @returns whether they differ.
+ */
+export function warnIfUnpublished(
+  published: string,
+  config: AgentConfig,
+  log: { warn(o: object, m: string): void },
+): boolean {
+  const enforced = publishedExitPolicy(config);
+  if (published === enforced) return false;
+  log.warn(
+    { published, enforced, fix: `dvpn provider exit-policy --policy '${enforced}'` },
+    "the exit policy published in the registry differs from the one this agent enforces",
+  );
+  return true;
+}
+
 /** Creates the firewall owner for `config`, or undefined when `config.firewall` is false. */
 export function firewallFromConfig(
   config: AgentConfig,

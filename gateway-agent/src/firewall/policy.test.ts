@@ -66,8 +66,8 @@ test("the table script replaces only its own table and carries every part of the
     "table inet dvpn_dvpn0 {",
   ]);
   assert.ok(!/flush ruleset|^delete table (?!inet dvpn_dvpn0)/m.test(script));
-  assert.match(script, /update @up_v4 \{ ip saddr limit rate over 2500 kbytes\/second burst 250 kbytes \} drop/);
-  assert.match(script, /update @down_v6 \{ ip6 daddr limit rate over 2500 kbytes\/second/);
+  assert.match(script, /update @up_v4 \{ ip saddr limit rate over 2500000 bytes\/second \} drop/);
+  assert.match(script, /update @down_v6 \{ ip6 daddr limit rate over 2500000 bytes\/second/);
   assert.match(script, /ct count over 256/);
   assert.match(script, /tcp dport != @allow_ports reject with tcp reset/);
   assert.match(script, /iifname "dvpn0" oifname "eth0" ip6 saddr fd77:dead:beef::\/64 masquerade/);

@@ -69,9 +69,12 @@ export function renderTable(spec: FirewallSpec): string {
   const fromPeers: string[] = [`    oifname ${dev} ${REJECT}`];
   const toPeers: string[] = [];
   if (spec.rateLimitMbit > 0) {
-    const kbytes = Math.max(1, Math.round(spec.rateLimitMbit * 125));
-    const burst = Math.max(64, Math.round(kbytes / 10));
-    const limit = `limit rate over ${kbytes} kbytes/second burst ${burst} kbytes`;
+    // Exact bytes (nft's "kbytes" are 1024 bytes) and no extra burst: in byte mode the kernel's
+    // bucket already holds one second of the rate plus the burst (nft_limit: unit × (rate +
+    // burst) / rate), so a peer idle for a second may send one second's worth at full speed
+    // before it is held to the rate; a burst would only add to that.
+    const bytes = Math.max(1, Math.round(spec.rateLimitMbit * 125_000));
+    const limit = `limit rate over ${bytes} bytes/second`;
     for (const [fam, v] of families) {
       const type = v === "v4" ? "ipv4_addr" : "ipv6_addr";
       sets.push(`  set up_${v} { type ${type}; size 65535; flags dynamic,timeout; timeout 60s; }`);

@@ -51,6 +51,8 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
   const exec = params.run ?? runCommand;
   let calls = 0;
   let mode: BackendMode = params.prefer === "kernel" ? "kernel" : "userspace";
+  /** `ip link add … type wireguard` failed once: the module is missing, do not ask again. */
+  let kernelMissing = false;
   let child: ChildProcess | undefined;
   let released = false;
   const downCallbacks: (() => void)[] = [];
@@ -122,14 +124,17 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
         throw new WgCommandError(`interface ${iface} exists but is a ${info.kind ?? "unknown"} device, not WireGuard`);
       }
       if (!info) {
-        if (params.prefer !== "userspace") {
+        if (params.prefer !== "userspace" && !kernelMissing) {
           try {
             await run("ip", ["link", "add", "dev", iface, "type", "wireguard"]);
             mode = "kernel";
             created = true;
           } catch (err) {
             if (params.prefer === "kernel") throw err;
-            log.info({ iface }, "no kernel WireGuard; using wireguard-go");
+            // Said once: later re-creations (wireguard-go exited) go straight to wireguard-go.
+            kernelMissing = true;
+            const reason = ((err as Error).message.split("\n").find((l) => /error/i.test(l)) ?? "").trim();
+            log.info({ iface, reason: reason.slice(0, 200) }, "no kernel WireGuard; using wireguard-go");
           }
         }
         if (!created) {

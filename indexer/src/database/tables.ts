@@ -57,6 +57,9 @@ export const TABLES = {
       score: "float",
       scoreAt: i,
       updatedBlock: i,
+      exitPolicy: t,
+      exitDenyPorts: "json",
+      exitAllowPorts: "json",
     },
   },
   sessions: {

@@ -5,6 +5,7 @@ import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
+import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { listSessions, type SessionListArgs } from "./listSessions.ts";
 import { createLiveFeed, type LiveFeed } from "./live.ts";
@@ -106,6 +107,8 @@ interface ProviderFilter {
   maxPricePerMinute?: bigint | null;
   minScore?: number | null;
   id_in?: string[] | null;
+  allowsPort?: number | null;
+  deniesPort?: number | null;
 }
 
 /**
@@ -145,6 +148,8 @@ async function providerWhere(where: ProviderFilter | null | undefined, ctx: Feed
     const ids = where.id_in.map((a) => address(a, "id_in"));
     and.push(ids.length === 0 ? Prisma.sql`FALSE` : Prisma.sql`id IN (${Prisma.join(ids)})`);
   }
+  if (where.allowsPort != null) and.push(Prisma.sql`(${allowsPortSql(port(where.allowsPort, "allowsPort"))})`);
+  if (where.deniesPort != null) and.push(Prisma.sql`NOT (${allowsPortSql(port(where.deniesPort, "deniesPort"))})`);
   return and.length === 0 ? Prisma.sql`TRUE` : Prisma.join(and, " AND ");
 }
 
@@ -297,6 +302,7 @@ export function createResolvers(signal: AbortSignal) {
       reputation: (p: ProviderRow) => p,
       sessions: (p: ProviderRow, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, wantsTotal(info), p.id),
+      exitPolicy: (p: ProviderRow) => exitPolicyOf(p),
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
       series: (p: ProviderRow, args: SeriesArgs, ctx: FeedContext) =>

@@ -47,6 +47,10 @@ export const typeDefs = /* GraphQL */ `
     "Reputation score (0-100) at least this."
     minScore: Float
     id_in: [String!]
+    "Its published exit policy lets clients connect to this destination port (1-65535), e.g. 443."
+    allowsPort: Int
+    "Its published exit policy refuses this destination port (1-65535), e.g. 25 for no SMTP."
+    deniesPort: Int
   }
 
   type ProviderConnection {
@@ -77,6 +81,8 @@ export const typeDefs = /* GraphQL */ `
     registeredBlock: Int!
     reputation: Reputation!
     availability: Availability!
+    "Where clients may go through it, as published in the registry (its agent enforces it)."
+    exitPolicy: ExitPolicy!
     sessions(
       where: SessionFilter
       orderBy: SessionOrderBy = id
@@ -87,6 +93,28 @@ export const typeDefs = /* GraphQL */ `
     slashes: [Slash!]!
     "The provider's history per bucket, oldest first (see networkSeries for the range arguments)."
     series(bucket: SeriesBucket = hour, from: Int, to: Int): [ProviderBucket!]!
+  }
+
+  "An exit policy (ProviderRegistry.setExitPolicy). Ports apply to TCP and UDP."
+  type ExitPolicy {
+    "Published form, e.g. deny-ports=25;deny-ranges=10.0.0.0/8. Empty: none published (no restriction)."
+    text: String!
+    "Destination ports refused."
+    denyPorts: [PortRange!]!
+    "When not empty, the only destination ports allowed."
+    allowPorts: [PortRange!]!
+    "Destination address ranges refused."
+    denyRanges: [String!]!
+    "When not empty, the only destination ranges allowed."
+    allowRanges: [String!]!
+    "Whether every address range is a well-formed address/prefix (the registry checks only their shape)."
+    wellFormed: Boolean!
+  }
+
+  "An inclusive port range; a single port has from = to."
+  type PortRange {
+    from: Int!
+    to: Int!
   }
 
   "Reputation over paid sessions only (sessions with paid > 0); formula in indexer/README.md."

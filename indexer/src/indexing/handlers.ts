@@ -1,5 +1,6 @@
 import type { Row } from "../database/tables.ts";
 import { checksum, nameOf, regionOf, type ChainEvent } from "./decodeLogs.ts";
+import { exitPolicyColumns } from "./exitPolicyColumns.ts";
 import { HOUR, histogramIndex, hourOf, MISSED_ACCEPT_AFTER_SECONDS } from "./reputation.ts";
 import type { BatchStore } from "./store.ts";
 
@@ -86,6 +87,9 @@ function newProvider(id: string, e: ChainEvent): Row {
     score: 0,
     scoreAt: 0,
     updatedBlock: e.blockNumber,
+    exitPolicy: "",
+    exitDenyPorts: [],
+    exitAllowPorts: [],
   };
 }
 
@@ -186,6 +190,9 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
       p.hasCapacity = (p.activeSessions as number) < (p.maxSessions as number);
       break;
     }
+    case "registry.ExitPolicyUpdated":
+      Object.assign(provider(), exitPolicyColumns(a.policy as string));
+      break;
     case "registry.PricesUpdated":
       Object.assign(provider(), { pricePerGiB: a.pricePerGiB, pricePerMinute: a.pricePerMinute });
       break;

@@ -650,6 +650,14 @@ export const providerRegistryAbi = [
   { inputs: [], name: "RegistryEscrowAlreadyBound", type: "error" },
   {
     inputs: [
+      { internalType: "uint256", name: "length", type: "uint256" },
+      { internalType: "uint256", name: "maxLength", type: "uint256" },
+    ],
+    name: "RegistryExitPolicyTooLong",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint256", name: "requested", type: "uint256" },
       { internalType: "uint256", name: "stake", type: "uint256" },
     ],
@@ -673,6 +681,14 @@ export const providerRegistryAbi = [
     type: "error",
   },
   { inputs: [], name: "RegistryInvalidEscrow", type: "error" },
+  {
+    inputs: [
+      { internalType: "string", name: "policy", type: "string" },
+      { internalType: "uint256", name: "offset", type: "uint256" },
+    ],
+    name: "RegistryInvalidExitPolicy",
+    type: "error",
+  },
   {
     inputs: [{ internalType: "bytes2", name: "region", type: "bytes2" }],
     name: "RegistryInvalidRegion",
@@ -772,6 +788,15 @@ export const providerRegistryAbi = [
     anonymous: false,
     inputs: [{ indexed: false, internalType: "address", name: "escrow", type: "address" }],
     name: "EscrowBound",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "address", name: "provider", type: "address" },
+      { indexed: false, internalType: "string", name: "policy", type: "string" },
+    ],
+    name: "ExitPolicyUpdated",
     type: "event",
   },
   {
@@ -1018,6 +1043,13 @@ export const providerRegistryAbi = [
   },
   {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "exitPolicyOf",
+    outputs: [{ internalType: "string", name: "", type: "string" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
     name: "getProvider",
     outputs: [
       {
@@ -1142,6 +1174,13 @@ export const providerRegistryAbi = [
   {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
     name: "reserveSession",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "string", name: "policy", type: "string" }],
+    name: "setExitPolicy",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",

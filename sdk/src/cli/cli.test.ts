@@ -118,6 +118,40 @@ describe("dvpn CLI", () => {
     assert.deepEqual(json(none.stdout).items, []);
   });
 
+  it("provider exit-policy publishes (checked first), shows, and providers filter on it from the chain", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[0]! };
+    const policy = "deny-ports=25;deny-ranges=10.0.0.0/8";
+    const pub = await c.dvpn(["provider", "exit-policy", "--policy", policy, "--json"], { env });
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.equal(json(pub.stdout).exitPolicy, policy);
+    const bad = await c.dvpn(["provider", "exit-policy", "--policy", "deny-ports=0"], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^dvpn: invalid deny-ports "0": is not a port/);
+    const shown = await c.dvpn(["provider", "exit-policy", "--address", providerAddress]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /exit policy\s+deny-ports=25;deny-ranges=10\.0\.0\.0\/8/);
+    assert.match(shown.stdout, /meaning\s+ports 25 refused; 10\.0\.0\.0\/8 refused/);
+    const status = await c.dvpn(["provider", "status", "--json"], { env });
+    assert.equal(json(status.stdout).exitPolicy, policy);
+    const ids = async (args: string[]) => {
+      const r = await c.dvpn(["providers", ...args, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      return (json(r.stdout) as { items: { id: string; exitPolicy: string }[] }).items;
+    };
+    assert.deepEqual(
+      (await ids(["--allows-port", "443"])).map((p) => [p.id, p.exitPolicy]),
+      [[providerAddress, policy]],
+    );
+    assert.deepEqual(await ids(["--allows-port", "25"]), []);
+    assert.equal((await ids(["--denies-port", "25"]))[0]?.id, providerAddress);
+    const table = await c.dvpn(["providers"]);
+    assert.match(table.stdout, /EXIT POLICY/);
+    assert.match(table.stdout, /deny-ports=25;deny-ranges=10\.0\.0\.0\/8/);
+    const cleared = await c.dvpn(["provider", "exit-policy", "--policy", ""], { env });
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.equal(json((await c.dvpn(["provider", "status", "--json"], { env })).stdout).exitPolicy, "");
+  });
+
   it("providers and provider status read the indexer feed with --indexer", async () => {
     const item = feedProvider({ id: providerAddress });
     const feed = await startFakeFeed({
@@ -141,6 +175,10 @@ describe("dvpn CLI", () => {
         "desc",
         "--first",
         "5",
+        "--allows-port",
+        "443",
+        "--denies-port",
+        "25",
         "--json",
       ]);
       assert.equal(list.code, 0, list.stderr);
@@ -148,8 +186,9 @@ describe("dvpn CLI", () => {
       assert.equal(out.source, "feed");
       assert.equal(out.items[0]!.id, providerAddress);
       assert.equal(out.items[0]!.score, 87.5);
+      assert.equal((out.items[0] as unknown as { exitPolicy: string }).exitPolicy, "deny-ports=25");
       assert.deepEqual(feed.calls.at(-1), {
-        where: { region: "DE", maxPricePerGiB: "60000", minScore: 80 },
+        where: { region: "DE", maxPricePerGiB: "60000", minScore: 80, allowsPort: 443, deniesPort: 25 },
         orderBy: "score",
         orderDirection: "desc",
         first: 5,

@@ -5,6 +5,7 @@ import { registerProvider, type RegisterProviderParameters } from "../actions/pr
 import { requestUnstake, type RequestUnstakeParameters } from "../actions/provider/requestUnstake.ts";
 import { sendHeartbeat } from "../actions/provider/sendHeartbeat.ts";
 import { setPrices, type SetPricesParameters } from "../actions/provider/setPrices.ts";
+import { setExitPolicy, type SetExitPolicyParameters } from "../actions/provider/setExitPolicy.ts";
 import { unpauseProvider } from "../actions/provider/unpauseProvider.ts";
 import { updateProvider, type UpdateProviderParameters } from "../actions/provider/updateProvider.ts";
 import { withdrawStake } from "../actions/provider/withdrawStake.ts";
@@ -39,6 +40,7 @@ import { getBalances } from "../actions/read/getBalances.ts";
 import { getParameters } from "../actions/read/getParameters.ts";
 import { getPriceOf } from "../actions/read/getPriceOf.ts";
 import { getProvider } from "../actions/read/getProvider.ts";
+import { getExitPolicy } from "../actions/read/getExitPolicy.ts";
 import { getSession } from "../actions/read/getSession.ts";
 import { getUsageDigest } from "../actions/read/getUsageDigest.ts";
 import { isProviderAvailable } from "../actions/read/isProviderAvailable.ts";
@@ -64,6 +66,7 @@ export function dvpnActions(c: DvpnContext) {
     withdrawStake: () => withdrawStake(c),
     updateProvider: (p: UpdateProviderParameters) => updateProvider(c, p),
     setPrices: (p: SetPricesParameters) => setPrices(c, p),
+    setExitPolicy: (p: SetExitPolicyParameters) => setExitPolicy(c, p),
     pauseProvider: () => pauseProvider(c),
     unpauseProvider: () => unpauseProvider(c),
     sendHeartbeat: () => sendHeartbeat(c),
@@ -95,6 +98,7 @@ export function dvpnActions(c: DvpnContext) {
     getProposalDefinition: (p: { proposalId: bigint }) => getProposalDefinition(c, p),
     // reads
     getProvider: (p: { provider: Address }) => getProvider(c, p),
+    getExitPolicy: (p: { provider: Address }) => getExitPolicy(c, p),
     isProviderAvailable: (p: { provider: Address }) => isProviderAvailable(c, p),
     getSession: (p: { sessionId: bigint }) => getSession(c, p),
     getParameters: () => getParameters(c),

@@ -70,6 +70,10 @@ export interface ProviderFilter {
   minScore?: number;
   /** Only these addresses. */
   idIn?: Address[];
+  /** Only providers whose published exit policy lets clients reach this destination port, e.g. 443. */
+  allowsPort?: number;
+  /** Only providers whose published exit policy refuses this destination port, e.g. 25 (no SMTP). */
+  deniesPort?: number;
 }
 
 /** Parameters of {@link findProviders}. */
@@ -111,6 +115,13 @@ export async function findProviders(
     where.minScore = w.minScore;
   }
   if (w.idIn !== undefined) where.id_in = w.idIn.map((a, i) => checkAddress(a, `idIn[${i}]`));
+  for (const k of ["allowsPort", "deniesPort"] as const) {
+    const port = w[k];
+    if (port === undefined) continue;
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new InvalidInputError({ field: k, value: port, reason: "must be a port from 1 to 65535" });
+    where[k] = port;
+  }
   const data = await feedRequest<{ providers: unknown }>(client, PROVIDERS_QUERY, {
     where,
     orderBy: params.orderBy,

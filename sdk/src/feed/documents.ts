@@ -54,6 +54,20 @@ const PROVIDER_FIELDS = /* GraphQL */ `
       lastHeartbeat
       heartbeatExpiresAt
     }
+    exitPolicy {
+      text
+      denyPorts {
+        from
+        to
+      }
+      allowPorts {
+        from
+        to
+      }
+      denyRanges
+      allowRanges
+      wellFormed
+    }
   }
 `;
 

@@ -74,6 +74,14 @@ const provider = {
     lastHeartbeat: 1700000000,
     heartbeatExpiresAt: 1700000900,
   },
+  exitPolicy: {
+    text: "deny-ports=25;allow-ports=1-1024",
+    denyPorts: [{ from: 25, to: 25 }],
+    allowPorts: [{ from: 1, to: 1024 }],
+    denyRanges: [],
+    allowRanges: [],
+    wellFormed: true,
+  },
   slashes: [],
   series: (args: Record<string, unknown>) => (
     seriesCalls.push(args),
@@ -186,14 +194,30 @@ describe("feed client", () => {
   it("findProviders sends filters as the schema expects and returns bigints", async () => {
     const { client, calls } = fakeFeed();
     const res = await findProviders(client, {
-      where: { region: "de", available: true, maxPricePerGiB: 60_000n, minScore: 50, minStake: 1n },
+      where: {
+        region: "de",
+        available: true,
+        maxPricePerGiB: 60_000n,
+        minScore: 50,
+        minStake: 1n,
+        allowsPort: 443,
+        deniesPort: 25,
+      },
       orderBy: "score",
       orderDirection: "desc",
       first: 10,
       after: "c0",
     });
     assert.deepEqual(calls[0], {
-      where: { region: "DE", available: true, maxPricePerGiB: "60000", minScore: 50, minStake: "1" },
+      where: {
+        region: "DE",
+        available: true,
+        maxPricePerGiB: "60000",
+        minScore: 50,
+        minStake: "1",
+        allowsPort: 443,
+        deniesPort: 25,
+      },
       orderBy: "score",
       orderDirection: "desc",
       first: 10,
@@ -207,6 +231,9 @@ describe("feed client", () => {
     assert.equal(p.reputation.bytesServed, (1n << 64n) - 1n);
     assert.equal(p.reputation.scoreBreakdown.uptimePoints, 40);
     assert.equal(p.availability.capacity, 4);
+    assert.deepEqual(p.exitPolicy.allowPorts, [{ from: 1, to: 1024 }]);
+    await assert.rejects(findProviders(client, { where: { allowsPort: 0 } }), /allowsPort.*port from 1 to 65535/);
+    assert.equal(calls.length, 1, "a bad port is refused before any request");
   });
 
   it("provider, sessions, session, proposals, networkStats and _meta", async () => {

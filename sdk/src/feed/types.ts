@@ -81,6 +81,21 @@ export interface FeedProvider {
   registeredBlock: number;
   reputation: Reputation;
   availability: Availability;
+  /** Where clients may go through it, as it published it in the registry. */
+  exitPolicy: FeedExitPolicy;
+}
+
+/** A provider's published exit policy, as the feed serves it. */
+export interface FeedExitPolicy {
+  /** Published form, e.g. `deny-ports=25;deny-ranges=10.0.0.0/8`; "" when none (no restriction). */
+  text: string;
+  denyPorts: { from: number; to: number }[];
+  /** When not empty, the only destination ports allowed. */
+  allowPorts: { from: number; to: number }[];
+  denyRanges: string[];
+  allowRanges: string[];
+  /** Whether every address range is well formed (the registry checks only their shape). */
+  wellFormed: boolean;
 }
 
 /** A slash of a provider's stake. */

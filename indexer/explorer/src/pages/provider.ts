@@ -1,11 +1,12 @@
 /**
- * Provider: identity, endpoint and region, prices, stake and unbonding, availability now (live
+ * Provider: identity, endpoint and region, published exit policy, prices, stake and unbonding, availability now (live
  * over the feed's SSE subscription), reputation with its breakdown, sessions and slashes.
  */
 import type { Address } from "viem";
 import { findSessions, getFeedProvider } from "../../../../sdk/src/feed/actions.ts";
 import { watchProviderAvailability } from "../../../../sdk/src/feed/subscribe.ts";
-import type { Availability, FeedProviderDetail } from "../../../../sdk/src/feed/types.ts";
+import type { Availability, FeedExitPolicy, FeedProviderDetail } from "../../../../sdk/src/feed/types.ts";
+import { describeExitPolicy } from "../../../../sdk/src/exitPolicy/exitPolicy.ts";
 import { feed, loadConfig, nowSeconds, type ExplorerConfig } from "../app.ts";
 import { bar, emptyView, errorView, facts, h, loadingView, replace, table } from "../dom.ts";
 import {
@@ -21,6 +22,19 @@ import {
 } from "../format.ts";
 import { providerCharts } from "./providerCharts.ts";
 import { sessionRows } from "./sessionRows.ts";
+
+/** The published exit policy: what it means, with the published text under it. */
+function exitPolicyView(e: FeedExitPolicy): HTMLElement {
+  if (e.text === "") return h("span", { "data-testid": "exit-policy" }, "none published (no restriction announced)");
+  const meaning = e.wellFormed ? describeExitPolicy(e.text) : "malformed address range: read the text";
+  return h(
+    "span",
+    { "data-testid": "exit-policy" },
+    meaning,
+    h("br", null),
+    h("span", { class: "mono muted" }, e.text),
+  );
+}
 
 export async function renderProvider(main: HTMLElement, signal: AbortSignal, id: string): Promise<void> {
   replace(main, h("h1", null, "Provider"), loadingView("the provider"));
@@ -64,6 +78,7 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
             ["WireGuard key", h("span", { class: "mono" }, p.wgPublicKeyBase64)],
             ["Status", p.registered ? (p.paused ? "paused" : "registered") : "exited"],
             ["Registered", `${formatTime(p.registeredAt)} (block ${p.registeredBlock})`],
+            ["Exit policy", exitPolicyView(p.exitPolicy)],
           ],
           "identity",
         ),

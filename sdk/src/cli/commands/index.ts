@@ -20,6 +20,7 @@ import providerStatus from "./provider-status.ts";
 import providerUnpause from "./provider-unpause.ts";
 import providerUnstake from "./provider-unstake.ts";
 import providerUpdate from "./provider-update.ts";
+import providerExitPolicy from "./provider-exit-policy.ts";
 import providerWithdraw from "./provider-withdraw.ts";
 import providers from "./providers.ts";
 import sessionClose from "./session-close.ts";
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   providerInit,
   providerRegister,
   providerUpdate,
+  providerExitPolicy,
   providerStake,
   providerUnstake,
   providerWithdraw,

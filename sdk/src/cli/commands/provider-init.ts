@@ -42,7 +42,8 @@ export default defineCommand({
   notes: [
     "Writes provider.key and wg.key (mode 0600, kept when present), a validated agent.json with the firewall on, " +
       "and dvpn-agent.service (sandboxed, CAP_NET_ADMIN only). Nothing is sent on-chain: it prints the " +
-      "`dvpn provider register` to run with the gateway's public key. See docs/operators.md.",
+      "`dvpn provider register` to run with the gateway's public key, and the `dvpn provider exit-policy` " +
+      "that publishes the agent's exit policy. See docs/operators.md.",
   ],
   async run(ctx, o) {
     if (!ctx.globals.deployment)
@@ -72,7 +73,9 @@ export default defineCommand({
       `dvpn provider register --key-file ${r.files.providerKey} --endpoint <public-host>:${o.listenPort ?? 51820} ` +
       `--wg-public-key ${r.wgPublicKey} --region <CC> --price-gib <amount> --price-min <amount> ` +
       `--max-sessions <n> --stake <amount>`;
-    ctx.out.result({ ...r, next: [register, "systemctl daemon-reload", "systemctl enable --now dvpn-agent"] }, () =>
+    const publish = `dvpn provider exit-policy --key-file ${r.files.providerKey} --agent-config ${r.files.config}`;
+    const next = [register, publish, "systemctl daemon-reload", "systemctl enable --now dvpn-agent"];
+    ctx.out.result({ ...r, next }, () =>
       keyValues([
         ["provider", `${r.provider}${r.providerKeyCreated ? " (new key: fund it before registering)" : ""}`],
         ["wireguard public key", `${r.wgPublicKey}${r.wgKeyCreated ? " (new)" : ""}`],
@@ -81,6 +84,7 @@ export default defineCommand({
         ["config", r.files.config],
         ["unit", r.files.unit],
         ["next", register],
+        ["publish", publish],
         ["then", "systemctl daemon-reload && systemctl enable --now dvpn-agent"],
       ]),
     );

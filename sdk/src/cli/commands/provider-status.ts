@@ -3,7 +3,7 @@ import { defineCommand } from "../command.ts";
 import { KeyError } from "../context.ts";
 import { formatBytes, formatAmount } from "../format.ts";
 import { keyValues } from "../output.ts";
-import { addressText, noPositionals, providerLines, providerView } from "./shared.ts";
+import { addressText, exitPolicyLine, noPositionals, providerLines, providerView } from "./shared.ts";
 
 export default defineCommand({
   path: ["provider", "status"],
@@ -18,11 +18,13 @@ export default defineCommand({
     const t = await ctx.tokens();
     const record = await client.getProvider({ provider: address });
     const available = await client.isProviderAvailable({ provider: address });
+    const exitPolicy = await client.getExitPolicy({ provider: address });
     const feed = client.indexerUrl ? await client.getFeedProvider({ id: record.address }) : undefined;
-    const view = { ...providerView({ ...record, available }), reputation: feed?.reputation ?? null };
+    const view = { ...providerView({ ...record, available }), exitPolicy, reputation: feed?.reputation ?? null };
     ctx.out.result(view, () => {
       const lines = providerLines(view, t);
       if (!record.registered) lines.unshift(["note", "not a registered provider"]);
+      lines.push(["exit policy", exitPolicyLine(exitPolicy)]);
       if (feed) {
         const r = feed.reputation;
         lines.push(

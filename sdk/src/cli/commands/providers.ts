@@ -1,4 +1,7 @@
+import type { Address } from "viem";
 import { z } from "zod";
+import { exitPolicyAllowsPort, parseExitPolicy, type ExitPolicy } from "../../exitPolicy/exitPolicy.ts";
+import type { FeedProvider } from "../../feed/types.ts";
 import { defineCommand } from "../command.ts";
 import { formatAmount } from "../format.ts";
 import { table } from "../output.ts";
@@ -22,6 +25,16 @@ export default defineCommand({
     order: { type: "string", value: "<asc|desc>", description: "sort direction" },
     first: { type: "string", value: "<n>", description: "page size, 1-1000 (default 50)" },
     after: { type: "string", value: "<cursor>", description: "cursor of the next page (feed only)" },
+    "allows-port": {
+      type: "string",
+      value: "<port>",
+      description: "only providers whose published exit policy lets clients reach this port, e.g. 443",
+    },
+    "denies-port": {
+      type: "string",
+      value: "<port>",
+      description: "only providers whose published exit policy refuses this port, e.g. 25 (no SMTP)",
+    },
   },
   schema: z.object({
     positionals: noPositionals,
@@ -40,11 +53,14 @@ export default defineCommand({
     order: z.enum(["asc", "desc"]).optional(),
     first: z.coerce.number().int().min(1).max(1000).default(50),
     after: z.string().optional(),
+    allowsPort: z.coerce.number().int().min(1).max(65535).optional(),
+    deniesPort: z.coerce.number().int().min(1).max(65535).optional(),
   }),
   examples: [
     "dvpn providers --region DE --available --order-by pricePerGiB --order asc",
     "dvpn providers --max-price-gib 0.05 --min-score 80 --indexer http://127.0.0.1:42069/graphql",
     "dvpn providers --json | jq '.items[].id'",
+    "dvpn providers --allows-port 443 --denies-port 25",
   ],
   async run(ctx, o) {
     const client = await ctx.client();
@@ -63,6 +79,8 @@ export default defineCommand({
       capacity: number;
       available: boolean;
       endpoint: string;
+      /** Published exit policy ("" when none). */
+      exitPolicy: string;
     };
     let rows: Row[];
     let pageInfo: { hasNextPage: boolean; endCursor: string | null } = { hasNextPage: false, endCursor: null };
@@ -76,6 +94,8 @@ export default defineCommand({
           ...(maxPricePerGiB !== undefined ? { maxPricePerGiB } : {}),
           ...(minStake !== undefined ? { minStake } : {}),
           ...(o.minScore !== undefined ? { minScore: o.minScore } : {}),
+          ...(o.allowsPort !== undefined ? { allowsPort: o.allowsPort } : {}),
+          ...(o.deniesPort !== undefined ? { deniesPort: o.deniesPort } : {}),
         },
         ...(o.orderBy ? { orderBy: o.orderBy } : {}),
         ...(o.order ? { orderDirection: o.order } : {}),
@@ -94,6 +114,7 @@ export default defineCommand({
         capacity: p.availability.capacity,
         available: p.availability.available,
         endpoint: p.endpoint,
+        exitPolicy: (p.exitPolicy as FeedProvider["exitPolicy"] | undefined)?.text ?? "",
       }));
     } else {
       source = "chain";
@@ -115,18 +136,42 @@ export default defineCommand({
           capacity: p.maxSessions,
           available: p.available,
           endpoint: p.endpoint,
+          exitPolicy: "",
         }));
       const key = o.orderBy === "score" || o.orderBy === undefined ? undefined : o.orderBy;
       if (key === "pricePerGiB" || key === "pricePerMinute" || key === "stake") {
         rows.sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0));
         if (o.order === "desc") rows.reverse();
       }
+      const ports = o.allowsPort !== undefined || o.deniesPort !== undefined;
+      if (ports) {
+        // The chain has no port index: read the policies of the candidates and filter here.
+        for (const r of rows) r.exitPolicy = await client.getExitPolicy({ provider: r.id as Address });
+        rows = rows.filter((r) => {
+          const policy = safePolicy(r.exitPolicy);
+          if (policy === undefined) return false;
+          if (o.allowsPort !== undefined && !exitPolicyAllowsPort(policy, o.allowsPort)) return false;
+          return o.deniesPort === undefined || !exitPolicyAllowsPort(policy, o.deniesPort);
+        });
+      }
       rows = rows.slice(0, o.first);
+      if (!ports) for (const r of rows) r.exitPolicy = await client.getExitPolicy({ provider: r.id as Address });
     }
     ctx.out.result({ source, items: rows, pageInfo }, () => {
       if (rows.length === 0) return "no providers match";
       const lines = table(
-        ["ADDRESS", "REGION", "PRICE/GiB", "PRICE/MIN", "STAKE", "SCORE", "SESSIONS", "AVAILABLE", "ENDPOINT"],
+        [
+          "ADDRESS",
+          "REGION",
+          "PRICE/GiB",
+          "PRICE/MIN",
+          "STAKE",
+          "SCORE",
+          "SESSIONS",
+          "AVAILABLE",
+          "ENDPOINT",
+          "EXIT POLICY",
+        ],
         rows.map((r) => [
           r.id,
           r.region,
@@ -137,9 +182,18 @@ export default defineCommand({
           `${r.activeSessions}/${r.capacity}`,
           r.available ? "yes" : "no",
           r.endpoint,
+          r.exitPolicy || "-",
         ]),
       );
       return pageInfo.hasNextPage ? `${lines}\nmore: --after ${pageInfo.endCursor}` : lines;
     });
   },
 });
+
+function safePolicy(text: string): ExitPolicy | undefined {
+  try {
+    return parseExitPolicy(text);
+  } catch {
+    return undefined;
+  }
+}

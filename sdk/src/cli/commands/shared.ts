@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Address } from "viem";
 import type { ProviderRecord } from "../../actions/read/getProvider.ts";
+import { describeExitPolicy } from "../../exitPolicy/exitPolicy.ts";
 import type { TokenInfo } from "../format.ts";
 import { formatAmount, formatTime } from "../format.ts";
 
@@ -69,6 +70,16 @@ export function providerLines(
     ["sessions", `${p.activeSessions}/${p.maxSessions}`],
     ["last heartbeat", formatTime(p.lastHeartbeat)],
   ];
+}
+
+/** A published exit policy for people: its text and what it means, or "none published". */
+export function exitPolicyLine(text: string): string {
+  if (text === "") return "none published";
+  try {
+    return `${text} (${describeExitPolicy(text)})`;
+  } catch {
+    return `${text} (malformed address range)`;
+  }
 }
 
 /** The fields every write prints. */
