@@ -20,7 +20,7 @@ export interface GetExitPolicyParameters {
  */
 export async function getExitPolicy(client: DvpnContext, params: GetExitPolicyParameters): Promise<string> {
   const provider = checkAddress(params.provider, "provider");
-  return read<string>(client.publicClient, {
+  return read(client.publicClient, {
     address: addresses(client).registry,
     abi: providerRegistryAbi,
     functionName: "exitPolicyOf",
