@@ -287,6 +287,12 @@ connect();`;
     leakProbes++;
     if (await reaches(TOPOLOGY.providerToClient)) leaks++;
     dl.kill("SIGKILL");
+    // The capture covers the connection, not what the machine sends after it ended (the kill
+    // switch is lifted then, and the kernel's IPv6 router solicitations may go out).
+    if (tcpdump) {
+      tcpdump.kill("SIGINT");
+      await new Promise((r) => tcpdump.once("exit", r));
+    }
 
     cli.kill("SIGINT");
     let timer: NodeJS.Timeout | undefined;
@@ -297,8 +303,6 @@ connect();`;
     let outside: string[] = [];
     let packets = 0;
     if (tcpdump) {
-      tcpdump.kill("SIGINT");
-      await new Promise((r) => tcpdump.once("exit", r));
       const rpc = new URL(chain.url);
       packets = Number(/(\d+) packets?/.exec(await t.run(t.client, "tcpdump", ["-r", capture, "--count"]))?.[1] ?? 0);
       const filter = `(ip or ip6) and not (udp and host ${TOPOLOGY.providerToClient} and (port 51820 or port 51821)) and not (tcp and host ${rpc.hostname} and port ${rpc.port})`;
