@@ -24,7 +24,8 @@ import {ISessionEscrow} from "./interfaces/ISessionEscrow.sol";
  * the deposit. Prices and the protocol fee are fixed when the session opens.
  *
  * Invariant: per session, paid to provider + fees + refund = deposit; the escrow's balance is
- * the sum over unsettled sessions of (deposit − paid), plus the fees not yet swept
+ * the sum over unsettled sessions of (deposit − paid to the provider: the fee of their claims
+ * stays here until they settle), plus the fees of settled sessions not yet swept
  * ({accruedFees}), plus the refunds credited and not yet withdrawn ({refundCredit}).
  *
  * Signatures: a voucher is valid when it is an ECDSA signature of the digest by the signer's key,
@@ -105,7 +106,7 @@ contract SessionEscrow is ISessionEscrow, EIP712, ReentrancyGuardTransient {
     uint32 public providerCount;
     /// @notice Receives the protocol fee.
     address public treasury;
-    /// @notice Protocol fees claimed and not yet swept to the treasury.
+    /// @notice Protocol fees of settled sessions, not yet swept to the treasury.
     uint160 public accruedFees;
 
     mapping(uint256 sessionId => Session) private _sessions;

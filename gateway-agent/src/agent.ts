@@ -389,6 +389,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
           urls.dns = (await dns.start()).map((b) => `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`);
           metrics.set("dvpn_agent_dns_up", 1);
         } catch (err) {
+          metrics.set("dvpn_agent_dns_up", 0);
           log.error(
             { err: (err as Error).message },
             "DNS forwarder not started: clients get no resolver on the gateway",

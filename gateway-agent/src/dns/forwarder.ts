@@ -215,9 +215,12 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
     const port = sock.address().port;
     sock.on("error", (err) => p.log.warn({ err: err.message }, "DNS socket error"));
     sock.on("message", (msg, from) => {
-      void handle(msg, from.address, "udp").then((reply) => {
-        if (reply) sock.send(reply, from.port, from.address);
-      });
+      void handle(msg, from.address, "udp")
+        .then((reply) => {
+          if (reply) sock.send(reply, from.port, from.address);
+        })
+        // The socket may be closed by stop() while an upstream answer was awaited.
+        .catch((err: unknown) => p.log.debug({ err: (err as Error).message }, "DNS answer not sent"));
     });
     const server = createServer();
     server.maxConnections = p.maxTcpConnections ?? 256;
@@ -233,6 +236,15 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
     return { host: where.host, port };
   }
 
+  /** Closes a socket that may not be open (a failed bind). */
+  function closeQuietly(close: () => void): void {
+    try {
+      close();
+    } catch {
+      /* not open */
+    }
+  }
+
   /** Binds `where`; with port 0, tries a few ports until one is free for both UDP and TCP. */
   async function bindBoth(where: { host: string; port: number }): Promise<{ host: string; port: number }> {
     for (let attempt = 0; ; attempt++) {
@@ -241,8 +253,8 @@ export function createDnsForwarder(p: DnsForwarderParams): DnsForwarder {
         return await bindOne(where);
       } catch (err) {
         if (where.port !== 0 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 20) throw err;
-        for (const s of udp.splice(u)) s.close();
-        for (const s of tcp.splice(t)) s.close();
+        for (const s of udp.splice(u)) closeQuietly(() => s.close());
+        for (const s of tcp.splice(t)) closeQuietly(() => s.close());
       }
     }
   }

@@ -3,7 +3,7 @@ import { loadDeployment } from "../../../sdk/src/deployment/loadDeployment.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { ConfigError } from "../common/errors.ts";
-import type { WriteMethod } from "../database/sql.ts";
+import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/sql.ts";
 import { DEFAULT_INITIAL_BLOCK_RANGE } from "../sync-historical/createLogFetcher.ts";
 
 /** Options of {@link createIndexer}; each documents its default. */
@@ -121,7 +121,7 @@ function int(
 }
 
 function writeMethod(value: string | undefined): WriteMethod {
-  const v = value ?? "bulk";
+  const v = value ?? DEFAULT_WRITE_METHOD;
   if (v !== "bulk" && v !== "rows") throw new ConfigError(`writeMethod must be "bulk" or "rows" (got ${v})`);
   return v;
 }

@@ -69,6 +69,9 @@ const BULK_CHUNK = 10_000;
  */
 export type WriteMethod = "rows" | "bulk";
 
+/** The write method an indexer uses unless configured otherwise. */
+export const DEFAULT_WRITE_METHOD: WriteMethod = "bulk";
+
 /** JSON of a chunk of rows, bigints as decimal strings. */
 function bulkJson(rows: Row[]): string {
   return JSON.stringify(rows, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
@@ -84,7 +87,7 @@ export async function writeRows(
   table: TableName,
   rows: Row[],
   mode: "replace" | "add" | "ignore",
-  method: WriteMethod = "rows",
+  method: WriteMethod = DEFAULT_WRITE_METHOD,
 ): Promise<void> {
   const spec: TableSpec = TABLES[table];
   const cols = Object.keys(spec.columns);

@@ -4,7 +4,7 @@
  * `[[from, to], …]` (see `indexing/exitPolicyColumns.ts`).
  */
 import { Prisma } from "../../generated/prisma/client.ts";
-import { parseExitPolicy } from "../../../sdk/src/exitPolicy/exitPolicy.ts";
+import { exitPolicyFields, parseExitPolicy } from "../../../sdk/src/exitPolicy/exitPolicy.ts";
 import { badInput } from "./errors.ts";
 
 /** A port argument, checked. @throws a GraphQL bad-input error naming `field`. */
@@ -22,12 +22,7 @@ export function allowsPortSql(p: number): Prisma.Sql {
   return Prisma.sql`NOT ${within(`"exitDenyPorts"`, p)} AND (jsonb_array_length("exitAllowPorts") = 0 OR ${within(`"exitAllowPorts"`, p)})`;
 }
 
-const listOf = (text: string, key: string) =>
-  text
-    .split(";")
-    .find((part) => part.startsWith(`${key}=`))
-    ?.slice(key.length + 1)
-    .split(",") ?? [];
+const listOf = (text: string, key: string) => exitPolicyFields(text).get(key)?.split(",") ?? [];
 
 const ranges = (json: unknown) => ((json ?? []) as [number, number][]).map(([from, to]) => ({ from, to }));
 

@@ -4,7 +4,7 @@
  * registry has checked the grammar and the ports, so the port lists always parse; address
  * ranges stay in the text (the feed reports whether they are well formed).
  */
-import { parsePortList, type PortRange } from "../../../sdk/src/exitPolicy/exitPolicy.ts";
+import { exitPolicyFields, parsePortList, type PortRange } from "../../../sdk/src/exitPolicy/exitPolicy.ts";
 
 const pairs = (list: PortRange[]) => list.map((r) => [r.from, r.to]);
 
@@ -14,12 +14,7 @@ export function exitPolicyColumns(policy: string): {
   exitDenyPorts: number[][];
   exitAllowPorts: number[][];
 } {
-  const lists = new Map(
-    policy
-      .split(";")
-      .filter((part) => part !== "")
-      .map((part) => [part.slice(0, part.indexOf("=")), part.slice(part.indexOf("=") + 1)] as const),
-  );
+  const lists = exitPolicyFields(policy);
   const ports = (key: string) => {
     try {
       return pairs(parsePortList(key, lists.get(key) ?? ""));

@@ -18,7 +18,7 @@ export interface IndexRangeParams {
   journal: boolean;
   /** Journal entries and block hashes older than toBlock - finalityDepth are dropped. */
   finalityDepth: number;
-  /** How the range's rows are written (default "rows"; see {@link WriteMethod}). */
+  /** How the range's rows are written (default {@link DEFAULT_WRITE_METHOD}). */
   writeMethod?: WriteMethod;
   /** Receives the seconds spent loading rows and applying the events (before any write). */
   onApplied?: (seconds: number) => void;

@@ -1,5 +1,5 @@
 import type { Db } from "../database/createDatabase.ts";
-import { readRows, rowKey, toJson, writeRows, type WriteMethod } from "../database/sql.ts";
+import { DEFAULT_WRITE_METHOD, readRows, rowKey, toJson, writeRows, type WriteMethod } from "../database/sql.ts";
 import { APPEND_TABLES, MUTABLE_TABLES, TABLES, type Row, type TableName } from "../database/tables.ts";
 
 type Mutable = (typeof MUTABLE_TABLES)[number];
@@ -31,7 +31,7 @@ export interface BatchStore {
   readonly eventRows: number;
 }
 
-export function createBatchStore(db: Db, method: WriteMethod = "rows"): BatchStore {
+export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_METHOD): BatchStore {
   const rows = new Map<Entity, Map<string, Row>>();
   const originals = new Map<Entity, Map<string, Row | null>>();
   const dirty = new Map<Entity, Set<string>>();

@@ -125,6 +125,12 @@ describe("bulk and row-by-row writes land the same rows", () => {
           score: 0.1 + 0.2,
           scoreAt: 0,
           updatedBlock: 1,
+          exitPolicy: "deny-ports=25,465-587;deny-ranges=10.0.0.0/8",
+          exitDenyPorts: [
+            [25, 25],
+            [465, 587],
+          ],
+          exitAllowPorts: [],
         };
         const read: Record<string, Row[]> = {};
         for (const method of METHODS) {

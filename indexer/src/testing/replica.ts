@@ -5,13 +5,23 @@
  * and removes their folders (also call it on failure).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 
-const BIN = "/usr/lib/postgresql/15/bin";
+/** The server binaries: DVPN_PG_BIN, else the newest Debian PostgreSQL under /usr/lib/postgresql. */
+const BIN =
+  process.env.DVPN_PG_BIN ??
+  join(
+    "/usr/lib/postgresql",
+    (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : ["15"])
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(a) - Number(b))
+      .at(-1) ?? "15",
+    "bin",
+  );
 
 export interface ReplicaPair {
   /** URL of `database` on the primary (writable). */

@@ -22,6 +22,7 @@ import { renderWgQuickConfig } from "../wireguard/config.ts";
 import {
   connectionStatePath,
   processStart,
+  readConnectionState,
   removeConnectionState,
   writeConnectionState,
   type ConnectionState,
@@ -166,6 +167,15 @@ export async function connectUp(
     end = await connection.run(ctx.signal);
   } catch (err) {
     putResolverBack(ctx, statePath);
+    const recorded = readConnectionState(statePath);
+    if (!(err instanceof TunnelUpError) && recorded) {
+      // Failed mid-connection (e.g. the chain unreachable during a failover): a session may still
+      // be open, so the record and the kill switch stay for `dvpn disconnect` to close and lift.
+      throw new DvpnError(
+        `${(err as DvpnError).shortMessage ?? String(err)}; session ${recorded.sessionId} may still be open: \`dvpn disconnect\` closes it${killSwitchTable ? " and lifts the kill switch, which stays on until then" : ""}`,
+        { cause: err },
+      );
+    }
     if (killSwitchTable && !o.lockdown) await disableKillSwitch(killSwitchTable).catch(() => undefined);
     removeConnectionState(statePath);
     if (err instanceof TunnelUpError) {

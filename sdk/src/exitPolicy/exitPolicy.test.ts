@@ -4,6 +4,7 @@ import { InvalidInputError } from "../errors/input.ts";
 import {
   describeExitPolicy,
   exitPolicyAllowsPort,
+  exitPolicyFields,
   formatExitPolicy,
   MAX_EXIT_POLICY_LENGTH,
   parseExitPolicy,
@@ -55,4 +56,13 @@ test("port checks and the human line", () => {
   assert.equal(exitPolicyAllowsPort(parseExitPolicy(""), 25), true);
   assert.equal(describeExitPolicy("deny-ports=25;allow-ports=1-1024"), "only ports 1-1024; ports 25 refused");
   assert.equal(describeExitPolicy(""), "no restriction");
+});
+
+test("exitPolicyFields reads the fields as written, even from a policy that is not well formed", () => {
+  const f = exitPolicyFields("deny-ports=25,465;deny-ranges=10.0.0.0/8;bogus;allow-ports=x");
+  assert.equal(f.get("deny-ports"), "25,465");
+  assert.equal(f.get("deny-ranges"), "10.0.0.0/8");
+  assert.equal(f.get("allow-ports"), "x");
+  assert.equal(f.has("bogus"), false);
+  assert.equal(exitPolicyFields("").size, 0);
 });

@@ -146,6 +146,20 @@ export function parseExitPolicy(text: string): ExitPolicy {
   return policy;
 }
 
+/**
+ * The fields of a published policy as written (`key` → its comma-separated value), without
+ * checking them: for reading a policy that may not be well formed (e.g. one the feed shows as such).
+ * @example exitPolicyFields("deny-ports=25;deny-ranges=10.0.0.0/8").get("deny-ports") // "25"
+ */
+export function exitPolicyFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of text.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && !fields.has(part.slice(0, i))) fields.set(part.slice(0, i), part.slice(i + 1));
+  }
+  return fields;
+}
+
 const inRanges = (list: PortRange[], port: number) => list.some((r) => r.from <= port && port <= r.to);
 
 /**

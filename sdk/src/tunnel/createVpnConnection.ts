@@ -13,7 +13,6 @@ import type { ProviderRecord } from "../actions/read/getProvider.ts";
 import type { SessionRecord } from "../actions/read/getSession.ts";
 import type { OpenSessionReturnType } from "../actions/session/openSession.ts";
 import { DvpnError } from "../errors/base.ts";
-import { SessionNotAcceptedError } from "../errors/session.ts";
 import { parseTunnelAddress, type TunnelAddress } from "../wireguard/config.ts";
 import { generateWgKeyPair, type WgKeyPair } from "../wireguard/keys.ts";
 import { priceUsage } from "../vouchers/usage.ts";
@@ -208,6 +207,52 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
   const emit = (e: VpnConnectionEvent) => params.onEvent?.(e);
   let current: TunnelLeg | undefined;
 
+  /**
+   * Ends a session whose accept was not awaited to the end: cancelled (the whole deposit back) if
+   * still pending, closed (nothing owed) if the provider's accept won the race; rethrows `err` if
+   * the provider rejected it or the chain cannot be read (the error then names the session).
+   */
+  const withdrawOrClose = async (
+    base: { provider: Address; sessionId: bigint; deposit: bigint },
+    err: unknown,
+  ): Promise<LegResult> => {
+    const { sessionId } = base;
+    const statusNow = () =>
+      client.getSession({ sessionId }).then(
+        (r) => r.status,
+        () => {
+          throw new DvpnError(
+            `${(err as DvpnError).shortMessage ?? String(err)}; session ${sessionId} may still be pending (the chain could not be read): withdraw it with \`dvpn session close ${sessionId}\``,
+            { cause: err },
+          );
+        },
+      );
+    let status = await statusNow();
+    if (status === "Pending") {
+      try {
+        const c = await client.cancelSession({ sessionId });
+        return { ...base, reason: "not-accepted", outcome: { kind: "cancelled", refund: c.refund, hash: c.hash } };
+      } catch (cancelErr) {
+        status = await statusNow(); // the accept landed between the read and the cancel
+        if (status !== "Active") throw cancelErr;
+      }
+    }
+    if (status === "Active") {
+      const closed = await client.closeSession({ sessionId });
+      return {
+        ...base,
+        reason: "not-accepted",
+        outcome: {
+          kind: "client-closed",
+          hash: closed.hash,
+          settlementDeadline: closed.settlementDeadline,
+          owedAtMost: 0n,
+        },
+      };
+    }
+    throw err; // rejected or cancelled meanwhile: the error says so
+  };
+
   /** Opens with `provider` and waits for its accept; a late accept is withdrawn at once. */
   const openAccepted = async (provider: ProviderRecord, signal?: AbortSignal): Promise<TunnelLeg | LegResult> => {
     const keys = generateWgKeyPair();
@@ -234,15 +279,9 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
         onPoll: ({ elapsedMs }) => emit({ type: "waiting", sessionId, elapsedMs }),
       });
     } catch (err) {
-      if (!(err instanceof SessionNotAcceptedError)) throw err;
-      const s = await client.getSession({ sessionId });
-      if (s.status !== "Pending") throw err; // rejected or cancelled meanwhile: the error says so
-      const c = await client.cancelSession({ sessionId });
-      const result: LegResult = {
-        ...base,
-        reason: "not-accepted",
-        outcome: { kind: "cancelled", refund: c.refund, hash: c.hash },
-      };
+      // Whatever ended the wait (no accept in time, Ctrl-C, a failing RPC), the session is not
+      // left open unreported: withdrawn while pending, closed if the accept landed meanwhile.
+      const result = await withdrawOrClose(base, err);
       emit({ type: "left", result, failover: failover && !signal?.aborted });
       return result;
     }
