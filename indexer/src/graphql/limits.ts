@@ -7,11 +7,18 @@ import {
   type SelectionSetNode,
   type ValidationContext,
 } from "graphql";
+import { MAX_BUCKETS } from "./series.ts";
 
 /** Fields that return pages: their children cost `first` times (default 100). */
 const PAGED = new Set(["providers", "sessions", "proposals", "votes"]);
-/** Unpaged list fields: their children cost this many times. */
-const LISTS: Record<string, number> = { slashes: 10, claims: 20, byRegion: 50, series: 168, networkSeries: 168 };
+/** Unpaged list fields: their children cost this many times (a series: as many buckets as it may return). */
+const LISTS: Record<string, number> = {
+  slashes: 10,
+  claims: 20,
+  byRegion: 50,
+  series: MAX_BUCKETS,
+  networkSeries: MAX_BUCKETS,
+};
 
 interface Limits {
   maxDepth: number;
