@@ -12,6 +12,25 @@ import { readPeerCounters, WireGuardCommandError } from "./wgCommands.ts";
 export const WG_SOCKET_DIR = "/var/run/wireguard";
 
 /**
+ * The `key=value` lines of one peer's section of a UAPI `get=1` answer, in order.
+ * @returns the lines, or undefined when the peer is not listed.
+ */
+function uapiPeerLines(answer: string, peerHex: string): [string, string][] | undefined {
+  let lines: [string, string][] | undefined;
+  for (const line of answer.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (key === "public_key") {
+      if (lines) break;
+      if (value.toLowerCase() === peerHex) lines = [];
+    } else lines?.push([key, value]);
+  }
+  return lines;
+}
+
+/**
  * Parses a UAPI `get=1` answer: the rx/tx bytes of the peer with the given hex public key.
  * @param answer the socket's text.
  * @param peerHex the peer's public key as 64 hex digits (no 0x).
@@ -19,21 +38,11 @@ export const WG_SOCKET_DIR = "/var/run/wireguard";
  * @example parseUapiBytes("public_key=ab…\nrx_bytes=10\ntx_bytes=5\nerrno=0\n\n", "ab…") // 15n
  */
 export function parseUapiBytes(answer: string, peerHex: string): bigint | undefined {
-  let inPeer = false;
-  let total: bigint | undefined;
-  for (const line of answer.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    if (key === "public_key") {
-      if (inPeer) break;
-      inPeer = value.toLowerCase() === peerHex;
-      if (inPeer) total = 0n;
-    } else if (inPeer && (key === "rx_bytes" || key === "tx_bytes") && /^\d+$/.test(value)) {
-      total = (total ?? 0n) + BigInt(value);
-    }
-  }
+  const lines = uapiPeerLines(answer, peerHex);
+  if (!lines) return undefined;
+  let total = 0n;
+  for (const [key, value] of lines)
+    if ((key === "rx_bytes" || key === "tx_bytes") && /^\d+$/.test(value)) total += BigInt(value);
   return total;
 }
 
@@ -45,21 +54,11 @@ export function parseUapiBytes(answer: string, peerHex: string): bigint | undefi
  * @example parseUapiHandshake("public_key=ab…\nlast_handshake_time_sec=1700000000\n", "ab…") // 1700000000
  */
 export function parseUapiHandshake(answer: string, peerHex: string): number | undefined {
-  let inPeer = false;
-  let seconds: number | undefined;
-  for (const line of answer.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    if (key === "public_key") {
-      if (inPeer) break;
-      inPeer = value.toLowerCase() === peerHex;
-      if (inPeer) seconds = 0;
-    } else if (inPeer && key === "last_handshake_time_sec" && /^\d+$/.test(value)) {
-      seconds = Number(value);
-    }
-  }
+  const lines = uapiPeerLines(answer, peerHex);
+  if (!lines) return undefined;
+  let seconds = 0;
+  for (const [key, value] of lines)
+    if (key === "last_handshake_time_sec" && /^\d+$/.test(value)) seconds = Number(value);
   return seconds;
 }
 

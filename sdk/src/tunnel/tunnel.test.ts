@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { interfaceOf } from "./wgCommands.ts";
 import { getAgentSession, postVoucher, receiptOf, VoucherRejectedError } from "./voucherApi.ts";
-import { parseUapiBytes } from "./peerBytes.ts";
+import { parseUapiBytes, parseUapiHandshake } from "./peerBytes.ts";
 
 describe("wg-quick config paths", () => {
   it("names the interface after the config file", () => {
@@ -22,6 +22,7 @@ describe("wireguard-go control socket parsing", () => {
       `public_key=${b}`,
       "rx_bytes=7",
       "tx_bytes=8",
+      "last_handshake_time_sec=1700000000",
       `public_key=${a}`,
       "endpoint=10.99.2.1:51820",
       "rx_bytes=1000",
@@ -33,6 +34,9 @@ describe("wireguard-go control socket parsing", () => {
     assert.equal(parseUapiBytes(answer, a), 1234n);
     assert.equal(parseUapiBytes(answer, b), 15n);
     assert.equal(parseUapiBytes(answer, "ef".repeat(32)), undefined);
+    assert.equal(parseUapiHandshake(answer, b), 1700000000);
+    assert.equal(parseUapiHandshake(answer, a), 0, "no handshake yet");
+    assert.equal(parseUapiHandshake(answer, "ef".repeat(32)), undefined);
   });
 });
 
