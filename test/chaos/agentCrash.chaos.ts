@@ -39,7 +39,7 @@ import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { freePort } from "../../scripts/lib/localChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -718,9 +718,8 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         seen.add(`${c.id}:${k}`);
         if (!c.accepted.some((v) => v.bytes === x.totalBytes && v.seconds === x.totalSeconds)) notAVoucher++;
         expectedNet += x.amount - x.fee;
-        // A claim takes its share of the session's fee, rounded once on the total.
-        const fee = protocolFee(x.totalPaid, 250) - protocolFee(x.totalPaid - x.amount, 250);
-        if (x.fee !== fee) wrongFees.push(`session ${c.id}: fee ${x.fee} of ${x.amount}`);
+        if (x.fee !== claimFee(x.totalPaid - x.amount, x.totalPaid, 250))
+          wrongFees.push(`session ${c.id}: fee ${x.fee} of ${x.amount}`);
       }
       const last = c.accepted.at(-1)!;
       const info = await onChain(c.id);

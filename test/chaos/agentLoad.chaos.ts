@@ -29,7 +29,7 @@ import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { bytes32ToWgKey, wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -324,9 +324,8 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
         if (seen.has(k)) doublePayments++;
         seen.add(k);
         if (!s.accepted.some((v) => v.bytes === c.totalBytes && v.seconds === c.totalSeconds)) notAVoucher++;
-        // A claim takes its share of the session's fee, rounded once on the total.
-        const fee = protocolFee(c.totalPaid, 250) - protocolFee(c.totalPaid - c.amount, 250);
-        if (c.fee !== fee) wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
+        if (c.fee !== claimFee(c.totalPaid - c.amount, c.totalPaid, 250))
+          wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
         expectedNet += c.amount - c.fee;
       }
       const last = s.accepted.at(-1) ?? { bytes: 0n, seconds: 0n };
