@@ -5,8 +5,6 @@
  * measure how many opens per minute the agent provisions and accepts.
  */
 import { join } from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import {
   createWalletClient,
@@ -22,13 +20,12 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
-import { createNetLab, suffix } from "../../gateway-agent/src/testing/netns.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
 import { startLocalChain } from "../../scripts/lib/localChain.ts";
-import { median, pct, round, silent } from "./common.ts";
+import { createAgentBenchLab, median, pct, round, silent } from "./common.ts";
 
 /**
  * SessionOpened → peer → acceptSession latencies of `sequential` sessions opened one at a time,
@@ -36,11 +33,7 @@ import { median, pct, round, silent } from "./common.ts";
  */
 export async function chainToPeer(sequential: number, burst: number, log: (line: string) => void) {
   const chain = await startLocalChain({ timeoutMs: 90_000 });
-  const lab = createNetLab();
-  const dir = mkdtempSync(join(tmpdir(), "agent-bench-chain-"));
-  const sfx = suffix();
-  const ns = `dvbc${sfx}`;
-  const iface = `dvba${sfx}`;
+  const { lab, dir, ns, iface, close } = createAgentBenchLab({ ns: "dvbc", iface: "dvba", dir: "agent-bench-chain-" });
   let agent: GatewayAgent | undefined;
   try {
     const pc = chain.publicClient;
@@ -191,11 +184,7 @@ export async function chainToPeer(sequential: number, burst: number, log: (line:
       },
     };
   } finally {
-    await agent?.backend.destroy().catch(() => undefined);
-    await agent?.stop().catch(() => undefined);
-    await lab.cleanup();
-    rmSync(`/var/run/wireguard/${iface}.sock`, { force: true });
+    await close(agent);
     await chain.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,18 +6,16 @@
  * a full restore after wireguard-go is killed.
  */
 import { join } from "node:path";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createGatewayAgent, type GatewayAgent } from "../../gateway-agent/src/agent.ts";
 import { addressesOf, parsePool } from "../../gateway-agent/src/addresses/pool.ts";
 import { openStore, newSessionRecord } from "../../gateway-agent/src/store/store.ts";
 import { createMockChain } from "../../gateway-agent/src/testing/mockChain.ts";
-import { createNetLab, suffix } from "../../gateway-agent/src/testing/netns.ts";
 import { runCommand } from "../../gateway-agent/src/wireguard/exec.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
-import { median, round, silent, spread, type Spread } from "./common.ts";
+import { createAgentBenchLab, median, round, silent, spread, type Spread } from "./common.ts";
 
 /** Reconcile figures at one size. */
 export interface ScalePoint {
@@ -48,11 +46,7 @@ const DIFFS = [1, 100];
  * diff is repaired `diffRuns` times after one warm-up pass.
  */
 export async function reconcileAtScale(n: number, diffRuns: number): Promise<ScalePoint> {
-  const lab = createNetLab();
-  const dir = mkdtempSync(join(tmpdir(), "agent-bench-"));
-  const sfx = suffix();
-  const ns = `dvbn${sfx}`;
-  const iface = `dvbr${sfx}`;
+  const { lab, dir, ns, iface, close } = createAgentBenchLab({ ns: "dvbn", iface: "dvbr", dir: "agent-bench-" });
   let agent: GatewayAgent | undefined;
   try {
     await lab.addNs(ns);
@@ -181,10 +175,6 @@ export async function reconcileAtScale(n: number, diffRuns: number): Promise<Sca
       diffs,
     };
   } finally {
-    await agent?.backend.destroy().catch(() => undefined);
-    await agent?.stop().catch(() => undefined);
-    await lab.cleanup();
-    rmSync(`/var/run/wireguard/${iface}.sock`, { force: true });
-    rmSync(dir, { recursive: true, force: true });
+    await close(agent);
   }
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bringUpClientTunnel } from "../../scripts/demo/clientTunnel.ts";
 import { TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
+import { waitForOutput } from "../../scripts/lib/waitForOutput.ts";
 import { generateWgKeyPair } from "../../sdk/src/wireguard/keys.ts";
 import { cpuSeconds, pidsNamed, runIperf, type IperfResult } from "../lib/iperf.ts";
 
@@ -155,19 +156,7 @@ async function addDirectRoute(t: Topology): Promise<void> {
 
 async function startIperfServer(t: Topology): Promise<void> {
   const server = t.spawn(t.internet, "iperf3", ["-s", "--forceflush"], { stdio: ["ignore", "pipe", "pipe"] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("iperf3 server did not start within 10 s")), 10_000);
-    server.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes("listening")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`iperf3 server exited (${code})`));
-    });
-  });
+  await waitForOutput(server, "listening", "iperf3 server");
   server.stdout?.resume();
   server.stderr?.resume();
 }

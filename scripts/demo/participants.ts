@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createWalletClient, formatUnits, http, parseUnits, type Hex } from "viem";
+import { createWalletClient, formatUnits, http, parseUnits, type Address, type Hex } from "viem";
 import { TOPOLOGY } from "../lib/netns.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import type { Shutdown } from "../lib/shutdown.ts";
@@ -71,28 +71,21 @@ export async function setUpParticipants(r: Reporter, shutdown: Shutdown, stack: 
     const send = async (hash: Hex) => chain.publicClient.waitForTransactionReceipt({ hash });
     const token = deployment.contracts.DVPNToken.address;
     const usd = deployment.contracts.PaymentToken.address;
-    for (const a of [voter, client, ...providers]) {
-      await send(await funderWallet.sendTransaction({ to: a.address, value: GAS_FUNDING }));
-    }
-    for (const p of providers) {
-      await send(
+    const giveDvpn = async (to: Address, amount: bigint) =>
+      send(
         await funderWallet.writeContract({
           address: token,
           abi: dvpnTokenAbi,
           functionName: "transfer",
-          args: [p.address, DVPN("5000")],
+          args: [to, amount],
         }),
       );
+    for (const a of [voter, client, ...providers]) {
+      await send(await funderWallet.sendTransaction({ to: a.address, value: GAS_FUNDING }));
     }
+    for (const p of providers) await giveDvpn(p.address, DVPN("5000"));
     // The voter holds most of the supply and delegates to itself (votes are checkpointed).
-    await send(
-      await funderWallet.writeContract({
-        address: token,
-        abi: dvpnTokenAbi,
-        functionName: "transfer",
-        args: [voter.address, DVPN("100000000")],
-      }),
-    );
+    await giveDvpn(voter.address, DVPN("100000000"));
     await send(
       await funderWallet.writeContract({
         address: usd,
