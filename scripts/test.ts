@@ -4,7 +4,8 @@
  * packages, started PostgreSQL, compiled the contracts and generated (or, under CI, checked) the
  * SDK's ABIs. Then:
  *
- * 1. the generated ABIs are checked against the compiled contracts;
+ * 1. the generated ABIs are checked against the compiled contracts, the SDK's feed types against
+ *    the feed's schema;
  * 2. type check and lint;
  * 3. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/, bench/ (the benchmark smoke test) and
  *    scripts/ with node's test runner.
@@ -34,6 +35,7 @@ function step(name: string, cmd: string, args: string[]): void {
 }
 
 step("generated ABIs up to date", "node", ["scripts/gen-abi.ts", "--check"]);
+step("generated feed types up to date", "node", ["scripts/gen-feed-types.ts", "--check"]);
 if (!process.env.DVPN_SKIP_LINT) {
   step("type check", "tsc", ["--noEmit", "-p", "."]);
   step("lint", "node", ["scripts/lint.ts"]);

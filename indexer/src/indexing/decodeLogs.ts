@@ -1,8 +1,22 @@
-import { decodeEventLog, getAddress, type Abi, type Hex } from "viem";
+import { decodeEventLog, getAddress, type ContractEventArgsFromTopics, type ContractEventName, type Hex } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 
-export type ContractKey = "registry" | "escrow" | "governor";
+/** The ABIs of the contracts the indexer reads, by the key its events carry. */
+export const INDEXED_ABIS = {
+  registry: providerRegistryAbi,
+  escrow: sessionEscrowAbi,
+  governor: dvpnGovernorAbi,
+} as const;
+
+export type ContractKey = keyof typeof INDEXED_ABIS;
+/** The events contract `C` emits (from its ABI). */
+export type EventName<C extends ContractKey> = ContractEventName<(typeof INDEXED_ABIS)[C]>;
+/** The decoded arguments of event `N` of contract `C`, as viem returns them. */
+export type EventArgs<C extends ContractKey, N extends EventName<C>> = ContractEventArgsFromTopics<
+  (typeof INDEXED_ABIS)[C],
+  N
+>;
 
 /** A raw eth_getLogs entry (hex quantities as the node returns them). */
 export interface RawLog {
@@ -17,12 +31,8 @@ export interface RawLog {
   removed?: boolean;
 }
 
-/** A decoded event with its position on the chain. */
-export interface ChainEvent {
-  contract: ContractKey;
-  name: string;
-  // Decoded arguments as viem returns them (bigint, checksummed addresses, hex bytes).
-  args: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Where an event sits on the chain. */
+export interface EventPosition {
   blockNumber: number;
   logIndex: number;
   timestamp: number;
@@ -30,14 +40,38 @@ export interface ChainEvent {
   id: string;
 }
 
+/** Event `N` of contract `C`, decoded (bigint, checksummed addresses, hex bytes), with its position. */
+export type ChainEventOf<C extends ContractKey, N extends EventName<C>> = EventPosition & {
+  contract: C;
+  eventName: N;
+  args: EventArgs<C, N>;
+};
+
+/** Any event the indexer reads: a union discriminated by `contract` and `eventName`. */
+export type ChainEvent = { [C in ContractKey]: { [N in EventName<C>]: ChainEventOf<C, N> }[EventName<C>] }[ContractKey];
+
 /** The contracts the indexer reads, by lower-case address. */
-export function contractsOf(deployment: Deployment): Map<string, { key: ContractKey; abi: Abi }> {
+export function contractsOf(deployment: Deployment): Map<string, ContractKey> {
   const c = deployment.contracts;
   return new Map([
-    [c.ProviderRegistry.address.toLowerCase(), { key: "registry" as const, abi: providerRegistryAbi as Abi }],
-    [c.SessionEscrow.address.toLowerCase(), { key: "escrow" as const, abi: sessionEscrowAbi as Abi }],
-    [c.DVPNGovernor.address.toLowerCase(), { key: "governor" as const, abi: dvpnGovernorAbi as Abi }],
+    [c.ProviderRegistry.address.toLowerCase(), "registry"],
+    [c.SessionEscrow.address.toLowerCase(), "escrow"],
+    [c.DVPNGovernor.address.toLowerCase(), "governor"],
   ]);
+}
+
+/** Decodes one log of contract `key` (throws when it is none of the contract's events). */
+function decodeOne(key: ContractKey, log: RawLog, position: EventPosition): ChainEvent {
+  const data = log.data as Hex;
+  const topics = log.topics as [Hex, ...Hex[]];
+  switch (key) {
+    case "registry":
+      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.registry, data, topics }), ...position };
+    case "escrow":
+      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.escrow, data, topics }), ...position };
+    case "governor":
+      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.governor, data, topics }), ...position };
+  }
 }
 
 /**
@@ -54,28 +88,22 @@ export function decodeLogs(
     if (log.removed) continue;
     const contract = contracts.get(log.address.toLowerCase());
     if (!contract) continue;
-    let decoded: { eventName: string; args: unknown };
+    const blockNumber = Number(log.blockNumber);
+    const timestamp = log.blockTimestamp !== undefined ? Number(log.blockTimestamp) : timestamps.get(blockNumber);
+    const logIndex = Number(log.logIndex);
+    let event: ChainEvent;
     try {
-      decoded = decodeEventLog({ abi: contract.abi, data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] }) as {
-        eventName: string;
-        args: unknown;
-      };
+      event = decodeOne(contract, log, {
+        blockNumber,
+        logIndex,
+        timestamp: timestamp ?? 0,
+        id: `${log.transactionHash}-${logIndex}`,
+      });
     } catch {
       continue;
     }
-    const blockNumber = Number(log.blockNumber);
-    const timestamp = log.blockTimestamp !== undefined ? Number(log.blockTimestamp) : timestamps.get(blockNumber);
     if (timestamp === undefined) throw new Error(`no timestamp for block ${blockNumber}`);
-    const logIndex = Number(log.logIndex);
-    events.push({
-      contract: contract.key,
-      name: decoded.eventName,
-      args: decoded.args as Record<string, unknown>,
-      blockNumber,
-      logIndex,
-      timestamp,
-      id: `${log.transactionHash}-${logIndex}`,
-    });
+    events.push(event);
   }
   events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   return events;

@@ -40,7 +40,7 @@ export async function indexRange(tx: Db, p: IndexRangeParams): Promise<void> {
   const params: Params = new Map();
   for (const k of keys.parameters) {
     const row = store.get("parameters", k);
-    if (row) params.set(row.id as string, row.value as bigint);
+    if (row) params.set(row.id, row.value);
   }
   const now = p.toBlock.timestamp;
   await loadStaleProviders(tx, store, now);

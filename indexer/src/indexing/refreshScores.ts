@@ -1,5 +1,5 @@
 import type { Db } from "../database/createDatabase.ts";
-import type { Row } from "../database/tables.ts";
+import type { Row, RowOf } from "../database/tables.ts";
 import type { Params } from "./handlers.ts";
 import { computeScore, histogramMedian, hourOf, uptime, windowStart } from "./reputation.ts";
 import type { BatchStore } from "./store.ts";
@@ -27,7 +27,7 @@ export async function coveredInWindow(
   ids: string[],
   now: number,
   hours: number,
-  pending: Row[] = [],
+  pending: RowOf<"provider_hours">[] = [],
 ): Promise<Map<string, number>> {
   const from = windowStart(now, hours);
   const to = hourOf(now);
@@ -44,9 +44,8 @@ export async function coveredInWindow(
     for (const r of rows) out.set(r.provider, Number(r.s));
   }
   for (const b of pending) {
-    const hour = b.hour as number;
-    if (hour >= from && hour <= to && out.has(b.provider as string)) {
-      out.set(b.provider as string, out.get(b.provider as string)! + (b.coveredSeconds as number));
+    if (b.hour >= from && b.hour <= to && out.has(b.provider)) {
+      out.set(b.provider, out.get(b.provider)! + b.coveredSeconds);
     }
   }
   return out;
@@ -76,7 +75,7 @@ export function scoreOf(p: Row, covered7d: number, now: number, params: Params) 
 export async function refreshScores(tx: Db, store: BatchStore, now: number, params: Params): Promise<void> {
   const keys = store.dirtyKeys("providers");
   if (keys.length === 0) return;
-  const ids = keys.map((k) => k.id as string);
+  const ids = keys.map((k) => k.id);
   const covered = await coveredInWindow(tx, ids, now, 168, store.pending("provider_hours"));
   for (const id of ids) {
     const p = store.get("providers", { id })!;

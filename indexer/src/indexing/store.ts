@@ -1,11 +1,39 @@
 import type { Db } from "../database/createDatabase.ts";
 import { DEFAULT_WRITE_METHOD, readRows, rowKey, toJson, writeRows, type WriteMethod } from "../database/sql.ts";
-import { APPEND_TABLES, MUTABLE_TABLES, TABLES, type Row, type TableName } from "../database/tables.ts";
+import {
+  APPEND_TABLES,
+  MUTABLE_TABLES,
+  TABLES,
+  type KeyOf,
+  type Row,
+  type RowOf,
+  type TableName,
+  type TableSpec,
+} from "../database/tables.ts";
 
 type Mutable = (typeof MUTABLE_TABLES)[number];
 type Append = (typeof APPEND_TABLES)[number];
-type Entity = Exclude<Mutable, "provider_hours" | "region_hours">;
-type Bucket = "provider_hours" | "region_hours";
+export type Entity = Exclude<Mutable, "provider_hours" | "region_hours">;
+export type Bucket = "provider_hours" | "region_hours";
+/** Amounts added to the non-key columns of an hourly bucket. */
+export type BucketDeltas<T extends Bucket> = Partial<Omit<RowOf<T>, keyof KeyOf<T>>>;
+
+/**
+ * What the event handlers need of the range's state: read and replace entity rows (loaded
+ * beforehand), add to hourly buckets, append event rows.
+ */
+export interface EventStore {
+  get<T extends Entity>(table: T, key: KeyOf<T>): RowOf<T> | undefined;
+  put<T extends Entity>(table: T, row: RowOf<T>): void;
+  /** Adds numeric deltas to an hourly bucket. */
+  add<T extends Bucket>(table: T, key: KeyOf<T>, deltas: BucketDeltas<T>): void;
+  append<T extends Append>(table: T, row: RowOf<T>): void;
+}
+
+/** The rows this store holds are rows of their table (read by readRows or put through its typed methods). */
+const asRow = <T extends TableName>(row: Row): RowOf<T> => row as RowOf<T>;
+/** The key columns of such a row. */
+const asKey = <T extends TableName>(key: Row): KeyOf<T> => key as KeyOf<T>;
 
 /**
  * The state of one indexed block range, in memory: rows are loaded once, changed by the
@@ -14,18 +42,13 @@ type Bucket = "provider_hours" | "region_hours";
  * written to the journal so a reorg can restore it. `method` picks how rows are written
  * ({@link WriteMethod}).
  */
-export interface BatchStore {
-  load(table: Entity, keys: Row[]): Promise<void>;
-  get(table: Entity, key: Row): Row | undefined;
-  put(table: Entity, row: Row): void;
-  /** Adds numeric deltas to an hourly bucket. */
-  add(table: Bucket, key: Row, deltas: Record<string, number | bigint>): void;
-  append(table: Append, row: Row): void;
-  dirtyKeys(table: Entity): Row[];
+export interface BatchStore extends EventStore {
+  load<T extends Entity>(table: T, keys: KeyOf<T>[]): Promise<void>;
+  dirtyKeys<T extends Entity>(table: T): KeyOf<T>[];
   /** The rows changed so far with their images as loaded (null: created in this range). */
-  changes(table: Entity): { before: Row | null; after: Row }[];
+  changes<T extends Entity>(table: T): { before: RowOf<T> | null; after: RowOf<T> }[];
   /** The bucket deltas not yet flushed. */
-  pending(table: Bucket): Row[];
+  pending<T extends Bucket>(table: T): RowOf<T>[];
   flush(db: Db, journalBlock: number | undefined): Promise<void>;
   /** Number of rows written by the last flush (for logs). */
   readonly eventRows: number;
@@ -72,7 +95,8 @@ export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_MET
       }
     },
     get(table, key) {
-      return rows.get(table)?.get(rowKey(TABLES[table], key));
+      const row = rows.get(table)?.get(rowKey(TABLES[table], key));
+      return row && asRow(row);
     },
     put(table, row) {
       const id = rowKey(TABLES[table], row);
@@ -82,7 +106,7 @@ export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_MET
       mapOf(dirty, table, () => new Set()).add(id);
     },
     add(table, key, deltas) {
-      const spec = TABLES[table];
+      const spec: TableSpec = TABLES[table];
       const id = rowKey(spec, key);
       const m = mapOf(buckets, table, () => new Map());
       let row = m.get(id);
@@ -93,28 +117,29 @@ export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_MET
         }
         m.set(id, row);
       }
-      for (const [c, d] of Object.entries(deltas)) {
-        row[c] = typeof d === "bigint" ? (row[c] as bigint) + d : (row[c] as number) + d;
+      for (const [c, d] of Object.entries<unknown>(deltas)) {
+        if (typeof d === "bigint") row[c] = (row[c] as bigint) + d;
+        else if (typeof d === "number") row[c] = (row[c] as number) + d;
       }
     },
     append(table, row) {
       mapOf(appended, table, () => []).push(row);
     },
-    pending(table) {
-      return [...(buckets.get(table)?.values() ?? [])];
+    pending<T extends Bucket>(table: T) {
+      return [...(buckets.get(table)?.values() ?? [])].map((r) => asRow<T>(r));
     },
-    dirtyKeys(table) {
-      const spec = TABLES[table];
+    dirtyKeys<T extends Entity>(table: T) {
+      const spec: TableSpec = TABLES[table];
       return [...(dirty.get(table) ?? [])].map((id) => {
         const row = rows.get(table)!.get(id)!;
-        return Object.fromEntries(spec.key.map((k) => [k, row[k]]));
+        return asKey<T>(Object.fromEntries(spec.key.map((k) => [k, row[k]])));
       });
     },
-    changes(table) {
-      return [...(dirty.get(table) ?? [])].map((id) => ({
-        before: originals.get(table)!.get(id) ?? null,
-        after: rows.get(table)!.get(id)!,
-      }));
+    changes<T extends Entity>(table: T) {
+      return [...(dirty.get(table) ?? [])].map((id) => {
+        const before = originals.get(table)!.get(id);
+        return { before: before ? asRow<T>(before) : null, after: asRow<T>(rows.get(table)!.get(id)!) };
+      });
     },
     async flush(tx, journalBlock) {
       eventRows = 0;
