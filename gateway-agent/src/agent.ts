@@ -15,7 +15,7 @@ import type { AgentChain } from "./chain/types.ts";
 import { createSdkChain } from "./chain/sdkChain.ts";
 import { createChainSync } from "./chain/sync.ts";
 import type { AgentConfig, AgentConfigInput } from "./config/schema.ts";
-import { readDeploymentFile } from "./config/deployment.ts";
+import { resolveDeployment } from "./config/deployment.ts";
 import { validateConfig } from "./config/load.ts";
 import { loadPrivateKey } from "./config/privateKey.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
@@ -80,11 +80,6 @@ export interface GatewayAgent {
   timings(): Map<string, { seen: number; peer?: number; accepted?: number }>;
 }
 
-/** The deployment record: given as is, or read from its file. */
-function resolveDeployment(d: AgentConfig["deployment"]): Exclude<AgentConfig["deployment"], string> {
-  return typeof d === "string" ? readDeploymentFile(d) : d;
-}
-
 /**
  * Creates the agent. Validates `input` first (throws {@link ConfigError} naming every bad option).
  * @example
@@ -113,9 +108,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     deps.chain ??
     createSdkChain({
       rpcUrl: config.rpcUrl,
-      chainId: deployment.chainId,
-      escrow: getAddress(deployment.contracts.SessionEscrow.address),
-      registry: getAddress(deployment.contracts.ProviderRegistry.address),
+      deployment,
       account: privateKeyToAccount(loadPrivateKey(config)),
       pollingIntervalMs: Math.min(250, config.pollIntervalMs),
       maxLogRange: BigInt(config.maxLogRange),

@@ -543,9 +543,7 @@ describe("chaos: gateway agent", () => {
     let noneOnce: bigint | undefined;
     const sdk = createSdkChain({
       rpcUrl: chain.url,
-      chainId: chain.deployment.chainId,
-      escrow: escrow(),
-      registry: chain.deployment.contracts.ProviderRegistry.address,
+      deployment: chain.deployment,
       account: privateKeyToAccount(key),
       pollingIntervalMs: 20,
       maxLogRange: 4n,

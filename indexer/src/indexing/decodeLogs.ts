@@ -1,21 +1,9 @@
 import { decodeEventLog, getAddress, type Abi, type Hex } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
+import type { RawLog } from "../../../sdk/src/events/types.ts";
 
 export type ContractKey = "registry" | "escrow" | "governor";
-
-/** A raw eth_getLogs entry (hex quantities as the node returns them). */
-export interface RawLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: string;
-  blockHash: string;
-  blockTimestamp?: string;
-  transactionHash: string;
-  logIndex: string;
-  removed?: boolean;
-}
 
 /** A decoded event with its position on the chain. */
 export interface ChainEvent {
