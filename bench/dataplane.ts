@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bringUpClientTunnel } from "../scripts/demo/clientTunnel.ts";
 import { createTopology, dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../scripts/lib/netns.ts";
-import { createShutdown } from "../scripts/lib/shutdown.ts";
+import { createShutdown } from "../sdk/src/shutdown/createShutdown.ts";
 import { cpuSeconds, pidsNamed, runIperf, type IperfResult } from "./lib/iperf.ts";
 import { parseFlags } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";

@@ -85,7 +85,7 @@ export interface GatewayAgent {
  * @example
  * const agent = createGatewayAgent({ rpcUrl, deployment: "deployments/31337.json", privateKeyFile: "provider.key" });
  * await agent.start();
- * process.on("SIGTERM", () => agent.stop());
+ * createShutdown({ handleSignals: true, signalExitCode: 0 }).add("agent", () => agent.stop());
  */
 export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: GatewayAgentDeps = {}): GatewayAgent {
   const config = validateConfig(input);

@@ -23,7 +23,7 @@ import {
   type Topology,
 } from "../lib/netns.ts";
 import { createReporter, type Reporter } from "../lib/reporter.ts";
-import { createShutdown, type Shutdown } from "../lib/shutdown.ts";
+import { createShutdown, type Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { waitFor } from "../lib/waitFor.ts";
 import {
   buildParameterChange,

@@ -1,6 +1,5 @@
 import type { Common } from "../common/common.ts";
 import { DatabaseMismatchError, WriterLockLostError } from "../common/errors.ts";
-import { sleep } from "../common/shutdown.ts";
 import {
   readBlock,
   readCheckpoint,
@@ -14,6 +13,7 @@ import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
 import { indexRange } from "../indexing/indexRange.ts";
 import { resetAll, rollbackTo } from "../indexing/rollback.ts";
 import { createLogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
+import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
 
 /** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
