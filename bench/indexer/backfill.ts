@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
 import { createCommon } from "../../indexer/src/common/common.ts";
 import { createConfig } from "../../indexer/src/config/createConfig.ts";
-import type { WriteMethod } from "../../indexer/src/database/sql.ts";
+import type { WriteMethod } from "../../indexer/src/database/writeMethod.ts";
 import { createLogFetcher } from "../../sdk/src/events/createLogFetcher.ts";
 import { createRpc } from "../../indexer/src/sync-historical/createRpc.ts";
 import { createTestDatabase } from "../../indexer/src/testing/postgres.ts";

@@ -3,7 +3,7 @@ import { loadDeployment } from "../../../sdk/src/deployment/loadDeployment.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { ConfigError } from "../common/errors.ts";
-import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/sql.ts";
+import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/writeMethod.ts";
 import { DEFAULT_INITIAL_BLOCK_RANGE, DEFAULT_MAX_BLOCK_RANGE } from "../../../sdk/src/events/createLogFetcher.ts";
 
 /** Options of {@link createIndexer}; each documents its default. */
