@@ -43,7 +43,7 @@ import { ensureKeyFile } from "../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../sdk/src/wireguard/keys.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../sdk/src/abi/index.ts";
 import { deployProtocol } from "../scripts/deploy/deployProtocol.ts";
-import { startLocalChain } from "../scripts/lib/localChain.ts";
+import { startLocalChain } from "../test/kit/localChain.ts";
 import { resultsDir, writeJson } from "./lib/results.ts";
 
 const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });

@@ -85,3 +85,37 @@ test("the cycle finder finds a cycle", () => {
   assert.equal(cycles(g).length, 1);
   assert.equal(cycles(g)[0]!.length, 3);
 });
+
+/** Files of `folders` that import a file under `target` (relative to the repository). */
+function importersOf(graph: Map<string, string[]>, folders: string[], target: string): string[] {
+  return [...graph]
+    .filter(([file, deps]) => {
+      const f = relative(root, file);
+      return folders.some((d) => f.startsWith(d)) && deps.some((d) => relative(root, d).startsWith(target));
+    })
+    .map(([file]) => relative(root, file))
+    .sort();
+}
+
+test("the runtime folders' tests reach deployment and the local chain through test/kit, not scripts/", () => {
+  const graph = importGraph();
+  // Left: the CLI's network-namespace tests and their lab still start agents with the demo's
+  // service helper and build namespaces with scripts/lib/netns.ts.
+  const left = [
+    "sdk/src/cli/connect.dns.netns.test.ts",
+    "sdk/src/cli/connect.failover.netns.test.ts",
+    "sdk/src/cli/connect.netns.test.ts",
+    "sdk/src/cli/connect.pay.netns.test.ts",
+    "sdk/test/clientUplink.ts",
+    "sdk/test/failoverLab.ts",
+  ];
+  const importers = importersOf(graph, ["sdk/", "indexer/", "gateway-agent/"], "scripts/");
+  assert.deepEqual(
+    importers.filter((f) => !left.includes(f)),
+    [],
+  );
+});
+
+test("the chaos suite does not import the indexer's test helpers", () => {
+  assert.deepEqual(importersOf(importGraph(), ["test/chaos/"], "indexer/src/testing/"), []);
+});

@@ -12,10 +12,10 @@ import type { Address } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "./createIndexer.ts";
 import { computeScore, hourOf } from "./indexing/reputation.ts";
-import { gql, startTestChain, waitFor, type TestChain } from "./testing/chain.ts";
-import { createTestDatabase, type TestDatabase } from "./testing/postgres.ts";
-import { playScenario, type ScenarioFacts } from "./testing/scenario.ts";
-import { snapshotState } from "./testing/snapshot.ts";
+import { gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
+import { playScenario, type ScenarioFacts } from "../../test/kit/scenario.ts";
+import { snapshotState } from "../../test/kit/snapshot.ts";
 import { expectedUptime, median } from "./testing/expected.ts";
 
 const HEARTBEAT_TIMEOUT = 900;

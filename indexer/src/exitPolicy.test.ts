@@ -12,8 +12,8 @@ import { stringToHex, type Address } from "viem";
 import { providerRegistryAbi } from "../../sdk/src/abi/index.ts";
 import { exitPolicyAllowsPort, parseExitPolicy } from "../../sdk/src/exitPolicy/exitPolicy.ts";
 import { createIndexer, type Indexer } from "./createIndexer.ts";
-import { DVPN, gql, startTestChain, waitFor, type TestChain } from "./testing/chain.ts";
-import { createTestDatabase, type TestDatabase } from "./testing/postgres.ts";
+import { DVPN, gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
 
 /** Final policy of each provider (the first one re-publishes, the last never publishes). */
 const POLICIES = ["deny-ports=25,465;deny-ranges=10.0.0.0/8,fc00::/7", "allow-ports=80,443", "deny-ports=1-1024", ""];

@@ -13,7 +13,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createWalletClient, formatUnits, http, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
 import { buildExplorer } from "../build-web.ts";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
-import { isPortFree, startLocalChain } from "../lib/localChain.ts";
+import { isPortFree, startLocalChain } from "../../test/kit/localChain.ts";
 import {
   createTopology,
   dataPlaneUnavailableReason,

@@ -13,10 +13,10 @@ import type { Address } from "viem";
 import { sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
 import { HOUR, hourOf } from "../indexing/reputation.ts";
-import { gql, startTestChain, waitFor, type TestChain } from "../testing/chain.ts";
+import { gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
 import { coveredSeconds, median } from "../testing/expected.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
-import { playScenario, type ScenarioFacts } from "../testing/scenario.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
+import { playScenario, type ScenarioFacts } from "../../../test/kit/scenario.ts";
 
 interface Expected {
   sessionsOpened: number;
