@@ -10,7 +10,8 @@
 import { parseArgs } from "node:util";
 import { createReporter } from "./lib/reporter.ts";
 import { createShutdown } from "../sdk/src/shutdown/createShutdown.ts";
-import { printSummary, runDemo } from "./demo/runDemo.ts";
+import { runDemo } from "./demo/runDemo.ts";
+import { printSummary } from "./demo/summary.ts";
 
 const { values } = parseArgs({
   options: { once: { type: "boolean" }, "no-tunnel": { type: "boolean" }, help: { type: "boolean", short: "h" } },

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { createPublicClient, createWalletClient, defineChain, http, isAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DeploymentParameters } from "../sdk/src/deployment/types.ts";
+import { checkDeploymentParameters } from "./deploy/checkParameters.ts";
 import { deployProtocol, LOCAL_PARAMETERS } from "./deploy/deployProtocol.ts";
 
 function deployerKey(): Hex {
@@ -39,14 +40,15 @@ function deployParameters(): DeploymentParameters {
       `DVPN_DEPLOY_PARAMETERS: cannot read ${file} as JSON (${err instanceof Error ? err.message : err})`,
     );
   }
-  for (const key of ["tokenSupply", "distribution", "governor", "registry", "escrow"] as const) {
-    if (!json || typeof json !== "object" || !(key in json)) {
-      throw new Error(
-        `DVPN_DEPLOY_PARAMETERS: ${file} lacks "${key}" (see LOCAL_PARAMETERS in scripts/deploy/deployProtocol.ts)`,
-      );
-    }
+  try {
+    return checkDeploymentParameters(json);
+  } catch (err) {
+    throw new Error(
+      `DVPN_DEPLOY_PARAMETERS: ${file}: ${err instanceof Error ? err.message : String(err)} ` +
+        "(see LOCAL_PARAMETERS in scripts/deploy/deployProtocol.ts)",
+      { cause: err },
+    );
   }
-  return json as DeploymentParameters;
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,8 @@
  *
  * 1. the generated ABIs are checked against the compiled contracts;
  * 2. type check and lint;
- * 3. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/ and bench/ (the benchmark smoke test) with node's test runner.
+ * 3. every `*.test.ts` under test/, sdk/, indexer/, gateway-agent/, bench/ (the benchmark smoke test) and
+ *    scripts/ with node's test runner.
  *
  * Ends with a line `N passed, N failed` and exits non-zero if anything failed.
  * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=claim`).
@@ -38,7 +39,7 @@ if (!process.env.DVPN_SKIP_LINT) {
   step("lint", "node", ["scripts/lint.ts"]);
 }
 
-const pattern = process.env.DVPN_TEST_FILES ?? "{test,sdk,indexer,gateway-agent,bench}/**/*.test.ts";
+const pattern = process.env.DVPN_TEST_FILES ?? "{test,sdk,indexer,gateway-agent,bench,scripts}/**/*.test.ts";
 const files: string[] = [];
 for await (const f of glob(pattern, { exclude: (p) => p.includes("node_modules") })) files.push(f);
 files.sort();

@@ -4,16 +4,12 @@
  * scenario's own facts.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { createIndexer, type Indexer } from "./createIndexer.ts";
 import { computeScore, hourOf } from "./indexing/reputation.ts";
-import { gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
-import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
+import { gql, startTestChain, type TestChain } from "../../test/kit/testChain.ts";
+import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "./testing/bothDatabases.ts";
 import { playScenario, type ScenarioFacts } from "../../test/kit/scenario.ts";
 import { snapshotState } from "../../test/kit/snapshot.ts";
 import { expectedUptime, median } from "./testing/expected.ts";
@@ -24,50 +20,21 @@ const MIN_STAKE = 1000n * 10n ** 18n;
 describe("indexer feed on a scripted scenario", () => {
   let chain: TestChain;
   let facts: ScenarioFacts;
-  let pgDb: TestDatabase;
-  const dataDir = mkdtempSync(join(tmpdir(), "dvpn-indexer-"));
-  const indexers: Indexer[] = [];
-  let liteUrl = "";
-  let pgUrl = "";
+  let targets: BothDatabases;
 
   before(async () => {
     chain = await startTestChain();
     facts = await playScenario(chain);
-    pgDb = await createTestDatabase();
-    const common = {
-      rpcUrl: chain.url,
-      deployment: chain.deployment,
-      port: 0,
-      pollIntervalMs: 100,
-      logLevel: "silent",
-      finalityDepth: 16,
-      initialBlockRange: 7,
-    };
-    const lite = createIndexer({ ...common, dataDir });
-    const pgIndexer = createIndexer({ ...common, databaseUrl: pgDb.url });
-    indexers.push(lite, pgIndexer);
-    await Promise.all(indexers.map((i) => i.start()));
-    await Promise.all(indexers.map((i) => i.ready));
-    const head = await chain.latest();
-    for (const i of indexers) {
-      await waitFor(
-        "indexed head",
-        async () => (await gql(i.url, "{ _meta { block { number } } }")).data?._meta.block?.number === head.number,
-      );
-    }
-    liteUrl = lite.url;
-    pgUrl = pgIndexer.url;
+    targets = await indexOnBothDatabases(chain, { initialBlockRange: 7 });
   });
 
   after(async () => {
-    for (const i of indexers) await i.stop();
+    await targets?.stop();
     await chain?.stop();
-    await pgDb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  for (const which of ["PGlite", "PostgreSQL"] as const) {
-    const url = () => (which === "PGlite" ? liteUrl : pgUrl);
+  for (const which of DATABASE_TARGETS) {
+    const url = () => targets.urls[which];
 
     test(`${which}: providers, reputation and availability match the chain`, async () => {
       const meta = (await gql(url(), "{ _meta { block { number hash timestamp } headTimestamp } }")).data!._meta;
@@ -412,7 +379,7 @@ describe("indexer feed on a scripted scenario", () => {
   }
 
   test("PGlite and PostgreSQL hold the same state", async () => {
-    const [a, b] = await Promise.all(indexers.map((i) => snapshotState(i.prisma)));
+    const [a, b] = await Promise.all(DATABASE_TARGETS.map((t) => snapshotState(targets.indexers[t].prisma)));
     assert.deepEqual(a, b);
   });
 });

@@ -4,26 +4,19 @@
  * (`allowsPort`, `deniesPort`) as the SDK's own reading of the policy says it should.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringToHex, type Address } from "viem";
 import { providerRegistryAbi } from "../../sdk/src/abi/index.ts";
 import { exitPolicyAllowsPort, parseExitPolicy } from "../../sdk/src/exitPolicy/exitPolicy.ts";
-import { createIndexer, type Indexer } from "./createIndexer.ts";
-import { DVPN, gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
-import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
+import { DVPN, gql, startTestChain, type TestChain } from "../../test/kit/testChain.ts";
+import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "./testing/bothDatabases.ts";
 
 /** Final policy of each provider (the first one re-publishes, the last never publishes). */
 const POLICIES = ["deny-ports=25,465;deny-ranges=10.0.0.0/8,fc00::/7", "allow-ports=80,443", "deny-ports=1-1024", ""];
 
 describe("exit policies in the feed", () => {
   let chain: TestChain;
-  let pgDb: TestDatabase;
-  const dataDir = mkdtempSync(join(tmpdir(), "dvpn-indexer-exit-"));
-  const indexers: Indexer[] = [];
-  const urls: Record<string, string> = {};
+  let targets: BothDatabases;
   let providers: Address[] = [];
 
   before(async () => {
@@ -47,35 +40,12 @@ describe("exit policies in the feed", () => {
     await chain.send(providers[0]!, registry, providerRegistryAbi, "setExitPolicy", ["deny-ports=25"]);
     for (const [i, policy] of POLICIES.entries())
       if (policy !== "") await chain.send(providers[i]!, registry, providerRegistryAbi, "setExitPolicy", [policy]);
-    pgDb = await createTestDatabase();
-    const common = {
-      rpcUrl: chain.url,
-      deployment: chain.deployment,
-      port: 0,
-      pollIntervalMs: 100,
-      logLevel: "silent",
-      finalityDepth: 16,
-    };
-    const lite = createIndexer({ ...common, dataDir });
-    const pg = createIndexer({ ...common, databaseUrl: pgDb.url });
-    indexers.push(lite, pg);
-    await Promise.all(indexers.map((i) => i.start()));
-    await Promise.all(indexers.map((i) => i.ready));
-    const head = await chain.latest();
-    for (const i of indexers)
-      await waitFor(
-        "indexed head",
-        async () => (await gql(i.url, "{ _meta { block { number } } }")).data?._meta.block?.number === head.number,
-      );
-    urls.PGlite = lite.url;
-    urls.PostgreSQL = pg.url;
+    targets = await indexOnBothDatabases(chain);
   });
 
   after(async () => {
-    for (const i of indexers) await i.stop();
+    await targets?.stop();
     await chain?.stop();
-    await pgDb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const ids = async (url: string, where: string) => {
@@ -86,11 +56,12 @@ describe("exit policies in the feed", () => {
     return items;
   };
 
-  for (const which of ["PGlite", "PostgreSQL"] as const) {
+  for (const which of DATABASE_TARGETS) {
+    const url = () => targets.urls[which];
     test(`${which}: every provider's latest published policy, parsed`, async () => {
       for (const [i, id] of providers.entries()) {
         const r = await gql(
-          urls[which]!,
+          url(),
           `{ provider(id: "${id}") { exitPolicy { text denyPorts { from to } allowPorts { from to } denyRanges allowRanges wellFormed } } }`,
         );
         const want = parseExitPolicy(POLICIES[i]!);
@@ -101,15 +72,12 @@ describe("exit policies in the feed", () => {
     test(`${which}: allowsPort / deniesPort select what the policies say, and a bad port is refused`, async () => {
       for (const port of [25, 80, 443, 465, 8080]) {
         const allowing = providers.filter((_, i) => exitPolicyAllowsPort(parseExitPolicy(POLICIES[i]!), port));
-        assert.deepEqual(await ids(urls[which]!, `allowsPort: ${port}`), [...allowing].sort(), `allowsPort ${port}`);
+        assert.deepEqual(await ids(url(), `allowsPort: ${port}`), [...allowing].sort(), `allowsPort ${port}`);
         const denying = providers.filter((p) => !allowing.includes(p));
-        assert.deepEqual(await ids(urls[which]!, `deniesPort: ${port}`), [...denying].sort(), `deniesPort ${port}`);
+        assert.deepEqual(await ids(url(), `deniesPort: ${port}`), [...denying].sort(), `deniesPort ${port}`);
       }
-      assert.deepEqual(
-        await ids(urls[which]!, "allowsPort: 443, deniesPort: 25"),
-        [providers[0]!, providers[1]!].sort(),
-      );
-      const bad = await gql(urls[which]!, "{ providers(where: { allowsPort: 0 }) { totalCount } }");
+      assert.deepEqual(await ids(url(), "allowsPort: 443, deniesPort: 25"), [providers[0]!, providers[1]!].sort());
+      const bad = await gql(url(), "{ providers(where: { allowsPort: 0 }) { totalCount } }");
       assert.match(bad.errors?.[0]?.message ?? "", /allowsPort must be a port from 1 to 65535/);
     });
   }

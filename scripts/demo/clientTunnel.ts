@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Topology } from "../lib/netns.ts";
+import { waitForOutput } from "../lib/waitForOutput.ts";
 
 /** A client tunnel that is up. */
 export interface ClientTunnel {
@@ -138,14 +139,5 @@ const body = Buffer.alloc(${size}, 97);
 require("http").createServer((req, res) => { res.setHeader("content-length", body.length); res.end(body); }).listen(${port}, "${address}", () => console.log("ready"));
 `;
   const child = t.spawn(t.internet, process.execPath, ["-e", script]);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("content server did not start")), 10_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`content server exited (${code})`)));
-  });
+  await waitForOutput(child, "ready", "content server");
 }

@@ -23,7 +23,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployProtocol } from "../kit/deployment.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";
 import { eventsOf, loadFixture, type Fixture, type Wallet } from "../contracts/fixture.ts";
 import {
   CLIENT_WG_KEY,
@@ -572,8 +572,7 @@ describe("chaos: contract hostile input", () => {
             continue;
           }
           const amount = after - before;
-          // A claim takes its share of the session's fee (rounded once, on the total).
-          const fee = protocolFee(after, 250) - protocolFee(before, 250);
+          const fee = claimFee(before, after, 250);
           if (kind === "claim") await f.mined(esc.write.claim([s.id, bytes, seconds, sig]));
           else if (unchanged) await f.mined(esc.write.closeSession([s.id]));
           else await f.mined(esc.write.closeWithVoucher([s.id, bytes, seconds, sig]));

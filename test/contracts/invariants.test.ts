@@ -27,7 +27,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, usageDomain, usageTypes } from "../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage, protocolFee, usageDomain, usageTypes } from "../../sdk/src/vouchers/usage.ts";
 import { eventsOf, loadFixture, type Wallet } from "./fixture.ts";
 import {
   CLIENT_WG_KEY,
@@ -249,8 +249,7 @@ describe("invariants", () => {
     function applyClaim(s: SessionModel, r: TransactionReceipt, bytes: bigint, seconds: bigint) {
       const total = priceUsage(s, { bytes, seconds });
       const amount = total - s.paid;
-      // Each claim takes its share of the session's fee, rounded once on the total.
-      const fee = protocolFee(total, s.feeBps) - protocolFee(s.paid, s.feeBps);
+      const fee = claimFee(s.paid, total, s.feeBps);
       const ev = escrowEvents(r, "UsageClaimed");
       assert.equal(ev.length, 1);
       assert.deepEqual(

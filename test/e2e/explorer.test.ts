@@ -3,7 +3,8 @@
  * against the demo's live network (a hardhat node, the protocol, the indexer serving the
  * explorer). The network page shows the feed's providers and totals, a provider page its score,
  * uptime and published exit policy, a session page where its deposit went, and a voter with a browser wallet delegates,
- * votes on a new proposal and sees the tally change.
+ * votes on a new proposal and sees the tally change. The header follows new blocks over the feed's stream,
+ * polls while the stream is down and goes back to it once it answers.
  *
  * Needs the Debian package `chromium`: skipped with a message without it, failed under CI.
  */
@@ -400,5 +401,30 @@ describe("explorer end to end in Chromium", { skip }, () => {
       "the new provider is listed",
     );
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+  });
+
+  it("falls back to polling when the feed's stream fails, and goes back to the stream when it answers again", async () => {
+    const watcher = await browser.newPage();
+    // The block subscription is the one request to /graphql that asks for an event stream.
+    let refuse = true;
+    let attempts = 0;
+    await watcher.route("**/graphql", async (route) => {
+      if (!(route.request().headers()["accept"] ?? "").includes("text/event-stream")) return route.continue();
+      attempts++;
+      return refuse ? route.abort("connectionrefused") : route.continue();
+    });
+    try {
+      await watcher.goto(summary.explorerUrl);
+      await watcher.waitForSelector("#live[data-mode=polling]", { timeout: 15_000 });
+      // While polling, the page tries the stream again (after 2 s, then 4 s, …).
+      const deadline = Date.now() + 15_000;
+      while (attempts < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(attempts >= 2, `the page tried the stream ${attempts} time(s) while polling`);
+      refuse = false;
+      await watcher.waitForSelector("#live[data-mode=live]", { timeout: 20_000 });
+      assert.match((await watcher.textContent("#live")) ?? "", /^block \d+$/);
+    } finally {
+      await watcher.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * provider against the vouchers its agent accepted, counted (never asserted here), so a test
  * records the figures it counted and asserts afterwards.
  */
-import { priceUsage, protocolFee, type SessionTerms } from "../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage, protocolFee, type SessionTerms } from "../../sdk/src/vouchers/usage.ts";
 
 /** One UsageClaimed event (its decoded arguments). */
 export interface ClaimEvent {
@@ -70,8 +70,8 @@ export function countPayments(
       seen.add(k);
       if (s.accepted && !s.accepted.some((v) => v.bytes === c.totalBytes && v.seconds === c.totalSeconds))
         out.notAVoucher++;
-      const fee = protocolFee(c.totalPaid, feeBps) - protocolFee(c.totalPaid - c.amount, feeBps);
-      if (c.fee !== fee) out.wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
+      if (c.fee !== claimFee(c.totalPaid - c.amount, c.totalPaid, feeBps))
+        out.wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
       out.netOfClaims += c.amount - c.fee;
     }
     const paid = mine.reduce((sum, c) => sum + c.amount, 0n);

@@ -6,6 +6,7 @@
  * handed out (next fit), so recently freed addresses are the last to come back.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { intToIpv4, ipv4ToInt } from "../../../sdk/src/wireguard/ipv4.ts";
 import { AddressPoolExhaustedError, ConfigError } from "../errors.ts";
 
 /** A parsed pool. */
@@ -36,14 +37,6 @@ export interface PoolEntry {
   sessionId: string | null;
   /** Unix seconds when it was released (quarantine start). */
   releasedAt: number;
-}
-
-function v4ToInt(ip: string): number {
-  return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-
-function intToV4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 }
 
 function v6ToBigInt(ip: string): bigint {
@@ -87,7 +80,7 @@ export function parsePool(ipv4Pool: string, ipv6Pool: string | null): PoolLayout
   }
   const v4Prefix = Number(m4[2]);
   const size = 2 ** (32 - v4Prefix);
-  const v4Base = v4ToInt(m4[1] ?? "") - (v4ToInt(m4[1] ?? "") % size);
+  const v4Base = ipv4ToInt(m4[1] ?? "") - (ipv4ToInt(m4[1] ?? "") % size);
   let v6Base: bigint | null = null;
   let v6Prefix = 0;
   if (ipv6Pool) {
@@ -109,7 +102,7 @@ export function parsePool(ipv4Pool: string, ipv6Pool: string | null): PoolLayout
 
 /** The addresses of host `index` in `layout`. */
 export function addressesOf(layout: PoolLayout, index: number): TunnelAddress {
-  const ipv4 = intToV4(layout.v4Base + index);
+  const ipv4 = intToIpv4(layout.v4Base + index);
   const ipv6 = layout.v6Base === null ? null : bigIntToV6(layout.v6Base + BigInt(index));
   const tunnelAddress = ipv6 ? `${ipv4}/${layout.v4Prefix},${ipv6}/${layout.v6Prefix}` : `${ipv4}/${layout.v4Prefix}`;
   const allowedIps = ipv6 ? [`${ipv4}/32`, `${ipv6}/128`] : [`${ipv4}/32`];
@@ -128,7 +121,7 @@ export function inPool(layout: PoolLayout, address: string): boolean {
   const a = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
   if (isIPv4(a)) {
     const size = 2 ** (32 - layout.v4Prefix);
-    return v4ToInt(a) - layout.v4Base >= 0 && v4ToInt(a) - layout.v4Base < size;
+    return ipv4ToInt(a) - layout.v4Base >= 0 && ipv4ToInt(a) - layout.v4Base < size;
   }
   if (!isIPv6(a) || layout.v6Base === null || a.includes(".")) return false;
   const mask = (1n << BigInt(128 - layout.v6Prefix)) - 1n;

@@ -8,7 +8,7 @@ import { ChainRevertError } from "../chain/types.ts";
 import { endService, meteredUsage, type AgentContext } from "../context.ts";
 import { dropSession } from "../sessions/verify.ts";
 import type { SessionRecord } from "../store/store.ts";
-import { priceUsage, protocolFee } from "../../../sdk/src/vouchers/usage.ts";
+import { claimFee, priceUsage } from "../../../sdk/src/vouchers/usage.ts";
 import { isAbove, shouldClaim, type Usage } from "./policy.ts";
 
 /** Reverts that no retry of the same voucher can fix. */
@@ -86,8 +86,7 @@ function countEarnings(ctx: AgentContext, s: SessionRecord, before: Usage, v: Us
   const paid = priceUsage(terms, v);
   const gross = paid - paidBefore;
   if (gross <= 0n) return;
-  // The escrow rounds the session's fee once, on its total: a claim takes the increase.
-  const fee = protocolFee(paid, s.feeBps) - protocolFee(paidBefore, s.feeBps);
+  const fee = claimFee(paidBefore, paid, s.feeBps);
   ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "gross" }, Number(gross));
   ctx.metrics.inc("dvpn_agent_earned_base_units_total", { kind: "net" }, Number(gross - fee));
   if (v.bytes > before.bytes)

@@ -43,9 +43,16 @@ export function loadConfig(): Promise<ExplorerConfig> {
 export const BLOCK_POLL_MS = 2000;
 
 /**
+ * While polling, the feed's stream is tried again after `first` ms, then after twice as long each
+ * time it fails again, up to `max`; once it has delivered a block, the next failure starts over.
+ */
+export const STREAM_RETRY_MS = { first: 2000, max: 60_000 };
+
+/**
  * Calls `onBlock` whenever the indexer has read a new block, until `signal` aborts; shows the
  * indexed block in the header. Follows the feed's `indexedBlock` subscription (one SSE stream);
- * if the stream fails or ends, polls `_meta` every {@link BLOCK_POLL_MS} instead.
+ * while the stream is down (it failed or ended), polls `_meta` every {@link BLOCK_POLL_MS} and
+ * tries the stream again with backoff ({@link STREAM_RETRY_MS}), going back to it when it answers.
  */
 export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => void): void {
   let last = -1;
@@ -56,13 +63,22 @@ export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => voi
     if (live) {
       live.textContent = `block ${n}`;
       live.dataset.mode = mode;
-      live.title = mode === "live" ? "following the feed's live stream" : "polling the feed every 2 s";
+      live.title =
+        mode === "live"
+          ? "following the feed's live stream"
+          : "polling the feed every 2 s while its live stream is down (retried with backoff)";
     }
     if (last >= 0 && n !== last) onBlock(n);
     last = n;
   };
+  // Whether the stream is delivering (polling stops) and whether a polling loop runs.
+  let streaming = false;
+  let polling = false;
   const tick = async () => {
-    if (signal.aborted) return;
+    if (signal.aborted || streaming) {
+      polling = false;
+      return;
+    }
     try {
       seen(await getFeedMeta(feed), "polling");
     } catch {
@@ -70,14 +86,29 @@ export function watchBlocks(signal: AbortSignal, onBlock: (block: number) => voi
     }
     if (!signal.aborted) setTimeout(() => void tick(), BLOCK_POLL_MS);
   };
-  void (async () => {
+  let retryMs = STREAM_RETRY_MS.first;
+  const follow = async () => {
+    if (signal.aborted) return;
     try {
-      for await (const meta of watchIndexedBlocks(feed, { signal })) seen(meta, "live");
+      for await (const meta of watchIndexedBlocks(feed, { signal })) {
+        if (!streaming) retryMs = STREAM_RETRY_MS.first;
+        streaming = true;
+        seen(meta, "live");
+      }
     } catch {
-      // the stream failed: poll instead
+      // the stream failed: poll, and try it again later
     }
-    void tick();
-  })();
+    streaming = false;
+    if (signal.aborted) return;
+    if (!polling) {
+      polling = true;
+      void tick();
+    }
+    const wait = retryMs;
+    retryMs = Math.min(retryMs * 2, STREAM_RETRY_MS.max);
+    setTimeout(() => void follow(), wait);
+  };
+  void follow();
 }
 
 /** The chain head's timestamp and when we read it (a local chain's clock may be moved ahead). */

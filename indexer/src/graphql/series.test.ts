@@ -5,17 +5,13 @@
  * sum of their hours; bad arguments refused with a clear error.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
 import { sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
-import { createIndexer, type Indexer } from "../createIndexer.ts";
 import { HOUR, hourOf } from "../indexing/reputation.ts";
-import { gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { gql, startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
 import { coveredSeconds, median } from "../testing/expected.ts";
-import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
+import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "../testing/bothDatabases.ts";
 import { playScenario, type ScenarioFacts } from "../../../test/kit/scenario.ts";
 
 interface Expected {
@@ -36,42 +32,17 @@ const PROVIDER = `query($id: String!, $bucket: SeriesBucket, $from: Int, $to: In
 describe("time series on a scripted scenario", () => {
   let chain: TestChain;
   let facts: ScenarioFacts;
-  let pgDb: TestDatabase;
+  let targets: BothDatabases;
   let now = 0;
   /** Claims and settlements read from the chain: [timestamp, provider, bytes added, amount]. */
   const claims: { t: number; provider: Address; bytes: bigint; amount: bigint }[] = [];
   const settled: { t: number; provider: Address }[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), "dvpn-series-"));
-  const indexers: Indexer[] = [];
-  const urls: Record<"PGlite" | "PostgreSQL", string> = { PGlite: "", PostgreSQL: "" };
 
   before(async () => {
     chain = await startTestChain();
     facts = await playScenario(chain);
-    pgDb = await createTestDatabase();
-    const common = {
-      rpcUrl: chain.url,
-      deployment: chain.deployment,
-      port: 0,
-      pollIntervalMs: 100,
-      logLevel: "silent",
-      finalityDepth: 16,
-    };
-    const lite = createIndexer({ ...common, dataDir });
-    const pgIndexer = createIndexer({ ...common, databaseUrl: pgDb.url });
-    indexers.push(lite, pgIndexer);
-    await Promise.all(indexers.map((i) => i.start()));
-    await Promise.all(indexers.map((i) => i.ready));
-    const head = await chain.latest();
-    now = head.timestamp;
-    for (const i of indexers) {
-      await waitFor(
-        "indexed head",
-        async () => (await gql(i.url, "{ _meta { block { number } } }")).data?._meta.block?.number === head.number,
-      );
-    }
-    urls.PGlite = lite.url;
-    urls.PostgreSQL = pgIndexer.url;
+    targets = await indexOnBothDatabases(chain);
+    now = targets.head.timestamp;
 
     const escrow = chain.deployment.contracts.SessionEscrow.address;
     const time = new Map<bigint, number>();
@@ -111,10 +82,8 @@ describe("time series on a scripted scenario", () => {
   });
 
   after(async () => {
-    for (const i of indexers) await i.stop();
+    await targets?.stop();
     await chain?.stop();
-    await pgDb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** The first and last hour the scenario touched. */
@@ -136,8 +105,8 @@ describe("time series on a scripted scenario", () => {
     };
   }
 
-  for (const which of ["PGlite", "PostgreSQL"] as const) {
-    const url = () => urls[which];
+  for (const which of DATABASE_TARGETS) {
+    const url = () => targets.urls[which];
 
     test(`${which}: networkSeries by hour equals the scenario's sessions, claims and heartbeats`, async () => {
       const { first, hours } = span();

@@ -5,6 +5,7 @@
  * unless asked (`--dns gateway`, which also routes the gateway through the tunnel).
  */
 import { ipVersion } from "../wireguard/config.ts";
+import { ipv4ToInt } from "../wireguard/ipv4.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
 import { resolverBackupPath, restoreResolver } from "./resolvConf.ts";
@@ -30,10 +31,6 @@ export function tunnelResolvers(p: {
   });
 }
 
-function v4Int(ip: string): number {
-  return ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
-}
-
 /**
  * The allowed IPs with each IPv4 resolver routed through the tunnel (its /32 added when no
  * range covers it), so a split tunnel never sends its queries outside.
@@ -48,7 +45,7 @@ export function routeResolvers(allowedIPs: readonly string[], resolvers: readonl
       const [net, bits] = cidr.trim().split("/");
       if (ipVersion(r) !== 4 || !net || ipVersion(net) !== 4) return ipVersion(r) === 6 && cidr.trim() === "::/0";
       const size = 2 ** (32 - Number(bits ?? 32));
-      return Math.floor(v4Int(r) / size) === Math.floor(v4Int(net) / size);
+      return Math.floor(ipv4ToInt(r) / size) === Math.floor(ipv4ToInt(net) / size);
     });
     if (!covered) out.push(ipVersion(r) === 4 ? `${r}/32` : `${r}/128`);
   }

@@ -9,6 +9,7 @@ import {
   hashVoucherTerms,
   priceUsage,
   protocolFee,
+  claimFee,
   recoverUsageSigner,
   signUsageVoucher,
   verifyUsageVoucher,
@@ -66,6 +67,11 @@ describe("usage vouchers against the escrow", () => {
     }
     assert.equal(priceUsage(terms, { bytes: (1n << 64n) - 1n, seconds: 0n }), terms.deposit);
     assert.equal(protocolFee(10_001n, 250), 250n);
+    // Two claims of 10,039 (a fee of 250.975 each): the second takes 251, so the two add up to the
+    // fee of their total (501), not to twice the first's rounded fee (500).
+    assert.equal(claimFee(0n, 10_039n, 250), 250n);
+    assert.equal(claimFee(10_039n, 20_078n, 250), 251n);
+    assert.equal(claimFee(0n, 10_039n, 250) + claimFee(10_039n, 20_078n, 250), protocolFee(20_078n, 250));
   });
 
   it("hashUsageVoucher equals SessionEscrow.usageDigest and signatures verify", async () => {

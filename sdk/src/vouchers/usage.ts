@@ -219,13 +219,24 @@ export function priceUsage(terms: SessionTerms, usage: { bytes: bigint; seconds:
 
 /**
  * The protocol fee of a session that has paid `amount` in all at `feeBps`, rounded down like the
- * escrow. A claim's fee is `protocolFee(total) − protocolFee(previous total)`, so the fee is
+ * escrow. A claim's fee is `protocolFee(total) − protocolFee(previous total)` ({@link claimFee}), so the fee is
  * rounded once, on the session's total; it accrues for the treasury when the session settles.
  * @returns the fee.
  * @example protocolFee(10_000n, 250) // 250n
  */
 export function protocolFee(amount: bigint, feeBps: number | bigint): bigint {
   return (amount * BigInt(feeBps)) / 10_000n;
+}
+
+/**
+ * The fee of one claim that takes a session's payments from `paidBefore` to `paidAfter` in all, at
+ * `feeBps`: its share of the session's {@link protocolFee}, which the escrow rounds once, on the
+ * total (the `fee` of its UsageClaimed event).
+ * @returns the claim's fee.
+ * @example claimFee(0n, 10_001n, 250) + claimFee(10_001n, 20_002n, 250) // 500n, the fee of 20_002n
+ */
+export function claimFee(paidBefore: bigint, paidAfter: bigint, feeBps: number | bigint): bigint {
+  return protocolFee(paidAfter, feeBps) - protocolFee(paidBefore, feeBps);
 }
 
 /**

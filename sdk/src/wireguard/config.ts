@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../errors/input.ts";
+import { intToIpv4, ipv4ToInt } from "./ipv4.ts";
 import { wgKeyToBytes } from "./keys.ts";
 
 /** Parameters of {@link renderWgQuickConfig}. */
@@ -121,10 +122,9 @@ export function parseTunnelAddress(tunnelAddress: string): TunnelAddress {
   let gateway: string | undefined;
   if (ipv4) {
     const [ip, prefix] = ipv4.split("/") as [string, string];
-    const n = ip.split(".").reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
-    const mask = Number(prefix) === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - Number(prefix))) - 1n);
-    const first = (n & mask) + (Number(prefix) >= 31 ? 0n : 1n);
-    gateway = [24n, 16n, 8n, 0n].map((s) => String((first >> s) & 255n)).join(".");
+    const n = ipv4ToInt(ip);
+    const size = 2 ** (32 - Number(prefix));
+    gateway = intToIpv4(n - (n % size) + (Number(prefix) >= 31 ? 0 : 1));
   }
   return { ipv4, ipv6, gateway, addresses };
 }

@@ -100,6 +100,10 @@ describe("wg-quick config", () => {
     });
     assert.equal(parseTunnelAddress("10.77.3.9/16").gateway, "10.77.0.1");
     assert.equal(parseTunnelAddress("192.168.7.200/24").gateway, "192.168.7.1");
+    assert.equal(parseTunnelAddress("200.1.2.3/8").gateway, "200.0.0.1");
+    assert.equal(parseTunnelAddress("10.77.0.7/31").gateway, "10.77.0.6");
+    assert.equal(parseTunnelAddress("10.77.0.7/32").gateway, "10.77.0.7");
+    assert.equal(parseTunnelAddress("10.77.0.7/0").gateway, "0.0.0.1");
     assert.equal(parseTunnelAddress("fd77::5/64").gateway, undefined);
     assert.throws(() => parseTunnelAddress("garbage"), InvalidInputError);
   });
