@@ -22,7 +22,7 @@
  * file of its own, that run after the rounds in the same lab (dataplane/sections.ts).
  */
 import { createTopology, dataPlaneUnavailableReason, type Topology } from "../scripts/lib/netns.ts";
-import { createShutdown } from "../scripts/lib/shutdown.ts";
+import { createShutdown } from "../sdk/src/shutdown/createShutdown.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { writeJson } from "./lib/results.ts";
 import type { Series } from "./lib/series.ts";

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { createReporter } from "./lib/reporter.ts";
-import { createShutdown } from "./lib/shutdown.ts";
+import { createShutdown } from "../sdk/src/shutdown/createShutdown.ts";
 import { runDemo } from "./demo/runDemo.ts";
 import { printSummary } from "./demo/summary.ts";
 

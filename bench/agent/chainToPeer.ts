@@ -24,7 +24,7 @@ import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
-import { startLocalChain } from "../../scripts/lib/localChain.ts";
+import { startLocalChain } from "../../test/kit/localChain.ts";
 import { createAgentBenchLab, median, pct, round, silent } from "./common.ts";
 
 /**

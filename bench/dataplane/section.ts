@@ -3,7 +3,7 @@
  * the same lab (and may add namespaces or processes of its own, registered with `shutdown`), and
  * its figures go into dataplane.json under its name. List it in `sections.ts`.
  */
-import type { Shutdown } from "../../scripts/lib/shutdown.ts";
+import type { Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import type { Series } from "../lib/series.ts";
 import type { DataplaneConfig } from "./config.ts";
 import type { DataplaneLab } from "./lab.ts";

@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
 import { createCommon } from "../../indexer/src/common/common.ts";
 import { createConfig } from "../../indexer/src/config/createConfig.ts";
-import type { WriteMethod } from "../../indexer/src/database/sql.ts";
-import { createLogFetcher } from "../../indexer/src/sync-historical/createLogFetcher.ts";
+import type { WriteMethod } from "../../indexer/src/database/writeMethod.ts";
+import { createLogFetcher } from "../../sdk/src/events/createLogFetcher.ts";
 import { createRpc } from "../../indexer/src/sync-historical/createRpc.ts";
-import { createTestDatabase } from "../../indexer/src/testing/postgres.ts";
-import { startLocalChain } from "../../scripts/lib/localChain.ts";
+import { createTestDatabase } from "../../test/kit/postgres.ts";
+import { startLocalChain } from "../../test/kit/localChain.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, cleanups, log, pub, quick, withCleanup, type Pub } from "./common.ts";
 import { rssMiBOfPort, setUpChain } from "./chain.ts";
@@ -159,11 +159,14 @@ async function measureSizes(
     const common = createCommon(
       createConfig({ rpcUrl: chain.url, deployment, logLevel: "silent", initialBlockRange: INITIAL_BLOCK_RANGE }),
     );
-    const fetcher = createLogFetcher(common, createRpc(common), [
-      registry,
-      deployment.contracts.SessionEscrow.address,
-      deployment.contracts.DVPNGovernor.address,
-    ]);
+    const { config } = common;
+    const fetcher = createLogFetcher({
+      rpc: createRpc(common),
+      address: [registry, deployment.contracts.SessionEscrow.address, deployment.contracts.DVPNGovernor.address],
+      initialBlockRange: config.initialBlockRange,
+      maxBlockRange: config.maxBlockRange,
+      signal: common.shutdown.signal,
+    });
     const t0 = performance.now();
     let logs = 0;
     for (let from = deployment.startBlock; from <= head;) {

@@ -17,7 +17,7 @@ import {
   type Hex,
 } from "viem";
 import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
-import type { startLocalChain } from "../../scripts/lib/localChain.ts";
+import type { startLocalChain } from "../../test/kit/localChain.ts";
 import { dvpnTokenAbi } from "../../sdk/src/abi/index.ts";
 import { CONFIG } from "./common.ts";
 

@@ -8,7 +8,7 @@
  */
 import { createRequire } from "node:module";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
-import { createTestDatabase } from "../../indexer/src/testing/postgres.ts";
+import { createTestDatabase } from "../../test/kit/postgres.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, cleanups, log, pub, type Pub } from "./common.ts";
 import { fakeDeployment, populate } from "./populate.ts";

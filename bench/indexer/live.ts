@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { spawnIndexer, writeDeployment } from "../../indexer/src/testing/child.ts";
-import { createTestDatabase } from "../../indexer/src/testing/postgres.ts";
+import { createTestDatabase } from "../../test/kit/postgres.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, log, pub, rssMiB, withCleanup, type Pub } from "./common.ts";
 import { fakeDeployment, populate } from "./populate.ts";

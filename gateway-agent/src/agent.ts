@@ -5,34 +5,31 @@
  * timer (metering, payment policy, drift repair), a resync timer (getSession of every open
  * session) and registry heartbeats. Every loop runs through one queue, so passes never overlap.
  */
-import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import pino, { type Logger } from "pino";
-import { getAddress, type Address } from "viem";
+import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
 import type { AgentChain } from "./chain/types.ts";
 import { createSdkChain } from "./chain/sdkChain.ts";
 import { createChainSync } from "./chain/sync.ts";
 import type { AgentConfig, AgentConfigInput } from "./config/schema.ts";
-import { readDeploymentFile } from "./config/deployment.ts";
+import { resolveDeployment } from "./config/deployment.ts";
 import { validateConfig } from "./config/load.ts";
 import { loadPrivateKey } from "./config/privateKey.ts";
 import { meteredUsage, type AgentContext } from "./context.ts";
 import { createMeterHistory } from "./payment/meterHistory.ts";
-import { lagToleranceOf } from "./payment/policy.ts";
 import { firewallFromConfig, publishedExitPolicy, warnIfUnpublished } from "./firewall/fromConfig.ts";
 import type { Firewall } from "./firewall/nftables.ts";
 import { dnsFromConfig } from "./dns/fromConfig.ts";
 import type { DnsForwarder } from "./dns/forwarder.ts";
-import { createAdminServer } from "./http/adminServer.ts";
-import { listen } from "./http/listen.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { peerSamples } from "./http/peerSamples.ts";
-import type { Dump } from "../../sdk/src/wireguard/dump.ts";
-import { createVoucherServer } from "./payment/server.ts";
+import { startEndpoints, type EndpointUrls, type Endpoints } from "./http/startEndpoints.ts";
+import { createLoops } from "./loops.ts";
 import { settle } from "./payment/settle.ts";
-import { reconcileWith, type ReconcileResult } from "./reconcile/reconcile.ts";
+import { createDataPlane } from "./reconcile/dataPlane.ts";
+import type { ReconcileResult } from "./reconcile/reconcile.ts";
 import { acceptPending } from "./sessions/accept.ts";
 import { rejectRefused } from "./sessions/reject.ts";
 import { resync } from "./sessions/resync.ts";
@@ -73,16 +70,11 @@ export interface GatewayAgent {
   /** One resync (getSession of every open session) + reconcile, now. */
   resync(): Promise<void>;
   /** Where the voucher API and /metrics listen (after start). */
-  urls(): { vouchers?: string; metrics?: string; dns?: string[] };
+  urls(): EndpointUrls;
   /** A session as the agent sees it, with its metered usage. */
   session(id: bigint): (SessionRecord & { meteredSeconds: bigint }) | undefined;
   /** Milliseconds from the agent's first sight of a session's SessionOpened to peer present / accept mined. */
   timings(): Map<string, { seen: number; peer?: number; accepted?: number }>;
-}
-
-/** The deployment record: given as is, or read from its file. */
-function resolveDeployment(d: AgentConfig["deployment"]): Exclude<AgentConfig["deployment"], string> {
-  return typeof d === "string" ? readDeploymentFile(d) : d;
 }
 
 /**
@@ -90,7 +82,7 @@ function resolveDeployment(d: AgentConfig["deployment"]): Exclude<AgentConfig["d
  * @example
  * const agent = createGatewayAgent({ rpcUrl, deployment: "deployments/31337.json", privateKeyFile: "provider.key" });
  * await agent.start();
- * process.on("SIGTERM", () => agent.stop());
+ * createShutdown({ handleSignals: true, signalExitCode: 0 }).add("agent", () => agent.stop());
  */
 export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: GatewayAgentDeps = {}): GatewayAgent {
   const config = validateConfig(input);
@@ -106,16 +98,13 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
   const gateway = gatewayOf(layout);
   const deployment = resolveDeployment(config.deployment);
-  const localAddresses = new Set(["127.0.0.1", "::1", gateway.ipv4, ...(gateway.ipv6 ? [gateway.ipv6] : [])]);
   const wgKeyFile = resolve(config.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
 
   const chain =
     deps.chain ??
     createSdkChain({
       rpcUrl: config.rpcUrl,
-      chainId: deployment.chainId,
-      escrow: getAddress(deployment.contracts.SessionEscrow.address),
-      registry: getAddress(deployment.contracts.ProviderRegistry.address),
+      deployment,
       account: privateKeyToAccount(loadPrivateKey(config)),
       pollingIntervalMs: Math.min(250, config.pollIntervalMs),
       maxLogRange: BigInt(config.maxLogRange),
@@ -146,8 +135,6 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     entries: store.addresses(),
     cursor: Number(store.getMeta("poolCursor") ?? 1),
   });
-  let lastDump: Dump | undefined;
-  if (config.metricsPerPeer) metrics.setPeerSource(backend.iface, () => peerSamples(store, lastDump));
   const ctx: AgentContext = {
     config,
     store,
@@ -161,79 +148,14 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     meterHistory: createMeterHistory(config.lagGraceSeconds),
   };
 
-  const timers = new Set<NodeJS.Timeout>();
   const timings = new Map<string, { seen: number; peer?: number; accepted?: number }>();
-  let servers: Server[] = [];
-  let urls: { vouchers?: string; metrics?: string; dns?: string[] } = {};
+  let endpoints: Endpoints | undefined;
+  let urls: EndpointUrls = {};
   let running = false;
-  let queue: Promise<unknown> = Promise.resolve();
   let lastOk = 0;
-  let interfaceUp = false;
-  let restoring = false;
-
-  /** Runs `fn` after every queued pass; passes never overlap. */
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  }
-
-  async function ensureInterface(reason: string): Promise<void> {
-    const state = await backend.ensureInterface();
-    const known = store.getMeta("ifindex");
-    if (state.created || (known !== undefined && known !== String(state.ifindex))) {
-      // A new interface: every peer is gone and every counter starts from zero.
-      store.transaction(() => {
-        for (const s of store.listPeered()) {
-          if (!s.provisioned) continue;
-          s.provisioned = false;
-          s.lastRx = 0n;
-          s.lastTx = 0n;
-          store.put(s);
-        }
-      });
-      if (known !== undefined) metrics.inc("dvpn_agent_interface_restores_total");
-    }
-    store.setMeta("ifindex", String(state.ifindex));
-    interfaceUp = true;
-    await ensureFirewall(reason === "start");
-    metrics.set("dvpn_agent_mode", 1, { mode: state.mode });
-    log.info({ iface: backend.iface, mode: state.mode, created: state.created, reason }, "interface ready");
-  }
-
-  /** Checks (and repairs) the nftables table; a failure stops the start, later ones are logged and counted. */
-  async function ensureFirewall(fatal: boolean): Promise<void> {
-    if (!firewall) return;
-    try {
-      if (await firewall.ensure()) metrics.inc("dvpn_agent_firewall_writes_total");
-    } catch (err) {
-      if (fatal) throw err;
-      metrics.inc("dvpn_agent_firewall_errors_total");
-      log.error({ err: (err as Error).message }, "could not check the nftables table; retrying next pass");
-    }
-  }
-
-  async function reconcileOnce(): Promise<ReconcileResult> {
-    let dump;
-    try {
-      dump = await backend.dump();
-    } catch (err) {
-      interfaceUp = false;
-      log.warn({ err: (err as Error).message }, "interface unreadable; restoring it");
-      await ensureInterface("restore");
-      dump = await backend.dump();
-    }
-    const result = await reconcileWith(ctx, dump);
-    lastDump = dump;
-    // The table is reconciled like the peers: one listing per pass, rewritten only on drift.
-    await ensureFirewall(false);
-    const t = performance.now();
-    for (const [id, v] of timings) {
-      if (v.peer === undefined && store.get(BigInt(id))?.provisioned) v.peer = t;
-    }
-    metrics.set("dvpn_agent_wg_calls_total", backend.calls());
-    return result;
-  }
+  const { serial, every: loop, stop: stopLoops } = createLoops({ log, metrics, running: () => running });
+  const { ensureInterface, reconcileOnce, watch, interfaceUp, lastDump } = createDataPlane({ ctx, firewall, timings });
+  if (config.metricsPerPeer) metrics.setPeerSource(backend.iface, () => peerSamples(store, lastDump()));
 
   const { syncChain, reverifying } = createChainSync({
     ctx,
@@ -281,24 +203,6 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     });
   }
 
-  function loop(name: string, everyMs: number, fn: () => Promise<unknown>): void {
-    const run = () => {
-      const t = setTimeout(async () => {
-        timers.delete(t);
-        if (!running) return;
-        try {
-          await fn();
-        } catch (err) {
-          metrics.inc("dvpn_agent_chain_errors_total");
-          log.warn({ loop: name, err: (err as Error).message }, "loop pass failed; retrying");
-        }
-        if (running) run();
-      }, everyMs);
-      timers.add(t);
-    };
-    run();
-  }
-
   async function heartbeatOnce(): Promise<void> {
     try {
       await chain.heartbeat();
@@ -343,19 +247,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         await ensureInterface("start");
         await reconcileOnce();
       });
-      backend.onDown(() => {
-        if (!running || restoring) return;
-        restoring = true;
-        interfaceUp = false;
-        void serial(async () => {
-          try {
-            await ensureInterface("data plane died");
-            await reconcileOnce();
-          } finally {
-            restoring = false;
-          }
-        }).catch((err: unknown) => log.error({ err: (err as Error).message }, "could not restore the interface"));
-      });
+      watch(serial, () => running);
       try {
         await serial(() => resync(ctx));
         await tick();
@@ -364,59 +256,19 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         log.warn({ err: (err as Error).message }, "chain unreachable at start; serving known peers and retrying");
       }
 
-      const voucherWhere = config.voucherListen.replace(/^gateway:/, `${gateway.ipv4}:`);
-      const voucherServer = createVoucherServer({
-        store,
-        domain: { chainId: chain.chainId, escrow: chain.escrow },
-        provider: chain.provider,
-        metered: (s) => meteredUsage(s, now()),
-        tolerance: lagToleranceOf(config),
-        log: log.child({ part: "vouchers" }),
-        onRefused: (reason) => metrics.inc("dvpn_agent_vouchers_refused_total", { reason }),
-        onAccepted: () => metrics.inc("dvpn_agent_vouchers_accepted_total"),
-        maxConnectionsPerSource: config.voucherMaxConnectionsPerSource,
-        maxConnections: config.voucherMaxConnections,
-        verifyContract: (signer, hash, signature) => chain.isValidErc1271Signature(signer, hash, signature),
-        // A client sees its own session only (from its tunnel address); the operator from this host.
-        mayView: (s, remote) =>
-          localAddresses.has(remote) || s.allowedIps.some((cidr) => cidr.slice(0, cidr.indexOf("/")) === remote),
+      endpoints = await startEndpoints({
+        ctx,
+        gateway,
+        dns,
+        firewall,
+        health: () => {
+          const ago = Date.now() - lastOk;
+          const fresh = ago < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
+          const up = interfaceUp();
+          return { ok: running && up && fresh, interfaceUp: up, lastPassAgoMs: ago, mode: backend.mode() };
+        },
       });
-      servers.push(voucherServer);
-      urls.vouchers = await listen(voucherServer, voucherWhere);
-      if (dns) {
-        // Clients' resolver; without it the tunnel and payment still work, so a failure is logged, not fatal.
-        try {
-          urls.dns = (await dns.start()).map((b) => `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`);
-          metrics.set("dvpn_agent_dns_up", 1);
-        } catch (err) {
-          metrics.set("dvpn_agent_dns_up", 0);
-          log.error(
-            { err: (err as Error).message },
-            "DNS forwarder not started: clients get no resolver on the gateway",
-          );
-        }
-      }
-      if (config.metricsListen) {
-        const m = createAdminServer({
-          metrics,
-          store,
-          now,
-          health: () => {
-            const ago = Date.now() - lastOk;
-            const fresh = ago < Math.max(3 * config.pollIntervalMs, 3 * config.reconcileIntervalMs, 30_000);
-            return { ok: running && interfaceUp && fresh, interfaceUp, lastPassAgoMs: ago, mode: backend.mode() };
-          },
-          policy: () => ({
-            firewall: firewall !== undefined,
-            ...(firewall ? { nftTable: firewall.table } : {}),
-            exitPolicy: publishedExitPolicy(config),
-            peerRateLimitMbit: config.peerRateLimitMbit,
-            peerMaxConnections: config.peerMaxConnections,
-          }),
-        });
-        servers.push(m);
-        urls.metrics = await listen(m, config.metricsListen);
-      }
+      urls = endpoints.urls;
 
       if (config.pauseOnShutdown) {
         try {
@@ -485,13 +337,9 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     async stop() {
       if (!running) return;
       running = false;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await queue;
-      await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-      await dns?.stop();
-      metrics.set("dvpn_agent_dns_up", 0);
-      servers = [];
+      await stopLoops();
+      await endpoints?.close();
+      endpoints = undefined;
       if (config.pauseOnShutdown) {
         try {
           const p = await chain.getProvider();

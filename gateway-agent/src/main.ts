@@ -5,6 +5,7 @@
  * interface (the data folder stays).
  * Options: flags > DVPN_AGENT_* environment > JSON config file > defaults (gateway-agent/README.md).
  */
+import { createShutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { createGatewayAgent } from "./agent.ts";
 import { loadConfig, usage } from "./config/load.ts";
 import { AgentError } from "./errors.ts";
@@ -23,23 +24,14 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ argv, env: process.env });
   const agent = createGatewayAgent(config);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`gateway-agent: ${signal}, shutting down (peers stay up)\n`);
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    agent.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`gateway-agent: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // SIGINT/SIGTERM stop the agent (exit 0; 1 when stopping failed or took over 30 s).
+  const shutdown = createShutdown({
+    handleSignals: true,
+    signalExitCode: 0,
+    timeoutMs: 30_000,
+    log: (line) => process.stderr.write(`gateway-agent: ${line}\n`),
+  });
+  shutdown.add("the agent (peers stay up)", () => agent.stop());
   await agent.start();
 }
 

@@ -18,7 +18,7 @@ import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import type { Common } from "../src/common/common.ts";
 import { createLogger } from "../src/common/logger.ts";
 import { createExplorerRoutes } from "../src/server/explorer.ts";
-import { freePort } from "../../scripts/lib/localChain.ts";
+import { freePort } from "../../test/kit/localChain.ts";
 import type { ExplorerConfig } from "./src/app.ts";
 import { describeAction } from "./src/decode.ts";
 

@@ -12,10 +12,10 @@ import pg from "pg";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { createIndexer } from "./createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "./testing/chain.ts";
+import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
 import { spawnIndexer, writeDeployment, type ChildIndexer } from "./testing/child.ts";
-import { createTestDatabase, type TestDatabase } from "./testing/postgres.ts";
-import { snapshotState } from "./testing/snapshot.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
+import { snapshotState } from "../../test/kit/snapshot.ts";
 
 describe("crash and resume", () => {
   let chain: TestChain;

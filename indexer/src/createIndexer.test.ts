@@ -8,10 +8,10 @@ import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { computeScore, hourOf } from "./indexing/reputation.ts";
-import { gql, startTestChain, type TestChain } from "./testing/chain.ts";
+import { gql, startTestChain, type TestChain } from "../../test/kit/testChain.ts";
 import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "./testing/bothDatabases.ts";
-import { playScenario, type ScenarioFacts } from "./testing/scenario.ts";
-import { snapshotState } from "./testing/snapshot.ts";
+import { playScenario, type ScenarioFacts } from "../../test/kit/scenario.ts";
+import { snapshotState } from "../../test/kit/snapshot.ts";
 import { expectedUptime, median } from "./testing/expected.ts";
 
 const HEARTBEAT_TIMEOUT = 900;

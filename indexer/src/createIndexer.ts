@@ -1,6 +1,6 @@
 import { createCommon, type Common } from "./common/common.ts";
 import { DatabaseMismatchError, IndexerError } from "./common/errors.ts";
-import { sleep } from "./common/shutdown.ts";
+import { sleep } from "../../sdk/src/shutdown/sleep.ts";
 import { createConfig, type IndexerParams } from "./config/createConfig.ts";
 import { readCheckpoint } from "./database/checkpoint.ts";
 import { createDatabase, type Database, type PrismaClient } from "./database/createDatabase.ts";
@@ -110,17 +110,17 @@ export function createIndexer(params: IndexerParams): Indexer {
     async start() {
       if (db) return;
       const database = await createDatabase(common);
-      shutdown.add(() => database.close());
+      shutdown.add("database", () => database.close());
       const cp = await readCheckpoint(database.prisma);
       const registry = config.deployment.contracts.ProviderRegistry.address;
       if (cp && (cp.chainId !== config.deployment.chainId || cp.registry.toLowerCase() !== registry.toLowerCase())) {
-        await shutdown.kill();
+        await shutdown.shutdown();
         throw new DatabaseMismatchError(
           `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${config.deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
         );
       }
       if (database.standby && !config.readOnly) {
-        await shutdown.kill();
+        await shutdown.shutdown();
         throw new IndexerError(
           "the database is a read-only hot standby (a streaming replica): run this instance with --read-only, or point DATABASE_URL at the primary to index",
         );
@@ -131,7 +131,7 @@ export function createIndexer(params: IndexerParams): Indexer {
         isReady: async () => (writer ? (sync?.isCaughtUp() ?? false) : followerCheck(database)),
       });
       const srv = server;
-      shutdown.add(() => srv.close());
+      shutdown.add("HTTP server", () => srv.close());
       if (config.readOnly) {
         void (async () => {
           while (!shutdown.isKilled && !(await followerCheck(database).catch(() => false)))
@@ -148,10 +148,10 @@ export function createIndexer(params: IndexerParams): Indexer {
         throw error;
       });
       loop.catch(() => {});
-      shutdown.add(() => loop?.catch(() => {}));
+      shutdown.add("sync loop", () => loop?.catch(() => {}));
     },
     async stop() {
-      await shutdown.kill();
+      await shutdown.shutdown();
     },
   };
 }

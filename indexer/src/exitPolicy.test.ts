@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { stringToHex, type Address } from "viem";
 import { providerRegistryAbi } from "../../sdk/src/abi/index.ts";
 import { exitPolicyAllowsPort, parseExitPolicy } from "../../sdk/src/exitPolicy/exitPolicy.ts";
-import { DVPN, gql, startTestChain, type TestChain } from "./testing/chain.ts";
+import { DVPN, gql, startTestChain, type TestChain } from "../../test/kit/testChain.ts";
 import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "./testing/bothDatabases.ts";
 
 /** Final policy of each provider (the first one re-publishes, the last never publishes). */

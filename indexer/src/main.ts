@@ -13,6 +13,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPublicClient, http } from "viem";
+import { createShutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { createIndexer } from "./createIndexer.ts";
 
 function fail(message: string): never {
@@ -97,15 +98,14 @@ try {
     maxBlockRange: num("--max-block-range", values["max-block-range"] ?? process.env.DVPN_MAX_BLOCK_RANGE),
     logLevel: values["log-level"],
   });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await indexer.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
+  // SIGINT/SIGTERM stop the indexer (its last range finishes first) and exit 0.
+  const shutdown = createShutdown({
+    handleSignals: true,
+    signalExitCode: 0,
+    timeoutMs: 0,
+    log: (line) => process.stderr.write(`indexer: ${line}\n`),
+  });
+  shutdown.add("indexer", () => indexer.stop());
   await indexer.start();
   // Print the URL on stdout so a parent process can read it.
   process.stdout.write(`${JSON.stringify({ url: indexer.url })}\n`);
@@ -113,7 +113,7 @@ try {
     process.stderr.write(`indexer: ${(error as Error).message}\n`);
     // Set first: the event loop can drain during stop(), and the process must not then exit 0.
     process.exitCode = 1;
-    await indexer.stop();
+    await shutdown.shutdown();
     process.exit(1);
   });
 } catch (error) {

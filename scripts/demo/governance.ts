@@ -2,7 +2,7 @@
  * The demo's governance round: the voter proposes a protocol fee of 3 %, votes for it, queues it
  * in the timelock and executes it, moving the local chain's clock past each delay.
  */
-import type { LocalChain } from "../lib/localChain.ts";
+import type { LocalChain } from "../../test/kit/localChain.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { buildParameterChange, getProposalId, type DvpnClient } from "../../sdk/src/index.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";

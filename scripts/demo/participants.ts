@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createWalletClient, formatUnits, http, parseUnits, type Address, type Hex } from "viem";
 import { TOPOLOGY } from "../lib/netns.ts";
 import type { Reporter } from "../lib/reporter.ts";
-import type { Shutdown } from "../lib/shutdown.ts";
+import type { Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { generateWgKeyPair, type WgKeyPair } from "../../sdk/src/index.ts";
 import { dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";
 import { createDemoAccount, createKeyDir, GAS_FUNDING, type DemoAccount } from "./accounts.ts";

@@ -7,7 +7,7 @@
 import { type Address } from "viem";
 import { TOPOLOGY, type Topology } from "../lib/netns.ts";
 import type { Reporter } from "../lib/reporter.ts";
-import type { Shutdown } from "../lib/shutdown.ts";
+import type { Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { signUsageVoucher } from "../../sdk/src/index.ts";
 import { createTunnelSession, peerBytesReader, receiptOf, VoucherRejectedError } from "../../sdk/src/node.ts";
 import type { DemoAccount } from "./accounts.ts";

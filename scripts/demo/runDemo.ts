@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import type { Address } from "viem";
 import { createReporter } from "../lib/reporter.ts";
-import { createShutdown, type Shutdown } from "../lib/shutdown.ts";
+import { createShutdown, type Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import type { Availability, Reputation } from "../../sdk/src/index.ts";
 import { openClientSession } from "./clientSession.ts";
 import { raiseProtocolFee } from "./governance.ts";

@@ -4,7 +4,7 @@
  * of the settled session read back from its events.
  */
 import { formatUnits, parseEventLogs, type Address } from "viem";
-import type { LocalChain } from "../lib/localChain.ts";
+import type { LocalChain } from "../../test/kit/localChain.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { waitFor } from "../lib/waitFor.ts";
 import type { DvpnClient } from "../../sdk/src/index.ts";

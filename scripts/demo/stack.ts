@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { createWalletClient, http, type Address, type Chain } from "viem";
 import { buildExplorer } from "../build-web.ts";
 import { deployProtocol } from "../deploy/deployProtocol.ts";
-import { isPortFree, startLocalChain, type LocalChain } from "../lib/localChain.ts";
+import { isPortFree, startLocalChain, type LocalChain } from "../../test/kit/localChain.ts";
 import {
   createTopology,
   dataPlaneUnavailableReason,
@@ -17,7 +17,7 @@ import {
   type Topology,
 } from "../lib/netns.ts";
 import type { Reporter } from "../lib/reporter.ts";
-import type { Shutdown } from "../lib/shutdown.ts";
+import type { Shutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import { localChain } from "./accounts.ts";
 import { startIndexerService, type IndexerService } from "./services.ts";

@@ -99,12 +99,15 @@ export { getExitPolicy, type GetExitPolicyParameters } from "./actions/read/getE
 export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
 export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";
 export { getParameters, type ProtocolParameters } from "./actions/read/getParameters.ts";
+export { getHeartbeatTimeout } from "./actions/read/getHeartbeatTimeout.ts";
 export { getPriceOf } from "./actions/read/getPriceOf.ts";
 export { getUsageDigest } from "./actions/read/getUsageDigest.ts";
 export { getBalances, type Balances } from "./actions/read/getBalances.ts";
 
-// vouchers, deployment, errors, WireGuard, adapters, feed
+// vouchers, events, deployment, errors, WireGuard, adapters, feed
 export * from "./vouchers/usage.ts";
+export { isValidErc1271Signature } from "./vouchers/isValidErc1271Signature.ts";
+export * from "./events/index.ts";
 export * from "./deployment/index.ts";
 export * from "./errors/index.ts";
 export * from "./wireguard/index.ts";

@@ -3,6 +3,8 @@
  * needs Node: reading deployment files and running `wg` / `wg-quick`.
  */
 export * from "./index.ts";
+export { createShutdown, type CreateShutdownOptions, type Shutdown } from "./shutdown/createShutdown.ts";
+export { sleep } from "./shutdown/sleep.ts";
 export { loadDeployment, type LoadDeploymentParameters } from "./deployment/loadDeployment.ts";
 export { readPeerCounters, wgQuick, interfaceOf, WireGuardCommandError } from "./tunnel/wgCommands.ts";
 export {

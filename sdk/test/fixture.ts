@@ -5,7 +5,7 @@
  */
 import { network } from "hardhat";
 import { custom, parseUnits, type Address } from "viem";
-import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
+import { deployProtocol } from "../../test/kit/deployment.ts";
 import { dvpnTokenAbi, mockStablecoinAbi } from "../src/abi/index.ts";
 import { createDvpnClient, type DvpnClient } from "../src/client/createDvpnClient.ts";
 import { generateWgKeyPair } from "../src/wireguard/keys.ts";

@@ -27,9 +27,10 @@ import { createSdkChain } from "../../gateway-agent/src/chain/sdkChain.ts";
 import type { AgentChain } from "../../gateway-agent/src/chain/types.ts";
 import { buildSetArgs } from "../../gateway-agent/src/wireguard/args.ts";
 import { createMockBackend, type MockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
-import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../../indexer/src/testing/chain.ts";
+import { countPayments, type ClaimEvent } from "../kit/payments.ts";
+import { DVPN, startTestChain, USD, waitFor, type TestChain } from "../kit/testChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { priceUsage, protocolFee, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -127,7 +128,7 @@ describe("chaos: gateway agent", () => {
   /** Every UsageClaimed of the escrow, decoded. */
   async function claims() {
     const logs = await chain.publicClient.getLogs({ address: escrow(), fromBlock: 0n, toBlock: "latest" });
-    const out: { sessionId: bigint; totalBytes: bigint; totalSeconds: bigint; amount: bigint; fee: bigint }[] = [];
+    const out: ClaimEvent[] = [];
     for (const log of logs) {
       try {
         const ev = decodeEventLog({ abi: sessionEscrowAbi, data: log.data, topics: log.topics });
@@ -250,24 +251,20 @@ describe("chaos: gateway agent", () => {
     }
     proxy.setPolicy({});
     const all = await claims();
-    const seen = new Set<string>();
-    let doublePayments = 0;
-    for (const c of all) {
-      const k = `${c.sessionId}:${c.totalBytes}:${c.totalSeconds}`;
-      if (seen.has(k)) doublePayments++;
-      seen.add(k);
-    }
-    let expectedNet = 0n;
-    const wrongPaid: string[] = [];
-    for (const s of sessions) {
-      const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: s.deposit };
-      const paid = all.filter((c) => c.sessionId === s.id).reduce((sum, c) => sum + c.amount, 0n);
-      const voucher = priceUsage(terms, vouchers.get(s.id)!);
-      if (paid > voucher) doublePayments++;
-      if (paid !== voucher) wrongPaid.push(`session ${s.id} paid ${paid}, its last voucher is worth ${voucher}`);
-      // The session's fee is rounded once, on its total.
-      expectedNet += paid - protocolFee(paid, 250);
-    }
+    // Each voucher paid once, and each session exactly its last voucher; its fee rounded once, on its total.
+    const {
+      doublePayments,
+      wrongPaid,
+      netOfModel: expectedNet,
+    } = countPayments(
+      all,
+      sessions.map((s) => ({
+        id: s.id,
+        terms: { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: s.deposit },
+        last: vouchers.get(s.id)!,
+      })),
+      250,
+    );
     const balance = await chain.publicClient.readContract({
       address: chain.deployment.contracts.PaymentToken.address,
       abi: mockStablecoinAbi,
@@ -543,9 +540,7 @@ describe("chaos: gateway agent", () => {
     let noneOnce: bigint | undefined;
     const sdk = createSdkChain({
       rpcUrl: chain.url,
-      chainId: chain.deployment.chainId,
-      escrow: escrow(),
-      registry: chain.deployment.contracts.ProviderRegistry.address,
+      deployment: chain.deployment,
       account: privateKeyToAccount(key),
       pollingIntervalMs: 20,
       maxLogRange: 4n,

@@ -36,10 +36,11 @@ import {
 import { runCommand } from "../../gateway-agent/src/wireguard/exec.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
-import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
-import { freePort } from "../../scripts/lib/localChain.ts";
+import { countPayments, type ClaimEvent } from "../kit/payments.ts";
+import { DVPN, startTestChain, USD, type TestChain } from "../kit/testChain.ts";
+import { freePort } from "../kit/localChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { claimFee, priceUsage, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -687,14 +688,7 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
 
     // Claims: each session paid exactly its last voucher, once, and nothing that was not a voucher.
     const logs = await chain.publicClient.getLogs({ address: escrow(), fromBlock: 0n, toBlock: "latest" });
-    const claims: {
-      sessionId: bigint;
-      totalBytes: bigint;
-      totalSeconds: bigint;
-      amount: bigint;
-      fee: bigint;
-      totalPaid: bigint;
-    }[] = [];
+    const claims: ClaimEvent[] = [];
     for (const log of logs) {
       try {
         const ev = decodeEventLog({ abi: sessionEscrowAbi, data: log.data, topics: log.topics });
@@ -703,34 +697,25 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
         // another event
       }
     }
-    let doublePayments = 0;
-    let notAVoucher = 0;
+    // Each (session, totals) paid once, only vouchers, each session exactly its last one; a claim's
+    // fee is its share of the session's fee, rounded once on the total.
+    const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: DEPOSIT };
+    const {
+      doublePayments,
+      notAVoucher,
+      wrongPaid,
+      wrongFees,
+      netOfClaims: expectedNet,
+    } = countPayments(
+      claims,
+      clients.map((c) => ({ id: c.id, terms, last: c.accepted.at(-1)!, accepted: c.accepted })),
+      250,
+    );
     let lostVouchers = 0;
-    const wrongPaid: string[] = [];
-    const wrongFees: string[] = [];
-    const seen = new Set<string>();
-    let expectedNet = 0n;
     for (const c of clients) {
-      const mine = claims.filter((x) => x.sessionId === c.id);
-      for (const x of mine) {
-        const k = `${x.totalBytes}:${x.totalSeconds}`;
-        if (seen.has(`${c.id}:${k}`)) doublePayments++;
-        seen.add(`${c.id}:${k}`);
-        if (!c.accepted.some((v) => v.bytes === x.totalBytes && v.seconds === x.totalSeconds)) notAVoucher++;
-        expectedNet += x.amount - x.fee;
-        if (x.fee !== claimFee(x.totalPaid - x.amount, x.totalPaid, 250))
-          wrongFees.push(`session ${c.id}: fee ${x.fee} of ${x.amount}`);
-      }
       const last = c.accepted.at(-1)!;
       const info = await onChain(c.id);
       if (info.claimedBytes !== last.bytes || info.claimedSeconds !== last.seconds) lostVouchers++;
-      const paid = mine.reduce((s, x) => s + x.amount, 0n);
-      const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: DEPOSIT };
-      if (paid > priceUsage(terms, last)) doublePayments++; // claims above the last voucher
-      if (paid !== priceUsage(terms, last))
-        wrongPaid.push(
-          `session ${c.id} paid ${paid}, its last voucher (${last.bytes} B, ${last.seconds} s) is worth ${priceUsage(terms, last)}`,
-        );
       if (info.claimedBytes !== last.bytes || info.claimedSeconds !== last.seconds)
         wrongPaid.push(
           `session ${c.id}: claimed ${info.claimedBytes} B, ${info.claimedSeconds} s, last voucher ${last.bytes} B, ${last.seconds} s`,

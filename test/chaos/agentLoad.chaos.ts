@@ -27,9 +27,10 @@ import { dataPlaneUnavailable, freeUdpPort, suffix, wireguardGoPids } from "../.
 import { createMockBackend } from "../../gateway-agent/src/wireguard/mock.ts";
 import { ensureKeyFile } from "../../gateway-agent/src/wireguard/keyfile.ts";
 import { bytes32ToWgKey, wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
-import { DVPN, startTestChain, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
+import { countPayments, type ClaimEvent } from "../kit/payments.ts";
+import { DVPN, startTestChain, USD, type TestChain } from "../kit/testChain.ts";
 import { mockStablecoinAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
-import { claimFee, priceUsage, readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
 import { createPrng } from "./prng.ts";
 import { PRICE_PER_GIB, PRICE_PER_MINUTE, registerChaosProvider } from "./provider.ts";
 import { count, record } from "./report.ts";
@@ -293,14 +294,7 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
 
     // Paid exactly once: each session its last voucher (nothing for the unpaid ones).
     const logs = await chain.publicClient.getLogs({ address: escrow(), fromBlock: 0n, toBlock: "latest" });
-    const claims: {
-      sessionId: bigint;
-      totalBytes: bigint;
-      totalSeconds: bigint;
-      amount: bigint;
-      fee: bigint;
-      totalPaid: bigint;
-    }[] = [];
+    const claims: ClaimEvent[] = [];
     for (const log of logs) {
       try {
         const ev = decodeEventLog({ abi: sessionEscrowAbi, data: log.data, topics: log.topics });
@@ -309,26 +303,24 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
         // another event
       }
     }
-    let doublePayments = 0;
-    let notAVoucher = 0;
+    // Counted here, recorded below, asserted after the record: each (session, totals) paid once,
+    // only vouchers, each session exactly its last one, each claim's fee its share rounded once.
+    const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: DEPOSIT };
+    const lastOf = (s: (typeof sessions)[number]) => s.accepted.at(-1) ?? { bytes: 0n, seconds: 0n };
+    const {
+      doublePayments,
+      notAVoucher,
+      wrongPaid,
+      wrongFees,
+      netOfClaims: expectedNet,
+    } = countPayments(
+      claims,
+      sessions.map((s) => ({ id: s.id, terms, last: lastOf(s), accepted: s.accepted, label: s.ending })),
+      250,
+    );
     let unpaidVouchers = 0;
-    let expectedNet = 0n;
-    // Counted here, recorded below, asserted after the record.
-    const wrongPaid: string[] = [];
-    const wrongFees: string[] = [];
-    const seen = new Set<string>();
     for (const s of sessions) {
-      const mine = claims.filter((c) => c.sessionId === s.id);
-      for (const c of mine) {
-        const k = `${s.id}:${c.totalBytes}:${c.totalSeconds}`;
-        if (seen.has(k)) doublePayments++;
-        seen.add(k);
-        if (!s.accepted.some((v) => v.bytes === c.totalBytes && v.seconds === c.totalSeconds)) notAVoucher++;
-        if (c.fee !== claimFee(c.totalPaid - c.amount, c.totalPaid, 250))
-          wrongFees.push(`session ${s.id}: fee ${c.fee} of ${c.amount}`);
-        expectedNet += c.amount - c.fee;
-      }
-      const last = s.accepted.at(-1) ?? { bytes: 0n, seconds: 0n };
+      const last = lastOf(s);
       const info = await chain.publicClient.readContract({
         address: escrow(),
         abi: sessionEscrowAbi,
@@ -336,12 +328,6 @@ describe("chaos: many concurrent sessions through one gateway agent", () => {
         args: [s.id],
       });
       if (info.claimedBytes !== last.bytes || info.claimedSeconds !== last.seconds) unpaidVouchers++;
-      const paid = mine.reduce((sum, c) => sum + c.amount, 0n);
-      const terms = { pricePerGiB: PRICE_PER_GIB, pricePerMinute: PRICE_PER_MINUTE, deposit: DEPOSIT };
-      const worth = priceUsage(terms, last);
-      if (paid > worth) doublePayments++; // claims above the last voucher
-      if (paid !== worth)
-        wrongPaid.push(`session ${s.id} (${s.ending}) paid ${paid}, its last voucher is worth ${worth}`);
     }
     const balance = await chain.publicClient.readContract({
       address: chain.deployment.contracts.PaymentToken.address,

@@ -21,7 +21,7 @@ import {
   type LocalAccount,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { deployProtocol } from "../../scripts/deploy/deployProtocol.ts";
+import { deployProtocol } from "../kit/deployment.ts";
 import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { claimFee, priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";
 import { eventsOf, loadFixture, type Fixture, type Wallet } from "../contracts/fixture.ts";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createWalletClient, defineChain, http, toHex, type Hex, type LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { DVPN, USD, type TestChain } from "../../indexer/src/testing/chain.ts";
+import { DVPN, USD, type TestChain } from "../kit/testChain.ts";
 import { dvpnTokenAbi, providerRegistryAbi } from "../../sdk/src/abi/index.ts";
 
 /** The price per GiB every chaos provider registers with (token base units). */

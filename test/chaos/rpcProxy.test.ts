@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createPublicClient, createWalletClient, http, parseAbi, type Abi, type Hex } from "viem";
 import { hardhat } from "viem/chains";
-import { startLocalChain, type LocalChain } from "../../scripts/lib/localChain.ts";
+import { startLocalChain, type LocalChain } from "../kit/localChain.ts";
 import { record } from "./report.ts";
 import { createRpcProxy, type RpcProxy } from "./rpcProxy.ts";
 

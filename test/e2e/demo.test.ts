@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { createShutdown } from "../../scripts/lib/shutdown.ts";
+import { createShutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { dataPlaneUnavailableReason, ownedTag } from "../../scripts/lib/netns.ts";
 import { runDemo, type DemoSummary } from "../../scripts/demo/runDemo.ts";
 import { priceUsage, protocolFee } from "../../sdk/src/vouchers/usage.ts";

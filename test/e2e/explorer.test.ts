@@ -18,7 +18,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Browser, Page } from "playwright-core";
 import { buildExplorer } from "../../scripts/build-web.ts";
 import { chromiumPath, launchChromium } from "../../scripts/lib/chromium.ts";
-import { createShutdown } from "../../scripts/lib/shutdown.ts";
+import { createShutdown } from "../../sdk/src/shutdown/createShutdown.ts";
 import { localChain } from "../../scripts/demo/accounts.ts";
 import { runDemo, type DemoSummary } from "../../scripts/demo/runDemo.ts";
 import { dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";

@@ -1,71 +1,33 @@
 /**
  * {@link AgentChain} on the SDK: its actions for every write (acceptSession, claimUsage,
  * closeWithVoucher, closeSession, heartbeat, pause) and the session/provider reads, which
- * simulate first and decode reverts into named contract errors; raw `eth_getLogs` (filtered by
- * the indexed provider, ranges halved on errors) for the event stream. Writes may be called
- * concurrently: the SDK client broadcasts them one after another (`serializeSends`, each takes
- * the node's next pending nonce) and their receipts are awaited together.
+ * simulate first and decode reverts into named contract errors; its provider event reader (the
+ * adaptive log fetcher, filtered by the indexed provider) for the event stream; its ERC-1271
+ * check for contract signers. Writes may be called concurrently: the SDK client broadcasts them
+ * one after another (`serializeSends`, each takes the node's next pending nonce) and their
+ * receipts are awaited together.
  */
-import {
-  createPublicClient,
-  createWalletClient,
-  decodeEventLog,
-  defineChain,
-  getAddress,
-  http,
-  numberToHex,
-  pad,
-  toEventSelector,
-  zeroAddress,
-  type AbiEvent,
-  type Address,
-  type Hex,
-  type LocalAccount,
-} from "viem";
-import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
+import { createPublicClient, createWalletClient, defineChain, getAddress, http, type LocalAccount } from "viem";
 import { createDvpnClient } from "../../../sdk/src/client/createDvpnClient.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { ContractRevertError } from "../../../sdk/src/errors/contract.ts";
+import {
+  createProviderEventReader,
+  type ProviderSessionEvent,
+} from "../../../sdk/src/events/createProviderEventReader.ts";
+import { isValidErc1271Signature } from "../../../sdk/src/vouchers/isValidErc1271Signature.ts";
 import { ChainRevertError, type AgentChain, type EscrowEvent } from "./types.ts";
-
-const EVENT_NAMES = [
-  "SessionOpened",
-  "SessionAccepted",
-  "SessionCancelled",
-  "SessionClosed",
-  "SessionSettled",
-  "UsageClaimed",
-] as const;
-const eventAbis = sessionEscrowAbi.filter(
-  (x): x is Extract<(typeof sessionEscrowAbi)[number], { type: "event" }> =>
-    x.type === "event" && (EVENT_NAMES as readonly string[]).includes(x.name),
-);
-const selectors = eventAbis.map((e) => toEventSelector(e as AbiEvent));
-
-const erc1271Abi = [
-  {
-    type: "function",
-    name: "isValidSignature",
-    stateMutability: "view",
-    inputs: [
-      { name: "hash", type: "bytes32" },
-      { name: "signature", type: "bytes" },
-    ],
-    outputs: [{ name: "magicValue", type: "bytes4" }],
-  },
-] as const;
 
 /** Parameters of {@link createSdkChain}. */
 export interface SdkChainParams {
   rpcUrl: string;
-  chainId: number;
-  escrow: Address;
-  registry: Address;
+  /** The protocol's deployment record (the agent uses its chain id, registry and escrow). */
+  deployment: Deployment;
   account: LocalAccount;
   /** How often to poll for receipts (ms). */
   pollingIntervalMs?: number;
-  /** Largest eth_getLogs range; halved on errors down to one block. */
+  /** Largest eth_getLogs range; smaller when an answer is too large. */
   maxLogRange?: bigint;
 }
 
@@ -75,18 +37,54 @@ function toChainError(err: unknown, action: string): ChainRevertError {
   return new ChainRevertError(`${action}: ${short}`, name, { cause: err });
 }
 
-interface RawLog {
-  topics: Hex[];
-  data: Hex;
-  blockNumber: Hex;
-  logIndex: Hex;
+/** The agent's view of a typed provider event. */
+function toEscrowEvent(e: ProviderSessionEvent): EscrowEvent {
+  const base = {
+    sessionId: e.args.sessionId,
+    provider: getAddress(e.args.provider),
+    blockNumber: e.blockNumber,
+    logIndex: e.logIndex,
+  };
+  switch (e.eventName) {
+    case "SessionOpened": {
+      const a = e.args;
+      return {
+        ...base,
+        type: "SessionOpened",
+        client: getAddress(a.client),
+        wgPublicKey: a.wgPublicKey,
+        signer: getAddress(a.signer),
+        deposit: a.deposit,
+        pricePerGiB: a.pricePerGiB,
+        pricePerMinute: a.pricePerMinute,
+        feeBps: a.feeBps,
+        acceptDeadline: a.acceptDeadline,
+      };
+    }
+    case "SessionAccepted":
+      return { ...base, type: "SessionAccepted", tunnelAddress: e.args.tunnelAddress };
+    case "SessionCancelled":
+      return { ...base, type: "SessionCancelled" };
+    case "SessionClosed":
+      return {
+        ...base,
+        type: "SessionClosed",
+        closedBy: getAddress(e.args.closedBy),
+        settlementDeadline: e.args.settlementDeadline,
+      };
+    case "SessionSettled":
+      return { ...base, type: "SessionSettled" };
+    case "UsageClaimed":
+      return { ...base, type: "UsageClaimed", totalBytes: e.args.totalBytes, totalSeconds: e.args.totalSeconds };
+  }
 }
 
 /** Creates the chain access of one provider account. */
 export function createSdkChain(params: SdkChainParams): AgentChain {
+  const { deployment } = params;
   const chain = defineChain({
-    id: params.chainId,
-    name: `chain-${params.chainId}`,
+    id: deployment.chainId,
+    name: `chain-${deployment.chainId}`,
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [params.rpcUrl] } },
   });
@@ -95,26 +93,16 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
   const publicClient = createPublicClient({ chain, transport, pollingInterval });
   const wallet = createWalletClient({ chain, transport, account: params.account, pollingInterval });
   const provider = getAddress(params.account.address);
-  const providerTopic = pad(provider, { size: 32 }).toLowerCase() as Hex;
-  const maxRange = params.maxLogRange ?? 2000n;
-
-  // The SDK needs a whole deployment record; the agent only touches the registry and the escrow.
-  const unused = { address: zeroAddress, blockNumber: 0 };
-  const deployment: Deployment = {
-    chainId: params.chainId,
-    startBlock: 0,
-    deployer: zeroAddress,
-    contracts: {
-      DVPNToken: unused,
-      PaymentToken: unused,
-      DVPNTimelock: unused,
-      DVPNGovernor: unused,
-      ProviderRegistry: { address: params.registry, blockNumber: 0 },
-      SessionEscrow: { address: params.escrow, blockNumber: 0 },
-    },
-    parameters: undefined as unknown as Deployment["parameters"],
-  };
+  const escrow = getAddress(deployment.contracts.SessionEscrow.address);
   const sdk = createDvpnClient({ chain, publicClient, walletClient: wallet, deployment, serializeSends: true });
+  // Errors other than size are thrown at once (the transport retried them): the sync retries next poll.
+  const events = createProviderEventReader({
+    rpc: publicClient,
+    escrow,
+    provider,
+    maxBlockRange: Number(params.maxLogRange ?? 2000n),
+    maxRetries: 0,
+  });
 
   /** Runs one SDK write, its errors mapped to chain errors. */
   async function write(action: string, fn: () => Promise<unknown>): Promise<void> {
@@ -125,103 +113,17 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
     }
   }
 
-  async function logs(from: bigint, to: bigint): Promise<RawLog[]> {
-    try {
-      return (await publicClient.request({
-        method: "eth_getLogs",
-        params: [
-          {
-            address: params.escrow,
-            fromBlock: numberToHex(from),
-            toBlock: numberToHex(to),
-            topics: [selectors, null, providerTopic],
-          },
-        ],
-      })) as RawLog[];
-    } catch (err) {
-      if (to <= from) throw err;
-      const mid = from + (to - from) / 2n;
-      return [...(await logs(from, mid)), ...(await logs(mid + 1n, to))];
-    }
-  }
-
-  function decode(raw: RawLog): EscrowEvent | undefined {
-    let d;
-    try {
-      d = decodeEventLog({ abi: eventAbis, data: raw.data, topics: raw.topics as [Hex, ...Hex[]] });
-    } catch {
-      return undefined;
-    }
-    const a = d.args as Record<string, unknown>;
-    const base = {
-      sessionId: a.sessionId as bigint,
-      provider: getAddress(a.provider as Address),
-      blockNumber: BigInt(raw.blockNumber),
-      logIndex: Number(raw.logIndex),
-    };
-    switch (d.eventName) {
-      case "SessionOpened":
-        return {
-          ...base,
-          type: "SessionOpened",
-          client: getAddress(a.client as Address),
-          wgPublicKey: a.wgPublicKey as Hex,
-          signer: getAddress(a.signer as Address),
-          deposit: a.deposit as bigint,
-          pricePerGiB: a.pricePerGiB as bigint,
-          pricePerMinute: a.pricePerMinute as bigint,
-          feeBps: Number(a.feeBps),
-          acceptDeadline: Number(a.acceptDeadline),
-        };
-      case "SessionAccepted":
-        return { ...base, type: "SessionAccepted", tunnelAddress: String(a.tunnelAddress) };
-      case "SessionCancelled":
-        return { ...base, type: "SessionCancelled" };
-      case "SessionClosed":
-        return {
-          ...base,
-          type: "SessionClosed",
-          closedBy: getAddress(a.closedBy as Address),
-          settlementDeadline: Number(a.settlementDeadline),
-        };
-      case "SessionSettled":
-        return { ...base, type: "SessionSettled" };
-      case "UsageClaimed":
-        return {
-          ...base,
-          type: "UsageClaimed",
-          totalBytes: a.totalBytes as bigint,
-          totalSeconds: a.totalSeconds as bigint,
-        };
-      default:
-        return undefined;
-    }
-  }
-
   return {
     provider,
-    chainId: params.chainId,
-    escrow: params.escrow,
+    chainId: deployment.chainId,
+    escrow,
     blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
     async blockHash(n) {
-      const b = (await publicClient.request({
-        method: "eth_getBlockByNumber",
-        params: [numberToHex(n), false],
-      })) as { hash?: Hex | null } | null;
+      const b = await publicClient.request({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] });
       return b?.hash ?? undefined;
     },
     async escrowEvents(from, to) {
-      const out: EscrowEvent[] = [];
-      for (let start = from; start <= to; start += maxRange) {
-        const end = start + maxRange - 1n < to ? start + maxRange - 1n : to;
-        for (const raw of await logs(start, end)) {
-          const e = decode(raw);
-          if (e) out.push(e);
-        }
-      }
-      return out.sort((x, y) =>
-        x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1,
-      );
+      return (await events.read(from, to)).map(toEscrowEvent);
     },
     async getSession(id) {
       const s = await sdk.getSession({ sessionId: id });
@@ -246,30 +148,9 @@ export function createSdkChain(params: SdkChainParams): AgentChain {
     async exitPolicy() {
       return sdk.getExitPolicy({ provider });
     },
-    async heartbeatTimeout() {
-      return Number(
-        await publicClient.readContract({
-          address: params.registry,
-          abi: providerRegistryAbi,
-          functionName: "heartbeatTimeout",
-        }),
-      );
-    },
-    async isValidErc1271Signature(signer, hash, signature) {
-      try {
-        const code = await publicClient.getCode({ address: signer });
-        if (!code || code === "0x") return false;
-        const magic = await publicClient.readContract({
-          address: signer,
-          abi: erc1271Abi,
-          functionName: "isValidSignature",
-          args: [hash, signature],
-        });
-        return magic.toLowerCase() === "0x1626ba7e";
-      } catch {
-        return false;
-      }
-    },
+    heartbeatTimeout: () => sdk.getHeartbeatTimeout(),
+    isValidErc1271Signature: (signer, hash, signature) =>
+      isValidErc1271Signature(publicClient, { signer, hash, signature, caller: escrow }),
     acceptSession: (sessionId, tunnelAddress) =>
       write("acceptSession", () => sdk.acceptSession({ sessionId, tunnelAddress })),
     rejectSession: (sessionId, reason) => write("rejectSession", () => sdk.rejectSession({ sessionId, reason })),

@@ -3,10 +3,15 @@
  * loader), with its errors turned into a {@link ConfigError} that names the option.
  */
 import { loadDeployment } from "../../../sdk/src/deployment/loadDeployment.ts";
+import { parseDeployment } from "../../../sdk/src/deployment/parseDeployment.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { InvalidDeploymentError } from "../../../sdk/src/errors/deployment.ts";
 import { ConfigError } from "../errors.ts";
+import type { AgentConfig } from "./schema.ts";
+
+/** The contracts the agent reads and writes; a record needs only these. */
+const AGENT_CONTRACTS = ["ProviderRegistry", "SessionEscrow"] as const;
 
 /**
  * Reads and validates `deployments/<chainId>.json` (the agent needs the registry and the escrow).
@@ -18,10 +23,26 @@ import { ConfigError } from "../errors.ts";
  */
 export function readDeploymentFile(path: string, label = "deployment file"): Deployment {
   try {
-    return loadDeployment({ file: path, contracts: ["ProviderRegistry", "SessionEscrow"] });
+    return loadDeployment({ file: path, contracts: AGENT_CONTRACTS });
   } catch (err) {
     const reason = err instanceof DvpnError ? err.shortMessage : String(err);
     const what = err instanceof InvalidDeploymentError ? "is not a deployment record" : "cannot be read";
     throw new ConfigError(`${label} ${path} ${what}: ${reason}`, { cause: err });
+  }
+}
+
+/**
+ * The config's `deployment`: read from its file, or the record given (validated by the SDK's
+ * {@link parseDeployment}, as a file is).
+ * @throws ConfigError as {@link readDeploymentFile}.
+ * @example resolveDeployment(config.deployment).contracts.SessionEscrow.address
+ */
+export function resolveDeployment(d: AgentConfig["deployment"]): Deployment {
+  if (typeof d === "string") return readDeploymentFile(d);
+  try {
+    return parseDeployment(d, { contracts: AGENT_CONTRACTS });
+  } catch (err) {
+    const reason = err instanceof DvpnError ? err.shortMessage : String(err);
+    throw new ConfigError(`deployment is not a deployment record: ${reason}`, { cause: err });
   }
 }

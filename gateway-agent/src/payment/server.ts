@@ -9,9 +9,9 @@ import type { Socket } from "node:net";
 import { z } from "zod";
 import type { Hex } from "viem";
 import {
-  hashUsageVoucher,
   hashVoucherTerms,
   verifyUsageVoucher,
+  type Erc1271Check,
   type UsageDomainParameters,
 } from "../../../sdk/src/vouchers/usage.ts";
 import type { Store, SessionRecord } from "../store/store.ts";
@@ -66,7 +66,7 @@ export interface VoucherServerParams {
    * ERC-1271 check for contract signers, consulted only when the ECDSA check failed: the escrow's
    * rule (a valid ECDSA signature by the signer's key counts whatever code the account has).
    */
-  verifyContract?(signer: Hex, hash: Hex, signature: Hex): Promise<boolean>;
+  verifyContract?: Erc1271Check;
   onAccepted?(s: SessionRecord): void;
   /**
    * Most connections open at once from one source address; more are closed as soon as they
@@ -238,15 +238,13 @@ export function createVoucherServer(params: VoucherServerParams): Server {
       pricePerMinute: s.pricePerMinute,
     });
     const voucher = { sessionId: v.sessionId, terms, bytes: v.bytes, seconds: v.seconds };
-    let ok = await verifyUsageVoucher({
+    const ok = await verifyUsageVoucher({
       domain: params.domain,
       voucher,
       signature: v.signature as Hex,
       signer: s.signer as Hex,
+      ...(params.verifyContract ? { erc1271: params.verifyContract } : {}),
     });
-    if (!ok && params.verifyContract) {
-      ok = await params.verifyContract(s.signer as Hex, hashUsageVoucher(params.domain, voucher), v.signature as Hex);
-    }
     if (!ok) throw new HttpError(403, "signature is not the session signer's");
     // Re-read after the await: another request may have stored a better voucher meanwhile.
     const stored = store.transaction(() => {

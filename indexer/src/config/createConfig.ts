@@ -3,8 +3,8 @@ import { loadDeployment } from "../../../sdk/src/deployment/loadDeployment.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import { DvpnError } from "../../../sdk/src/errors/base.ts";
 import { ConfigError } from "../common/errors.ts";
-import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/sql.ts";
-import { DEFAULT_INITIAL_BLOCK_RANGE } from "../sync-historical/createLogFetcher.ts";
+import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/writeMethod.ts";
+import { DEFAULT_INITIAL_BLOCK_RANGE, DEFAULT_MAX_BLOCK_RANGE } from "../../../sdk/src/events/createLogFetcher.ts";
 
 /** Options of {@link createIndexer}; each documents its default. */
 export interface IndexerParams {
@@ -150,7 +150,7 @@ export function createConfig(params: IndexerParams): Config {
     pollIntervalMs: int("pollIntervalMs", params.pollIntervalMs, 1000, 10),
     finalityDepth: int("finalityDepth", params.finalityDepth, 64, 1, 100_000),
     initialBlockRange: int("initialBlockRange", params.initialBlockRange, DEFAULT_INITIAL_BLOCK_RANGE, 1),
-    maxBlockRange: int("maxBlockRange", params.maxBlockRange, 10_000, 1),
+    maxBlockRange: int("maxBlockRange", params.maxBlockRange, DEFAULT_MAX_BLOCK_RANGE, 1),
     writeMethod: writeMethod(params.writeMethod),
     logLevel: params.logLevel ?? process.env.DVPN_LOG_LEVEL ?? "info",
     readOnly: params.readOnly ?? false,

@@ -10,7 +10,7 @@ import pg from "pg";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../testing/chain.ts";
+import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
 import { replicaUnavailable, startReplicaPair, type ReplicaPair } from "../testing/replica.ts";
 
 const unavailable = replicaUnavailable();

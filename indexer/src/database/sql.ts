@@ -1,4 +1,5 @@
 import type { Db } from "./createDatabase.ts";
+import { DEFAULT_WRITE_METHOD, type WriteMethod } from "./writeMethod.ts";
 import { TABLES, type ColumnType, type Row, type TableName, type TableSpec } from "./tables.ts";
 
 const CAST: Record<ColumnType, string> = {
@@ -60,17 +61,6 @@ export function rowKey(spec: TableSpec, row: Row): string {
 const CHUNK = 400;
 /** Rows per statement of the bulk method (one JSON parameter each, a few MB at most). */
 const BULK_CHUNK = 10_000;
-
-/**
- * How rows are written: "rows" binds every value as its own parameter, 400 rows per INSERT;
- * "bulk" sends up to 10,000 rows per INSERT as one JSON parameter expanded by the database
- * (`jsonb_to_recordset`), the closest to COPY that runs inside the range's transaction on both
- * PostgreSQL and PGlite. Both land the same rows (tested); "bulk" is the default.
- */
-export type WriteMethod = "rows" | "bulk";
-
-/** The write method an indexer uses unless configured otherwise. */
-export const DEFAULT_WRITE_METHOD: WriteMethod = "bulk";
 
 /** JSON of a chunk of rows, bigints as decimal strings. */
 function bulkJson(rows: Row[]): string {

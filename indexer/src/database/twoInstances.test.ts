@@ -10,9 +10,9 @@ import { after, before, test } from "node:test";
 import { toHex } from "viem";
 import { providerRegistryAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../testing/chain.ts";
+import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
 import { spawnIndexer, writeDeployment, type ChildIndexer } from "../testing/child.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
 
 let chain: TestChain;
 let db: TestDatabase;

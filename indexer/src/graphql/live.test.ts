@@ -9,7 +9,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { migrate, type MigrationTarget } from "../database/migrate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
 import { createLiveFeed, type LiveKind } from "./live.ts";
 
 const id = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;

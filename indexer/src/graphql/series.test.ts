@@ -9,10 +9,10 @@ import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
 import { sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import { HOUR, hourOf } from "../indexing/reputation.ts";
-import { gql, startTestChain, type TestChain } from "../testing/chain.ts";
+import { gql, startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
 import { coveredSeconds, median } from "../testing/expected.ts";
 import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "../testing/bothDatabases.ts";
-import { playScenario, type ScenarioFacts } from "../testing/scenario.ts";
+import { playScenario, type ScenarioFacts } from "../../../test/kit/scenario.ts";
 
 interface Expected {
   sessionsOpened: number;

@@ -1,6 +1,7 @@
 import { decodeEventLog, getAddress, type ContractEventArgsFromTopics, type ContractEventName, type Hex } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
+import type { RawLog } from "../../../sdk/src/events/types.ts";
 
 /** The ABIs of the contracts the indexer reads, by the key its events carry. */
 export const INDEXED_ABIS = {
@@ -17,19 +18,6 @@ export type EventArgs<C extends ContractKey, N extends EventName<C>> = ContractE
   (typeof INDEXED_ABIS)[C],
   N
 >;
-
-/** A raw eth_getLogs entry (hex quantities as the node returns them). */
-export interface RawLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: string;
-  blockHash: string;
-  blockTimestamp?: string;
-  transactionHash: string;
-  logIndex: string;
-  removed?: boolean;
-}
 
 /** Where an event sits on the chain. */
 export interface EventPosition {

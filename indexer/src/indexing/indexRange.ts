@@ -1,4 +1,5 @@
-import { writeRows, type WriteMethod } from "../database/sql.ts";
+import { writeRows } from "../database/sql.ts";
+import type { WriteMethod } from "../database/writeMethod.ts";
 import type { Db } from "../database/createDatabase.ts";
 import { writeCheckpoint, type BlockRef, type Checkpoint } from "../database/checkpoint.ts";
 import type { ChainEvent } from "./decodeLogs.ts";

@@ -1,5 +1,6 @@
 import type { Db } from "../database/createDatabase.ts";
-import { DEFAULT_WRITE_METHOD, readRows, rowKey, toJson, writeRows, type WriteMethod } from "../database/sql.ts";
+import { readRows, rowKey, toJson, writeRows } from "../database/sql.ts";
+import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/writeMethod.ts";
 import {
   APPEND_TABLES,
   MUTABLE_TABLES,

@@ -10,8 +10,8 @@ import pg from "pg";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../testing/chain.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
+import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
 
 /** A small seeded generator (mulberry32), so a failure replays with the same seed. */
 function random(seed: number) {

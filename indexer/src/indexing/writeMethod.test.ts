@@ -13,12 +13,13 @@ import { createIndexer, type Indexer } from "../createIndexer.ts";
 import { createCommon } from "../common/common.ts";
 import { createConfig } from "../config/createConfig.ts";
 import { createDatabase, type Database } from "../database/createDatabase.ts";
-import { readRows, writeRows, type WriteMethod } from "../database/sql.ts";
+import { readRows, writeRows } from "../database/sql.ts";
+import type { WriteMethod } from "../database/writeMethod.ts";
 import type { Row } from "../database/tables.ts";
-import { startTestChain, type TestChain } from "../testing/chain.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/postgres.ts";
-import { playScenario } from "../testing/scenario.ts";
-import { snapshotState } from "../testing/snapshot.ts";
+import { startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
+import { playScenario } from "../../../test/kit/scenario.ts";
+import { snapshotState } from "../../../test/kit/snapshot.ts";
 
 const KINDS = ["PGlite", "PostgreSQL"] as const;
 const METHODS: WriteMethod[] = ["rows", "bulk"];

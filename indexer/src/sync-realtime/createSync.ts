@@ -1,6 +1,5 @@
 import type { Common } from "../common/common.ts";
 import { DatabaseMismatchError, WriterLockLostError } from "../common/errors.ts";
-import { sleep } from "../common/shutdown.ts";
 import {
   readBlock,
   readCheckpoint,
@@ -13,7 +12,8 @@ import type { Database } from "../database/createDatabase.ts";
 import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
 import { indexRange } from "../indexing/indexRange.ts";
 import { resetAll, rollbackTo } from "../indexing/rollback.ts";
-import { createLogFetcher } from "../sync-historical/createLogFetcher.ts";
+import { createLogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
+import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
 
 /** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
@@ -34,7 +34,15 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   const { deployment } = config;
   const contracts = contractsOf(deployment);
   const addresses = [...contracts.keys()];
-  const fetcher = createLogFetcher(common, rpc, addresses);
+  const fetcher = createLogFetcher({
+    rpc,
+    address: addresses,
+    initialBlockRange: config.initialBlockRange,
+    maxBlockRange: config.maxBlockRange,
+    signal: shutdown.signal,
+    log: logger,
+    onRange: (range) => metrics.set("dvpn_indexer_log_range_blocks", range),
+  });
   const registry = deployment.contracts.ProviderRegistry.address;
   let caughtUp = false;
   let lag = Number.POSITIVE_INFINITY;

@@ -11,8 +11,8 @@ import { after, before, test } from "node:test";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../testing/chain.ts";
-import { snapshotState } from "../testing/snapshot.ts";
+import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { snapshotState } from "../../../test/kit/snapshot.ts";
 
 let chain: TestChain;
 let indexer: Indexer;

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIndexer, type Indexer, type IndexerParams } from "../createIndexer.ts";
-import { gql, waitFor, type TestChain } from "./chain.ts";
-import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+import { gql, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
 
 /** The database targets, in the order tests loop over them. */
 export const DATABASE_TARGETS = ["PGlite", "PostgreSQL"] as const;

@@ -1,18 +1,6 @@
 import type { z } from "zod";
 import type { CliContext } from "./context.ts";
-
-/** One command-line option of a command. */
-export interface OptionSpec {
-  type: "string" | "boolean";
-  /** One-letter alias. */
-  short?: string;
-  /** May be given several times (values collected in an array). */
-  multiple?: boolean;
-  /** Shown in --help. */
-  description: string;
-  /** Placeholder shown in --help, e.g. "<amount>". */
-  value?: string;
-}
+import type { OptionSpec } from "./optionSpec.ts";
 
 /**
  * A CLI command: its words (e.g. `["provider", "register"]`), options with a zod schema

@@ -8,7 +8,7 @@ import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts
 import { loadDeployment } from "../deployment/loadDeployment.ts";
 import { toDvpnError } from "../errors/contract.ts";
 import { DvpnError } from "../errors/base.ts";
-import type { OptionSpec } from "./command.ts";
+import type { OptionSpec } from "./optionSpec.ts";
 import type { TokenInfo } from "./format.ts";
 import type { Output } from "./output.ts";
 

@@ -41,6 +41,7 @@ import { getParameters } from "../actions/read/getParameters.ts";
 import { getPriceOf } from "../actions/read/getPriceOf.ts";
 import { getProvider } from "../actions/read/getProvider.ts";
 import { getExitPolicy } from "../actions/read/getExitPolicy.ts";
+import { getHeartbeatTimeout } from "../actions/read/getHeartbeatTimeout.ts";
 import { getSession } from "../actions/read/getSession.ts";
 import { getUsageDigest } from "../actions/read/getUsageDigest.ts";
 import { isProviderAvailable } from "../actions/read/isProviderAvailable.ts";
@@ -99,6 +100,7 @@ export function dvpnActions(c: DvpnContext) {
     // reads
     getProvider: (p: { provider: Address }) => getProvider(c, p),
     getExitPolicy: (p: { provider: Address }) => getExitPolicy(c, p),
+    getHeartbeatTimeout: () => getHeartbeatTimeout(c),
     isProviderAvailable: (p: { provider: Address }) => isProviderAvailable(c, p),
     getSession: (p: { sessionId: bigint }) => getSession(c, p),
     getParameters: () => getParameters(c),

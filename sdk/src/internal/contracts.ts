@@ -10,6 +10,8 @@ import {
   sessionEscrowAbi,
 } from "../abi/index.ts";
 import type { DvpnContext } from "../client/types.ts";
+import type { ContractName } from "../deployment/types.ts";
+import { InvalidDeploymentError } from "../errors/deployment.ts";
 
 /** Every custom error of every protocol contract, once each, to decode reverts that bubble up across contracts. */
 export const errorsAbi: AbiError[] = (() => {
@@ -31,7 +33,11 @@ export const errorsAbi: AbiError[] = (() => {
   return [...seen.values()];
 })();
 
-/** The protocol's contract addresses from a client's deployment. */
+/**
+ * The protocol's contract addresses from a client's deployment, read when used: a record parsed
+ * with only some contracts (`parseDeployment(json, { contracts })`, a provider's daemon) serves
+ * the actions on those, and an action on another one fails naming it.
+ */
 export function addresses(client: DvpnContext): {
   token: Address;
   paymentToken: Address;
@@ -40,13 +46,30 @@ export function addresses(client: DvpnContext): {
   governor: Address;
   timelock: Address;
 } {
-  const c = client.deployment.contracts;
+  const c = client.deployment.contracts as Partial<DvpnContext["deployment"]["contracts"]>;
+  const at = (name: ContractName): Address => {
+    const address = c[name]?.address;
+    if (!address) throw new InvalidDeploymentError(`the deployment record has no ${name} address`);
+    return address;
+  };
   return {
-    token: c.DVPNToken.address,
-    paymentToken: c.PaymentToken.address,
-    registry: c.ProviderRegistry.address,
-    escrow: c.SessionEscrow.address,
-    governor: c.DVPNGovernor.address,
-    timelock: c.DVPNTimelock.address,
+    get token() {
+      return at("DVPNToken");
+    },
+    get paymentToken() {
+      return at("PaymentToken");
+    },
+    get registry() {
+      return at("ProviderRegistry");
+    },
+    get escrow() {
+      return at("SessionEscrow");
+    },
+    get governor() {
+      return at("DVPNGovernor");
+    },
+    get timelock() {
+      return at("DVPNTimelock");
+    },
   };
 }

@@ -132,8 +132,9 @@ export async function signUsageVoucher(params: {
 }
 
 /**
- * Recovers the EOA that signed a voucher, or `undefined` for a malformed or high-s
- * (malleable) signature, which the escrow rejects too.
+ * Recovers the EOA that signed a voucher, or `undefined` for a signature the escrow's ECDSA check
+ * (OpenZeppelin `ECDSA.tryRecover`) refuses: not 65 bytes, `v` other than 27 or 28, or high `s`
+ * (malleable).
  * @returns the signer's address, or undefined.
  * @example const who = await recoverUsageSigner({ domain, voucher, signature })
  */
@@ -143,7 +144,7 @@ export async function recoverUsageSigner(params: {
   signature: Hex;
 }): Promise<Address | undefined> {
   const { signature } = params;
-  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
+  if (!/^0x[0-9a-fA-F]{128}(1[bB]|1[cC])$/.test(signature)) return undefined;
   // secp256k1n / 2: the escrow (OpenZeppelin ECDSA) refuses any s above it.
   const s = BigInt("0x" + signature.slice(66, 130));
   if (s > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n) return undefined;
@@ -162,18 +163,39 @@ export async function recoverUsageSigner(params: {
 }
 
 /**
- * Whether `signature` is `signer`'s EOA signature of `voucher` in `domain` (as the escrow checks it).
- * @returns true when the signature is the signer's.
- * @example if (!(await verifyUsageVoucher({ domain, voucher, signature, signer: session.signer }))) reject()
+ * Asks contract account `signer` whether it accepts `signature` for `hash` (ERC-1271); see
+ * {@link isValidErc1271Signature} for the check on a viem client.
+ */
+export type Erc1271Check = (signer: Address, hash: Hex, signature: Hex) => Promise<boolean>;
+
+/**
+ * Whether the escrow accepts `signature` as `signer`'s for `voucher`, decided as
+ * `SessionEscrow` decides: an ECDSA signature by the signer's key counts whatever code the
+ * account has (an EOA that delegated under EIP-7702 included); only when it does not match is the
+ * account asked under ERC-1271 (contract wallets, and delegated EOAs through their delegate's
+ * code). Without `erc1271` only the ECDSA check runs.
+ * @returns true when the escrow would accept the signature.
+ * @example
+ * const ok = await verifyUsageVoucher({ domain, voucher, signature, signer: session.signer,
+ *   erc1271: (signer, hash, sig) => isValidErc1271Signature(publicClient, { signer, hash, signature: sig, caller: escrow }) });
  */
 export async function verifyUsageVoucher(params: {
   domain: UsageDomainParameters;
   voucher: UsageVoucher;
   signature: Hex;
   signer: Address;
+  erc1271?: Erc1271Check;
 }): Promise<boolean> {
   const recovered = await recoverUsageSigner(params);
-  return recovered !== undefined && isAddressEqual(recovered, params.signer);
+  if (recovered !== undefined && isAddressEqual(recovered, params.signer)) return true;
+  if (!params.erc1271) return false;
+  let hash: Hex;
+  try {
+    hash = hashUsageVoucher(params.domain, params.voucher);
+  } catch {
+    return false;
+  }
+  return params.erc1271(params.signer, hash, params.signature);
 }
 
 /** The prices and deposit a session was opened with. */

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { LOCAL_PARAMETERS } from "../../../../scripts/deploy/deployProtocol.ts";
+import { LOCAL_PARAMETERS } from "../../../../test/kit/deployment.ts";
 import { InvalidInputError } from "../../errors/input.ts";
 import { DVPN, USD, sdkFixture, type SdkFixture } from "../../../test/fixture.ts";
 

@@ -6,9 +6,9 @@
  */
 import { encodeFunctionData, keccak256, toHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { dvpnGovernorAbi, dvpnTokenAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
-import { readVoucherTerms, signUsageVoucher } from "../../../sdk/src/vouchers/usage.ts";
-import { DVPN, USD, type TestChain } from "./chain.ts";
+import { dvpnGovernorAbi, dvpnTokenAbi, providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
+import { readVoucherTerms, signUsageVoucher } from "../../sdk/src/vouchers/usage.ts";
+import { DVPN, USD, type TestChain } from "./testChain.ts";
 
 export interface SessionFact {
   id: bigint;

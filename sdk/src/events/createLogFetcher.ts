@@ -1,7 +1,12 @@
-import type { Common } from "../common/common.ts";
-import { sleep } from "../common/shutdown.ts";
-import type { RawLog } from "../indexing/decodeLogs.ts";
-import { isRangeError, type Rpc } from "./createRpc.ts";
+/**
+ * The adaptive eth_getLogs reader under every event stream (the indexer's backfill and live
+ * sync, the gateway agent's session events): ranges sized from the logs per block just seen,
+ * split on answers too large (viem's ResponseBodyTooLargeError and node limits), other errors
+ * retried with backoff, never a block skipped.
+ */
+import { sleep } from "../shutdown/sleep.ts";
+import { isRangeError } from "./isRangeError.ts";
+import type { LogRpc, LogTopics, RawLog } from "./types.ts";
 
 /**
  * Logs one eth_getLogs request aims for. A log of these contracts is ≈ 0.5-0.6 kB of JSON, so
@@ -37,6 +42,33 @@ export const PROBE_AFTER_SUCCESSES = 50;
  */
 export const DEFAULT_INITIAL_BLOCK_RANGE = 10;
 
+/** The recommended largest range (`maxBlockRange`): 10,000 blocks, the cap of common RPC providers. */
+export const DEFAULT_MAX_BLOCK_RANGE = 10_000;
+
+/** Parameters of {@link createLogFetcher}. */
+export interface CreateLogFetcherParameters {
+  /** The node (see {@link createLogRpc}). */
+  rpc: LogRpc;
+  /** The contracts whose logs are read. */
+  address: string[];
+  /** An optional topic filter (event selectors, indexed arguments). */
+  topics?: LogTopics;
+  /** The first request's range in blocks ({@link DEFAULT_INITIAL_BLOCK_RANGE} recommended; capped by `maxBlockRange`). */
+  initialBlockRange: number;
+  /** The largest range a request may ask for. */
+  maxBlockRange: number;
+  /** Read the block timestamps of logs the node returns without `blockTimestamp` (default true). */
+  blockTimestamps?: boolean;
+  /** How often an error that is not about size is retried before it is thrown (default: until `signal` aborts). */
+  maxRetries?: number;
+  /** Stops the retries: after it aborts, the next error is thrown. */
+  signal?: AbortSignal;
+  /** Where splits (debug) and retries (warn) are reported. */
+  log?: { debug(o: object, msg: string): void; warn(o: object, msg: string): void };
+  /** Told the next request's range after every change. */
+  onRange?(range: number): void;
+}
+
 export interface LogFetcher {
   /**
    * Logs of the contracts from `fromBlock` up to at most `toBlock`, over an adaptive range:
@@ -57,9 +89,17 @@ export interface LogFetcher {
   readonly ceiling: number;
 }
 
-export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]): LogFetcher {
-  const { config, logger, metrics, shutdown } = common;
-  let range = Math.min(config.initialBlockRange, config.maxBlockRange);
+/**
+ * Creates an adaptive log reader (see {@link LogFetcher.fetch}).
+ * @example
+ * const fetcher = createLogFetcher({ rpc: createLogRpc(publicClient), address: [escrow], initialBlockRange: DEFAULT_INITIAL_BLOCK_RANGE, maxBlockRange: 10_000 });
+ * const { logs, toBlock } = await fetcher.fetch(from, head);
+ */
+export function createLogFetcher(params: CreateLogFetcherParameters): LogFetcher {
+  const { rpc, address, topics, maxBlockRange, signal, log, onRange } = params;
+  const maxRetries = params.maxRetries ?? Infinity;
+  const withTimestamps = params.blockTimestamps ?? true;
+  let range = Math.min(params.initialBlockRange, maxBlockRange);
   /** Smallest range that failed for size since the last successful probe. */
   let ceiling = Infinity;
   /** Largest range that succeeded below `ceiling` (0 when none): with it, a bisection bracket. */
@@ -75,7 +115,7 @@ export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]):
     const sized = logs === 0 ? Infinity : Math.floor((span * TARGET_LOGS_PER_REQUEST) / logs);
     // A span cut short by `toBlock` (the head) only lowers the range; it never grows it.
     let r = full ? Math.min(sized, span * MAX_GROWTH_PER_REQUEST) : Math.min(sized, range);
-    r = Math.min(r, config.maxBlockRange);
+    r = Math.min(r, maxBlockRange);
     if (ceiling !== Infinity) {
       // Below the failing size: halfway between the largest success and it while that gap is
       // more than a quarter of it (at most two more failures to settle), then the largest success.
@@ -96,11 +136,11 @@ export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]):
     },
     async fetch(fromBlock, toBlock) {
       let delay = 250;
-      for (;;) {
+      for (let retries = 0; ;) {
         const to = Math.min(toBlock, fromBlock + range - 1);
         const span = to - fromBlock + 1;
         try {
-          const logs = await rpc.getLogsOnce({ address: addresses, fromBlock, toBlock: to });
+          const logs = await rpc.getLogsOnce({ address, ...(topics ? { topics } : {}), fromBlock, toBlock: to });
           // A probe that succeeded: the chain got sparser, the old failure no longer bounds growth.
           if (span >= ceiling) {
             ceiling = Infinity;
@@ -109,18 +149,18 @@ export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]):
           successes += 1;
           lastOk = span;
           range = next(span, logs.length, span >= range);
-          metrics.set("dvpn_indexer_log_range_blocks", range);
+          onRange?.(range);
           const timestamps = new Map<number, number>();
-          const missing = [
-            ...new Set(logs.filter((l) => l.blockTimestamp === undefined).map((l) => Number(l.blockNumber))),
-          ];
+          const missing = withTimestamps
+            ? [...new Set(logs.filter((l) => l.blockTimestamp === undefined).map((l) => Number(l.blockNumber)))]
+            : [];
           for (let i = 0; i < missing.length; i += 10) {
             const blocks = await Promise.all(missing.slice(i, i + 10).map((n) => rpc.getBlock(n)));
             for (const b of blocks) if (b) timestamps.set(b.number, b.timestamp);
           }
           return { logs, toBlock: to, timestamps };
         } catch (error) {
-          if (shutdown.isKilled) throw error;
+          if (signal?.aborted) throw error;
           if (isRangeError(error) && to > fromBlock) {
             ceiling = Math.min(ceiling, span);
             // A success at or above the failing size says nothing any more (denser blocks).
@@ -129,12 +169,13 @@ export function createLogFetcher(common: Common, rpc: Rpc, addresses: string[]):
             // Back to the largest success below it, else half of it but no more than the last
             // success (a range that grew ×4 into denser blocks goes back in one step, not two).
             range = good > 0 ? good : Math.max(1, Math.min(Math.floor(span / 2), lastOk));
-            metrics.set("dvpn_indexer_log_range_blocks", range);
-            logger.debug({ fromBlock, to, range, ceiling }, "eth_getLogs range too large, splitting");
+            onRange?.(range);
+            log?.debug({ fromBlock, to, range, ceiling }, "eth_getLogs range too large, splitting");
             continue;
           }
-          logger.warn({ fromBlock, to, err: (error as Error).message.split("\n")[0] }, "eth_getLogs failed, retrying");
-          await sleep(delay, shutdown.signal);
+          if (retries++ >= maxRetries) throw error;
+          log?.warn({ fromBlock, to, err: (error as Error).message.split("\n")[0] }, "eth_getLogs failed, retrying");
+          await sleep(delay, signal);
           delay = Math.min(delay * 2, 10_000);
         }
       }

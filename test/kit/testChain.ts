@@ -14,10 +14,10 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { deployProtocol } from "../../../scripts/deploy/deployProtocol.ts";
-import { startLocalChain, type LocalChain } from "../../../scripts/lib/localChain.ts";
-import { dvpnTokenAbi, mockStablecoinAbi } from "../../../sdk/src/abi/index.ts";
-import type { Deployment } from "../../../sdk/src/deployment/types.ts";
+import { dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";
+import type { Deployment } from "../../sdk/src/deployment/types.ts";
+import { deployProtocol } from "./deployment.ts";
+import { startLocalChain, type LocalChain } from "./localChain.ts";
 
 export const DVPN = (n: string | number) => parseUnits(String(n), 18);
 export const USD = (n: string | number) => parseUnits(String(n), 6);

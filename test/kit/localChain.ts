@@ -69,7 +69,7 @@ export async function startLocalChain(
   const child = spawn(
     process.execPath,
     [
-      join(import.meta.dirname, "guard.ts"),
+      join(root, "scripts/lib/guard.ts"),
       "--",
       join(root, "node_modules/.bin/hardhat"),
       "node",

@@ -1,23 +1,28 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ResponseBodyTooLargeError } from "viem";
-import { createCommon } from "../common/common.ts";
-import { createConfig } from "../config/createConfig.ts";
-import type { RawLog } from "../indexing/decodeLogs.ts";
-import { createLogFetcher, DEFAULT_INITIAL_BLOCK_RANGE, PROBE_AFTER_SUCCESSES } from "./createLogFetcher.ts";
-import { isRangeError, type Rpc } from "./createRpc.ts";
+import {
+  createLogFetcher,
+  DEFAULT_INITIAL_BLOCK_RANGE,
+  DEFAULT_MAX_BLOCK_RANGE,
+  PROBE_AFTER_SUCCESSES,
+} from "./createLogFetcher.ts";
+import { isRangeError } from "./isRangeError.ts";
+import type { LogRpc, RawLog } from "./types.ts";
 
-const deployment = {
-  chainId: 31337,
-  startBlock: 1,
-  deployer: "0x0000000000000000000000000000000000000001",
-  contracts: {
-    ProviderRegistry: { address: "0x0000000000000000000000000000000000000002", blockNumber: 1 },
-    SessionEscrow: { address: "0x0000000000000000000000000000000000000003", blockNumber: 1 },
-    DVPNGovernor: { address: "0x0000000000000000000000000000000000000004", blockNumber: 1 },
-  },
-  parameters: { tokenSupply: "1" },
-} as never;
+/** The fetcher over `rpc` with the recommended ranges unless `options` says otherwise. */
+function fetcherOf(
+  rpc: LogRpc,
+  options: { initialBlockRange?: number; maxBlockRange?: number; onRange?(r: number): void },
+) {
+  return createLogFetcher({
+    rpc,
+    address: [],
+    initialBlockRange: options.initialBlockRange ?? DEFAULT_INITIAL_BLOCK_RANGE,
+    maxBlockRange: options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE,
+    ...(options.onRange ? { onRange: options.onRange } : {}),
+  });
+}
 
 test("range and size errors are recognised, other errors are not", () => {
   assert.ok(isRangeError(new ResponseBodyTooLargeError({ maxSize: 10, size: 20 })));
@@ -27,15 +32,6 @@ test("range and size errors are recognised, other errors are not", () => {
 });
 
 test("the adaptive range splits on too-large answers and retries other errors, without a gap", async () => {
-  const common = createCommon(
-    createConfig({
-      rpcUrl: "http://127.0.0.1:1",
-      deployment,
-      initialBlockRange: 64,
-      maxBlockRange: 128,
-      logLevel: "silent",
-    }),
-  );
   const calls: [number, number][] = [];
   let flaky = 1;
   const rpc = {
@@ -45,8 +41,9 @@ test("the adaptive range splits on too-large answers and retries other errors, w
       if (flaky-- > 0) throw new Error("socket hang up");
       return [{ blockNumber: `0x${filter.fromBlock.toString(16)}`, blockTimestamp: "0x1" } as RawLog];
     },
-  } as unknown as Rpc;
-  const fetcher = createLogFetcher(common, rpc, []);
+  } as unknown as LogRpc;
+  const reported: number[] = [];
+  const fetcher = fetcherOf(rpc, { initialBlockRange: 64, maxBlockRange: 128, onRange: (r) => reported.push(r) });
   const covered: number[] = [];
   let from = 100;
   for (let i = 0; i < 100 && from <= 200; i++) {
@@ -62,7 +59,7 @@ test("the adaptive range splits on too-large answers and retries other errors, w
     "started with the initial range",
   );
   assert.ok(fetcher.range <= 20, `shrunk (range ${fetcher.range})`);
-  assert.ok(common.metrics.get("dvpn_indexer_log_range_blocks") > 0);
+  assert.equal(reported.at(-1), fetcher.range, "every range change is reported");
 });
 
 /**
@@ -86,7 +83,7 @@ function fakeChain(logsPerBlock: (block: number) => number, maxLogs: number) {
       if (failed) throw new ResponseBodyTooLargeError({ maxSize: maxLogs, size: n });
       return new Array<RawLog>(n).fill(log);
     },
-  } as unknown as Rpc;
+  } as unknown as LogRpc;
   return { rpc, requests };
 }
 
@@ -97,10 +94,7 @@ async function fetchAll(
   from: number,
   to: number,
 ) {
-  const common = createCommon(
-    createConfig({ rpcUrl: "http://127.0.0.1:1", deployment, logLevel: "silent", ...options }),
-  );
-  const fetcher = createLogFetcher(common, chain.rpc, []);
+  const fetcher = fetcherOf(chain.rpc, options);
   const ranges: number[] = [];
   let next = from;
   for (let i = 0; i < 100_000 && next <= to; i++) {
@@ -202,13 +196,53 @@ test("a chain whose blocks become sparse grows past the old failing size after a
 });
 
 test("the span cut short by the end block never grows the range", async () => {
-  const common = createCommon(
-    createConfig({ rpcUrl: "http://127.0.0.1:1", deployment, logLevel: "silent", initialBlockRange: 50 }),
-  );
   const chain = fakeChain(() => 0, 18_000);
-  const fetcher = createLogFetcher(common, chain.rpc, []);
+  const fetcher = fetcherOf(chain.rpc, { initialBlockRange: 50 });
   for (let b = 1; b <= 20; b++) assert.equal((await fetcher.fetch(b, b)).toBlock, b);
   assert.equal(fetcher.range, 50);
   assert.equal((await fetcher.fetch(21, 1000)).toBlock, 70);
   assert.equal(fetcher.range, 200);
+});
+
+test("the filter's topics reach the node; with maxRetries an error is thrown after that many retries", async () => {
+  const filters: unknown[] = [];
+  let failures = 0;
+  const rpc: LogRpc = {
+    async getLogsOnce(filter) {
+      filters.push(filter);
+      if (failures-- > 0) throw new Error("fetch failed: ECONNREFUSED");
+      return [];
+    },
+    async getBlock() {
+      throw new Error("no block read without logs");
+    },
+  };
+  const topics = [["0x01", "0x02"], null, "0x03"];
+  const fetcher = createLogFetcher({
+    rpc,
+    address: ["0xe5"],
+    topics,
+    initialBlockRange: 5,
+    maxBlockRange: 5,
+    maxRetries: 1,
+  });
+  assert.deepEqual(await fetcher.fetch(1, 100), { logs: [], toBlock: 5, timestamps: new Map() });
+  assert.deepEqual(filters[0], { address: ["0xe5"], topics, fromBlock: 1, toBlock: 5 });
+  failures = 2;
+  await assert.rejects(fetcher.fetch(6, 100), /ECONNREFUSED/);
+  assert.equal(filters.length, 3, "one request and one retry");
+});
+
+test("without blockTimestamps no block is read for logs that lack their timestamp", async () => {
+  const log = { blockNumber: "0x2" } as RawLog;
+  let blocks = 0;
+  const rpc: LogRpc = {
+    getLogsOnce: async () => [log],
+    getBlock: async (n) => (blocks++, { number: n, hash: "0x", parentHash: "0x", timestamp: 7 }),
+  };
+  const base = { rpc, address: [], initialBlockRange: 5, maxBlockRange: 5 };
+  assert.equal((await createLogFetcher({ ...base, blockTimestamps: false }).fetch(1, 5)).timestamps.size, 0);
+  assert.equal(blocks, 0);
+  assert.deepEqual([...(await createLogFetcher(base).fetch(1, 5)).timestamps], [[2, 7]]);
+  assert.equal(blocks, 1);
 });

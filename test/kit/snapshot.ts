@@ -1,5 +1,5 @@
 /** Test helper: the indexed state as plain JSON, to compare two indexes of the same chain. */
-import type { PrismaClient } from "../database/createDatabase.ts";
+import type { PrismaClient } from "../../indexer/src/database/createDatabase.ts";
 
 const TABLES: [string, string][] = [
   ["providers", "id"],
