@@ -66,9 +66,12 @@ export interface FailoverRun {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SIGKILLs every process of the provider namespace whose command line names `iface` (the agent, its guard, its wireguard-go). */
-function killByInterface(topo: Topology, iface: string): number {
-  const pids = execFileSync("ip", ["netns", "pids", topo.provider]).toString().split(/\s+/).filter(Boolean);
+/**
+ * SIGKILLs every process of namespace `ns` whose command line names `iface` (an agent, its guard, its wireguard-go).
+ * @returns how many processes were killed.
+ */
+export function killByInterface(ns: string, iface: string): number {
+  const pids = execFileSync("ip", ["netns", "pids", ns]).toString().split(/\s+/).filter(Boolean);
   let n = 0;
   for (const pid of pids) {
     let cmd = "";
@@ -226,7 +229,7 @@ connect();`;
     log("download running through the first provider; killing its agent and wireguard-go");
 
     const killedAt = Date.now();
-    const killed = killByInterface(t, providers[0]!.iface);
+    const killed = killByInterface(t.provider, providers[0]!.iface);
     if (killed === 0) throw new Error("found no process of the first provider to kill");
     let leakProbes = 0;
     let leaks = 0;

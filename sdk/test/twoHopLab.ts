@@ -9,7 +9,8 @@
  * ranges allowed), so the exit sees the entry's address (10.99.3.1) and the internet the exit's
  * (10.99.4.1). The exit reaches the chain through p from an address of its own (10.95.x.y, like the
  * client's uplink), so concurrent labs never share a host route. Users: 0 entry, 1 exit, 2 the
- * client's wallet, 3 a second paying account.
+ * client's wallet, 3 a second paying account; with `spares`, 4 a second exit and 5 a second entry
+ * (dearer, so the first ones are picked first).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -41,6 +42,9 @@ export interface TwoHopLab {
   exitNs: string;
   entry: LabProvider;
   exit: LabProvider;
+  /** With `spares`: a second entry (US, in p) and a second exit (NL, in x) for failover. */
+  spareEntry?: LabProvider;
+  spareExit?: LabProvider;
   dir: string;
   /** Stops the agents, removes the namespaces and the chain (also what a failed start left). */
   stop(): Promise<void>;
@@ -53,7 +57,7 @@ const exec = promisify(execFile);
  * @param tag the topology's tag (unique per run).
  * @returns the lab; call `stop()`.
  */
-export async function startTwoHopLab(tag: string): Promise<TwoHopLab> {
+export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}): Promise<TwoHopLab> {
   const dir = mkdtempSync(join(tmpdir(), "dvpn-hops-"));
   let topo: Topology | undefined;
   let chain: CliChain | undefined;
@@ -65,7 +69,7 @@ export async function startTwoHopLab(tag: string): Promise<TwoHopLab> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    ({ topo, chain } = await startClientLab(tag, 4));
+    ({ topo, chain } = await startClientLab(tag, o.spares ? 6 : 4));
     const t = topo;
     const exitNs = `dvpn-${tag}-x`;
     const ip = (args: string[]) => exec("ip", args);
@@ -140,7 +144,39 @@ export async function startTwoHopLab(tag: string): Promise<TwoHopLab> {
       extraArgs: [...firewall, "--dns-upstream", HOPS.internetAddress],
     });
     agents.push(exit);
-    return { topo: t, chain, exitNs, entry, exit, dir, stop };
+    if (!o.spares) return { topo: t, chain, exitNs, entry, exit, dir, stop };
+    const spareExit = await startLabProvider({
+      topology: { ...t, provider: exitNs, providerUplink: exitUplink },
+      chain,
+      i: 4,
+      iface: `dv${tag}wy`,
+      dir,
+      host: HOPS.exitAddress,
+      port: 51821,
+      region: "NL",
+      pricePerGiB: 60_000n,
+      pool: "10.79.0.0/16",
+      v6: "fd79:dead:beef::/64",
+      metricsPort: 9465,
+      extraArgs: [...firewall, "--dns-upstream", HOPS.internetAddress],
+    });
+    agents.push(spareExit);
+    const spareEntry = await startLabProvider({
+      topology: t,
+      chain,
+      i: 5,
+      iface: `dv${tag}wf`,
+      dir,
+      port: 51821,
+      region: "US",
+      pricePerGiB: 60_000n,
+      pool: "10.80.0.0/16",
+      v6: "fd80:dead:beef::/64",
+      metricsPort: 9465,
+      extraArgs: firewall,
+    });
+    agents.push(spareEntry);
+    return { topo: t, chain, exitNs, entry, exit, spareEntry, spareExit, dir, stop };
   } catch (err) {
     await stop();
     throw err;

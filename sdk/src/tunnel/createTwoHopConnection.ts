@@ -74,7 +74,8 @@ export interface TwoHopConnectionParameters {
   session?: VpnConnectionParameters["session"];
   /**
    * The exit's grace: how long its tunnel may stay unhealthy, e.g. while a failed entry is
-   * replaced (default the entry's grace + the accept timeout + 10 s).
+   * replaced (default twice the entry's grace + 10 s: the entry's outage is detected within its
+   * grace and a new entry accepts within seconds when providers are healthy).
    */
   exitGraceMs?: number;
   onEvent?: (event: TwoHopEvent) => void;
@@ -205,7 +206,7 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
         deposit: params.exitDeposit ?? params.deposit,
         session: {
           ...params.session,
-          unreachableAfterMs: params.exitGraceMs ?? entryGrace + (params.acceptTimeoutMs ?? 60_000) + 10_000,
+          unreachableAfterMs: params.exitGraceMs ?? 2 * entryGrace + 10_000,
         },
         tunnel: {
           up: async (leg, previous) => {
