@@ -140,12 +140,10 @@ export async function connectTwoHops(
     };
     writeConnectionState(statePath, state);
   };
-  let currentEntry: TunnelLeg | undefined;
   let currentExit: TunnelLeg | undefined;
 
   const driver: TwoHopTunnelDriver = {
     async upEntry(leg, exit, previous) {
-      currentEntry = leg;
       await guard(leg);
       if (killSwitchTable) {
         ctx.out.progress(
@@ -171,7 +169,6 @@ export async function connectTwoHops(
       return { iface: entryIface };
     },
     async downEntry() {
-      currentEntry = undefined;
       await wgQuick("down", entryPath);
     },
     async upExit(leg, entry, previous) {
@@ -278,6 +275,5 @@ export async function connectTwoHops(
   else if (killSwitchTable)
     ctx.out.progress("the kill switch stays on: `dvpn disconnect` (or `dvpn unlock` in lockdown) lifts it");
   if (byUser || !killSwitchTable) removeConnectionState(statePath);
-  void currentEntry;
   return { ...end, configs: [entryPath, exitPath], killSwitch: Boolean(killSwitchTable) && (!byUser || o.lockdown) };
 }
