@@ -28,7 +28,6 @@ if (unavailable) {
 }
 const ROUNDS = quick ? 1 : 5;
 const SECONDS = quick ? 5 : 10;
-const root = join(import.meta.dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (l: string) => process.stderr.write(`[hops] ${l}\n`);
 
@@ -44,7 +43,7 @@ s.on("data", () => { rtts.push(Number(process.hrtime.bigint() - t) / 1e6); if (r
 s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
 
 async function measure(lab: TwoHopLab, hops: 1 | 2, n: number): Promise<Measure> {
-  const { topo, chain, dir } = lab;
+  const { topo, dir } = lab;
   const args =
     hops === 2
       ? ["--hops", "2", "--region", "NL", "--config", join(dir, `dv${tag}h${n}.conf`)]
@@ -54,28 +53,14 @@ async function measure(lab: TwoHopLab, hops: 1 | 2, n: number): Promise<Measure>
   if (hops === 1) {
     await topo.run(topo.client, "ip", ["route", "replace", `${HOPS.exitAddress}/32`, "via", TOPOLOGY.providerToClient]);
   }
-  const cli = topo.spawn(
-    topo.client,
-    "bash",
-    [join(root, "bin/dvpn"), "connect", ...args, "--max-price-gib", "0.05", "--deposit", "5", "--up", "--dns", "none"],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        DVPN_RPC_URL: chain.url,
-        DVPN_DEPLOYMENTS_DIR: chain.dir,
-        DVPN_PRIVATE_KEY: chain.keys[2]!,
-        DVPN_STATE_DIR: join(dir, `state${n}`),
-      },
-    },
+  const { cli, out, exited } = lab.dvpn(
+    ["connect", ...args, "--max-price-gib", "0.05", "--deposit", "5", "--up", "--dns", "none"],
+    `state${n}`,
   );
-  let stderr = "";
-  cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise((r) => cli.once("exit", r));
   try {
     const up = hops === 2 ? /exit: tunnel \S+ up/ : /tunnel \S+ up/;
-    for (const deadline = Date.now() + 120_000; !up.test(stderr);) {
-      if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`no tunnel (${hops} hops): ${stderr}`);
+    for (const deadline = Date.now() + 120_000; !up.test(out.stderr);) {
+      if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`no tunnel (${hops} hops): ${out.stderr}`);
       await sleep(100);
     }
     let rtt = NaN;
@@ -83,7 +68,7 @@ async function measure(lab: TwoHopLab, hops: 1 | 2, n: number): Promise<Measure>
       rtt = await topo.run(topo.client, "timeout", ["10", process.execPath, "-e", RTT_SCRIPT]).then(Number, () => NaN);
       if (Number.isNaN(rtt)) await sleep(250);
     }
-    if (Number.isNaN(rtt)) throw new Error(`the echo did not answer through ${hops} hop(s): ${stderr}`);
+    if (Number.isNaN(rtt)) throw new Error(`the echo did not answer through ${hops} hop(s): ${out.stderr}`);
     const iperf = await runIperf(topo, topo.client, HOPS.internetAddress, SECONDS, 4);
     log(`${hops} hop(s): ${iperf.mbps.toFixed(0)} Mbit/s, echo ${rtt.toFixed(3)} ms`);
     return { mbps: iperf.mbps, rttMs: rtt };

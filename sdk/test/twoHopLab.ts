@@ -12,7 +12,7 @@
  * client's wallet, 3 a second paying account; with `spares`, 4 a second exit and 5 a second entry
  * (dearer, so the first ones are picked first).
  */
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,11 +46,25 @@ export interface TwoHopLab {
   spareEntry?: LabProvider;
   spareExit?: LabProvider;
   dir: string;
+  /**
+   * Starts `dvpn …args` in the client namespace with user 2's wallet and its state in `<dir>/<state>`,
+   * collecting its output (the process ends with the topology).
+   */
+  dvpn(args: string[], state: string): RunningCli;
   /** Stops the agents, removes the namespaces and the chain (also what a failed start left). */
   stop(): Promise<void>;
 }
 
 const exec = promisify(execFile);
+const root = join(import.meta.dirname, "../..");
+
+/** A running `dvpn` of the lab. */
+export interface RunningCli {
+  cli: ChildProcess;
+  /** What it printed so far. */
+  out: { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+}
 
 /**
  * Starts the lab.
@@ -120,6 +134,23 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
     await ip(["route", "add", `${exitUplink}/32`, "via", t.providerUplink, "dev", `dv${tag}h`]);
     await ip(["-n", exitNs, "route", "add", `${t.hostAddress}/32`, "via", HOPS.entryToExit, "src", exitUplink]);
 
+    const dvpn = (args: string[], state: string): RunningCli => {
+      const cli = t.spawn(t.client, "bash", [join(root, "bin/dvpn"), ...args], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          DVPN_RPC_URL: chain!.url,
+          DVPN_DEPLOYMENTS_DIR: chain!.dir,
+          DVPN_PRIVATE_KEY: chain!.keys[2]!,
+          DVPN_STATE_DIR: join(dir, state),
+          DVPN_PROGRESS_MS: "2000",
+        },
+      });
+      const out = { stdout: "", stderr: "" };
+      cli.stdout!.on("data", (d: Buffer) => (out.stdout += d.toString()));
+      cli.stderr!.on("data", (d: Buffer) => (out.stderr += d.toString()));
+      return { cli, out, exited: new Promise((resolve) => cli.once("close", resolve)) };
+    };
     const firewall = ["--firewall", "true", "--exit-deny-ranges", "192.0.2.0/24"];
     const entry = await startLabProvider({
       topology: t,
@@ -144,7 +175,7 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
       extraArgs: [...firewall, "--dns-upstream", HOPS.internetAddress],
     });
     agents.push(exit);
-    if (!o.spares) return { topo: t, chain, exitNs, entry, exit, dir, stop };
+    if (!o.spares) return { topo: t, chain, exitNs, entry, exit, dir, dvpn, stop };
     const spareExit = await startLabProvider({
       topology: { ...t, provider: exitNs, providerUplink: exitUplink },
       chain,
@@ -176,7 +207,7 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
       extraArgs: firewall,
     });
     agents.push(spareEntry);
-    return { topo: t, chain, exitNs, entry, exit, spareEntry, spareExit, dir, stop };
+    return { topo: t, chain, exitNs, entry, exit, spareEntry, spareExit, dir, dvpn, stop };
   } catch (err) {
     await stop();
     throw err;

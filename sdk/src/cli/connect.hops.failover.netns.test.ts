@@ -15,7 +15,6 @@ import { dataPlaneUnavailableReason, TOPOLOGY } from "../../../scripts/lib/netns
 import { killByInterface } from "../../test/failoverLab.ts";
 import { HOPS, startTwoHopLab, type TwoHopLab } from "../../test/twoHopLab.ts";
 
-const root = join(import.meta.dirname, "../../..");
 const unavailable = await dataPlaneUnavailableReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,40 +64,23 @@ describe("dvpn connect --hops 2 fails over per hop (real agents, network namespa
             () => true,
             () => false,
           );
-      const cli = topo.spawn(
-        topo.client,
-        "bash",
+      const { cli, out, exited } = lab.dvpn(
         [
-          join(root, "bin/dvpn"),
           ...["connect", "--hops", "2", "--region", "NL", "--max-price-gib", "0.1", "--deposit", "5", "--up"],
           ...["--config", join(dir, `dv${tag}c.conf`), "--grace", "5", "--dns", "none", "--json"],
         ],
-        {
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOME: process.env.HOME ?? "/tmp",
-            DVPN_RPC_URL: chain.url,
-            DVPN_DEPLOYMENTS_DIR: chain.dir,
-            DVPN_PRIVATE_KEY: chain.keys[2]!,
-            DVPN_STATE_DIR: join(dir, "state"),
-          },
-        },
+        "state",
       );
       children.push(cli);
-      let stdout = "";
-      let stderr = "";
-      cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-      cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => cli.on("close", resolve));
       const ups = (hop: string) =>
-        stderr.split("\n").filter((l) => new RegExp(`^${hop}: tunnel \\S+ up`).test(l)).length;
+        out.stderr.split("\n").filter((l) => new RegExp(`^${hop}: tunnel \\S+ up`).test(l)).length;
       const waitUps = async (hop: string, n: number) => {
         for (const deadline = Date.now() + 150_000; ups(hop) < n;) {
           assert.ok(
             Date.now() < deadline && cli.exitCode === null,
-            `${hop} tunnel #${n} did not come up; CLI: ${stderr}`,
+            `${hop} tunnel #${n} did not come up; CLI: ${out.stderr}`,
           );
-          if (/kill switch on/.test(stderr)) assert.equal(await leaks(), false, "traffic left outside the tunnels");
+          if (/kill switch on/.test(out.stderr)) assert.equal(await leaks(), false, "traffic left outside the tunnels");
           await sleep(500);
         }
       };
@@ -108,17 +90,17 @@ describe("dvpn connect --hops 2 fails over per hop (real agents, network namespa
       // The exit dies: the entry stays, the spare exit comes in through it.
       assert.ok(killByInterface(exitNs, `dv${tag}wx`) > 0, "found no process of the first exit");
       await waitUps("exit", 2);
-      assert.match(stderr, new RegExp(`exit: session \\d+ opened with ${lab.spareExit!.address}`));
-      assert.doesNotMatch(stderr, /entry: leaving/, "the entry was left when the exit died");
+      assert.match(out.stderr, new RegExp(`exit: session \\d+ opened with ${lab.spareExit!.address}`));
+      assert.doesNotMatch(out.stderr, /entry: leaving/, "the entry was left when the exit died");
       assert.equal((await who()).replace(/^::ffff:/, ""), HOPS.exitToInternet);
 
       // The entry dies: the exit session stays, the spare entry (another region than the exit's) carries it.
-      const exitLeavesBefore = stderr.split("exit: leaving").length;
+      const exitLeavesBefore = out.stderr.split("exit: leaving").length;
       assert.ok(killByInterface(topo.provider, `dv${tag}we`) > 0, "found no process of the first entry");
       await waitUps("entry", 2);
-      assert.match(stderr, new RegExp(`entry: session \\d+ opened with ${lab.spareEntry!.address}`));
+      assert.match(out.stderr, new RegExp(`entry: session \\d+ opened with ${lab.spareEntry!.address}`));
       assert.equal((await who()).replace(/^::ffff:/, ""), HOPS.exitToInternet);
-      assert.equal(stderr.split("exit: leaving").length, exitLeavesBefore, "the exit was left when the entry died");
+      assert.equal(out.stderr.split("exit: leaving").length, exitLeavesBefore, "the exit was left when the entry died");
 
       cli.kill("SIGINT");
       let timer: NodeJS.Timeout | undefined;
@@ -126,8 +108,8 @@ describe("dvpn connect --hops 2 fails over per hop (real agents, network namespa
         exited,
         new Promise<null>((r) => (timer = setTimeout(() => r(null), 90_000))),
       ]).finally(() => clearTimeout(timer));
-      assert.equal(code, 0, `the CLI did not end cleanly: ${stderr.slice(-3000)}`);
-      const result = JSON.parse(stdout) as { sessions: { hop: string; provider: string; left: string }[] };
+      assert.equal(code, 0, `the CLI did not end cleanly: ${out.stderr.slice(-3000)}`);
+      const result = JSON.parse(out.stdout) as { sessions: { hop: string; provider: string; left: string }[] };
       const of = (hop: string) =>
         result.sessions.filter((s) => s.hop === hop).map((s) => [s.provider.toLowerCase(), s.left]);
       assert.deepEqual(of("entry"), [

@@ -119,51 +119,33 @@ require("http").createServer((q, r) => q.url === "/who" ? r.end(q.socket.remoteA
         await sleep(1000);
 
         const exitKeyFile = chain.keyFiles[3]!;
-        const cli = topo.spawn(
-          topo.client,
-          "bash",
+        const { cli, out, exited } = lab.dvpn(
           [
-            join(root, "bin/dvpn"),
             ...["connect", "--hops", "2", "--region", "NL", "--max-price-gib", "0.05", "--deposit", "5", "--up"],
             ...["--config", join(dir, `dv${tag}c.conf`), "--exit-key-file", exitKeyFile, "--json"],
           ],
-          {
-            env: {
-              PATH: process.env.PATH ?? "",
-              HOME: process.env.HOME ?? "/tmp",
-              DVPN_RPC_URL: chain.url,
-              DVPN_DEPLOYMENTS_DIR: chain.dir,
-              DVPN_PRIVATE_KEY: chain.keys[2]!,
-              DVPN_STATE_DIR: join(dir, "state"),
-              DVPN_PROGRESS_MS: "2000",
-            },
-          },
+          "state",
         );
         children.push(cli);
-        let stdout = "";
-        let stderr = "";
-        cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-        cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-        const exited = new Promise<number | null>((resolve) => cli.on("close", resolve));
         const agentLogs = () =>
           ["agent0", "agent1"]
             .map((a) => `${a}: ${readFileSync(join(dir, a, "agent.log"), "utf8").slice(-1500)}`)
             .join("\n");
         // The client's uplink from the kill switch on (before it, the kernel's own IPv6 router solicitations go out).
-        for (const deadline = Date.now() + 120_000; !/kill switch on/.test(stderr);) {
-          assert.ok(Date.now() < deadline && cli.exitCode === null, `no kill switch; CLI: ${stderr}`);
+        for (const deadline = Date.now() + 120_000; !/kill switch on/.test(out.stderr);) {
+          assert.ok(Date.now() < deadline && cli.exitCode === null, `no kill switch; CLI: ${out.stderr}`);
           await sleep(50);
         }
         dumps.push(spawn(topo.client, "tcpdump", ["-i", `dv${tag}cp`, "-Q", "out", "-n", "-U", "-w", pcap("uplink")]));
-        for (const deadline = Date.now() + 120_000; !/exit: tunnel \S+ up/.test(stderr);) {
+        for (const deadline = Date.now() + 120_000; !/exit: tunnel \S+ up/.test(out.stderr);) {
           assert.ok(
             Date.now() < deadline && cli.exitCode === null,
-            `the exit tunnel did not come up; CLI: ${stderr}\n${agentLogs()}`,
+            `the exit tunnel did not come up; CLI: ${out.stderr}\n${agentLogs()}`,
           );
           await sleep(100);
         }
         assert.match(
-          stderr,
+          out.stderr,
           new RegExp(`two hops: entry ${lab.entry.address} \\(DE\\), exit ${lab.exit.address} \\(NL\\)`),
         );
 
@@ -188,7 +170,7 @@ require("http").createServer((q, r) => q.url === "/who" ? r.end(q.socket.remoteA
         assert.equal(
           resolved.split(/\s+/)[0],
           HOPS.internetAddress,
-          `the exit's resolver did not answer; CLI: ${stderr.slice(-1500)}`,
+          `the exit's resolver did not answer; CLI: ${out.stderr.slice(-1500)}`,
         );
         const asked = dnsLog
           .filter((l) => l.startsWith("{"))
@@ -214,7 +196,7 @@ require("http").createServer((q, r) => q.url === "/who" ? r.end(q.socket.remoteA
           exited,
           new Promise<null>((r) => (timer = setTimeout(() => r(null), 90_000))),
         ]).finally(() => clearTimeout(timer));
-        assert.equal(code, 0, `the CLI did not end cleanly: ${stderr.slice(-3000)}`);
+        assert.equal(code, 0, `the CLI did not end cleanly: ${out.stderr.slice(-3000)}`);
         for (const d of dumps) {
           d.kill("SIGINT");
           await new Promise((r) => d.once("exit", r));
@@ -265,7 +247,7 @@ require("http").createServer((q, r) => q.url === "/who" ? r.end(q.socket.remoteA
         );
 
         // Each hop paid for its own interface's bytes, by its own account.
-        const result = JSON.parse(stdout) as {
+        const result = JSON.parse(out.stdout) as {
           sessions: { hop: string; sessionId: string; counter: string | null; usage: { bytes: string } | null }[];
         };
         const byHop = (hop: string) => {

@@ -12,7 +12,7 @@ import { readKeyFile, type CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
 import { parseAmount } from "./format.ts";
 import { keyValues } from "./output.ts";
-import { legMoneyLine } from "./payTunnel.ts";
+import { runOptions, sessionRow } from "./payTunnel.ts";
 import { tunnelChoices } from "./tunnelChoices.ts";
 import { putResolverBack } from "./tunnelDns.ts";
 
@@ -103,26 +103,13 @@ export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOpt
       ...(o.dns ? { dns: o.dns } : {}),
       lockdown,
       killSwitch: !o.noKillSwitch,
-      failover: !o.noFailover,
-      voucherIntervalSeconds: o.voucherInterval,
-      closeAtPercent: o.closeAt,
-      acceptTimeoutMs: o.acceptTimeout * 1000,
-      graceMs: o.grace * 1000,
+      ...runOptions(o),
     },
     t.paymentToken,
   );
   if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
   const hop = (name: "entry" | "exit") =>
-    end[name].legs.map((l) => ({
-      hop: name,
-      sessionId: l.sessionId,
-      provider: l.provider,
-      left: l.reason,
-      usage: l.end?.delivered ?? null,
-      counter: l.end?.counter ?? null,
-      money: legMoneyLine(l, t.paymentToken),
-      outcome: l.outcome,
-    }));
+    end[name].legs.map((l) => ({ hop: name, ...sessionRow(l, t.paymentToken) }));
   const sessions = [...hop("entry"), ...hop("exit")];
   ctx.out.result(
     {

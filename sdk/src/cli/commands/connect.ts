@@ -11,7 +11,7 @@ import { tunnelOrClose } from "../acceptedTunnel.ts";
 import { connectUp } from "../connectUp.ts";
 import { connectTwoHopsCommand, twoHopOptions, twoHopSchema } from "../twoHopCommand.ts";
 import type { CliContext } from "../context.ts";
-import { legMoneyLine } from "../payTunnel.ts";
+import { legMoneyLine, runOptions, sessionRow } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
 import { connectionStatePath, isAlive, readConnectionState } from "../connectionState.ts";
 import { tunnelChoices } from "../tunnelChoices.ts";
@@ -329,25 +329,13 @@ async function connectAndPay(
       split: p.split,
       lockdown: p.lockdown,
       killSwitch,
-      failover: !o.noFailover,
-      voucherIntervalSeconds: o.voucherInterval,
-      closeAtPercent: o.closeAt,
-      acceptTimeoutMs: o.acceptTimeout * 1000,
-      graceMs: o.grace * 1000,
+      ...runOptions(o),
     },
     p.token,
   );
   if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
   const last = end.legs.at(-1);
-  const sessions = end.legs.map((l) => ({
-    sessionId: l.sessionId,
-    provider: l.provider,
-    left: l.reason,
-    usage: l.end?.delivered ?? null,
-    counter: l.end?.counter ?? null,
-    money: legMoneyLine(l, p.token),
-    outcome: l.outcome,
-  }));
+  const sessions = end.legs.map((l) => sessionRow(l, p.token));
   ctx.out.result(
     {
       ended: end.reason,
