@@ -108,8 +108,7 @@ export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOpt
     t.paymentToken,
   );
   if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
-  const hop = (name: "entry" | "exit") =>
-    end[name].legs.map((l) => ({ hop: name, ...sessionRow(l, t.paymentToken) }));
+  const hop = (name: "entry" | "exit") => end[name].legs.map((l) => ({ hop: name, ...sessionRow(l, t.paymentToken) }));
   const sessions = [...hop("entry"), ...hop("exit")];
   ctx.out.result(
     {
