@@ -2,7 +2,8 @@
  * The client's kill switch: one nftables table the client owns (`inet dvpn_client`) whose output
  * chain drops everything except loopback, the tunnel interface, the WireGuard flow to the
  * provider's endpoint and the chain's JSON-RPC endpoint (so the session can still be closed while
- * the tunnel is down). Nothing to port 53 (DNS, UDP or TCP) leaves outside the tunnel, whatever the
+ * the tunnel is down). With two hops the tunnel is the exit's, and the entry's interface (`outer`)
+ * carries only the flows given for it: the exit's WireGuard flow and the entry's voucher API. Nothing to port 53 (DNS, UDP or TCP) leaves outside the tunnel, whatever the
  * flows: a flow on port 53 is refused. IPv4 and IPv6 alike (one `inet` table). It stays when the
  * client is killed; only `dvpn disconnect` or a clean end of `dvpn connect` removes it (and, in
  * lockdown, only `dvpn unlock`). Every `nft` call is an argument array; the ruleset goes on stdin and
