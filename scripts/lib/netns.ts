@@ -79,7 +79,8 @@ export interface Topology {
  * dv<tag>…; wireguard-go leaves them behind when killed). Safe on a half-built or gone topology.
  */
 export async function removeTopology(tag: string): Promise<void> {
-  const namespaces = ["c", "i", "p"].map((x) => `dvpn-${tag}-${x}`);
+  // "x": the exit provider's namespace of the two-hop lab, when there is one.
+  const namespaces = ["c", "i", "p", "x"].map((x) => `dvpn-${tag}-${x}`);
   for (const ns of namespaces) {
     try {
       const { stdout } = await exec("ip", ["netns", "pids", ns]);
@@ -120,7 +121,7 @@ export function ownedTag(pid = process.pid): string {
 export async function sweepStaleTopologies(): Promise<string[]> {
   const { stdout } = await exec("ip", ["netns", "list"]);
   const tags = new Set<string>();
-  for (const m of stdout.matchAll(/^dvpn-(d[0-9a-z]+)-[pci]\b/gm)) tags.add(m[1]!);
+  for (const m of stdout.matchAll(/^dvpn-(d[0-9a-z]+)-[pcix]\b/gm)) tags.add(m[1]!);
   const removed: string[] = [];
   for (const tag of tags) {
     const pid = parseInt(tag.slice(1), 36);

@@ -28,3 +28,14 @@ export {
   type LegResult,
   type LegOutcome,
 } from "./tunnel/createVpnConnection.ts";
+export {
+  createTwoHopConnection,
+  NoEntryError,
+  type TwoHopConnection,
+  type TwoHopConnectionParameters,
+  type TwoHopConnectionEnd,
+  type TwoHopTunnelDriver,
+  type TwoHopEvent,
+  type Hop,
+} from "./tunnel/createTwoHopConnection.ts";
+export { pickHopPair, HopPairError, type HopPair } from "./tunnel/pickHopPair.ts";

@@ -11,20 +11,17 @@
  * session's money from the chain. Everything it creates is removed, also on failure.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defineChain, http, type Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Address } from "viem";
 import { TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
-import { startAgentService, type AgentService } from "../../scripts/demo/services.ts";
-import { createDvpnClient, type DvpnClient } from "../src/client/createDvpnClient.ts";
-import { generateWgKeyPair } from "../src/wireguard/keys.ts";
+import type { AgentService } from "../../scripts/demo/services.ts";
 import type { CliChain } from "./cliChain.ts";
 import { startClientLab } from "./clientUplink.ts";
+import { labClient, startLabProvider } from "./labProvider.ts";
 
 const root = join(import.meta.dirname, "../..");
-const TOLERANCE = { bytes: 1n << 20n, percent: 5 };
 const SECOND_POOL = "10.78.0.0/16";
 
 /** One session of the client as the chain and the CLI saw it. */
@@ -69,9 +66,12 @@ export interface FailoverRun {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SIGKILLs every process of the provider namespace whose command line names `iface` (the agent, its guard, its wireguard-go). */
-function killByInterface(topo: Topology, iface: string): number {
-  const pids = execFileSync("ip", ["netns", "pids", topo.provider]).toString().split(/\s+/).filter(Boolean);
+/**
+ * SIGKILLs every process of namespace `ns` whose command line names `iface` (an agent, its guard, its wireguard-go).
+ * @returns how many processes were killed.
+ */
+export function killByInterface(ns: string, iface: string): number {
+  const pids = execFileSync("ip", ["netns", "pids", ns]).toString().split(/\s+/).filter(Boolean);
   let n = 0;
   for (const pid of pids) {
     let cmd = "";
@@ -112,22 +112,8 @@ export async function runFailoverLab(p: {
     ({ topo, chain } = await startClientLab(tag, 3));
     const t = topo;
     await t.run(t.internet, "ip", ["route", "add", SECOND_POOL, "via", TOPOLOGY.providerToInternet]);
-    const viemChain = defineChain({
-      id: 31337,
-      name: "hardhat",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.url] } },
-    });
-    const clientFor = (i: number): DvpnClient =>
-      createDvpnClient({
-        chain: viemChain,
-        transport: http(chain!.url),
-        account: privateKeyToAccount(chain!.keys[i]!),
-        deployment: chain!.deployment,
-        pollingInterval: 50,
-      });
     const providers = [
-      { i: 0, port: 51820, price: 40_000n, iface: `dv${tag}wa`, pool: undefined, v6: undefined, metrics: 9464 },
+      { i: 0, port: 51820, price: 40_000n, iface: `dv${tag}wa`, metricsPort: 9464 },
       {
         i: 1,
         port: 51821,
@@ -135,41 +121,14 @@ export async function runFailoverLab(p: {
         iface: `dv${tag}wb`,
         pool: SECOND_POOL,
         v6: "fd78:dead:beef::/64",
-        metrics: 9465,
+        metricsPort: 9465,
       },
     ];
     const addresses: Address[] = [];
-    for (const pr of providers) {
-      const client = clientFor(pr.i);
-      const gw = generateWgKeyPair();
-      const wgKeyFile = join(dir, `wg${pr.i}.key`);
-      writeFileSync(wgKeyFile, gw.privateKey + "\n", { mode: 0o600 });
-      await client.registerProvider({
-        endpoint: `${TOPOLOGY.providerToClient}:${pr.port}`,
-        wgPublicKey: gw.publicKey,
-        region: "DE",
-        pricePerGiB: pr.price,
-        pricePerMinute: 100n,
-        maxSessions: 4,
-        stake: 1_000n * 10n ** 18n,
-      });
-      addresses.push(client.account!.address);
-      agents.push(
-        await startAgentService({
-          topology: t,
-          rpcUrl: chain.url,
-          deploymentFile: join(chain.dir, "31337.json"),
-          providerKeyFile: chain.keyFiles[pr.i]!,
-          wgPrivateKeyFile: wgKeyFile,
-          iface: pr.iface,
-          dataDir: join(dir, `agent${pr.i}`),
-          lagTolerance: TOLERANCE,
-          wgListenPort: pr.port,
-          metricsPort: pr.metrics,
-          ...(pr.pool ? { ipv4Pool: pr.pool } : {}),
-          ...(pr.v6 ? { ipv6Pool: pr.v6 } : {}),
-        }),
-      );
+    for (const { price, ...pr } of providers) {
+      const lab = await startLabProvider({ topology: t, chain, dir, pricePerGiB: price, ...pr });
+      addresses.push(lab.address);
+      agents.push(lab.agent);
     }
     log(`providers ${addresses.join(", ")} registered, agents up`);
 
@@ -270,7 +229,7 @@ connect();`;
     log("download running through the first provider; killing its agent and wireguard-go");
 
     const killedAt = Date.now();
-    const killed = killByInterface(t, providers[0]!.iface);
+    const killed = killByInterface(t.provider, providers[0]!.iface);
     if (killed === 0) throw new Error("found no process of the first provider to kill");
     let leakProbes = 0;
     let leaks = 0;
@@ -313,7 +272,7 @@ connect();`;
       () => false,
     );
     const cliResult = (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, unknown>;
-    const reader = clientFor(2);
+    const reader = labClient(chain, 2);
     const sessions: LabSession[] = [];
     for (const s of (cliResult.sessions ?? []) as Record<string, unknown>[]) {
       const sessionId = BigInt(s.sessionId as string);

@@ -20,14 +20,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { defineChain, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
-import { startAgentService, type AgentService } from "../../../scripts/demo/services.ts";
-import { createDvpnClient } from "../client/createDvpnClient.ts";
-import { generateWgKeyPair } from "../wireguard/keys.ts";
+import type { AgentService } from "../../../scripts/demo/services.ts";
 import type { CliChain } from "../../test/cliChain.ts";
 import { startClientLab } from "../../test/clientUplink.ts";
+import { startLabProvider } from "../../test/labProvider.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const has = (cmd: string) => {
@@ -176,41 +173,13 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       assert.equal(v6, V6.client, "IPv6 to the internet does not work without the tunnel");
       assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), "x");
 
-      const viemChain = defineChain({
-        id: 31337,
-        name: "hardhat",
-        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-        rpcUrls: { default: { http: [chain.url] } },
-      });
-      const provider = createDvpnClient({
-        chain: viemChain,
-        transport: http(chain.url),
-        account: privateKeyToAccount(chain.keys[0]!),
-        deployment: chain.deployment,
-        pollingInterval: 50,
-      });
-      const gw = generateWgKeyPair();
-      const wgKeyFile = join(dir, "wg.key");
-      writeFileSync(wgKeyFile, gw.privateKey + "\n", { mode: 0o600 });
-      await provider.registerProvider({
-        endpoint: `${TOPOLOGY.providerToClient}:51820`,
-        wgPublicKey: gw.publicKey,
-        region: "DE",
-        pricePerGiB: 50_000n,
-        pricePerMinute: 100n,
-        maxSessions: 4,
-        stake: 1_000n * 10n ** 18n,
-      });
-      agent = await startAgentService({
+      // Forwarding and NAT v4/v6 by the agent; the lab's "internet" is a private range, so allow it.
+      const lab = await startLabProvider({
         topology: topo,
-        rpcUrl: chain.url,
-        deploymentFile: join(chain.dir, "31337.json"),
-        providerKeyFile: chain.keyFiles[0]!,
-        wgPrivateKeyFile: wgKeyFile,
+        chain,
+        i: 0,
         iface: `dv${tag}w`,
-        dataDir: join(dir, "agent"),
-        lagTolerance: { bytes: 1n << 20n, percent: 5 },
-        // Forwarding and NAT v4/v6 by the agent; the lab's "internet" is a private range, so allow it.
+        dir,
         extraArgs: [
           "--firewall",
           "true",
@@ -220,7 +189,9 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
           TOPOLOGY.internetAddress,
         ],
       });
-      const agentLog = () => readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-2000);
+      agent = lab.agent;
+      const provider = lab.client;
+      const agentLog = () => readFileSync(join(dir, "agent0/agent.log"), "utf8").slice(-2000);
 
       const stateDir = join(dir, "state");
       const cliEnv = {

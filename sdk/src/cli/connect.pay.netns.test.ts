@@ -14,21 +14,18 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync as stat, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync as stat } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { defineChain, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
-import { startAgentService, type AgentService } from "../../../scripts/demo/services.ts";
-import { createDvpnClient } from "../client/createDvpnClient.ts";
-import { generateWgKeyPair } from "../wireguard/keys.ts";
+import type { AgentService } from "../../../scripts/demo/services.ts";
 import { priceUsage } from "../vouchers/usage.ts";
 import { creditCap, DEFAULT_CREDIT_POLICY } from "../tunnel/paymentPlan.ts";
 import { VOUCHER_API_PORT } from "../tunnel/voucherApi.ts";
 import type { CliChain } from "../../test/cliChain.ts";
 import { startClientLab } from "../../test/clientUplink.ts";
+import { LAB_TOLERANCE as TOLERANCE, startLabProvider } from "../../test/labProvider.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const unavailable =
@@ -50,7 +47,6 @@ const hasTcpdump = await import("node:child_process").then(({ execFileSync }) =>
 const TRANSFER_SECONDS = 60;
 /** Bytes of the HTTP download that follows the iperf3 transfer. */
 const HTTP_BYTES = 256 << 20;
-const TOLERANCE = { bytes: 1n << 20n, percent: 5 };
 /** The agent's default payment grace (lagGraceSeconds). */
 const GRACE_SECONDS = 10;
 /** How long the vouchers are held up mid-transfer (within the grace; the agent's meter runs on). */
@@ -94,41 +90,9 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
     "is never cut by the agent and pays within the agent's tolerance and the client's credit",
     { timeout: 300_000 },
     async () => {
-      const viemChain = defineChain({
-        id: 31337,
-        name: "hardhat",
-        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-        rpcUrls: { default: { http: [chain.url] } },
-      });
-      const provider = createDvpnClient({
-        chain: viemChain,
-        transport: http(chain.url),
-        account: privateKeyToAccount(chain.keys[0]!),
-        deployment: chain.deployment,
-        pollingInterval: 50,
-      });
-      const gw = generateWgKeyPair();
-      const wgKeyFile = join(dir, "wg.key");
-      writeFileSync(wgKeyFile, gw.privateKey + "\n", { mode: 0o600 });
-      await provider.registerProvider({
-        endpoint: `${TOPOLOGY.providerToClient}:51820`,
-        wgPublicKey: gw.publicKey,
-        region: "DE",
-        pricePerGiB: 50_000n,
-        pricePerMinute: 100n,
-        maxSessions: 4,
-        stake: 1_000n * 10n ** 18n,
-      });
-      agent = await startAgentService({
-        topology: topo,
-        rpcUrl: chain.url,
-        deploymentFile: join(chain.dir, "31337.json"),
-        providerKeyFile: chain.keyFiles[0]!,
-        wgPrivateKeyFile: wgKeyFile,
-        iface: `dv${tag}w`,
-        dataDir: join(dir, "agent"),
-        lagTolerance: TOLERANCE,
-      });
+      const lab = await startLabProvider({ topology: topo, chain, i: 0, iface: `dv${tag}w`, dir });
+      agent = lab.agent;
+      const provider = lab.client;
       const agentSessions = async (): Promise<AgentSessionRow[]> => {
         const res = await fetch(agent!.metricsUrl.replace(/metrics$/, "sessions"), {
           signal: AbortSignal.timeout(5000),
@@ -244,7 +208,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
           "-J",
         ])
         .catch(async (err: Error) => {
-          const agentLog = readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-1500);
+          const agentLog = readFileSync(join(dir, "agent0/agent.log"), "utf8").slice(-1500);
           throw new Error(
             `iperf3 failed (${err.message.split("\n")[0]}); CLI: ${stderr.slice(-1500)}; agent: ${agentLog}`,
           );
@@ -367,7 +331,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       assert.equal(
         s.status,
         "Closed",
-        `session ${s.status}; agent log: ${readFileSync(join(dir, "agent/agent.log"), "utf8").slice(-2000)}`,
+        `session ${s.status}; agent log: ${readFileSync(join(dir, "agent0/agent.log"), "utf8").slice(-2000)}`,
       );
       const counter = BigInt(status.bytes as string);
       assert.ok(s.claimedBytes >= signed, `claimed ${s.claimedBytes} below the voucher ${signed} seen before`);

@@ -38,6 +38,8 @@ export const connectionStateSchema = z.object({
   resolver: z.string().optional(),
   /** Lockdown: the kill switch stays after the connection, until `dvpn unlock`. */
   lockdown: z.boolean().optional(),
+  /** Two hops: the entry's session and config (the fields above are then the exit's). */
+  entry: z.object({ sessionId: decimal, provider: z.string(), config: z.string() }).optional(),
 });
 
 /** The connection's state. */

@@ -97,6 +97,29 @@ function readKey(globals: GlobalOptions, env: NodeJS.ProcessEnv): Hex | undefine
     source = "DVPN_PRIVATE_KEY";
     raw = env.DVPN_PRIVATE_KEY;
   }
+  return parseKey(raw, source);
+}
+
+/**
+ * Reads a private key from a file (e.g. `--exit-key-file`), with the same checks as `--key-file`.
+ * @param path the file.
+ * @param option the option that named it, for the error.
+ * @returns the key.
+ * @throws {KeyError} when the file cannot be read or holds no well-formed key.
+ */
+export function readKeyFile(path: string, option: string): Hex {
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new KeyError(`cannot read ${option} ${path}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`);
+  }
+  const key = parseKey(raw, `${option} ${path}`);
+  if (!key) throw new KeyError(`${option} ${path} is empty`);
+  return key;
+}
+
+function parseKey(raw: string | undefined, source: string): Hex | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
   const key = raw.trim().replace(/^(?!0x)/, "0x");
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {

@@ -29,6 +29,32 @@ describe("kill switch ruleset", () => {
     assert.ok(dns < lines.findIndex((l) => l.startsWith("ip daddr 203.0.113.5")));
   });
 
+  it("lets only the given flows into an outer tunnel (two hops' entry), after the DNS drop", () => {
+    const text = killSwitchRuleset({
+      table: "dvpn_client",
+      iface: "dvexit",
+      allow: [{ address: "203.0.113.5", port: 51820, protocol: "udp" }],
+      outer: {
+        iface: "dventry",
+        allow: [
+          { address: "198.51.100.9", port: 51820, protocol: "udp" },
+          { address: "10.78.0.1", port: 51830, protocol: "tcp" },
+        ],
+      },
+    });
+    const lines = text.split("\n").map((l) => l.trim());
+    assert.ok(lines.includes('oifname "dvexit" accept'));
+    assert.ok(!lines.includes('oifname "dventry" accept'), "the entry must not carry everything");
+    const inner = lines.indexOf('oifname "dventry" ip daddr 198.51.100.9 udp dport 51820 accept');
+    assert.ok(inner > lines.indexOf("meta l4proto { tcp, udp } th dport 53 drop"));
+    assert.ok(lines.includes('oifname "dventry" ip daddr 10.78.0.1 tcp dport 51830 accept'));
+    assert.ok(lines.includes("ip daddr 203.0.113.5 udp dport 51820 accept"));
+    assert.throws(
+      () => killSwitchRuleset({ table: "dvpn_client", iface: "dvexit", allow: [], outer: { iface: "-x", allow: [] } }),
+      KillSwitchError,
+    );
+  });
+
   it("refuses to let a flow on port 53 out beside the tunnel", () => {
     for (const protocol of ["udp", "tcp"] as const) {
       assert.throws(

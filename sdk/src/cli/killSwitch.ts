@@ -2,7 +2,8 @@
  * The client's kill switch: one nftables table the client owns (`inet dvpn_client`) whose output
  * chain drops everything except loopback, the tunnel interface, the WireGuard flow to the
  * provider's endpoint and the chain's JSON-RPC endpoint (so the session can still be closed while
- * the tunnel is down). Nothing to port 53 (DNS, UDP or TCP) leaves outside the tunnel, whatever the
+ * the tunnel is down). With two hops the tunnel is the exit's, and the entry's interface (`outer`)
+ * carries only the flows given for it: the exit's WireGuard flow and the entry's voucher API. Nothing to port 53 (DNS, UDP or TCP) leaves outside the tunnel, whatever the
  * flows: a flow on port 53 is refused. IPv4 and IPv6 alike (one `inet` table). It stays when the
  * client is killed; only `dvpn disconnect` or a clean end of `dvpn connect` removes it (and, in
  * lockdown, only `dvpn unlock`). Every `nft` call is an argument array; the ruleset goes on stdin and
@@ -39,10 +40,17 @@ export interface AllowedFlow {
  * @returns the text for `nft -f -`.
  * @example killSwitchRuleset({ table: "dvpn_client", iface: "dvpn1", allow: [{ address: "203.0.113.5", port: 51820, protocol: "udp" }] })
  */
-export function killSwitchRuleset(p: { table: string; iface: string; allow: AllowedFlow[] }): string {
+export function killSwitchRuleset(p: {
+  table: string;
+  iface: string;
+  allow: AllowedFlow[];
+  /** An outer tunnel (two hops' entry) that may carry only these flows (the exit's endpoint, the entry's gateway). */
+  outer?: { iface: string; allow: AllowedFlow[] };
+}): string {
   if (!/^[a-z_][a-z0-9_]{0,31}$/.test(p.table)) throw new KillSwitchError(`bad table name ${p.table}`);
   if (!isInterfaceName(p.iface)) throw new KillSwitchError(`bad interface ${p.iface}`);
-  const rules = p.allow.map((f) => {
+  if (p.outer && !isInterfaceName(p.outer.iface)) throw new KillSwitchError(`bad interface ${p.outer.iface}`);
+  const rule = (f: AllowedFlow, oif?: string) => {
     const family = isIP(f.address);
     if (family === 0) throw new KillSwitchError(`not an IP address: ${f.address}`);
     if (!Number.isInteger(f.port) || f.port < 1 || f.port > 65535) throw new KillSwitchError(`bad port ${f.port}`);
@@ -51,8 +59,10 @@ export function killSwitchRuleset(p: { table: string; iface: string; allow: Allo
         `${f.address} port 53 would have to be let out beside the tunnel, and nothing on port 53 may leave outside it`,
       );
     }
-    return `    ${family === 4 ? "ip" : "ip6"} daddr ${f.address} ${f.protocol} dport ${f.port} accept`;
-  });
+    return `    ${oif ? `oifname "${oif}" ` : ""}${family === 4 ? "ip" : "ip6"} daddr ${f.address} ${f.protocol} dport ${f.port} accept`;
+  };
+  const rules = p.allow.map((f) => rule(f));
+  const outer = p.outer ? p.outer.allow.map((f) => rule(f, p.outer!.iface)) : [];
   return [
     `add table inet ${p.table}`,
     `delete table inet ${p.table}`,
@@ -62,6 +72,7 @@ export function killSwitchRuleset(p: { table: string; iface: string; allow: Allo
     '    oifname "lo" accept',
     `    oifname "${p.iface}" accept`,
     `    meta l4proto { tcp, udp } th dport ${DNS_PORT} drop`,
+    ...outer,
     ...rules,
     "  }",
     "}",
@@ -87,7 +98,11 @@ async function nft(args: string[], input?: string): Promise<string> {
  * @param p the tunnel interface and the flows allowed outside it.
  * @returns the table name.
  */
-export async function enableKillSwitch(p: { iface: string; allow: AllowedFlow[] }): Promise<string> {
+export async function enableKillSwitch(p: {
+  iface: string;
+  allow: AllowedFlow[];
+  outer?: { iface: string; allow: AllowedFlow[] };
+}): Promise<string> {
   await nft(["-f", "-"], killSwitchRuleset({ table: KILL_SWITCH_TABLE, ...p }));
   return KILL_SWITCH_TABLE;
 }

@@ -2,7 +2,12 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { AllowedFlow } from "./killSwitch.ts";
 
-async function addressesOf(host: string): Promise<string[]> {
+/**
+ * The IP addresses of a host name or address (brackets of an IPv6 literal removed).
+ * @param host the host.
+ * @returns its addresses, resolved now.
+ */
+export async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, "");
   if (isIP(bare)) return [bare];
   return (await lookup(bare, { all: true })).map((a) => a.address);

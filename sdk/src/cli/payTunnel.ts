@@ -43,6 +43,45 @@ export function legMoneyLine(r: LegResult, token: TokenInfo): string {
   return `session ${r.sessionId} closed (transaction ${o.hash}): the provider may claim up to ${formatAmount(o.owedAtMost, token)} (its best voucher) until ${formatTime(o.settlementDeadline)}, then \`dvpn session finalize ${r.sessionId}\` refunds the rest of the ${formatAmount(r.deposit, token)} deposit`;
 }
 
+/**
+ * A session of `connect --up`'s JSON result: why it was left, what was signed and counted, and its money.
+ * @param l the session as the connection left it.
+ * @param token the payment token.
+ * @returns the row.
+ */
+export function sessionRow(l: LegResult, token: TokenInfo) {
+  return {
+    sessionId: l.sessionId,
+    provider: l.provider,
+    left: l.reason,
+    usage: l.end?.delivered ?? null,
+    counter: l.end?.counter ?? null,
+    money: legMoneyLine(l, token),
+    outcome: l.outcome,
+  };
+}
+
+/**
+ * The run options `connect --up` gives the SDK's connection, from its flags.
+ * @param o the flags.
+ * @returns failover, voucher, close, accept and grace settings.
+ */
+export function runOptions(o: {
+  noFailover?: boolean | undefined;
+  voucherInterval: number;
+  closeAt: number;
+  acceptTimeout: number;
+  grace: number;
+}) {
+  return {
+    failover: !o.noFailover,
+    voucherIntervalSeconds: o.voucherInterval,
+    closeAtPercent: o.closeAt,
+    acceptTimeoutMs: o.acceptTimeout * 1000,
+    graceMs: o.grace * 1000,
+  };
+}
+
 const why: Record<LegResult["reason"], string> = {
   "not-accepted": "it did not accept in time",
   "bad-tunnel-address": "its tunnel address names no usable address or gateway",

@@ -30,4 +30,4 @@ export {
   type PlanInput,
   type Plan,
 } from "./paymentPlan.ts";
-export { nextProvider, type ProviderChoice, type PickedProvider } from "./nextProvider.ts";
+export { nextProvider, type ProviderChoice, type PickedProvider, type ProviderAvoidance } from "./nextProvider.ts";

@@ -12,6 +12,18 @@ export interface ProviderChoice {
   maxPricePerGiB?: bigint;
   /** The highest price per minute accepted (base units). */
   maxPricePerMinute?: bigint;
+  /**
+   * Providers and regions to leave out, asked at every pick (a two-hop connection keeps the
+   * other hop's provider, and by default its region, out of this hop).
+   */
+  avoid?: () => ProviderAvoidance;
+}
+
+/** What {@link ProviderChoice.avoid} returns. */
+export interface ProviderAvoidance {
+  providers: readonly Address[];
+  /** ISO 3166-1 alpha-2 regions. */
+  regions: readonly string[];
 }
 
 /** A provider picked by {@link nextProvider}, and how. */
@@ -39,9 +51,14 @@ export async function nextProvider(
   choice: ProviderChoice,
   exclude: readonly Address[] = [],
 ): Promise<PickedProvider | undefined> {
-  const skip = new Set(exclude.map((a) => a.toLowerCase()));
+  const avoid = choice.avoid?.() ?? { providers: [], regions: [] };
+  const skip = new Set([...exclude, ...avoid.providers].map((a) => a.toLowerCase()));
+  const regionOk = (region: string) => !avoid.regions.includes(region);
   if (choice.provider) {
     if (skip.has(choice.provider.toLowerCase())) return undefined;
+    if (avoid.regions.length && !regionOk((await client.getProvider({ provider: choice.provider })).region)) {
+      return undefined;
+    }
     const available = await client.isProviderAvailable({ provider: choice.provider });
     return available ? { address: choice.provider, candidates: 1, source: "named" } : undefined;
   }
@@ -55,16 +72,16 @@ export async function nextProvider(
       },
       orderBy: "score",
       orderDirection: "desc",
-      first: Math.min(1000, skip.size + 1),
+      first: avoid.regions.length ? 1000 : Math.min(1000, skip.size + 1),
     });
-    const left = page.items.filter((p) => !skip.has(p.id.toLowerCase()));
+    const left = page.items.filter((p) => !skip.has(p.id.toLowerCase()) && regionOk(p.region));
     const best = left[0];
     return best
       ? { address: best.id, score: best.reputation.score, candidates: left.length, source: "feed" }
       : undefined;
   }
   const candidates = (await client.listProviders())
-    .filter((p) => p.available && !skip.has(p.address.toLowerCase()))
+    .filter((p) => p.available && !skip.has(p.address.toLowerCase()) && regionOk(p.region))
     .filter((p) => (choice.region ? p.region === choice.region : true))
     .filter((p) => (choice.maxPricePerGiB !== undefined ? p.pricePerGiB <= choice.maxPricePerGiB : true))
     .filter((p) => (choice.maxPricePerMinute !== undefined ? p.pricePerMinute <= choice.maxPricePerMinute : true))

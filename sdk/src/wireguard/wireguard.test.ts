@@ -72,8 +72,11 @@ describe("wg-quick config", () => {
       ].join("\n"),
     );
     const minimal = renderWgQuickConfig({ ...base, address: ["10.0.0.2/32"], allowedIPs: ["10.77.0.0/16"] });
-    assert.doesNotMatch(minimal, /DNS|PersistentKeepalive|MTU/);
+    assert.doesNotMatch(minimal, /DNS|PersistentKeepalive|MTU|FwMark/);
     assert.match(minimal, /AllowedIPs = 10\.77\.0\.0\/16\n/);
+    // The inner tunnel of two hops: a smaller MTU and the mark both tunnels share.
+    const inner = renderWgQuickConfig({ ...base, mtu: 1340, fwMark: 51821 });
+    assert.match(inner, /\nMTU = 1340\nFwMark = 51821\n\n\[Peer\]/);
   });
 
   it("refuses values that are malformed or would inject lines", () => {
@@ -87,6 +90,8 @@ describe("wg-quick config", () => {
       { dns: ["one.one.one.one"] },
       { allowedIPs: ["0.0.0.0/0\nPostUp=x"] },
       { persistentKeepalive: -1 },
+      { fwMark: 0 },
+      { fwMark: 1.5 },
     ];
     for (const patch of bad) assert.throws(() => renderWgQuickConfig({ ...base, ...patch }), InvalidInputError);
   });

@@ -9,8 +9,9 @@ import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import type { ProviderChoice } from "../../tunnel/nextProvider.ts";
 import { tunnelOrClose } from "../acceptedTunnel.ts";
 import { connectUp } from "../connectUp.ts";
+import { connectTwoHopsCommand, twoHopOptions, twoHopSchema } from "../twoHopCommand.ts";
 import type { CliContext } from "../context.ts";
-import { legMoneyLine } from "../payTunnel.ts";
+import { legMoneyLine, runOptions, sessionRow } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
 import { connectionStatePath, isAlive, readConnectionState } from "../connectionState.ts";
 import { tunnelChoices } from "../tunnelChoices.ts";
@@ -92,6 +93,7 @@ export default defineCommand({
       description:
         "with --up: how long an unhealthy tunnel may take to come back before the provider is left (default 20)",
     },
+    ...twoHopOptions,
   },
   schema: z.object({
     positionals: noPositionals,
@@ -116,6 +118,7 @@ export default defineCommand({
     acceptTimeout: z.coerce.number().int().min(1).max(3600).default(60),
     noFailover: z.boolean().optional(),
     grace: z.coerce.number().int().min(1).max(600).default(20),
+    ...twoHopSchema,
   }),
   notes: [
     "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
@@ -139,6 +142,10 @@ export default defineCommand({
     "back at the end or by `dvpn disconnect`; without --up the config has a DNS line only when resolvconf",
     "is installed (wg-quick needs it). --split: only --allowed-ips through the tunnel, no kill switch.",
     "--lockdown: the kill switch stays between connections and after `dvpn disconnect`, until `dvpn unlock`.",
+    "--hops 2 (with --up): --region is the exit's (where you appear), --entry-region the entry's; the",
+    "entry sees your address, the exit your destinations, neither both. Each hop is its own session paid",
+    "for its own bytes; --exit-key-file pays the exit from a second account (the chain otherwise shows one",
+    "account opening both). The exit's config is --config (default ./dvpn-exit.conf), the entry's beside it.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
@@ -146,11 +153,17 @@ export default defineCommand({
     "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --split --allowed-ips 10.0.0.0/8",
     "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --lockdown",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
+    "sudo dvpn connect --hops 2 --region NL --max-price-gib 0.05 --deposit 5 --up --exit-key-file ~/.dvpn/key2",
   ],
   async run(ctx, o) {
     if (!o.provider && !o.region) throw new UsageError("give --provider <address> or --region <CC>");
     if (!o.provider && !o.maxPriceGib) throw new UsageError("--region needs --max-price-gib (your price cap)");
     if (o.up && process.getuid?.() !== 0) throw new UsageError("--up runs wg-quick and needs root");
+    const twoHopOnly = o.entryRegion ?? o.sameRegion ?? o.exitKeyFile;
+    if (o.hops === "1" && twoHopOnly !== undefined) {
+      throw new UsageError("--entry-region, --same-region and --exit-key-file go with --hops 2");
+    }
+    if (o.hops === "2") return connectTwoHopsCommand(ctx, o);
     const statePath = connectionStatePath(ctx.env);
     const { allowedIPs, split, lockdown } = tunnelChoices(o, statePath);
     const previous = o.up ? readConnectionState(statePath) : undefined;
@@ -316,25 +329,13 @@ async function connectAndPay(
       split: p.split,
       lockdown: p.lockdown,
       killSwitch,
-      failover: !o.noFailover,
-      voucherIntervalSeconds: o.voucherInterval,
-      closeAtPercent: o.closeAt,
-      acceptTimeoutMs: o.acceptTimeout * 1000,
-      graceMs: o.grace * 1000,
+      ...runOptions(o),
     },
     p.token,
   );
   if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
   const last = end.legs.at(-1);
-  const sessions = end.legs.map((l) => ({
-    sessionId: l.sessionId,
-    provider: l.provider,
-    left: l.reason,
-    usage: l.end?.delivered ?? null,
-    counter: l.end?.counter ?? null,
-    money: legMoneyLine(l, p.token),
-    outcome: l.outcome,
-  }));
+  const sessions = end.legs.map((l) => sessionRow(l, p.token));
   ctx.out.result(
     {
       ended: end.reason,

@@ -45,9 +45,11 @@ export default defineCommand({
     }
     if (readConnectionState(path)) {
       // Killed (or it failed before cleaning up): do its part.
-      await wgQuick("down", state.config).catch((err: unknown) =>
-        ctx.out.progress(`tunnel: ${(err as DvpnError).shortMessage ?? String(err)} (already down?)`),
-      );
+      for (const config of [state.config, ...(state.entry ? [state.entry.config] : [])]) {
+        await wgQuick("down", config).catch((err: unknown) =>
+          ctx.out.progress(`tunnel: ${(err as DvpnError).shortMessage ?? String(err)} (already down?)`),
+        );
+      }
       putResolverBack(ctx, path);
       if (state.killSwitch && !lockdown) await disableKillSwitch(state.killSwitch);
     }
@@ -55,6 +57,16 @@ export default defineCommand({
     putResolverBack(ctx, path);
     if (lockdown) ctx.out.progress("lockdown: the kill switch stays on; `dvpn unlock` lifts it");
     const client = await ctx.client(true);
+    if (state.entry) {
+      // Two hops: the entry's session too (paid by the wallet; an exit paid by another key is closed here only when it is the wallet's).
+      const entryId = BigInt(state.entry.sessionId);
+      const e = await client.getSession({ sessionId: entryId });
+      if (e.status === "Active") await client.closeSession({ sessionId: entryId });
+      else if (e.status === "Pending") await client.cancelSession({ sessionId: entryId });
+      ctx.out.progress(
+        `entry session ${entryId}: ${moneyLine(await client.getSession({ sessionId: entryId }), t.paymentToken)}`,
+      );
+    }
     let s = await client.getSession({ sessionId });
     let action = "none";
     let money: string;

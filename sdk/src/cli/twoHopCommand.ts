@@ -1,0 +1,155 @@
+/**
+ * `dvpn connect --hops 2`: the checks made before any money moves (flags, an earlier connection, the
+ * second account), then {@link connectTwoHops} and its result, one line per session and its money.
+ */
+import { http } from "viem";
+import { z } from "zod";
+import { privateKeyToAccount } from "viem/accounts";
+import { createDvpnClient } from "../client/createDvpnClient.ts";
+import { connectionStatePath, isAlive, readConnectionState } from "./connectionState.ts";
+import { connectTwoHops } from "./connectTwoHops.ts";
+import { readKeyFile, type CliContext } from "./context.ts";
+import { UsageError } from "./errors.ts";
+import { parseAmount } from "./format.ts";
+import { keyValues } from "./output.ts";
+import { runOptions, sessionRow } from "./payTunnel.ts";
+import { tunnelChoices } from "./tunnelChoices.ts";
+import { putResolverBack } from "./tunnelDns.ts";
+
+/** The options of `dvpn connect` for two hops. */
+export const twoHopOptions = {
+  hops: {
+    type: "string",
+    value: "<1|2>",
+    description:
+      "2: an entry and an exit provider of different operators, the exit's tunnel inside the entry's, each its own paid session (with --up)",
+  },
+  "entry-region": {
+    type: "string",
+    value: "<CC>",
+    description: "with --hops 2: the entry's region (default: any region but the exit's)",
+  },
+  "same-region": {
+    type: "boolean",
+    description: "with --hops 2: allow the entry in the exit's region (default: refused before any money moves)",
+  },
+  "exit-key-file": {
+    type: "string",
+    value: "<file>",
+    description: "with --hops 2: pay the exit's sessions from this other account, so the chain does not link the hops",
+  },
+} as const;
+
+/** Their schema. */
+export const twoHopSchema = {
+  hops: z.enum(["1", "2"]).default("1"),
+  entryRegion: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
+    .transform((s) => s.toUpperCase())
+    .optional(),
+  sameRegion: z.boolean().optional(),
+  exitKeyFile: z.string().optional(),
+};
+
+/** `--hops 2`: the checks before any money moves, the two-hop connection and its result. */
+export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOptions): Promise<void> {
+  if (!o.up) throw new UsageError("--hops 2 needs --up (two nested tunnels, paid while they run)");
+  if (o.provider) throw new UsageError("--hops 2 picks two providers: give --region/--entry-region, not --provider");
+  if (o.split || o.allowedIps) throw new UsageError("--hops 2 is a full tunnel: no --split or --allowed-ips");
+  if (!o.maxPriceGib) throw new UsageError("--hops 2 needs --max-price-gib (your price cap for each hop)");
+  const statePath = connectionStatePath(ctx.env);
+  const { lockdown } = tunnelChoices(o, statePath);
+  const previous = readConnectionState(statePath);
+  if (previous) {
+    throw new UsageError(
+      isAlive(previous.pid, previous.pidStart)
+        ? `already connected (session ${previous.sessionId}, pid ${previous.pid}): \`dvpn disconnect\` first`
+        : `session ${previous.sessionId} of a client that was killed is still open: \`dvpn disconnect\` closes it`,
+    );
+  }
+  putResolverBack(ctx, statePath);
+  const client = await ctx.client(true);
+  const exitClient = o.exitKeyFile
+    ? createDvpnClient({
+        chain: client.chain,
+        transport: http(ctx.globals.rpc, { retryCount: 1 }),
+        deployment: client.deployment,
+        account: privateKeyToAccount(readKeyFile(o.exitKeyFile, "--exit-key-file")),
+        pollingInterval: client.chain.id === 31337 ? 200 : 2_000,
+        ...(client.indexerUrl ? { indexerUrl: client.indexerUrl } : {}),
+      })
+    : undefined;
+  if (exitClient && exitClient.account!.address === client.account!.address) {
+    throw new UsageError("--exit-key-file holds the wallet's own key: give a second account's key");
+  }
+  const t = await ctx.tokens();
+  const caps = {
+    maxPricePerGiB: parseAmount(o.maxPriceGib, t.paymentToken, "--max-price-gib"),
+    ...(o.maxPriceMin !== undefined
+      ? { maxPricePerMinute: parseAmount(o.maxPriceMin, t.paymentToken, "--max-price-min") }
+      : {}),
+  };
+  const end = await connectTwoHops(
+    ctx,
+    client,
+    {
+      entry: { ...caps, ...(o.entryRegion ? { region: o.entryRegion } : {}) },
+      exit: { ...caps, ...(o.region ? { region: o.region } : {}) },
+      sameRegion: Boolean(o.sameRegion),
+      deposit: parseAmount(o.deposit, t.paymentToken, "--deposit"),
+      ...(exitClient ? { exitClient } : {}),
+      ...(o.config ? { config: o.config } : {}),
+      ...(o.dns ? { dns: o.dns } : {}),
+      lockdown,
+      killSwitch: !o.noKillSwitch,
+      ...runOptions(o),
+    },
+    t.paymentToken,
+  );
+  if (end.reason !== "stopped" && end.reason !== "deposit") process.exitCode = 3;
+  const hop = (name: "entry" | "exit") => end[name].legs.map((l) => ({ hop: name, ...sessionRow(l, t.paymentToken) }));
+  const sessions = [...hop("entry"), ...hop("exit")];
+  ctx.out.result(
+    {
+      ended: end.reason,
+      endedBy: end.endedBy ?? null,
+      hops: 2,
+      pair: end.pair,
+      configs: end.configs,
+      killSwitch: end.killSwitch,
+      sessions,
+      up: true,
+    },
+    () =>
+      keyValues([
+        ["ended", `${end.reason}${end.endedBy ? ` (${end.endedBy})` : ""}`],
+        ...sessions.map((l): [string, string] => [`${l.hop} session ${l.sessionId}`, `${l.provider}: ${l.money}`]),
+        ["kill switch", end.killSwitch ? "on (`dvpn disconnect` lifts it)" : "off"],
+      ]),
+  );
+}
+
+/** The options {@link connectTwoHopsCommand} reads. */
+export interface TwoHopCommandOptions {
+  provider?: string | undefined;
+  region?: string | undefined;
+  entryRegion?: string | undefined;
+  sameRegion?: boolean | undefined;
+  exitKeyFile?: string | undefined;
+  maxPriceGib?: string | undefined;
+  maxPriceMin?: string | undefined;
+  deposit: string;
+  config?: string | undefined;
+  dns?: string[] | undefined;
+  allowedIps?: string[] | undefined;
+  up?: boolean | undefined;
+  split?: boolean | undefined;
+  lockdown?: boolean | undefined;
+  noKillSwitch?: boolean | undefined;
+  noFailover?: boolean | undefined;
+  voucherInterval: number;
+  closeAt: number;
+  acceptTimeout: number;
+  grace: number;
+}
