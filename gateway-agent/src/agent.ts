@@ -41,6 +41,8 @@ import type { WgBackend } from "./wireguard/backend.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { createSystemBackend } from "./wireguard/system.ts";
+import { transportFromConfig } from "./transport/fromConfig.ts";
+import type { TransportServer } from "./transport/server.ts";
 
 /** Parts a caller may supply instead of the real ones (tests, benchmarks, embedding). */
 export interface GatewayAgentDeps {
@@ -164,6 +166,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const timers = new Set<NodeJS.Timeout>();
   const timings = new Map<string, { seen: number; peer?: number; accepted?: number }>();
   let servers: Server[] = [];
+  let transport: TransportServer | undefined;
   let urls: { vouchers?: string; metrics?: string; dns?: string[] } = {};
   let running = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -343,6 +346,11 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         await ensureInterface("start");
         await reconcileOnce();
       });
+      if (!deps.backend) {
+        // After the interface, whose UDP port it forwards to; a failure stops the start.
+        transport = await transportFromConfig(config, dataDir, log.child({ part: "transport" }));
+        await transport?.start();
+      }
       backend.onDown(() => {
         if (!running || restoring) return;
         restoring = true;
@@ -502,6 +510,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         }
       }
       await backend.release();
+      transport?.release();
       metrics.set("dvpn_agent_up", 0);
       store.close();
       log.info("gateway agent stopped; interface and peers left up");

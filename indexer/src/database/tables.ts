@@ -60,6 +60,10 @@ export const TABLES = {
       exitPolicy: t,
       exitDenyPorts: "json",
       exitAllowPorts: "json",
+      transport: t,
+      transportPort: i,
+      transportCertSha256: t,
+      transportClientId: t,
     },
   },
   sessions: {

@@ -1,6 +1,7 @@
 import type { Row } from "../database/tables.ts";
 import { checksum, nameOf, regionOf, type ChainEvent } from "./decodeLogs.ts";
 import { exitPolicyColumns } from "./exitPolicyColumns.ts";
+import { transportColumns } from "./transportColumns.ts";
 import { HOUR, histogramIndex, hourOf, MISSED_ACCEPT_AFTER_SECONDS } from "./reputation.ts";
 import type { BatchStore } from "./store.ts";
 
@@ -90,6 +91,10 @@ function newProvider(id: string, e: ChainEvent): Row {
     exitPolicy: "",
     exitDenyPorts: [],
     exitAllowPorts: [],
+    transport: "none",
+    transportPort: 0,
+    transportCertSha256: "",
+    transportClientId: "",
   };
 }
 
@@ -192,6 +197,9 @@ export function applyEvent(store: BatchStore, params: Params, e: ChainEvent): vo
     }
     case "registry.ExitPolicyUpdated":
       Object.assign(provider(), exitPolicyColumns(a.policy as string));
+      break;
+    case "registry.TransportUpdated":
+      Object.assign(provider(), transportColumns(a));
       break;
     case "registry.PricesUpdated":
       Object.assign(provider(), { pricePerGiB: a.pricePerGiB, pricePerMinute: a.pricePerMinute });

@@ -3,6 +3,7 @@
  * strings; the SDK turns them into `bigint`.
  */
 import type { Address, Hex } from "viem";
+import type { TransportOffer } from "../transport/offer.ts";
 
 /** Sort direction. */
 export type OrderDirection = "asc" | "desc";
@@ -83,6 +84,8 @@ export interface FeedProvider {
   availability: Availability;
   /** Where clients may go through it, as it published it in the registry. */
   exitPolicy: FeedExitPolicy;
+  /** The obfuscated transport it offers (`ProviderRegistry.setTransport`); null when none. */
+  transport: TransportOffer | null;
 }
 
 /** A provider's published exit policy, as the feed serves it. */
