@@ -19,6 +19,11 @@ export interface WgQuickConfigParameters {
   persistentKeepalive?: number;
   /** Interface MTU (omitted: wg-quick's default). */
   mtu?: number;
+  /**
+   * The interface's firewall mark (`FwMark`), which wg-quick also uses as the routing table of a
+   * full tunnel: sockets carrying it go around the tunnel (e.g. an obfuscated transport's).
+   */
+  fwMark?: number;
 }
 
 /**
@@ -85,9 +90,16 @@ export function renderWgQuickConfig(params: WgQuickConfigParameters): string {
   if (params.mtu !== undefined && (!Number.isInteger(params.mtu) || params.mtu < 1280 || params.mtu > 9000)) {
     throw new InvalidInputError({ field: "mtu", value: params.mtu, reason: "must be 1280-9000" });
   }
+  if (
+    params.fwMark !== undefined &&
+    (!Number.isInteger(params.fwMark) || params.fwMark < 1 || params.fwMark > 0xffffffff)
+  ) {
+    throw new InvalidInputError({ field: "fwMark", value: params.fwMark, reason: "must be 1-4294967295" });
+  }
   const lines = ["[Interface]", `PrivateKey = ${params.privateKey}`, `Address = ${addresses.join(", ")}`];
   if (dns.length) lines.push(`DNS = ${dns.join(", ")}`);
   if (params.mtu !== undefined) lines.push(`MTU = ${params.mtu}`);
+  if (params.fwMark !== undefined) lines.push(`FwMark = ${params.fwMark}`);
   lines.push("", "[Peer]", `PublicKey = ${params.peerPublicKey}`, `Endpoint = ${params.endpoint}`);
   lines.push(`AllowedIPs = ${allowed.join(", ")}`);
   if (keepalive > 0) lines.push(`PersistentKeepalive = ${keepalive}`);

@@ -9,6 +9,7 @@ import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import type { ProviderChoice } from "../../tunnel/nextProvider.ts";
 import { tunnelOrClose } from "../acceptedTunnel.ts";
 import { connectUp } from "../connectUp.ts";
+import { TRANSPORT_MODES, type TransportMode } from "../legTransport.ts";
 import type { CliContext } from "../context.ts";
 import { legMoneyLine } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
@@ -92,6 +93,17 @@ export default defineCommand({
       description:
         "with --up: how long an unhealthy tunnel may take to come back before the provider is left (default 20)",
     },
+    transport: {
+      type: "string",
+      value: "<auto|wireguard|v2ray>",
+      description:
+        "with --up: auto (default) tries WireGuard, then the provider's v2ray transport if no handshake comes; v2ray only (and only providers offering it); wireguard never",
+    },
+    "handshake-timeout": {
+      type: "string",
+      value: "<seconds>",
+      description: "with --transport auto: how long WireGuard gets to complete a handshake (default 8)",
+    },
   },
   schema: z.object({
     positionals: noPositionals,
@@ -116,6 +128,8 @@ export default defineCommand({
     acceptTimeout: z.coerce.number().int().min(1).max(3600).default(60),
     noFailover: z.boolean().optional(),
     grace: z.coerce.number().int().min(1).max(600).default(20),
+    transport: z.enum(TRANSPORT_MODES).default("auto"),
+    handshakeTimeout: z.coerce.number().min(1).max(120).default(8),
   }),
   notes: [
     "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
@@ -139,6 +153,9 @@ export default defineCommand({
     "back at the end or by `dvpn disconnect`; without --up the config has a DNS line only when resolvconf",
     "is installed (wg-quick needs it). --split: only --allowed-ips through the tunnel, no kill switch.",
     "--lockdown: the kill switch stays between connections and after `dvpn disconnect`, until `dvpn unlock`.",
+    "--transport: where WireGuard is blocked (a censor dropping its handshakes or all UDP), a provider's",
+    "v2ray transport carries it as VLESS over WebSocket and TLS on TCP (usually 443), the server's",
+    "certificate pinned to the hash it published; the kill switch then lets out that TCP flow instead.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
@@ -146,6 +163,7 @@ export default defineCommand({
     "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --split --allowed-ips 10.0.0.0/8",
     "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --lockdown",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --transport v2ray",
   ],
   async run(ctx, o) {
     if (!o.provider && !o.region) throw new UsageError("give --provider <address> or --region <CC>");
@@ -174,7 +192,12 @@ export default defineCommand({
       ...(o.region ? { region: o.region } : {}),
       ...(capGib !== undefined ? { maxPricePerGiB: capGib } : {}),
       ...(capMin !== undefined ? { maxPricePerMinute: capMin } : {}),
+      ...(o.up && o.transport === "v2ray" ? { transport: "v2ray" as const } : {}),
     };
+    if (o.up && o.transport === "v2ray" && o.provider && !(await client.getTransport({ provider: o.provider })))
+      throw new UsageError(
+        `provider ${o.provider} offers no obfuscated transport; nothing was opened (\`dvpn providers --transport v2ray\` lists those that do)`,
+      );
     const providerAddress = await pickProvider(ctx, client, { ...choice, maxPricePerGiB: capGib }, t.paymentToken);
     if (o.up) {
       return connectAndPay(ctx, client, o, { choice, deposit, allowedIPs, split, lockdown, token: t.paymentToken });
@@ -293,6 +316,8 @@ async function connectAndPay(
     closeAt: number;
     acceptTimeout: number;
     grace: number;
+    transport: TransportMode;
+    handshakeTimeout: number;
   },
   p: {
     choice: ProviderChoice;
@@ -321,6 +346,9 @@ async function connectAndPay(
       closeAtPercent: o.closeAt,
       acceptTimeoutMs: o.acceptTimeout * 1000,
       graceMs: o.grace * 1000,
+      transport: o.transport,
+      handshakeTimeoutMs: o.handshakeTimeout * 1000,
+      ...(ctx.env.DVPN_V2RAY ? { v2ray: ctx.env.DVPN_V2RAY } : {}),
     },
     p.token,
   );
