@@ -17,6 +17,8 @@ export interface TransportServerParams {
   credentials: TransportCredentials;
   /** TCP port clients connect to (443 looks like any HTTPS server). */
   port: number;
+  /** Address it listens on (default every address). */
+  listen?: string;
   /** The WireGuard interface's UDP port, where everything is forwarded. */
   wgPort: number;
   v2ray: string;
@@ -116,6 +118,7 @@ export function createTransportServer(p: TransportServerParams): TransportServer
     async start() {
       const config = renderV2rayServerConfig({
         port: p.port,
+        ...(p.listen ? { listen: p.listen } : {}),
         clientId: p.credentials.clientId,
         certificateFile: p.credentials.certificateFile,
         keyFile: p.credentials.keyFile,
