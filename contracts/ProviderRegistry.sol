@@ -42,6 +42,14 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         string endpoint;
     }
 
+    /// @dev An obfuscated transport a provider offers (two slots).
+    struct TransportOffer {
+        uint8 kind;
+        uint16 port;
+        bytes16 clientId;
+        bytes32 certSha256;
+    }
+
     /// @dev A provider's slashing budget for the current period.
     struct SlashWindow {
         uint40 start;
@@ -66,6 +74,8 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     /// @notice Highest price per GiB or per minute (2^64 − 1 base units), the most a session in
     /// the escrow can carry: 18.4 whole tokens of an 18-decimal token, 1.8·10^13 of a 6-decimal one.
     uint256 public constant MAX_PRICE = type(uint64).max;
+    /// @notice Highest transport kind known (1: V2Ray VLESS over WebSocket and TLS).
+    uint8 public constant MAX_TRANSPORT_KIND = 1;
     /// @notice Length of the period over which a provider's slashes add up against {maxSlashBps}.
     uint256 public constant SLASH_PERIOD = 30 days;
 
@@ -94,6 +104,7 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     mapping(address provider => Provider) private _providers;
     mapping(address provider => SlashWindow) private _slashWindows;
     mapping(address provider => string) private _exitPolicies;
+    mapping(address provider => TransportOffer) private _transports;
 
     /// @param initialMinStake see {minStake}; the other arguments likewise. Each is checked
     /// against its bounds.
@@ -235,6 +246,23 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
         if (bad != type(uint256).max) revert RegistryInvalidExitPolicy(policy, bad);
         _exitPolicies[msg.sender] = policy;
         emit ExitPolicyUpdated(msg.sender, policy);
+    }
+
+    /**
+     * @notice Publishes the obfuscated transport that carries the caller's WireGuard, so clients
+     * behind a censor can filter on it and connect: `kind` 1 is V2Ray VLESS over WebSocket and
+     * TLS on TCP `port` of the endpoint's host, `certSha256` the SHA-256 of its TLS certificate
+     * (DER) that clients pin, `clientId` its VLESS user id. All zero withdraws the offer. Like the
+     * exit policy, it is informative on chain: sessions and payments do not depend on it.
+     * Requirements: registered; kind 0 with everything zero, or kind {MAX_TRANSPORT_KIND} at most
+     * with a port, a certificate hash and a client id.
+     */
+    function setTransport(uint8 kind, uint16 port, bytes32 certSha256, bytes16 clientId) external onlyRegistered {
+        bool none = kind == 0 && port == 0 && certSha256 == 0 && clientId == 0;
+        bool some = kind != 0 && kind <= MAX_TRANSPORT_KIND && port != 0 && certSha256 != 0 && clientId != 0;
+        if (!none && !some) revert RegistryInvalidTransport(kind, port, certSha256, clientId);
+        _transports[msg.sender] = TransportOffer(kind, port, clientId, certSha256);
+        emit TransportUpdated(msg.sender, kind, port, certSha256, clientId);
     }
 
     /// @notice Stops new sessions to the caller. Requirements: registered, not paused.
@@ -398,6 +426,14 @@ contract ProviderRegistry is IProviderRegistry, ReentrancyGuardTransient {
     /// @inheritdoc IProviderRegistry
     function exitPolicyOf(address provider) external view returns (string memory) {
         return _exitPolicies[provider];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function transportOf(
+        address provider
+    ) external view returns (uint8 kind, uint16 port, bytes32 certSha256, bytes16 clientId) {
+        TransportOffer storage t = _transports[provider];
+        return (t.kind, t.port, t.certSha256, t.clientId);
     }
 
     // ────────────────────────── escrow hooks ──────────────────────────

@@ -13,7 +13,7 @@
 #   explorer   the web explorer's Vite build into indexer/explorer/dist (scripts/build-web.ts) when
 #              its sources, the SDK or the lock file are newer than the build
 #   system     only the parts named in DVPN_NEEDS (comma-separated), as root from Debian's packages:
-#                dataplane  wireguard-tools wireguard-go iproute2 nftables iperf3 tcpdump
+#                dataplane  wireguard-tools wireguard-go iproute2 nftables iperf3 tcpdump v2ray
 #                browser    chromium (the web explorer's end-to-end tests drive it headless)
 #                postgres   the local PostgreSQL clusters started if installed but down
 #              without root it reports what is missing and the commands that need it say why
@@ -85,6 +85,7 @@ _dvpn_missing_packages() {
     command -v nft >/dev/null || echo nftables
     command -v iperf3 >/dev/null || echo iperf3
     command -v tcpdump >/dev/null || echo tcpdump
+    command -v v2ray >/dev/null || echo v2ray
   fi
   if [[ "$needs" == *,browser,* ]]; then
     command -v chromium >/dev/null || echo chromium
@@ -184,6 +185,11 @@ if [ -n "${DVPN_NEEDS:-}" ]; then
       _t=$SECONDS
       if { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${_dvpn_missing[@]}"; } >"$_dvpn_apt_log" 2>&1; then
         _dvpn_took $_t
+        # Debian's v2ray enables a service whose sample config is an open VMess proxy on port
+        # 10086; the agent and the client run v2ray with their own configs, never that service.
+        if [[ " ${_dvpn_missing[*]} " == *" v2ray "* ]] && command -v systemctl >/dev/null; then
+          systemctl disable --now v2ray.service >>"$_dvpn_apt_log" 2>&1 || true
+        fi
       else
         _dvpn_log "apt-get install ${_dvpn_missing[*]} failed; its last lines:"
         tail -n 5 "$_dvpn_apt_log" >&2

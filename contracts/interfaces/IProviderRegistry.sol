@@ -50,6 +50,11 @@ interface IProviderRegistry {
     /// @notice A provider published where its clients may go through it (see {ExitPolicy}); the
     /// empty string means "no restriction".
     event ExitPolicyUpdated(address indexed provider, string policy);
+    /// @notice A provider published (or, with `kind` 0, withdrew) an obfuscated transport that
+    /// carries its WireGuard: the kind (1: V2Ray VLESS over WebSocket and TLS), the TCP port on
+    /// the endpoint's host, the SHA-256 of the server's TLS certificate (DER) for clients to pin,
+    /// and the transport's client id (VLESS user id; not a secret, see the README).
+    event TransportUpdated(address indexed provider, uint8 kind, uint16 port, bytes32 certSha256, bytes16 clientId);
     /// @notice A provider stopped taking new sessions.
     event ProviderPaused(address indexed provider);
     /// @notice A provider takes new sessions again.
@@ -107,6 +112,9 @@ interface IProviderRegistry {
     error RegistryExitPolicyTooLong(uint256 length, uint256 maxLength);
     /// @notice `policy` breaks the exit-policy grammar at byte `offset`.
     error RegistryInvalidExitPolicy(string policy, uint256 offset);
+    /// @notice A transport offer is malformed: an unknown kind, port 0, or a zero certificate
+    /// hash or client id (all four are zero to withdraw the offer).
+    error RegistryInvalidTransport(uint8 kind, uint16 port, bytes32 certSha256, bytes16 clientId);
 
     // ───────────────────────────── reads ──────────────────────────────
 
@@ -119,6 +127,11 @@ interface IProviderRegistry {
 
     /// @notice The exit policy `provider` published (empty: none, or no restriction).
     function exitPolicyOf(address provider) external view returns (string memory);
+
+    /// @notice The obfuscated transport `provider` offers (kind 0: none), see {TransportUpdated}.
+    function transportOf(
+        address provider
+    ) external view returns (uint8 kind, uint16 port, bytes32 certSha256, bytes16 clientId);
 
     // ───────────────────────── escrow hooks ───────────────────────────
 

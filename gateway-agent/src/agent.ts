@@ -38,6 +38,8 @@ import type { WgBackend } from "./wireguard/backend.ts";
 import { ensureKeyFile } from "./wireguard/keyfile.ts";
 import { wgKeyToBytes32 } from "../../sdk/src/wireguard/keys.ts";
 import { createSystemBackend } from "./wireguard/system.ts";
+import { transportFromConfig } from "./transport/fromConfig.ts";
+import type { TransportServer } from "./transport/server.ts";
 
 /** Parts a caller may supply instead of the real ones (tests, benchmarks, embedding). */
 export interface GatewayAgentDeps {
@@ -151,6 +153,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
   const timings = new Map<string, { seen: number; peer?: number; accepted?: number }>();
   let endpoints: Endpoints | undefined;
   let urls: EndpointUrls = {};
+  let transport: TransportServer | undefined;
   let running = false;
   let lastOk = 0;
   const { serial, every: loop, stop: stopLoops } = createLoops({ log, metrics, running: () => running });
@@ -247,6 +250,11 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         await ensureInterface("start");
         await reconcileOnce();
       });
+      if (!deps.backend) {
+        // After the interface, whose UDP port it forwards to; a failure stops the start.
+        transport = await transportFromConfig(config, dataDir, log.child({ part: "transport" }));
+        await transport?.start();
+      }
       watch(serial, () => running);
       try {
         await serial(() => resync(ctx));
@@ -350,6 +358,7 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
         }
       }
       await backend.release();
+      transport?.release();
       metrics.set("dvpn_agent_up", 0);
       store.close();
       log.info("gateway agent stopped; interface and peers left up");

@@ -1,9 +1,11 @@
 /**
  * `npm run agent -- uninstall [--config agent.json …]`: removes what the agent installed on the
- * host: its nftables table and its WireGuard interface (stopping wireguard-go). The data
+ * host: its nftables table, its WireGuard interface (stopping wireguard-go) and its transport
+ * server (v2ray), if any. The data
  * folder (store with unclaimed vouchers, keys) is left for the operator to back up or delete.
  * Forwarding sysctls are left as they are (other software may rely on them).
  */
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
 import { gatewayOf, parsePool } from "./addresses/pool.ts";
@@ -11,6 +13,8 @@ import type { AgentConfig } from "./config/schema.ts";
 import { createFirewall } from "./firewall/nftables.ts";
 import { exitPolicyOf } from "./firewall/fromConfig.ts";
 import { createSystemBackend } from "./wireguard/system.ts";
+import { transportFiles } from "./transport/credentials.ts";
+import { createTransportServer } from "./transport/server.ts";
 
 /** Removes the table and the interface of the agent configured by `config`; returns what was removed. */
 export async function uninstall(config: AgentConfig): Promise<string[]> {
@@ -40,5 +44,19 @@ export async function uninstall(config: AgentConfig): Promise<string[]> {
     log,
   });
   await backend.destroy();
-  return [`nftables table inet ${firewall.table}`, `interface ${config.interface}`];
+  const removed = [`nftables table inet ${firewall.table}`, `interface ${config.interface}`];
+  const transport = transportFiles(dataDir);
+  if (existsSync(transport.pid)) {
+    // The transport server (v2ray) stops; its credentials stay with the data folder.
+    createTransportServer({
+      dataDir,
+      credentials: { certificateFile: "", keyFile: "", clientId: "", certSha256: "0x", created: false },
+      port: config.transportPort,
+      wgPort: config.wgListenPort,
+      v2ray: config.v2ray,
+      log,
+    }).destroy();
+    removed.push("transport server (v2ray)");
+  }
+  return removed;
 }

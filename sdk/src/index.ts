@@ -26,6 +26,17 @@ export { withdrawStake, type WithdrawStakeReturnType } from "./actions/provider/
 export { updateProvider, type UpdateProviderParameters } from "./actions/provider/updateProvider.ts";
 export { setPrices, type SetPricesParameters } from "./actions/provider/setPrices.ts";
 export { setExitPolicy, type SetExitPolicyParameters } from "./actions/provider/setExitPolicy.ts";
+export { setTransport, type SetTransportParameters } from "./actions/provider/setTransport.ts";
+export {
+  bytes16ToClientId,
+  checkTransportOffer,
+  clientIdToBytes16,
+  TRANSPORT_KINDS,
+  transportFromChain,
+  transportPath,
+  type TransportKind,
+  type TransportOffer,
+} from "./transport/offer.ts";
 export {
   describeExitPolicy,
   exitPolicyAllowsPort,
@@ -96,6 +107,7 @@ export { listProviders, type ListedProvider } from "./actions/read/listProviders
 export { listSessions, type ListSessionsParameters } from "./actions/read/listSessions.ts";
 export { getProvider, type GetProviderParameters, type ProviderRecord } from "./actions/read/getProvider.ts";
 export { getExitPolicy, type GetExitPolicyParameters } from "./actions/read/getExitPolicy.ts";
+export { getTransport, type GetTransportParameters } from "./actions/read/getTransport.ts";
 export { isProviderAvailable } from "./actions/read/isProviderAvailable.ts";
 export { getSession, SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./actions/read/getSession.ts";
 export { getParameters, type ProtocolParameters } from "./actions/read/getParameters.ts";

@@ -39,3 +39,18 @@ export {
   type Hop,
 } from "./tunnel/createTwoHopConnection.ts";
 export { pickHopPair, HopPairError, type HopPair } from "./tunnel/pickHopPair.ts";
+export {
+  startTransportClient,
+  TransportClientError,
+  type StartTransportClientParameters,
+  type TransportClient,
+} from "./transport/startTransportClient.ts";
+export { fetchPinnedCertificate, TransportCertificateError } from "./transport/fetchPinnedCertificate.ts";
+export { certificateSha256, certificateServerName } from "./transport/certificate.ts";
+export { waitForHandshake } from "./transport/waitForHandshake.ts";
+export {
+  renderV2rayClientConfig,
+  renderV2rayServerConfig,
+  type V2rayClientConfigParameters,
+  type V2rayServerConfigParameters,
+} from "./transport/v2rayConfig.ts";

@@ -71,6 +71,7 @@ export function feedProvider(overrides: Record<string, unknown> = {}) {
       allowRanges: [],
       wellFormed: true,
     },
+    transport: null,
     slashes: [],
     ...overrides,
   };

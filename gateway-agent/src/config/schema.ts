@@ -195,6 +195,20 @@ export const configSchema = z
     peerRateLimitMbit: z.coerce.number().min(0).max(100_000).default(0),
     /** Most connections one peer may have open through the provider (0: no cap). */
     peerMaxConnections: uint(1024),
+    /**
+     * Carry WireGuard over an obfuscated transport too: `v2ray` runs V2Ray (VLESS over WebSocket
+     * and TLS) on TCP `transportPort`, forwarding to the WireGuard port. Credentials are made in
+     * `<dataDir>/transport/`; publish the offer with `dvpn provider transport --agent-config`.
+     */
+    transport: z.enum(["none", "v2ray"]).default("none"),
+    transportPort: z.coerce.number().int().min(1).max(65535).default(443),
+    /** The TLS certificate's name (SNI clients send); default: a random name made once. */
+    transportServerName: z
+      .string()
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$/, "must be a DNS name such as www.example.org")
+      .optional(),
+    v2ray: z.string().min(1).default("v2ray"),
+    v2ctl: z.string().min(1).default("v2ctl"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

@@ -46,7 +46,7 @@ test("keys 0600, a loadable agent.json with the firewall on, a unit; re-runs kee
   assert.equal(config.peerRateLimitMbit, 100);
   assert.deepEqual(config.exitDenyPorts, [{ from: 25, to: 25 }]);
   const unit = readFileSync(r.files.unit, "utf8");
-  assert.match(unit, /^CapabilityBoundingSet=CAP_NET_ADMIN$/m);
+  assert.match(unit, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE$/m);
   assert.match(unit, /^NoNewPrivileges=yes$/m);
   assert.match(unit, /^ProtectSystem=strict$/m);
   assert.match(unit, /^KillMode=process$/m);

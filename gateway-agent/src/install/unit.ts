@@ -42,9 +42,10 @@ KillMode=process
 TimeoutStopSec=40
 Environment=NODE_ENV=production
 
-# Sandbox: only CAP_NET_ADMIN, read-only system, no new privileges.
-CapabilityBoundingSet=CAP_NET_ADMIN
-AmbientCapabilities=CAP_NET_ADMIN
+# Sandbox: only CAP_NET_ADMIN (and CAP_NET_BIND_SERVICE, for the transport's v2ray on port 443),
+# read-only system, no new privileges.
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE
+AmbientCapabilities=CAP_NET_ADMIN CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=read-only

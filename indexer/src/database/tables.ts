@@ -138,6 +138,10 @@ export const TABLES = {
       exitPolicy: t,
       exitDenyPorts: "json",
       exitAllowPorts: "json",
+      transport: t,
+      transportPort: i,
+      transportCertSha256: t,
+      transportClientId: t,
     },
   },
   sessions: {

@@ -109,6 +109,7 @@ interface ProviderFilter {
   id_in?: string[] | null;
   allowsPort?: number | null;
   deniesPort?: number | null;
+  transport?: string | null;
 }
 
 /**
@@ -150,6 +151,7 @@ async function providerWhere(where: ProviderFilter | null | undefined, ctx: Feed
   }
   if (where.allowsPort != null) and.push(Prisma.sql`(${allowsPortSql(port(where.allowsPort, "allowsPort"))})`);
   if (where.deniesPort != null) and.push(Prisma.sql`NOT (${allowsPortSql(port(where.deniesPort, "deniesPort"))})`);
+  if (where.transport != null) and.push(Prisma.sql`transport = ${where.transport}`);
   return and.length === 0 ? Prisma.sql`TRUE` : Prisma.join(and, " AND ");
 }
 
@@ -303,6 +305,15 @@ export function createResolvers(signal: AbortSignal) {
       sessions: (p: ProviderRow, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, wantsTotal(info), p.id),
       exitPolicy: (p: ProviderRow) => exitPolicyOf(p),
+      transport: (p: ProviderRow) =>
+        p.transport === "none"
+          ? null
+          : {
+              kind: p.transport,
+              port: p.transportPort,
+              certSha256: p.transportCertSha256,
+              clientId: p.transportClientId,
+            },
       slashes: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
         ctx.prisma.slash.findMany({ where: { provider: p.id }, orderBy: [{ blockNumber: "asc" }, { id: "asc" }] }),
       series: (p: ProviderRow, args: SeriesArgs, ctx: FeedContext) =>

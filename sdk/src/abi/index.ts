@@ -694,6 +694,16 @@ export const providerRegistryAbi = [
     name: "RegistryInvalidRegion",
     type: "error",
   },
+  {
+    inputs: [
+      { internalType: "uint8", name: "kind", type: "uint8" },
+      { internalType: "uint16", name: "port", type: "uint16" },
+      { internalType: "bytes32", name: "certSha256", type: "bytes32" },
+      { internalType: "bytes16", name: "clientId", type: "bytes16" },
+    ],
+    name: "RegistryInvalidTransport",
+    type: "error",
+  },
   { inputs: [], name: "RegistryInvalidWgKey", type: "error" },
   {
     inputs: [{ internalType: "address", name: "provider", type: "address" }],
@@ -908,6 +918,18 @@ export const providerRegistryAbi = [
     anonymous: false,
     inputs: [
       { indexed: true, internalType: "address", name: "provider", type: "address" },
+      { indexed: false, internalType: "uint8", name: "kind", type: "uint8" },
+      { indexed: false, internalType: "uint16", name: "port", type: "uint16" },
+      { indexed: false, internalType: "bytes32", name: "certSha256", type: "bytes32" },
+      { indexed: false, internalType: "bytes16", name: "clientId", type: "bytes16" },
+    ],
+    name: "TransportUpdated",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "address", name: "provider", type: "address" },
       { indexed: false, internalType: "uint128", name: "amount", type: "uint128" },
       { indexed: false, internalType: "uint128", name: "unbonding", type: "uint128" },
       { indexed: false, internalType: "uint40", name: "releaseTime", type: "uint40" },
@@ -968,6 +990,13 @@ export const providerRegistryAbi = [
     inputs: [],
     name: "MAX_SLASH_BPS_UPPER",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_TRANSPORT_KIND",
+    outputs: [{ internalType: "uint8", name: "", type: "uint8" }],
     stateMutability: "view",
     type: "function",
   },
@@ -1217,6 +1246,18 @@ export const providerRegistryAbi = [
     type: "function",
   },
   {
+    inputs: [
+      { internalType: "uint8", name: "kind", type: "uint8" },
+      { internalType: "uint16", name: "port", type: "uint16" },
+      { internalType: "bytes32", name: "certSha256", type: "bytes32" },
+      { internalType: "bytes16", name: "clientId", type: "bytes16" },
+    ],
+    name: "setTransport",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
     inputs: [{ internalType: "uint256", name: "value", type: "uint256" }],
     name: "setUnbondingPeriod",
     outputs: [],
@@ -1245,6 +1286,18 @@ export const providerRegistryAbi = [
     inputs: [],
     name: "stakingToken",
     outputs: [{ internalType: "contract IERC20", name: "", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "address", name: "provider", type: "address" }],
+    name: "transportOf",
+    outputs: [
+      { internalType: "uint8", name: "kind", type: "uint8" },
+      { internalType: "uint16", name: "port", type: "uint16" },
+      { internalType: "bytes32", name: "certSha256", type: "bytes32" },
+      { internalType: "bytes16", name: "clientId", type: "bytes16" },
+    ],
     stateMutability: "view",
     type: "function",
   },

@@ -18,6 +18,9 @@ import {
 } from "../tunnel/createVpnConnection.ts";
 import type { ProviderChoice } from "../tunnel/nextProvider.ts";
 import { interfaceOf, wgQuick } from "../tunnel/wgCommands.ts";
+import { peerHandshakeReader } from "../tunnel/peerBytes.ts";
+import type { TransportOffer } from "../transport/offer.ts";
+import { waitForHandshake } from "../transport/waitForHandshake.ts";
 import { renderWgQuickConfig } from "../wireguard/config.ts";
 import {
   connectionStatePath,
@@ -31,6 +34,7 @@ import type { CliContext } from "./context.ts";
 import { formatAmount, printable, type TokenInfo } from "./format.ts";
 import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE, killSwitchActive } from "./killSwitch.ts";
 import { killSwitchFlows } from "./killSwitchFlows.ts";
+import { createLegTransport, TRANSPORT_FWMARK, TRANSPORT_MTU, type TransportMode } from "./legTransport.ts";
 import { setLockdown } from "./lockdown.ts";
 import { connectionProgress, legMoneyLine } from "./payTunnel.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
@@ -54,6 +58,12 @@ export interface ConnectUpOptions {
   closeAtPercent: number;
   acceptTimeoutMs: number;
   graceMs: number;
+  /** How each tunnel reaches its provider (see {@link createLegTransport}). */
+  transport: TransportMode;
+  /** `auto`: how long plain WireGuard gets to complete a handshake before the transport is tried. */
+  handshakeTimeoutMs: number;
+  /** The v2ray binary (default "v2ray" on PATH). */
+  v2ray?: string;
 }
 
 /**
@@ -72,8 +82,8 @@ export async function connectUp(
   let configPath = o.config ? resolve(o.config) : undefined;
   let killSwitchTable: string | undefined;
   const configOf = (leg: TunnelLeg) => (configPath ??= resolve(`dvpn${leg.sessionId}.conf`));
-  const allow = (endpoint: string | undefined) =>
-    killSwitchFlows(endpoint, ctx.globals.rpc, ctx.globals.indexer ? [ctx.globals.indexer] : []);
+  const allow = (endpoint: string | undefined, protocol: "udp" | "tcp" = "udp") =>
+    killSwitchFlows(endpoint, ctx.globals.rpc, ctx.globals.indexer ? [ctx.globals.indexer] : [], protocol);
   if (o.lockdown) {
     setLockdown(statePath, KILL_SWITCH_TABLE);
     if (!(await killSwitchActive())) {
@@ -82,71 +92,101 @@ export async function connectUp(
       ctx.out.progress("lockdown: the kill switch was gone (a reboot?) and is on again");
     }
   }
+  const transport = createLegTransport({ client, mode: o.transport, ...(o.v2ray ? { v2ray: o.v2ray } : {}) });
+  /** Brings `leg`'s tunnel up, straight to the provider or over `via`, its obfuscated transport. */
+  const bringUp = async (leg: TunnelLeg, previous: TunnelLeg | undefined, via: TransportOffer | undefined) => {
+    const path = configOf(leg);
+    const iface = interfaceOf(path);
+    const resolvers = tunnelResolvers({ dns: o.dns, split: o.split, gateway: leg.tunnel.gateway });
+    const host = leg.provider.endpoint.slice(0, leg.provider.endpoint.lastIndexOf(":"));
+    const outside = via ? `${host}:${via.port}` : leg.provider.endpoint;
+    const state: ConnectionState = {
+      pid: process.pid,
+      ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
+      chainId: client.chain.id,
+      escrow: client.deployment.contracts.SessionEscrow.address,
+      sessionId: String(leg.sessionId),
+      provider: leg.provider.address,
+      endpoint: leg.provider.endpoint,
+      providerKey: leg.provider.wgPublicKeyBase64,
+      config: path,
+      iface,
+      gateway: leg.tunnel.gateway,
+      deposit: String(leg.opened.deposit),
+      pricePerGiB: String(leg.opened.pricePerGiB),
+      pricePerMinute: String(leg.opened.pricePerMinute),
+      acceptedAt: leg.acceptedAt,
+      ...(killSwitchTable ? { killSwitch: killSwitchTable } : {}),
+      ...(o.lockdown ? { lockdown: true } : {}),
+    };
+    writeConnectionState(statePath, state);
+    if (o.killSwitch) {
+      // One atomic ruleset replace: the old endpoint's rule goes as the new one comes.
+      killSwitchTable = await enableKillSwitch({ iface, allow: await allow(outside, via ? "tcp" : "udp") });
+      state.killSwitch = killSwitchTable;
+      writeConnectionState(statePath, state);
+      const flow = `${printable(outside)}${via ? " (TCP, its v2ray transport)" : ""}`;
+      ctx.out.progress(
+        previous
+          ? `kill switch swapped: table inet ${killSwitchTable} now lets out only the tunnel and ${flow} (no longer ${printable(previous.provider.endpoint)})`
+          : `kill switch on: nftables table inet ${killSwitchTable} lets only the tunnel out`,
+      );
+    }
+    let endpoint = leg.provider.endpoint;
+    if (via) {
+      const t = await transport.start(leg, via);
+      endpoint = t.endpoint;
+      if (t.pid) state.transportPid = t.pid;
+      writeConnectionState(statePath, state);
+      ctx.out.progress(
+        `transport: v2ray (VLESS over WebSocket and TLS, certificate pinned) to ${printable(outside)}; WireGuard sends to ${endpoint}`,
+      );
+    }
+    const text = renderWgQuickConfig({
+      privateKey: leg.keys.privateKey,
+      address: leg.tunnel.addresses,
+      dns: [], // the resolver file is set below, without resolvconf
+      peerPublicKey: leg.provider.wgPublicKeyBase64,
+      endpoint,
+      allowedIPs: routeResolvers(o.allowedIPs, resolvers),
+      persistentKeepalive: 25,
+      ...(via ? { mtu: TRANSPORT_MTU, fwMark: TRANSPORT_FWMARK } : {}),
+    });
+    writeFileSync(path, text, { mode: 0o600 });
+    ctx.out.progress(`wrote ${path}`);
+    await wgQuick("up", path);
+    if (resolvers.length) {
+      // Again on failover: the user's own file stays kept, the new gateway is written.
+      state.resolver = pointResolverAt({
+        file: await resolverFile(ctx.env),
+        servers: resolvers,
+        backup: resolverBackupPath(statePath),
+      });
+      writeConnectionState(statePath, state);
+      ctx.out.progress(`DNS: ${state.resolver} asks ${resolvers.join(", ")} through the tunnel`);
+    }
+    return { iface, path };
+  };
   const tunnel: TunnelDriver = {
     async up(leg, previous) {
-      const path = configOf(leg);
-      const iface = interfaceOf(path);
-      const resolvers = tunnelResolvers({ dns: o.dns, split: o.split, gateway: leg.tunnel.gateway });
-      const text = renderWgQuickConfig({
-        privateKey: leg.keys.privateKey,
-        address: leg.tunnel.addresses,
-        dns: [], // the resolver file is set below, without resolvconf
-        peerPublicKey: leg.provider.wgPublicKeyBase64,
-        endpoint: leg.provider.endpoint,
-        allowedIPs: routeResolvers(o.allowedIPs, resolvers),
-        persistentKeepalive: 25,
+      const offer = await transport.offerFor(leg);
+      const up = await bringUp(leg, previous, o.transport === "v2ray" ? offer : undefined);
+      if (o.transport !== "auto" || !offer) return { iface: up.iface };
+      const handshake = await waitForHandshake({
+        readHandshake: peerHandshakeReader(up.iface, leg.provider.wgPublicKeyBase64),
+        nudge: leg.tunnel.gateway,
+        timeoutMs: o.handshakeTimeoutMs,
       });
-      writeFileSync(path, text, { mode: 0o600 });
-      const state: ConnectionState = {
-        pid: process.pid,
-        ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
-        chainId: client.chain.id,
-        escrow: client.deployment.contracts.SessionEscrow.address,
-        sessionId: String(leg.sessionId),
-        provider: leg.provider.address,
-        endpoint: leg.provider.endpoint,
-        providerKey: leg.provider.wgPublicKeyBase64,
-        config: path,
-        iface,
-        gateway: leg.tunnel.gateway,
-        deposit: String(leg.opened.deposit),
-        pricePerGiB: String(leg.opened.pricePerGiB),
-        pricePerMinute: String(leg.opened.pricePerMinute),
-        acceptedAt: leg.acceptedAt,
-        ...(killSwitchTable ? { killSwitch: killSwitchTable } : {}),
-        ...(o.lockdown ? { lockdown: true } : {}),
-      };
-      writeConnectionState(statePath, state);
-      if (o.killSwitch) {
-        // One atomic ruleset replace: the old endpoint's rule goes as the new one comes.
-        killSwitchTable = await enableKillSwitch({
-          iface,
-          allow: await allow(leg.provider.endpoint),
-        });
-        state.killSwitch = killSwitchTable;
-        writeConnectionState(statePath, state);
-        ctx.out.progress(
-          previous
-            ? `kill switch swapped: table inet ${killSwitchTable} now lets out only the tunnel and ${printable(leg.provider.endpoint)} (no longer ${printable(previous.provider.endpoint)})`
-            : `kill switch on: nftables table inet ${killSwitchTable} lets only the tunnel out`,
-        );
-      }
-      ctx.out.progress(`wrote ${path}`);
-      await wgQuick("up", path);
-      if (resolvers.length) {
-        // Again on failover: the user's own file stays kept, the new gateway is written.
-        state.resolver = pointResolverAt({
-          file: await resolverFile(ctx.env),
-          servers: resolvers,
-          backup: resolverBackupPath(statePath),
-        });
-        writeConnectionState(statePath, state);
-        ctx.out.progress(`DNS: ${state.resolver} asks ${resolvers.join(", ")} through the tunnel`);
-      }
-      return { iface };
+      if (handshake) return { iface: up.iface };
+      ctx.out.progress(
+        `no WireGuard handshake with ${printable(leg.provider.endpoint)} within ${o.handshakeTimeoutMs / 1000} s (blocked?): falling back to its v2ray transport`,
+      );
+      await wgQuick("down", up.path);
+      return { iface: (await bringUp(leg, leg, offer)).iface };
     },
     async down() {
       if (configPath) await wgQuick("down", configPath);
+      await transport.stop();
     },
   };
   const connection = createVpnConnection(client, {

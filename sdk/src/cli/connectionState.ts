@@ -32,6 +32,8 @@ export const connectionStateSchema = z.object({
   pricePerMinute: decimal,
   /** When the provider accepted (ms since the epoch). */
   acceptedAt: z.number(),
+  /** The obfuscated transport's client (v2ray), when the tunnel goes over it. */
+  transportPid: z.number().int().positive().optional(),
   /** The kill switch's nftables table, when one is set. */
   killSwitch: z.string().optional(),
   /** The resolver file pointed at the tunnel's DNS, when it was (its old self is kept beside this file). */

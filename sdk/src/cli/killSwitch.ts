@@ -89,6 +89,8 @@ async function nft(args: string[], input?: string): Promise<string> {
           )
         : resolve(stdout),
     );
+    // nft may exit before reading its (empty) stdin: the EPIPE that follows is not an error.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input ?? "");
   });
 }

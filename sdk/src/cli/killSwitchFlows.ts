@@ -15,11 +15,12 @@ export async function addressesOf(host: string): Promise<string[]> {
 
 /**
  * What the kill switch lets out besides the tunnel: the WireGuard flow to the provider's endpoint
- * (UDP), the chain's JSON-RPC endpoint (TCP) and any other URL given (the indexer's feed, so a
+ * (UDP; TCP when it is an obfuscated transport's, see `endpointProtocol`), the chain's JSON-RPC endpoint (TCP) and any other URL given (the indexer's feed, so a
  * failover can pick the next provider while no tunnel is up), resolved now, before the switch closes.
  * @param endpoint the provider's "host:port".
  * @param rpcUrl the JSON-RPC URL.
  * @param otherUrls more HTTP(S) URLs to allow (e.g. the feed).
+ * @param endpointProtocol the endpoint's protocol (default udp: WireGuard itself).
  * @returns the flows.
  * @example await killSwitchFlows("203.0.113.5:51820", "https://rpc.example.org")
  */
@@ -27,13 +28,14 @@ export async function killSwitchFlows(
   endpoint: string | undefined,
   rpcUrl: string,
   otherUrls: string[] = [],
+  endpointProtocol: AllowedFlow["protocol"] = "udp",
 ): Promise<AllowedFlow[]> {
   const colon = endpoint?.lastIndexOf(":") ?? -1;
   const flows: AllowedFlow[] = endpoint
     ? (await addressesOf(endpoint.slice(0, colon))).map((address) => ({
         address,
         port: Number(endpoint.slice(colon + 1)),
-        protocol: "udp",
+        protocol: endpointProtocol,
       }))
     : [];
   for (const url of [rpcUrl, ...otherUrls]) {

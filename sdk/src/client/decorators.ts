@@ -6,6 +6,7 @@ import { requestUnstake, type RequestUnstakeParameters } from "../actions/provid
 import { sendHeartbeat } from "../actions/provider/sendHeartbeat.ts";
 import { setPrices, type SetPricesParameters } from "../actions/provider/setPrices.ts";
 import { setExitPolicy, type SetExitPolicyParameters } from "../actions/provider/setExitPolicy.ts";
+import { setTransport, type SetTransportParameters } from "../actions/provider/setTransport.ts";
 import { unpauseProvider } from "../actions/provider/unpauseProvider.ts";
 import { updateProvider, type UpdateProviderParameters } from "../actions/provider/updateProvider.ts";
 import { withdrawStake } from "../actions/provider/withdrawStake.ts";
@@ -42,6 +43,7 @@ import { getPriceOf } from "../actions/read/getPriceOf.ts";
 import { getProvider } from "../actions/read/getProvider.ts";
 import { getExitPolicy } from "../actions/read/getExitPolicy.ts";
 import { getHeartbeatTimeout } from "../actions/read/getHeartbeatTimeout.ts";
+import { getTransport } from "../actions/read/getTransport.ts";
 import { getSession } from "../actions/read/getSession.ts";
 import { getUsageDigest } from "../actions/read/getUsageDigest.ts";
 import { isProviderAvailable } from "../actions/read/isProviderAvailable.ts";
@@ -68,6 +70,7 @@ export function dvpnActions(c: DvpnContext) {
     updateProvider: (p: UpdateProviderParameters) => updateProvider(c, p),
     setPrices: (p: SetPricesParameters) => setPrices(c, p),
     setExitPolicy: (p: SetExitPolicyParameters) => setExitPolicy(c, p),
+    setTransport: (p: SetTransportParameters) => setTransport(c, p),
     pauseProvider: () => pauseProvider(c),
     unpauseProvider: () => unpauseProvider(c),
     sendHeartbeat: () => sendHeartbeat(c),
@@ -101,6 +104,7 @@ export function dvpnActions(c: DvpnContext) {
     getProvider: (p: { provider: Address }) => getProvider(c, p),
     getExitPolicy: (p: { provider: Address }) => getExitPolicy(c, p),
     getHeartbeatTimeout: () => getHeartbeatTimeout(c),
+    getTransport: (p: { provider: Address }) => getTransport(c, p),
     isProviderAvailable: (p: { provider: Address }) => isProviderAvailable(c, p),
     getSession: (p: { sessionId: bigint }) => getSession(c, p),
     getParameters: () => getParameters(c),

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { TRANSPORT_KINDS, type TransportKind } from "../transport/offer.ts";
 import type { DvpnContext } from "../client/types.ts";
 import { InvalidInputError } from "../errors/input.ts";
 import { checkAddress, checkRegion, checkUint } from "../internal/validate.ts";
@@ -74,6 +75,8 @@ export interface ProviderFilter {
   allowsPort?: number;
   /** Only providers whose published exit policy refuses this destination port, e.g. 25 (no SMTP). */
   deniesPort?: number;
+  /** Only providers that offer this obfuscated transport (`none`: only those that offer none). */
+  transport?: TransportKind;
 }
 
 /** Parameters of {@link findProviders}. */
@@ -121,6 +124,15 @@ export async function findProviders(
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new InvalidInputError({ field: k, value: port, reason: "must be a port from 1 to 65535" });
     where[k] = port;
+  }
+  if (w.transport !== undefined) {
+    if (!(TRANSPORT_KINDS as readonly string[]).includes(w.transport))
+      throw new InvalidInputError({
+        field: "transport",
+        value: w.transport,
+        reason: `must be ${TRANSPORT_KINDS.join(" or ")}`,
+      });
+    where.transport = w.transport;
   }
   const data = await feedRequest<{ providers: unknown }>(client, PROVIDERS_QUERY, {
     where,

@@ -68,6 +68,12 @@ const PROVIDER_FIELDS = /* GraphQL */ `
       allowRanges
       wellFormed
     }
+    transport {
+      kind
+      port
+      certSha256
+      clientId
+    }
   }
 `;
 

@@ -82,6 +82,7 @@ const provider = {
     allowRanges: [],
     wellFormed: true,
   },
+  transport: null,
   slashes: [],
   series: (args: Record<string, unknown>) => (
     seriesCalls.push(args),

@@ -98,6 +98,8 @@ export interface FeedProvider {
   availability: Availability;
   /** Where clients may go through it, as published in the registry (its agent enforces it). */
   exitPolicy: FeedExitPolicy;
+  /** The obfuscated transport it offers; null when none. */
+  transport: { kind: "none" | "v2ray"; port: number; certSha256: string; clientId: string } | null;
 }
 
 /** A provider with its slash history (`provider(id)`). */

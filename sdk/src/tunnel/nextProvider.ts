@@ -12,6 +12,8 @@ export interface ProviderChoice {
   maxPricePerGiB?: bigint;
   /** The highest price per minute accepted (base units). */
   maxPricePerMinute?: bigint;
+  /** Only providers offering this obfuscated transport (`ProviderRegistry.setTransport`). */
+  transport?: "v2ray";
   /**
    * Providers and regions to leave out, asked at every pick (a two-hop connection keeps the
    * other hop's provider, and by default its region, out of this hop).
@@ -69,6 +71,7 @@ export async function nextProvider(
         ...(choice.region ? { region: choice.region } : {}),
         ...(choice.maxPricePerGiB !== undefined ? { maxPricePerGiB: choice.maxPricePerGiB } : {}),
         ...(choice.maxPricePerMinute !== undefined ? { maxPricePerMinute: choice.maxPricePerMinute } : {}),
+        ...(choice.transport ? { transport: choice.transport } : {}),
       },
       orderBy: "score",
       orderDirection: "desc",
@@ -80,7 +83,12 @@ export async function nextProvider(
       ? { address: best.id, score: best.reputation.score, candidates: left.length, source: "feed" }
       : undefined;
   }
-  const candidates = (await client.listProviders())
+  let listed = await client.listProviders();
+  if (choice.transport) {
+    const offers = await Promise.all(listed.map((p) => client.getTransport({ provider: p.address })));
+    listed = listed.filter((_, i) => offers[i]?.kind === choice.transport);
+  }
+  const candidates = listed
     .filter((p) => p.available && !skip.has(p.address.toLowerCase()) && regionOk(p.region))
     .filter((p) => (choice.region ? p.region === choice.region : true))
     .filter((p) => (choice.maxPricePerGiB !== undefined ? p.pricePerGiB <= choice.maxPricePerGiB : true))

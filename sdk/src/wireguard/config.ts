@@ -24,6 +24,7 @@ export interface WgQuickConfigParameters {
    * The firewall mark of the tunnel's own UDP packets (omitted: wg-quick picks one for a full
    * tunnel). A full tunnel's policy routing lets marked packets use the main table, so two
    * nested tunnels share one mark: both reach their endpoints outside the inner full tunnel.
+   * Sockets carrying it go around the tunnel too (e.g. an obfuscated transport's).
    */
   fwMark?: number;
 }

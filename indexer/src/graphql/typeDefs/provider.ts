@@ -29,6 +29,25 @@ export const providerTypeDefs = /* GraphQL */ `
     allowsPort: Int
     "Its published exit policy refuses this destination port (1-65535), e.g. 25 for no SMTP."
     deniesPort: Int
+    "It offers this obfuscated transport (ProviderRegistry.setTransport); none: it offers none."
+    transport: TransportKind
+  }
+
+  "A transport that carries WireGuard past a censor: v2ray is V2Ray VLESS over WebSocket and TLS."
+  enum TransportKind {
+    none
+    v2ray
+  }
+
+  "An obfuscated transport a provider offers (ProviderRegistry.setTransport)."
+  type Transport {
+    kind: TransportKind!
+    "TCP port on the endpoint's host."
+    port: Int!
+    "SHA-256 of the server's TLS certificate (DER), 0x-hex: clients pin it."
+    certSha256: String!
+    "The VLESS client id (a UUID; public, like everything on chain)."
+    clientId: String!
   }
 
   type ProviderConnection {
@@ -61,6 +80,8 @@ export const providerTypeDefs = /* GraphQL */ `
     availability: Availability!
     "Where clients may go through it, as published in the registry (its agent enforces it)."
     exitPolicy: ExitPolicy!
+    "The obfuscated transport it offers; null when none."
+    transport: Transport
     sessions(
       where: SessionFilter
       orderBy: SessionOrderBy = id

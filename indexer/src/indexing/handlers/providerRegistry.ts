@@ -1,6 +1,7 @@
 /** ProviderRegistry events: registration, prices, stake, heartbeats, slashes and parameters. */
 import { checksum, nameOf, regionOf } from "../decodeLogs.ts";
 import { exitPolicyColumns } from "../exitPolicyColumns.ts";
+import { transportColumns } from "../transportColumns.ts";
 import type { ContractHandlers } from "./context.ts";
 import { heartbeat, refreshCapacity, setParam, touchProvider, update } from "./rows.ts";
 
@@ -36,6 +37,9 @@ export const providerRegistryHandlers: ContractHandlers<"registry"> = {
   },
   ExitPolicyUpdated(ctx, e) {
     update(touchProvider(ctx, e.args.provider, e), exitPolicyColumns(e.args.policy));
+  },
+  TransportUpdated(ctx, e) {
+    update(touchProvider(ctx, e.args.provider, e), transportColumns(e.args));
   },
   PricesUpdated(ctx, e) {
     const { pricePerGiB, pricePerMinute } = e.args;

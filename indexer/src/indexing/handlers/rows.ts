@@ -49,6 +49,10 @@ export function newProvider(id: string, e: EventPosition): ProviderRow {
     exitPolicy: "",
     exitDenyPorts: [],
     exitAllowPorts: [],
+    transport: "none",
+    transportPort: 0,
+    transportCertSha256: "",
+    transportClientId: "",
   };
 }
 

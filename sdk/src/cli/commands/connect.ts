@@ -10,6 +10,7 @@ import type { ProviderChoice } from "../../tunnel/nextProvider.ts";
 import { tunnelOrClose } from "../acceptedTunnel.ts";
 import { connectUp } from "../connectUp.ts";
 import { connectTwoHopsCommand, twoHopOptions, twoHopSchema } from "../twoHopCommand.ts";
+import { TRANSPORT_MODES, type TransportMode } from "../legTransport.ts";
 import type { CliContext } from "../context.ts";
 import { legMoneyLine, runOptions, sessionRow } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
@@ -94,6 +95,17 @@ export default defineCommand({
         "with --up: how long an unhealthy tunnel may take to come back before the provider is left (default 20)",
     },
     ...twoHopOptions,
+    transport: {
+      type: "string",
+      value: "<auto|wireguard|v2ray>",
+      description:
+        "with --up: auto (default) tries WireGuard, then the provider's v2ray transport if no handshake comes; v2ray only (and only providers offering it); wireguard never",
+    },
+    "handshake-timeout": {
+      type: "string",
+      value: "<seconds>",
+      description: "with --transport auto: how long WireGuard gets to complete a handshake (default 8)",
+    },
   },
   schema: z.object({
     positionals: noPositionals,
@@ -119,6 +131,8 @@ export default defineCommand({
     noFailover: z.boolean().optional(),
     grace: z.coerce.number().int().min(1).max(600).default(20),
     ...twoHopSchema,
+    transport: z.enum(TRANSPORT_MODES).default("auto"),
+    handshakeTimeout: z.coerce.number().min(1).max(120).default(8),
   }),
   notes: [
     "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
@@ -146,6 +160,9 @@ export default defineCommand({
     "entry sees your address, the exit your destinations, neither both. Each hop is its own session paid",
     "for its own bytes; --exit-key-file pays the exit from a second account (the chain otherwise shows one",
     "account opening both). The exit's config is --config (default ./dvpn-exit.conf), the entry's beside it.",
+    "--transport: where WireGuard is blocked (a censor dropping its handshakes or all UDP), a provider's",
+    "v2ray transport carries it as VLESS over WebSocket and TLS on TCP (usually 443), the server's",
+    "certificate pinned to the hash it published; the kill switch then lets out that TCP flow instead.",
   ],
   examples: [
     "dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --key-file ~/.dvpn/key",
@@ -154,6 +171,7 @@ export default defineCommand({
     "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --lockdown",
     "dvpn connect --region NL --max-price-gib 0.1 --deposit 2 --config /etc/wireguard/dvpn.conf --json",
     "sudo dvpn connect --hops 2 --region NL --max-price-gib 0.05 --deposit 5 --up --exit-key-file ~/.dvpn/key2",
+    "sudo dvpn connect --region DE --max-price-gib 0.05 --deposit 5 --up --transport v2ray",
   ],
   async run(ctx, o) {
     if (!o.provider && !o.region) throw new UsageError("give --provider <address> or --region <CC>");
@@ -162,6 +180,9 @@ export default defineCommand({
     const twoHopOnly = o.entryRegion ?? o.sameRegion ?? o.exitKeyFile;
     if (o.hops === "1" && twoHopOnly !== undefined) {
       throw new UsageError("--entry-region, --same-region and --exit-key-file go with --hops 2");
+    }
+    if (o.hops === "2" && o.transport === "v2ray") {
+      throw new UsageError("--transport v2ray does not go with --hops 2 yet: two hops use plain WireGuard");
     }
     if (o.hops === "2") return connectTwoHopsCommand(ctx, o);
     const statePath = connectionStatePath(ctx.env);
@@ -187,7 +208,12 @@ export default defineCommand({
       ...(o.region ? { region: o.region } : {}),
       ...(capGib !== undefined ? { maxPricePerGiB: capGib } : {}),
       ...(capMin !== undefined ? { maxPricePerMinute: capMin } : {}),
+      ...(o.up && o.transport === "v2ray" ? { transport: "v2ray" as const } : {}),
     };
+    if (o.up && o.transport === "v2ray" && o.provider && !(await client.getTransport({ provider: o.provider })))
+      throw new UsageError(
+        `provider ${o.provider} offers no obfuscated transport; nothing was opened (\`dvpn providers --transport v2ray\` lists those that do)`,
+      );
     const providerAddress = await pickProvider(ctx, client, { ...choice, maxPricePerGiB: capGib }, t.paymentToken);
     if (o.up) {
       return connectAndPay(ctx, client, o, { choice, deposit, allowedIPs, split, lockdown, token: t.paymentToken });
@@ -306,6 +332,8 @@ async function connectAndPay(
     closeAt: number;
     acceptTimeout: number;
     grace: number;
+    transport: TransportMode;
+    handshakeTimeout: number;
   },
   p: {
     choice: ProviderChoice;
@@ -330,6 +358,9 @@ async function connectAndPay(
       lockdown: p.lockdown,
       killSwitch,
       ...runOptions(o),
+      transport: o.transport,
+      handshakeTimeoutMs: o.handshakeTimeout * 1000,
+      ...(ctx.env.DVPN_V2RAY ? { v2ray: ctx.env.DVPN_V2RAY } : {}),
     },
     p.token,
   );

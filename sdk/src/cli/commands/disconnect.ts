@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { wgQuick } from "../../tunnel/wgCommands.ts";
 import type { DvpnError } from "../../errors/base.ts";
@@ -52,6 +53,8 @@ export default defineCommand({
       }
       putResolverBack(ctx, path);
       if (state.killSwitch && !lockdown) await disableKillSwitch(state.killSwitch);
+      if (state.transportPid !== undefined && stopTransportClient(state.transportPid))
+        ctx.out.progress(`stopped the transport client (v2ray, pid ${state.transportPid})`);
     }
     // A running client puts the resolver back itself; one that failed to is done here.
     putResolverBack(ctx, path);
@@ -96,3 +99,16 @@ export default defineCommand({
     );
   },
 });
+
+/** Stops a killed client's transport (v2ray with a dvpn-transport config), if it still runs. */
+function stopTransportClient(pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return false;
+  }
+  if (!cmdline.includes("v2ray") || !cmdline.includes("dvpn-transport-")) return false;
+  process.kill(pid, "SIGTERM");
+  return true;
+}

@@ -21,6 +21,7 @@ import providerUnpause from "./provider-unpause.ts";
 import providerUnstake from "./provider-unstake.ts";
 import providerUpdate from "./provider-update.ts";
 import providerExitPolicy from "./provider-exit-policy.ts";
+import providerTransport from "./provider-transport.ts";
 import providerWithdraw from "./provider-withdraw.ts";
 import providers from "./providers.ts";
 import sessionClose from "./session-close.ts";
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   providerRegister,
   providerUpdate,
   providerExitPolicy,
+  providerTransport,
   providerStake,
   providerUnstake,
   providerWithdraw,

@@ -41,7 +41,7 @@ export default defineCommand({
   ],
   notes: [
     "Writes provider.key and wg.key (mode 0600, kept when present), a validated agent.json with the firewall on, " +
-      "and dvpn-agent.service (sandboxed, CAP_NET_ADMIN only). Nothing is sent on-chain: it prints the " +
+      "and dvpn-agent.service (sandboxed, CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only). Nothing is sent on-chain: it prints the " +
       "`dvpn provider register` to run with the gateway's public key, and the `dvpn provider exit-policy` " +
       "that publishes the agent's exit policy. See docs/operators.md.",
   ],

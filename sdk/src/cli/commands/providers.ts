@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { exitPolicyAllowsPort, parseExitPolicy, type ExitPolicy } from "../../exitPolicy/exitPolicy.ts";
 import type { FeedProvider } from "../../feed/types.ts";
+import { TRANSPORT_KINDS, type TransportOffer } from "../../transport/offer.ts";
 import { defineCommand } from "../command.ts";
 import { formatAmount } from "../format.ts";
 import { table } from "../output.ts";
@@ -35,6 +36,11 @@ export default defineCommand({
       value: "<port>",
       description: "only providers whose published exit policy refuses this port, e.g. 25 (no SMTP)",
     },
+    transport: {
+      type: "string",
+      value: "<kind>",
+      description: "only providers offering this obfuscated transport: v2ray (or none)",
+    },
   },
   schema: z.object({
     positionals: noPositionals,
@@ -55,12 +61,14 @@ export default defineCommand({
     after: z.string().optional(),
     allowsPort: z.coerce.number().int().min(1).max(65535).optional(),
     deniesPort: z.coerce.number().int().min(1).max(65535).optional(),
+    transport: z.enum(TRANSPORT_KINDS).optional(),
   }),
   examples: [
     "dvpn providers --region DE --available --order-by pricePerGiB --order asc",
     "dvpn providers --max-price-gib 0.05 --min-score 80 --indexer http://127.0.0.1:42069/graphql",
     "dvpn providers --json | jq '.items[].id'",
     "dvpn providers --allows-port 443 --denies-port 25",
+    "dvpn providers --transport v2ray --available",
   ],
   async run(ctx, o) {
     const client = await ctx.client();
@@ -81,6 +89,8 @@ export default defineCommand({
       endpoint: string;
       /** Published exit policy ("" when none). */
       exitPolicy: string;
+      /** The obfuscated transport it offers, `kind:port` ("" when none). */
+      transport: string;
     };
     let rows: Row[];
     let pageInfo: { hasNextPage: boolean; endCursor: string | null } = { hasNextPage: false, endCursor: null };
@@ -96,6 +106,7 @@ export default defineCommand({
           ...(o.minScore !== undefined ? { minScore: o.minScore } : {}),
           ...(o.allowsPort !== undefined ? { allowsPort: o.allowsPort } : {}),
           ...(o.deniesPort !== undefined ? { deniesPort: o.deniesPort } : {}),
+          ...(o.transport !== undefined ? { transport: o.transport } : {}),
         },
         ...(o.orderBy ? { orderBy: o.orderBy } : {}),
         ...(o.order ? { orderDirection: o.order } : {}),
@@ -115,6 +126,7 @@ export default defineCommand({
         available: p.availability.available,
         endpoint: p.endpoint,
         exitPolicy: (p.exitPolicy as FeedProvider["exitPolicy"] | undefined)?.text ?? "",
+        transport: p.transport ? `${p.transport.kind}:${p.transport.port}` : "",
       }));
     } else {
       source = "chain";
@@ -137,6 +149,7 @@ export default defineCommand({
           available: p.available,
           endpoint: p.endpoint,
           exitPolicy: "",
+          transport: "",
         }));
       const key = o.orderBy === "score" || o.orderBy === undefined ? undefined : o.orderBy;
       if (key === "pricePerGiB" || key === "pricePerMinute" || key === "stake") {
@@ -154,7 +167,16 @@ export default defineCommand({
           return o.deniesPort === undefined || !exitPolicyAllowsPort(policy, o.deniesPort);
         });
       }
+      if (o.transport !== undefined) {
+        // Nor a transport index: read the offers of the candidates.
+        for (const r of rows) r.transport = offerText(await client.getTransport({ provider: r.id as Address }));
+        rows = rows.filter((r) =>
+          o.transport === "none" ? r.transport === "" : r.transport.startsWith(`${o.transport}:`),
+        );
+      }
       rows = rows.slice(0, o.first);
+      if (o.transport === undefined)
+        for (const r of rows) r.transport = offerText(await client.getTransport({ provider: r.id as Address }));
       if (!ports) for (const r of rows) r.exitPolicy = await client.getExitPolicy({ provider: r.id as Address });
     }
     ctx.out.result({ source, items: rows, pageInfo }, () => {
@@ -171,6 +193,7 @@ export default defineCommand({
           "AVAILABLE",
           "ENDPOINT",
           "EXIT POLICY",
+          "TRANSPORT",
         ],
         rows.map((r) => [
           r.id,
@@ -183,12 +206,17 @@ export default defineCommand({
           r.available ? "yes" : "no",
           r.endpoint,
           r.exitPolicy || "-",
+          r.transport || "-",
         ]),
       );
       return pageInfo.hasNextPage ? `${lines}\nmore: --after ${pageInfo.endCursor}` : lines;
     });
   },
 });
+
+function offerText(offer: TransportOffer | undefined): string {
+  return offer ? `${offer.kind}:${offer.port}` : "";
+}
 
 function safePolicy(text: string): ExitPolicy | undefined {
   try {
