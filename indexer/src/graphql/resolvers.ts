@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
@@ -21,8 +22,17 @@ type SessionRow = Prisma.SessionGetPayload<object>;
 type ProposalRow = Prisma.ProposalGetPayload<object>;
 type Dir = "asc" | "desc";
 
-/** Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping). */
-const readSql = (ctx: FeedContext, sql: Prisma.Sql) => ctx.read.query<Record<string, unknown>>(sql.text, sql.values);
+/**
+ * Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping),
+ * as a prepared statement named after its text (planned once per connection and filter shape);
+ * statements with long value lists (`id_in`) stay unnamed so their number stays bounded.
+ */
+const readSql = (ctx: FeedContext, sql: Prisma.Sql) =>
+  ctx.read.query<Record<string, unknown>>(
+    sql.text,
+    sql.values,
+    sql.values.length <= 32 ? `dvpn_${createHash("sha1").update(sql.text).digest("hex").slice(0, 24)}` : undefined,
+  );
 
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
