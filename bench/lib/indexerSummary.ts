@@ -52,6 +52,7 @@ export interface IndexerSizes {
           requestsPerSecond: Spread;
           errors?: number;
           throughputOfCeiling?: Spread;
+          p99OverCeiling?: Spread;
         }
       >;
     }[];
@@ -124,14 +125,16 @@ export function indexerSizesMarkdown(r: IndexerSizes): string {
         `${num(m.secondsPerRun)} s per query after a warm-up of ${warmup}), a read-only indexer over a fresh ` +
         `PostgreSQL database per size with ${num(m.sessionsPerProvider)} sessions per provider. Latency and ` +
         `requests/s: median [min–max] of the rounds; "of ceiling": per round, requests/s over those of ` +
-        `\`{ __typename }\` in the same round (the server's own ceiling: HTTP and GraphQL, no resolver, no database).`,
+        `\`{ __typename }\` in the same round (the server's own ceiling: HTTP and GraphQL, no resolver, no database); ` +
+        `"p99 ÷ ceiling's": per round, the query's p99 over the ceiling's p99 in the same round.`,
       "",
-      "| providers | query | p50 ms | p99 ms | requests/s | of ceiling | errors |",
-      "|---:|---|---:|---:|---:|---:|---:|",
+      "| providers | query | p50 ms | p99 ms | p99 ÷ ceiling's | requests/s | of ceiling | errors |",
+      "|---:|---|---:|---:|---:|---:|---:|---:|",
       ...g.sizes.flatMap((s) =>
         Object.entries(s.queries).map(
           ([key, q]) =>
             `| ${num(s.providers, 6)} | ${q.label ?? key} | ${spreadOf(q.p50Ms)} | ${spreadOf(q.p99Ms)} | ` +
+            `${q.p99OverCeiling ? spreadOf(q.p99OverCeiling) : q.throughputOfCeiling ? "–" : "1"} | ` +
             `${spreadOf(q.requestsPerSecond)} | ${q.throughputOfCeiling ? spreadOf(q.throughputOfCeiling, 100, "%") : "100%"} | ` +
             `${num(q.errors)} |`,
         ),
