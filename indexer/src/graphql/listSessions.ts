@@ -1,5 +1,6 @@
 import { getAddress, isAddress } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
+import { statementName } from "../database/reader.ts";
 import { selectList } from "../database/sql.ts";
 import { TABLES } from "../database/tables.ts";
 import type { FeedContext } from "./context.ts";
@@ -90,11 +91,13 @@ export async function listSessions(ctx: FeedContext, args: SessionListArgs, want
   const direct = provider !== undefined || args.where?.provider != null || args.where?.client != null;
   const count = Prisma.sql`SELECT COUNT(*)::int4 AS n FROM sessions WHERE ${where}`;
   const [rows, totalCount] = await Promise.all([
-    ctx.read.query<Record<string, unknown>>(page.text, page.values),
+    ctx.read.query<Record<string, unknown>>(page.text, page.values, statementName(page.text, page.values)),
     !wantsTotal
       ? -1
       : direct
-        ? ctx.read.query<{ n: number }>(count.text, count.values).then((r) => Number(r[0]?.n ?? 0))
+        ? ctx.read
+            .query<{ n: number }>(count.text, count.values, statementName(count.text, count.values))
+            .then((r) => Number(r[0]?.n ?? 0))
         : countPerBlock(ctx, count),
   ]);
   return connection(rows, first, field, totalCount);

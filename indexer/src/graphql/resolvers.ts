@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
+import { statementName } from "../database/reader.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
@@ -24,15 +24,10 @@ type Dir = "asc" | "desc";
 
 /**
  * Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping),
- * as a prepared statement named after its text (planned once per connection and filter shape);
- * statements with long value lists (`id_in`) stay unnamed so their number stays bounded.
+ * prepared once per connection and filter shape ({@link statementName}).
  */
 const readSql = (ctx: FeedContext, sql: Prisma.Sql) =>
-  ctx.read.query<Record<string, unknown>>(
-    sql.text,
-    sql.values,
-    sql.values.length <= 32 ? `dvpn_${createHash("sha1").update(sql.text).digest("hex").slice(0, 24)}` : undefined,
-  );
+  ctx.read.query<Record<string, unknown>>(sql.text, sql.values, statementName(sql.text, sql.values));
 
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
