@@ -96,7 +96,8 @@ const statsSql =
   "indexing: one row per region (region_totals), the providers by heartbeat second inside the heartbeat timeout " +
   "(region_beats: at most regions × timeout rows, whatever the number of providers) and the 8 regions' 24 hourly buckets";
 const sessionsSql =
-  "one plain SQL statement: an index scan of sessions(provider, id) for one provider's 10 sessions, and their count: constant";
+  "one prepared statement: an index scan of sessions(provider, id) for one provider's 10 sessions; their count " +
+  "once per indexed block and provider, shared until the next block: constant";
 
 /** The causes of the backfill series' lines. */
 export const backfillCauses: NonNullable<Series["causes"]> = {

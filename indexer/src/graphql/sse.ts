@@ -40,6 +40,8 @@ export interface SseHub {
 }
 
 const PING = Buffer.from(":\n\n");
+/** Bytes a subscriber may leave unread before it is disconnected. */
+const MAX_BUFFERED_BYTES = 1 << 20;
 const COMPLETE = Buffer.from("event: complete\ndata:\n\n");
 
 /**
@@ -105,7 +107,11 @@ export function createSseHub(p: {
         const r = await g.iterator.next();
         if (r.done || g.members.size === 0) break;
         g.last = frame(r.value);
-        for (const res of g.members) res.write(g.last);
+        for (const res of g.members) {
+          // A client that stopped reading is let go rather than buffered for without bound.
+          if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+          else res.write(g.last);
+        }
       }
     } catch {
       // the stream ended with an error: its subscribers are told the stream is complete
@@ -139,6 +145,14 @@ export function createSseHub(p: {
         }
       }
       const group = g;
+      if (res.destroyed) {
+        // The client went away while the subscription started: nobody to add.
+        if (group.members.size === 0 && groups.get(key) === group) {
+          groups.delete(key);
+          void group.iterator.return?.();
+        }
+        return true;
+      }
       res.writeHead(200, {
         ...headers,
         "content-type": "text/event-stream",
