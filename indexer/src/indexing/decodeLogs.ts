@@ -1,4 +1,4 @@
-import { decodeEventLog, getAddress, toEventSelector, type Abi, type AbiEvent, type Hex } from "viem";
+import { decodeEventLog, getAddress, type Abi, type Hex } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 
@@ -40,17 +40,6 @@ export function contractsOf(deployment: Deployment): Map<string, { key: Contract
   ]);
 }
 
-/** Each ABI's events by selector: viem would otherwise hash every event of the ABI per log. */
-const bySelector = new WeakMap<Abi, Map<string, Abi>>();
-function abiOf(abi: Abi, topic: string | undefined): Abi {
-  let m = bySelector.get(abi);
-  if (!m) {
-    const events = abi.filter((x): x is AbiEvent => x.type === "event");
-    bySelector.set(abi, (m = new Map(events.map((e) => [toEventSelector(e), [e] as Abi]))));
-  }
-  return (topic && m.get(topic.toLowerCase())) || abi;
-}
-
 /**
  * Decodes and orders logs. `timestamps` gives block timestamps when the node omits
  * `blockTimestamp` from logs. Logs of unknown events are skipped.
@@ -67,11 +56,7 @@ export function decodeLogs(
     if (!contract) continue;
     let decoded: { eventName: string; args: unknown };
     try {
-      decoded = decodeEventLog({
-        abi: abiOf(contract.abi, log.topics[0]),
-        data: log.data as Hex,
-        topics: log.topics as [Hex, ...Hex[]],
-      }) as {
+      decoded = decodeEventLog({ abi: contract.abi, data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] }) as {
         eventName: string;
         args: unknown;
       };
