@@ -7,7 +7,7 @@ import { round, type Summary } from "../lib/stats.ts";
 export const PARTS = ["graphql", "live", "replica", "backfill"] as const;
 export type Part = (typeof PARTS)[number];
 
-const flags = parseFlags({ quick: { type: "boolean" }, part: { type: "string" } });
+const flags = parseFlags({ quick: { type: "boolean" }, part: { type: "string" }, events: { type: "string" } });
 export const quick = flags.quick === true || process.env.DVPN_BENCH_QUICK === "1";
 /**
  * Parts a quick run measures unless --part names others: the live and replica parts start a
@@ -25,7 +25,7 @@ export const parts: Part[] = (flags.part ?? (quick ? QUICK_PARTS : PARTS).join("
 export const partial = flags.part !== undefined;
 
 /** Sizes and run lengths; `backfillRounds[i]` measured rounds at `events[i]`. */
-export const CONFIG = quick
+const SIZES = quick
   ? {
       events: [2_000, 10_000],
       backfillRounds: [1, 1],
@@ -61,6 +61,23 @@ export const CONFIG = quick
       liveBlocks: 5,
       replicaProviders: 10_000,
     };
+
+/**
+ * `--events 10000,100000` measures the backfill at those sizes only (each with the rounds of its
+ * size in the default list, else 1): a complete run at the sizes a busy machine can afford.
+ */
+function backfillSizes(): { events: number[]; backfillRounds: number[] } {
+  if (flags.events === undefined) return SIZES;
+  const events = flags.events.split(",").map(Number);
+  if (events.some((n) => !Number.isInteger(n) || n < 1) || events.some((n, i) => i > 0 && n <= events[i - 1]!)) {
+    process.stderr.write(
+      `--events takes increasing event counts, e.g. 10000,100000 (got ${JSON.stringify(flags.events)})\n`,
+    );
+    process.exit(2);
+  }
+  return { events, backfillRounds: events.map((n) => SIZES.backfillRounds[SIZES.events.indexOf(n)] ?? 1) };
+}
+export const CONFIG = { ...SIZES, ...backfillSizes() };
 
 /** Cleanups run on SIGTERM/SIGINT too (the bench orchestrator stops an overrunning benchmark). */
 export const cleanups = new Set<() => Promise<void>>();

@@ -82,6 +82,7 @@ interface QueryFigures {
   errors: number;
   throughputOfCeiling: Pub;
   p50OverCeiling: Pub;
+  p99OverCeiling: Pub;
 }
 
 /**
@@ -184,6 +185,8 @@ export async function graphqlAt(providers: number) {
               ),
               /** Per round: this query's p50 over the ceiling's p50 of the same round. */
               p50OverCeiling: pub(summarize(list.map((x, i) => x.p50Ms / ceiling[i]!.p50Ms)), 3),
+              /** Per round: this query's p99 over the ceiling's p99 of the same round. */
+              p99OverCeiling: pub(summarize(list.map((x, i) => x.p99Ms / ceiling[i]!.p99Ms)), 3),
             },
           ];
         }),

@@ -7,8 +7,8 @@
  * and session, as an indexed block would), the delay from the commit to each subscriber's event.
  * The baseline, measured first in the same run: 2 subscribers (one of each kind).
  */
-import { request, Agent } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -16,6 +16,7 @@ import { spawnIndexer, writeDeployment } from "../../indexer/src/testing/child.t
 import { createTestDatabase } from "../../test/kit/postgres.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, log, pub, rssMiB, withCleanup, type Pub } from "./common.ts";
+import type { ClientRequest } from "./liveClient.ts";
 import { fakeDeployment, populate } from "./populate.ts";
 
 /** Topics: 1,000 providers and sessions 1..1,000 (subscribers beyond that share them). */
@@ -43,6 +44,11 @@ interface LiveAt {
   /** Deliveries that did not arrive within 60 s of their block (none expected). */
   missing: number;
   latencyMs: Pub & { p99: number };
+  /**
+   * CPU milliseconds from a block's commit until every subscriber has its event: the server
+   * process's (/proc) and the bench process's (its client threads; the database's is neither).
+   */
+  cpuMsPerBlock: { server: Pub | null; client: Pub };
 }
 export interface LiveFigures {
   pollIntervalMs: number;
@@ -56,36 +62,57 @@ export interface LiveFigures {
 const hex = (n: number, size: number) => `0x${n.toString(16).padStart(size, "0")}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One SSE subscriber: its events' arrival times, and a way to hang up. */
-function subscribe(url: string, agent: Agent, query: string) {
-  const arrivals: number[] = [];
-  let buffer = "";
-  const req = request(url, {
-    method: "POST",
-    agent,
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
-  });
-  req.on("response", (res) => {
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (/^event: next$/m.test(message) && message.includes('"data"')) arrivals.push(performance.now());
-      }
+/** Threads the client's subscribers are spread over (the machine's two cores). */
+const CLIENT_THREADS = 2;
+
+/** The client: `queries` subscribers spread over worker threads (liveClient.ts). */
+function startClient(url: string, queries: string[]) {
+  let next = 0;
+  const workers = Array.from({ length: CLIENT_THREADS }, (_, w) => {
+    const worker = new Worker(new URL("./liveClient.ts", import.meta.url), {
+      workerData: { url, queries: queries.filter((_, i) => i % CLIENT_THREADS === w) },
     });
-    res.on("error", () => {});
+    const waiting = new Map<number, (v: unknown) => void>();
+    worker.on("message", (m: { id: number; value: unknown }) => {
+      waiting.get(m.id)?.(m.value);
+      waiting.delete(m.id);
+    });
+    worker.on("error", (e) => process.stderr.write(`live client thread: ${e.message}\n`));
+    const ask = <T>(m: DistributiveOmit<ClientRequest, "id">) =>
+      new Promise<T>((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve as (v: unknown) => void);
+        worker.postMessage({ ...m, id });
+      });
+    return { worker, ask };
   });
-  req.on("error", () => {});
-  req.end(JSON.stringify({ query }));
-  return { arrivals, close: () => req.destroy() };
+  return {
+    /** The fewest events any subscriber has received. */
+    least: async () => Math.min(...(await Promise.all(workers.map((w) => w.ask<number>({ type: "least" }))))),
+    /** Every subscriber's arrival time of its `index`-th event (epoch ms; null: not arrived). */
+    arrivals: async (index: number) =>
+      (await Promise.all(workers.map((w) => w.ask<(number | null)[]>({ type: "arrivals", index })))).flat(),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.ask({ type: "close" })));
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** CPU seconds (user + system) a process has used, from /proc, or null. */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return null;
+  }
 }
 
-async function waitUntil(what: string, ok: () => boolean, ms: number) {
+async function waitUntil(what: string, ok: () => Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`live: timed out waiting for ${what}`);
     await sleep(20);
   }
@@ -132,7 +159,6 @@ async function measure(
 ): Promise<LiveFigures> {
   const admin = new pg.Client({ connectionString: dbUrl });
   await admin.connect();
-  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const figures: LiveFigures = {
     pollIntervalMs: POLL_MS,
     providers: PROVIDERS,
@@ -146,7 +172,9 @@ async function measure(
       `each, all from the bench process on the same 2 cores. A block is one transaction that changes every followed ` +
       `provider and session and moves the checkpoint, as the indexer's range transaction does; latency runs from ` +
       `its COMMIT returning to each subscriber's event being parsed (the client's own parsing of up to 10,000 ` +
-      `streams included). statementsPerSecond: transactions committed in the database per second (pg_stat_database, ` +
+      `streams included, spread over ${CLIENT_THREADS} worker threads so the client is not bound by one thread). ` +
+      `cpuMsPerBlock: CPU milliseconds of the server process and of the bench's client from the commit until every ` +
+      `subscriber has the block's event. statementsPerSecond: transactions committed in the database per second (pg_stat_database, ` +
       `PostgreSQL's own count; the reader runs one statement per transaction) over a quiet window while all listen. ` +
       `memoryPerSubscriberKiB: the server's resident memory with the subscribers connected minus before, per ` +
       `subscriber. Baseline: ${BASELINE} subscribers in the same run.`,
@@ -163,18 +191,17 @@ async function measure(
   const at = async (n: number): Promise<LiveAt> => {
     const before = rssMiB(pid);
     const t0 = performance.now();
-    const subs = Array.from({ length: n }, (_, i) => {
-      const topic = 1 + (Math.floor(i / 2) % TOPICS);
-      return subscribe(
-        url,
-        agent,
-        i % 2 === 0
+    const client = startClient(
+      url,
+      Array.from({ length: n }, (_, i) => {
+        const topic = 1 + (Math.floor(i / 2) % TOPICS);
+        return i % 2 === 0
           ? `subscription { providerAvailability(id: "${hex(providerNumber(topic), 40)}") { available activeSessions capacity } }`
-          : `subscription { session(id: "${topic}") { id status claimedBytes } }`,
-      );
-    });
+          : `subscription { session(id: "${topic}") { id status claimedBytes } }`;
+      }),
+    );
     try {
-      await waitUntil(`${n} first events`, () => subs.every((s) => s.arrivals.length >= 1), 120_000 + 30 * n);
+      await waitUntil(`${n} first events`, async () => (await client.least()) >= 1, 120_000 + 30 * n);
       const connectSeconds = (performance.now() - t0) / 1000;
       await sleep(1000);
       const listening = rssMiB(pid);
@@ -185,6 +212,7 @@ async function measure(
       const c1 = await commits();
       const statementsPerSecond = (c1 - c0 - 1) / (window / 1000);
       const latencies: number[] = [];
+      const cpuMs = { server: [] as number[], client: [] as number[] };
       let missing = 0;
       const maxTopic = Math.min(TOPICS, Math.ceil(n / 2));
       for (let b = 1; b <= CONFIG.liveBlocks; b++) {
@@ -200,11 +228,15 @@ async function measure(
           hex(block, 64),
         ]);
         await admin.query("COMMIT");
-        const committed = performance.now();
-        await waitUntil(`block ${b}`, () => subs.every((s) => s.arrivals.length >= b + 1), 60_000).catch(() => {});
-        for (const s of subs) {
-          const t = s.arrivals[b];
-          if (t === undefined) missing += 1;
+        const committed = performance.timeOrigin + performance.now();
+        const cpu0 = { server: cpuSecondsOf(pid), client: process.cpuUsage() };
+        await waitUntil(`block ${b}`, async () => (await client.least()) >= b + 1, 60_000).catch(() => {});
+        const server1 = cpuSecondsOf(pid);
+        const client1 = process.cpuUsage(cpu0.client);
+        if (server1 !== null && cpu0.server !== null) cpuMs.server.push((server1 - cpu0.server) * 1000);
+        cpuMs.client.push((client1.user + client1.system) / 1000);
+        for (const t of await client.arrivals(b)) {
+          if (t === null) missing += 1;
           else latencies.push(t - committed);
         }
         await sleep(300);
@@ -226,15 +258,20 @@ async function measure(
         deliveries: latencies.length,
         missing,
         latencyMs: { ...pub(summarize(latencies), 3), values: [], p99: round(p99, 3) },
+        cpuMsPerBlock: {
+          server: cpuMs.server.length ? pub(summarize(cpuMs.server), 3) : null,
+          client: pub(summarize(cpuMs.client), 3),
+        },
       };
       log(
         `live ${n} subscribers: connected in ${result.connectSeconds} s, ${result.memoryPerSubscriberKiB} KiB each, ` +
-          `${result.statementsPerSecond} statements/s, latency p50 ${result.latencyMs.median} ms p99 ${result.latencyMs.p99} ms` +
+          `${result.statementsPerSecond} statements/s, latency p50 ${result.latencyMs.median} ms p99 ${result.latencyMs.p99} ms, ` +
+          `CPU ms per block: server ${result.cpuMsPerBlock.server?.median ?? "?"}, client ${result.cpuMsPerBlock.client.median}` +
           (missing ? `, ${missing} missing` : ""),
       );
       return result;
     } finally {
-      for (const s of subs) s.close();
+      await client.close();
       await sleep(2000);
     }
   };
@@ -252,7 +289,6 @@ async function measure(
     }
     return figures;
   } finally {
-    agent.destroy();
     await admin.end();
   }
 }

@@ -17,6 +17,8 @@ interface LiveRow {
   deliveries: number;
   missing: number;
   latencyMs: Spread & { p99: number };
+  /** CPU ms from a block's commit until every subscriber has its event (absent in older files). */
+  cpuMsPerBlock?: { server: Spread | null; client: Spread };
 }
 
 /** The replica part of an indexer result (bench/indexer/replica.ts). */
@@ -40,13 +42,14 @@ export function liveMarkdown(l: IndexerLive): string[] {
     `Live updates: SSE subscribers on one read-only server (live poll every ${num(l.pollIntervalMs)} ms). ` +
       `Latency: from a block's commit to each subscriber's event, over every delivery.`,
     "",
-    "| subscribers | connect s | server memory per subscriber | statements/s while listening | deliveries (missing) | latency p50 ms | p99 ms |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
+    "| subscribers | connect s | server memory per subscriber | statements/s while listening | deliveries (missing) | latency p50 ms | p99 ms | CPU ms per block: server / client |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map(
       (s) =>
         `| ${num(s.subscribers, 6)}${s.baseline ? " (baseline)" : ""} | ${num(s.connectSeconds)} | ` +
         `${s.memoryPerSubscriberKiB === null ? "–" : `${num(s.memoryPerSubscriberKiB)} KiB`} | ${num(s.statementsPerSecond)} | ` +
-        `${num(s.deliveries, 6)} (${s.missing}) | ${num(s.latencyMs.median)} | ${num(s.latencyMs.p99)} |`,
+        `${num(s.deliveries, 6)} (${s.missing}) | ${num(s.latencyMs.median)} | ${num(s.latencyMs.p99)} | ` +
+        `${s.cpuMsPerBlock ? `${s.cpuMsPerBlock.server ? num(s.cpuMsPerBlock.server.median) : "–"} / ${num(s.cpuMsPerBlock.client.median)}` : "–"} |`,
     ),
     ...(l.notes ? ["", l.notes] : []),
   ];

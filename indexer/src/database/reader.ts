@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -37,4 +38,13 @@ export function createPGliteReader(lite: PGlite): Reader {
     },
     close: async () => {},
   };
+}
+
+/**
+ * A prepared statement's name for a statement built at run time (a filter shape), from its text;
+ * undefined (unprepared) for statements with many values (`id_in` lists), so the number of
+ * statements a connection prepares stays bounded.
+ */
+export function statementName(text: string, values: readonly unknown[]): string | undefined {
+  return values.length <= 32 ? `dvpn_${createHash("sha1").update(text).digest("hex").slice(0, 24)}` : undefined;
 }

@@ -1,5 +1,6 @@
 import { getAddress, isAddress } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
+import { statementName } from "../database/reader.ts";
 import { selectList } from "../database/sql.ts";
 import { TABLES } from "../database/tables.ts";
 import type { FeedContext } from "./context.ts";
@@ -64,9 +65,9 @@ function sessionWhere(where: SessionFilter | null | undefined, provider: string 
 }
 
 /**
- * A page of sessions in one plain SQL statement (numeric columns as decimal text), with the
- * total count when selected: counted directly when the filter names a provider or a client
- * (an index range of that party's sessions), else once per indexed block and filter.
+ * A page of sessions in one prepared SQL statement (numeric columns as decimal text), with the
+ * total count when selected, counted once per indexed block and filter (a provider's or a
+ * client's: an index range of that party's sessions) and shared until the next block.
  */
 export async function listSessions(ctx: FeedContext, args: SessionListArgs, wantsTotal: boolean, provider?: string) {
   const first = pageSize(args.first);
@@ -87,15 +88,10 @@ export async function listSessions(ctx: FeedContext, args: SessionListArgs, want
   }
   const orderBy = field === "id" ? Prisma.sql`s.id ${sqlDir}` : Prisma.sql`${column} ${sqlDir}, s.id ${sqlDir}`;
   const page = Prisma.sql`SELECT ${COLUMNS} FROM sessions s WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}`;
-  const direct = provider !== undefined || args.where?.provider != null || args.where?.client != null;
   const count = Prisma.sql`SELECT COUNT(*)::int4 AS n FROM sessions WHERE ${where}`;
   const [rows, totalCount] = await Promise.all([
-    ctx.read.query<Record<string, unknown>>(page.text, page.values),
-    !wantsTotal
-      ? -1
-      : direct
-        ? ctx.read.query<{ n: number }>(count.text, count.values).then((r) => Number(r[0]?.n ?? 0))
-        : countPerBlock(ctx, count),
+    ctx.read.query<Record<string, unknown>>(page.text, page.values, statementName(page.text, page.values)),
+    wantsTotal ? countPerBlock(ctx, count) : -1,
   ]);
   return connection(rows, first, field, totalCount);
 }

@@ -12,13 +12,37 @@ interface RegionStats {
   sessionsOpened24h: number;
 }
 
+type Stats = Awaited<ReturnType<typeof readStats>>;
+/** The last answer per server (reader), with the checkpoint it was read at. */
+const lastAnswer = new WeakMap<object, { key: string; value: Promise<Stats> }>();
+
+/**
+ * networkStats once per indexed block: every value depends only on the indexed state and chain
+ * time (the checkpoint's block and head) and the heartbeat timeout, so requests until the next block is indexed (or the
+ * head moves) share one read of the totals.
+ */
+export async function networkStats(ctx: FeedContext): Promise<Stats> {
+  const [cp, params] = await Promise.all([ctx.checkpoint(), ctx.params()]);
+  if (!cp) return readStats(ctx);
+  // The parameter it reads is in the key too: the parameter cache refreshes on its own clock.
+  const key = `${cp.blockNumber}:${cp.blockHash}:${cp.headTimestamp}:${params.get("heartbeatTimeout")}`;
+  const last = lastAnswer.get(ctx.read);
+  if (last?.key === key) return last.value;
+  const value = readStats(ctx);
+  lastAnswer.set(ctx.read, { key, value });
+  value.catch(() => {
+    if (lastAnswer.get(ctx.read)?.value === value) lastAnswer.delete(ctx.read);
+  });
+  return value;
+}
+
 /**
  * networkStats from the totals maintained while indexing (`indexing/totals.ts`) and the
  * per-region hourly buckets: one row per region, the heartbeat seconds of the timeout window
  * and 24 buckets per region are read, never the providers table, so the cost does not grow
  * with the number of providers.
  */
-export async function networkStats(ctx: FeedContext) {
+async function readStats(ctx: FeedContext) {
   const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
   const fresh = now - Number(params.get("heartbeatTimeout") ?? 0n);
   const [totals, online, hours] = await Promise.all([

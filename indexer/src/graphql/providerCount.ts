@@ -1,4 +1,5 @@
 import { Prisma } from "../../generated/prisma/client.ts";
+import { statementName } from "../database/reader.ts";
 import type { FeedContext } from "./context.ts";
 
 /** The filter fields a maintained total answers; any other set field needs a count. */
@@ -73,7 +74,9 @@ export async function countPerBlock(ctx: FeedContext, count: Prisma.Sql): Promis
   let n = byKey.get(key);
   if (!n) {
     if (byKey.size >= MAX_CACHED) byKey.clear();
-    n = ctx.read.query<{ n: number }>(count.text, count.values).then((rows) => Number(rows[0]?.n ?? 0));
+    n = ctx.read
+      .query<{ n: number }>(count.text, count.values, statementName(count.text, count.values))
+      .then((rows) => Number(rows[0]?.n ?? 0));
     byKey.set(key, n);
     const map = byKey;
     n.catch(() => map.delete(key));

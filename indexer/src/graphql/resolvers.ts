@@ -2,7 +2,9 @@ import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
-import { histogramMedian, hourOf, uptime, windowStart } from "../indexing/reputation.ts";
+import { histogramMedian, hourOf, windowStart } from "../indexing/reputation.ts";
+import { statementName } from "../database/reader.ts";
+import { availability, availabilityAt, remember, remembered, uptimeAt } from "./availability.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
@@ -21,8 +23,12 @@ type SessionRow = Prisma.SessionGetPayload<object>;
 type ProposalRow = Prisma.ProposalGetPayload<object>;
 type Dir = "asc" | "desc";
 
-/** Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping). */
-const readSql = (ctx: FeedContext, sql: Prisma.Sql) => ctx.read.query<Record<string, unknown>>(sql.text, sql.values);
+/**
+ * Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping),
+ * prepared once per connection and filter shape ({@link statementName}).
+ */
+const readSql = (ctx: FeedContext, sql: Prisma.Sql) =>
+  ctx.read.query<Record<string, unknown>>(sql.text, sql.values, statementName(sql.text, sql.values));
 
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
@@ -67,22 +73,10 @@ function direction(d: string | null | undefined): Dir {
   return d === "desc" ? "desc" : "asc";
 }
 
-async function availability(p: ProviderRow, ctx: FeedContext) {
-  const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
-  const timeout = Number(params.get("heartbeatTimeout") ?? 0n);
-  const available =
-    p.registered &&
-    !p.paused &&
-    big(p.stake) >= (params.get("minStake") ?? 0n) &&
-    now <= p.lastHeartbeat + timeout &&
-    p.activeSessions < p.maxSessions;
-  return {
-    available,
-    activeSessions: p.activeSessions,
-    capacity: p.maxSessions,
-    lastHeartbeat: p.lastHeartbeat,
-    heartbeatExpiresAt: p.lastHeartbeat + timeout,
-  };
+/** A provider's uptime over the `hours` ending now (its covered seconds batched per request). */
+async function uptimeNow(p: ProviderRow, ctx: FeedContext, hours: number) {
+  const now = await ctx.now();
+  return uptimeAt(p, now, hours, await ctx.covered(p.id, now, hours));
 }
 
 /** Provider order fields: the quoted column and the SQL type a cursor value is compared as. */
@@ -231,7 +225,7 @@ export function createResolvers(signal: AbortSignal) {
             : Prisma.sql`${PROVIDER_ORDER[field]!.column} ${sqlDir}, id ${sqlDir}`;
         const reputation = selectedAt(info, ["items", "reputation"]);
         const windows = [24, 168].filter((h) => reputation.has(h === 24 ? "uptime24h" : "uptime7d"));
-        const now = windows.length > 0 ? await ctx.now() : 0;
+        const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
         const covered = windows.map(
           (h) =>
             Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
@@ -244,11 +238,19 @@ export function createResolvers(signal: AbortSignal) {
         ]);
         const rows: Record<string, unknown>[] = [];
         const seconds = new Map(windows.map((h) => [h, new Map<string, number>()]));
+        const withAvailability = selectedAt(info, ["items"]).has("availability");
         for (const r of raw) {
           if (r.id === null || r.id === undefined) continue;
           const { _covered24, _covered168, ...row } = r;
-          if (_covered24 !== undefined) seconds.get(24)?.set(row.id as string, Number(_covered24 ?? 0));
-          if (_covered168 !== undefined) seconds.get(168)?.set(row.id as string, Number(_covered168 ?? 0));
+          const p = row as unknown as ProviderRow;
+          if (_covered24 !== undefined) seconds.get(24)?.set(p.id, Number(_covered24 ?? 0));
+          if (_covered168 !== undefined) seconds.get(168)?.set(p.id, Number(_covered168 ?? 0));
+          // Chain time, parameters and windows are known here: the row's fields answer at once.
+          remember(row, {
+            ...(withAvailability ? { availability: availabilityAt(p, now, params) } : {}),
+            ...(_covered24 !== undefined ? { uptime24h: uptimeAt(p, now, 24, Number(_covered24 ?? 0)) } : {}),
+            ...(_covered168 !== undefined ? { uptime7d: uptimeAt(p, now, 168, Number(_covered168 ?? 0)) } : {}),
+          });
           rows.push(row);
         }
         for (const [h, m] of seconds) ctx.primeCovered(h, now, m);
@@ -300,7 +302,8 @@ export function createResolvers(signal: AbortSignal) {
     },
     Provider: {
       wgPublicKeyBase64: (p: ProviderRow) => Buffer.from(p.wgPublicKey.slice(2), "hex").toString("base64"),
-      availability: (p: ProviderRow, _: unknown, ctx: FeedContext) => availability(p, ctx),
+      availability: (p: ProviderRow, _: unknown, ctx: FeedContext) =>
+        remembered(p)?.availability ?? availability(p, ctx),
       reputation: (p: ProviderRow) => p,
       sessions: (p: ProviderRow, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, wantsTotal(info), p.id),
@@ -328,28 +331,8 @@ export function createResolvers(signal: AbortSignal) {
         const b = scoreOf(row, covered, p.scoreAt, await ctx.params());
         return { ...b, computedAt: p.scoreAt };
       },
-      async uptime24h(p: ProviderRow, _: unknown, ctx: FeedContext) {
-        const now = await ctx.now();
-        const covered = await ctx.covered(p.id, now, 24);
-        return uptime({
-          now,
-          hours: 24,
-          registeredAt: p.registeredAt,
-          coveredUntil: p.coveredUntil,
-          coveredInWindow: covered,
-        });
-      },
-      async uptime7d(p: ProviderRow, _: unknown, ctx: FeedContext) {
-        const now = await ctx.now();
-        const covered = await ctx.covered(p.id, now, 168);
-        return uptime({
-          now,
-          hours: 168,
-          registeredAt: p.registeredAt,
-          coveredUntil: p.coveredUntil,
-          coveredInWindow: covered,
-        });
-      },
+      uptime24h: (p: ProviderRow, _: unknown, ctx: FeedContext) => remembered(p)?.uptime24h ?? uptimeNow(p, ctx, 24),
+      uptime7d: (p: ProviderRow, _: unknown, ctx: FeedContext) => remembered(p)?.uptime7d ?? uptimeNow(p, ctx, 168),
       acceptanceRate: (p: ProviderRow) =>
         p.sessionsAcceptedPaid + p.sessionsMissed === 0
           ? null

@@ -7,6 +7,7 @@ import { createContext, createSharedCache, type FeedContext } from "../graphql/c
 import { createFeedSchema } from "../graphql/createFeedSchema.ts";
 import { boundedErrors } from "../graphql/errors.ts";
 import { limitsRule } from "../graphql/limits.ts";
+import { createSseHub, type SseRequest } from "../graphql/sse.ts";
 import { createExplorerRoutes } from "./explorer.ts";
 
 const MAX_BODY_BYTES = 100_000;
@@ -39,8 +40,9 @@ export async function createServer(common: Common, params: ServerParams): Promis
       addValidationRule(limitsRule(config));
     },
   };
+  const schema = createFeedSchema(common.shutdown.signal);
   const yoga = createYoga<object, FeedContext>({
-    schema: createFeedSchema(common.shutdown.signal),
+    schema,
     graphiql: { title: "dvpn feed" },
     maskedErrors: config.maskErrors,
     landingPage: false,
@@ -50,6 +52,13 @@ export async function createServer(common: Common, params: ServerParams): Promis
     context: () => createContext(params.db.prisma, config, shared),
   });
   const explorer = createExplorerRoutes(common, params.explorerDir);
+  const sse = createSseHub({
+    schema,
+    rules: [limitsRule(config)],
+    context: () => createContext(params.db.prisma, config, shared),
+    maskErrors: config.maskErrors,
+    signal: common.shutdown.signal,
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -67,6 +76,7 @@ export async function createServer(common: Common, params: ServerParams): Promis
         route = "metrics";
         const lag = await shared.replicaLag();
         if (lag !== null) metrics.set("dvpn_indexer_replica_lag_seconds", lag);
+        metrics.set("dvpn_indexer_sse_subscribers", sse.stats().subscribers);
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
       } else if (!path.startsWith("/graphql") && (await explorer.handle(req, res, path))) {
         route = "explorer";
@@ -84,7 +94,8 @@ export async function createServer(common: Common, params: ServerParams): Promis
         );
       } else {
         metrics.inc("dvpn_indexer_graphql_requests_total");
-        await yoga(req, res);
+        if ((req.headers.accept ?? "").includes("text/event-stream")) await streamed(req, res);
+        else await yoga(req, res);
         if (res.statusCode >= 400) metrics.inc("dvpn_indexer_graphql_errors_total");
       }
     } catch (error) {
@@ -95,6 +106,35 @@ export async function createServer(common: Common, params: ServerParams): Promis
         metrics.observe("dvpn_indexer_http_request_duration_seconds", (performance.now() - started) / 1000, { route });
       }
     }
+  }
+
+  /**
+   * A request asking for an event stream: a valid subscription is served by the shared SSE hub
+   * (one execution and one serialized frame per event for every subscriber of the same
+   * document and variables); anything else (errors included) by graphql-yoga, given the body.
+   */
+  async function streamed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = req.method === "POST" ? await readBody(req) : undefined;
+    const request = sseRequest(req, body);
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = origin
+      ? { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" }
+      : {};
+    if (request && (await sse.serve(request, res, cors))) return;
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const response = await yoga.fetch(`http://${req.headers.host ?? "localhost"}${req.url ?? "/graphql"}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) {
+      const reader = response.body.getReader();
+      res.once("close", () => void reader.cancel().catch(() => {}));
+      for (let r = await reader.read(); !r.done; r = await reader.read()) res.write(r.value);
+    }
+    res.end();
   }
 
   const server = createHttpServer((req, res) => void handle(req, res));
@@ -115,4 +155,37 @@ export async function createServer(common: Common, params: ServerParams): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/** The request body as text (its size is bounded by the caller's content-length check). */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The GraphQL parameters of a POST (JSON body) or GET (query string) request, if well formed. */
+function sseRequest(req: IncomingMessage, body: string | undefined): SseRequest | undefined {
+  try {
+    const raw: Record<string, unknown> =
+      body !== undefined
+        ? (JSON.parse(body) as Record<string, unknown>)
+        : Object.fromEntries(new URL(req.url ?? "/", "http://localhost").searchParams);
+    const variables = typeof raw.variables === "string" ? (JSON.parse(raw.variables) as unknown) : raw.variables;
+    if (typeof raw.query !== "string") return undefined;
+    if (variables != null && (typeof variables !== "object" || Array.isArray(variables))) return undefined;
+    if (raw.operationName != null && typeof raw.operationName !== "string") return undefined;
+    return {
+      query: raw.query,
+      variables: (variables as Record<string, unknown> | null | undefined) ?? null,
+      operationName: (raw.operationName as string | null | undefined) ?? null,
+    };
+  } catch {
+    return undefined;
+  }
 }

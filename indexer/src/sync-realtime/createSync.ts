@@ -12,9 +12,17 @@ import type { Database } from "../database/createDatabase.ts";
 import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
 import { indexRange } from "../indexing/indexRange.ts";
 import { resetAll, rollbackTo } from "../indexing/rollback.ts";
-import { createLogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
+import { createLogFetcher, type LogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
 import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
+
+/** A fetched block range of the backfill: its logs and its last block. */
+interface FetchedRange {
+  logs: Awaited<ReturnType<LogFetcher["fetch"]>>["logs"];
+  toBlock: number;
+  timestamps: Map<number, number>;
+  toRef: BlockRef;
+}
 
 /** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
 const READY_LAG_BLOCKS = 10;
@@ -48,6 +56,28 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   let lag = Number.POSITIVE_INFINITY;
   let resolveCaughtUp!: () => void;
   const caughtUpPromise = new Promise<void>((r) => (resolveCaughtUp = r));
+
+  /**
+   * The backfill's next range, fetched while the current one is decoded, applied and written
+   * (one at a time; the fetcher sizes each range from the one before). Used only by the step
+   * whose range starts at `from` (a failed transaction, a reorg or a reset leaves it unused).
+   */
+  let prefetched: { from: number; safe: number; range: Promise<FetchedRange | undefined> } | undefined;
+  async function fetchRange(from: number, safe: number): Promise<FetchedRange | undefined> {
+    const { logs, toBlock, timestamps } = await fetcher.fetch(from, safe);
+    const toRef = await rpc.getBlock(toBlock);
+    return toRef ? { logs, toBlock, timestamps, toRef } : undefined;
+  }
+  function takeRange(from: number, safe: number): Promise<FetchedRange | undefined> {
+    const p = prefetched;
+    prefetched = undefined;
+    return p && p.from === from && p.safe <= safe ? p.range : fetchRange(from, safe);
+  }
+  function prefetch(from: number, safe: number): void {
+    const range = fetchRange(from, safe);
+    range.catch(() => {}); // awaited (and its error met) by the step that takes it, if any
+    prefetched = { from, safe, range };
+  }
 
   function base(cp: Checkpoint | undefined, head: BlockRef) {
     return {
@@ -138,13 +168,16 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
     let indexed: number;
     let events = 0;
     if (next <= safe) {
-      // Where the backfill's time goes, per stage: fetch (eth_getLogs and the range's last
-      // block), decode, apply (load the touched rows, run the handlers, scores) and write
-      // (rows, totals, journal, checkpoint and the commit).
+      // Where the backfill's time goes, per stage: fetch (the wait for eth_getLogs and the
+      // range's last block, most of it overlapped with the previous range's work), decode,
+      // apply (load the touched rows, run the handlers, scores) and write (rows, totals,
+      // journal, checkpoint and the commit).
       const t0 = performance.now();
-      const { logs, toBlock, timestamps } = await fetcher.fetch(next, safe);
-      const toRef = await rpc.getBlock(toBlock);
-      if (!toRef) return false;
+      const range = await takeRange(next, safe);
+      if (!range) return false;
+      const { logs, toBlock, timestamps, toRef } = range;
+      // The next range is fetched while this one is decoded, applied and written.
+      if (toBlock < safe) prefetch(toBlock + 1, safe);
       const t1 = performance.now();
       const decoded = decodeLogs(logs, contracts, timestamps);
       const t2 = performance.now();
