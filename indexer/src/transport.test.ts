@@ -54,7 +54,10 @@ describe("transport offers in the feed", () => {
     test(`${which}: each provider's latest offer, and the transport filter`, async () => {
       const offers = [];
       for (const p of providers) {
-        const r = await gql(targets.urls[which], `{ provider(id: "${p}") { transport { kind port certSha256 clientId } } }`);
+        const r = await gql(
+          targets.urls[which],
+          `{ provider(id: "${p}") { transport { kind port certSha256 clientId } } }`,
+        );
         assert.equal(r.errors, undefined, JSON.stringify(r.errors));
         offers.push(r.data.provider.transport);
       }
