@@ -99,21 +99,8 @@ function importersOf(graph: Map<string, string[]>, folders: string[], target: st
 
 test("the runtime folders' tests reach deployment and the local chain through test/kit, not scripts/", () => {
   const graph = importGraph();
-  // Left: the CLI's network-namespace tests and their lab still start agents with the demo's
-  // service helper and build namespaces with scripts/lib/netns.ts.
-  const left = [
-    "sdk/src/cli/connect.dns.netns.test.ts",
-    "sdk/src/cli/connect.failover.netns.test.ts",
-    "sdk/src/cli/connect.netns.test.ts",
-    "sdk/src/cli/connect.pay.netns.test.ts",
-    "sdk/test/clientUplink.ts",
-    "sdk/test/failoverLab.ts",
-  ];
   const importers = importersOf(graph, ["sdk/", "indexer/", "gateway-agent/"], "scripts/");
-  assert.deepEqual(
-    importers.filter((f) => !left.includes(f)),
-    [],
-  );
+  assert.deepEqual(importers, []);
 });
 
 test("the chaos suite does not import the indexer's test helpers", () => {

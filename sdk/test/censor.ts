@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
+import { TOPOLOGY, type Topology } from "../../test/kit/dataPlane.ts";
 
 const exec = promisify(execFile);
 const ip = (args: string[]) => exec("ip", args);

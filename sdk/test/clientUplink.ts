@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { createTopology, TOPOLOGY, type Topology } from "../../scripts/lib/netns.ts";
+import { createTopology, TOPOLOGY, type Topology } from "../../test/kit/dataPlane.ts";
 import { startCliChain, type CliChain } from "./cliChain.ts";
 
 /**

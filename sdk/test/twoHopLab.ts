@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Topology } from "../../scripts/lib/netns.ts";
+import type { Topology } from "../../test/kit/dataPlane.ts";
 import type { CliChain } from "./cliChain.ts";
 import { startClientLab } from "./clientUplink.ts";
 import { startLabProvider, type LabProvider } from "./labProvider.ts";

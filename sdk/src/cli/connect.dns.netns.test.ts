@@ -20,8 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
-import type { AgentService } from "../../../scripts/demo/services.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY, type Topology, type AgentService } from "../../../test/kit/dataPlane.ts";
 import type { CliChain } from "../../test/cliChain.ts";
 import { startClientLab } from "../../test/clientUplink.ts";
 import { startLabProvider } from "../../test/labProvider.ts";

@@ -9,7 +9,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { dataPlaneUnavailableReason } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason } from "../../../test/kit/dataPlane.ts";
 import { runFailoverLab } from "../../test/failoverLab.ts";
 
 const unavailable =

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { dataPlaneUnavailableReason, TOPOLOGY } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY } from "../../../test/kit/dataPlane.ts";
 import { killByInterface } from "../../test/failoverLab.ts";
 import { HOPS, startTwoHopLab, type TwoHopLab } from "../../test/twoHopLab.ts";
 

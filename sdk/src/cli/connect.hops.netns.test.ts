@@ -20,7 +20,7 @@ import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { dataPlaneUnavailableReason, TOPOLOGY } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY } from "../../../test/kit/dataPlane.ts";
 import { creditCap, DEFAULT_CREDIT_POLICY } from "../tunnel/paymentPlan.ts";
 import { labClient, LAB_TOLERANCE } from "../../test/labProvider.ts";
 import { HOPS, startTwoHopLab, type TwoHopLab } from "../../test/twoHopLab.ts";

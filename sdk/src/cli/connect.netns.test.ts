@@ -16,7 +16,7 @@ import { createInterface } from "node:readline";
 import type { ChildProcess } from "node:child_process";
 import { defineChain, http, parseEventLogs, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason, TOPOLOGY, type Topology } from "../../../test/kit/dataPlane.ts";
 import { sessionEscrowAbi } from "../abi/index.ts";
 import { createDvpnClient, type DvpnClient } from "../client/createDvpnClient.ts";
 import { bytes32ToWgKey, generateWgKeyPair } from "../wireguard/keys.ts";

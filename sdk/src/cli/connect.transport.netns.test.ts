@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dataPlaneUnavailableReason } from "../../../scripts/lib/netns.ts";
+import { dataPlaneUnavailableReason } from "../../../test/kit/dataPlane.ts";
 import { priceUsage } from "../vouchers/usage.ts";
 import { LAB_TOLERANCE, startTransportLab, type TransportLab } from "../../test/transportLab.ts";
 
