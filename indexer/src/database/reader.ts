@@ -41,10 +41,35 @@ export function createPGliteReader(lite: PGlite): Reader {
 }
 
 /**
- * A prepared statement's name for a statement built at run time (a filter shape), from its text;
- * undefined (unprepared) for statements with many values (`id_in` lists), so the number of
- * statements a connection prepares stays bounded.
+ * Distinct prepared-statement names {@link statementName} hands out per process: the first 256
+ * statement shapes (filters, order, direction, cursor, `id_in` length) are prepared; any further
+ * shape runs unnamed (parsed and planned each time, same answer), so neither node-pg's
+ * per-connection cache nor each PostgreSQL backend's prepared statements grow without bound
+ * whatever shapes clients send. An admission cap rather than an LRU: a named statement cannot be
+ * deallocated cheaply on every pooled connection.
  */
-export function statementName(text: string, values: readonly unknown[]): string | undefined {
-  return values.length <= 32 ? `dvpn_${createHash("sha1").update(text).digest("hex").slice(0, 24)}` : undefined;
+export const MAX_STATEMENT_NAMES = 256;
+
+/**
+ * A `statementName` admitting at most `max` distinct names: a shape admitted keeps its name,
+ * a new shape past the cap gets none.
+ */
+export function createStatementNames(max: number): (text: string, values: readonly unknown[]) => string | undefined {
+  const admitted = new Set<string>();
+  return (text, values) => {
+    if (values.length > 32) return undefined;
+    const name = `dvpn_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    if (admitted.has(name)) return name;
+    if (admitted.size >= max) return undefined;
+    admitted.add(name);
+    return name;
+  };
 }
+
+/**
+ * A prepared statement's name for a statement built at run time (a filter shape), from its text;
+ * undefined (unprepared) for statements with many values (`id_in` lists) and for shapes beyond
+ * the first {@link MAX_STATEMENT_NAMES}, so the number of statements a connection prepares
+ * stays bounded.
+ */
+export const statementName = createStatementNames(MAX_STATEMENT_NAMES);

@@ -4,13 +4,17 @@
  * through the real reader of each, counting the statements it runs.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
 import { PGlite } from "@electric-sql/pglite";
+import { createSchema } from "graphql-yoga";
 import pg from "pg";
 import { migrate, type MigrationTarget } from "../database/migrate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
-import { createLiveFeed, type LiveKind } from "./live.ts";
+import { createLiveFeed, GONE, GONE_AWARE, type LiveKind } from "./live.ts";
+import { createSseHub } from "./sse.ts";
 
 const id = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 
@@ -191,3 +195,110 @@ async function blocks(backend: Backend): Promise<void> {
     controller.abort();
   }
 }
+
+/**
+ * A session indexed at a block a reorg then rolls back: the row is gone, so a subscriber
+ * joining the SSE group afterwards is not replayed the group's last frame (the session as it
+ * was on the abandoned branch); its first frame is the session's next canonical value.
+ */
+test("PGlite: after a rollback, a late SSE subscriber is not told the gone row's last value", async () => {
+  const backend = await pglite();
+  const controller = new AbortController();
+  const feed = createLiveFeed({
+    read: backend.read,
+    intervalMs: 3_600_000, // polls are driven by the test
+    signal: controller.signal,
+    derive: async (_: LiveKind, row) => (row === null ? null : { status: row.status }),
+  });
+  const schema = createSchema({
+    typeDefs: `type Query { x: Int } type S { status: String! } type Subscription { session(id: String!): S! }`,
+    resolvers: {
+      Subscription: {
+        session: {
+          subscribe: (root: unknown, args: { id: string }) =>
+            feed.subscribe("sessions", args.id, { gone: root === GONE_AWARE }),
+          resolve: (v: unknown) => v,
+        },
+      },
+    },
+  });
+  const hub = createSseHub({ schema, rules: [], context: () => ({}), maskErrors: true, signal: controller.signal });
+  const server = createServer(
+    (_, res) => void hub.serve({ query: 'subscription { session(id: "3") { status } }' }, res),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  /** The `data` of each frame a stream received so far. */
+  const open = async () => {
+    const res = await fetch(url, { signal: controller.signal });
+    const frames: unknown[] = [];
+    let text = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      const reader = res.body!.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        text += decoder.decode(r.value, { stream: true });
+        for (let m = /data: (.*)\n\n/.exec(text); m; m = /data: (.*)\n\n/.exec(text)) {
+          frames.push((JSON.parse(m[1]!) as { data: unknown }).data);
+          text = text.slice(m.index + m[0].length);
+        }
+      }
+    })().catch(() => {});
+    return frames;
+  };
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ok(), what);
+  };
+  const session3 = (status: string) => SEED[1]!.replace("'Pending'", `'${status}'`).replace("(1, 2)", "(3, 3)");
+  try {
+    for (const sql of SEED) await backend.exec(sql);
+    // Block 2 (0x02) opened session 3; a first subscriber sees it.
+    await backend.exec(session3("Pending"));
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x02'`);
+    const first = await open();
+    await until("the first subscriber has session 3", () => first.length === 1);
+    assert.deepEqual(first, [{ session: { status: "Pending" } }]);
+
+    // A reorg rolls block 2 back: session 3 does not exist on the canonical chain.
+    await backend.exec(`DELETE FROM sessions WHERE id = 3`);
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 1, "blockHash" = '0x01', reorgs = 1`);
+    await feed.poll();
+    const late = await open();
+    await until("the late subscriber joined the group", () => hub.stats().subscribers === 2);
+    assert.equal(hub.stats().groups, 1, "one group: the late subscriber joined the first one's");
+
+    // The canonical block 2 (0x2b) opens session 3 again, already accepted: both get it, and
+    // it is the late subscriber's first frame (a replayed "Pending" would have come before it).
+    await backend.exec(session3("Active"));
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x2b'`);
+    await feed.poll();
+    await until("both subscribers have the canonical session", () => late.length >= 1 && first.length >= 2);
+    assert.deepEqual(late, [{ session: { status: "Active" } }], "no frame of the rolled-back session");
+    assert.deepEqual(
+      first,
+      [{ session: { status: "Pending" } }, { session: { status: "Active" } }],
+      "no frame for the gap",
+    );
+
+    // A subscriber of the feed itself is told GONE only when it asks for it.
+    await backend.exec(`DELETE FROM sessions WHERE id = 3`);
+    const aware = feed.subscribe("sessions", "3", { gone: true });
+    const plain = feed.subscribe("sessions", "3");
+    assert.deepEqual((await aware.next()).value, { status: "Active" });
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 1, "blockHash" = '0x01', reorgs = 2`);
+    await feed.poll();
+    assert.equal((await aware.next()).value, GONE);
+    await backend.exec(session3("Settled"));
+    await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x2c'`);
+    await feed.poll();
+    assert.deepEqual((await plain.next()).value, { status: "Settled" }, "the plain subscriber skipped the gap");
+    await aware.return!();
+    await plain.return!();
+  } finally {
+    controller.abort();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await backend.close();
+  }
+});

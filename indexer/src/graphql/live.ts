@@ -11,12 +11,27 @@ export type LiveKind = "providers" | "sessions" | "blocks";
 /** Turns a row (null: no such row) into the value subscribers of its topic receive (null: none). */
 export type Derive = (kind: LiveKind, row: Record<string, unknown> | null) => Promise<unknown>;
 
+/**
+ * Yielded, to a subscriber that asked for it, when its topic's value is gone (the row no longer
+ * exists, e.g. a reorg rolled its session or provider back): no value to show, and the last one
+ * is no longer current.
+ */
+export const GONE: unique symbol = Symbol("gone");
+
+/**
+ * The root value a subscription's consumer passes when it understands {@link GONE} (the SSE hub,
+ * which must forget the frame it replays to late joiners); the feed's subscribe resolvers ask
+ * the live feed for the marker only then.
+ */
+export const GONE_AWARE = Object.freeze({ gone: true });
+
 export interface LiveFeed {
   /**
-   * Values for one topic: the current one first, then each distinct new one. The iterator's
-   * `return()` (the client went away) unsubscribes at once.
+   * Values for one topic: the current one first, then each distinct new one. A topic whose row
+   * is gone yields nothing, or {@link GONE} with `gone`; a value not yet taken is dropped then.
+   * The iterator's `return()` (the client went away) unsubscribes at once.
    */
-  subscribe(kind: LiveKind, id: string): AsyncIterableIterator<unknown>;
+  subscribe(kind: LiveKind, id: string, options?: { gone?: boolean }): AsyncIterableIterator<unknown>;
   /** One poll now (tests; the loop polls every `intervalMs` while anyone subscribes). */
   poll(): Promise<void>;
   /** Current subscribers and topics (for metrics and tests). */
@@ -26,6 +41,8 @@ export interface LiveFeed {
 interface Subscriber {
   /** The value not yet taken by the client (only the newest is kept). */
   pending: { value: unknown } | undefined;
+  /** Whether it is told {@link GONE}. */
+  gone: boolean;
   wake: (() => void) | undefined;
 }
 
@@ -68,9 +85,13 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
     if (text === t.text) return;
     t.text = text;
     t.value = value;
-    if (value === null) return;
     for (const s of t.subscribers) {
-      s.pending = { value };
+      if (value !== null) s.pending = { value };
+      else if (s.gone) s.pending = { value: GONE };
+      else {
+        s.pending = undefined; // no longer current
+        continue;
+      }
       s.wake?.();
     }
   };
@@ -131,7 +152,7 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
   });
 
   return {
-    subscribe(kind, id) {
+    subscribe(kind, id, options = {}) {
       const key = `${kind}:${id}`;
       let topic = topics.get(key);
       if (!topic) {
@@ -140,7 +161,7 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
         fresh.add(topic);
       }
       const t = topic;
-      const sub: Subscriber = { pending: undefined, wake: undefined };
+      const sub: Subscriber = { pending: undefined, gone: options.gone === true, wake: undefined };
       if (t.text !== undefined && t.value !== null) sub.pending = { value: t.value };
       t.subscribers.add(sub);
       subscribers++;

@@ -10,7 +10,7 @@ import { badInput } from "./errors.ts";
 import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { listSessions, type SessionListArgs } from "./listSessions.ts";
-import { createLiveFeed, type LiveFeed } from "./live.ts";
+import { createLiveFeed, GONE_AWARE, type LiveFeed } from "./live.ts";
 import { metaOf } from "./meta.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
@@ -371,17 +371,18 @@ export function createResolvers(signal: AbortSignal) {
     },
     Subscription: {
       providerAvailability: {
-        subscribe: (_: unknown, args: { id: string }, ctx: FeedContext) =>
-          liveFeed(ctx).subscribe("providers", address(args.id, "id")),
+        subscribe: (root: unknown, args: { id: string }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("providers", address(args.id, "id"), { gone: root === GONE_AWARE }),
         resolve: (value: unknown) => value,
       },
       session: {
-        subscribe: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-          liveFeed(ctx).subscribe("sessions", args.id.toString()),
+        subscribe: (root: unknown, args: { id: bigint }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("sessions", args.id.toString(), { gone: root === GONE_AWARE }),
         resolve: (value: unknown) => value,
       },
       indexedBlock: {
-        subscribe: (_: unknown, __: unknown, ctx: FeedContext) => liveFeed(ctx).subscribe("blocks", "head"),
+        subscribe: (root: unknown, __: unknown, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("blocks", "head", { gone: root === GONE_AWARE }),
         resolve: (value: unknown) => value,
       },
     },

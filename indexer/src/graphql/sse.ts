@@ -1,10 +1,11 @@
 import type { ServerResponse } from "node:http";
 import {
+  createSourceEventStream,
+  execute,
   getOperationAST,
   GraphQLError,
   parse,
   specifiedRules,
-  subscribe,
   validate,
   type ExecutionResult,
   type GraphQLSchema,
@@ -12,6 +13,7 @@ import {
 } from "graphql";
 import { maskError } from "graphql-yoga";
 import { boundMessage } from "./errors.ts";
+import { GONE, GONE_AWARE } from "./live.ts";
 
 /** A subscription request over SSE: the GraphQL-over-HTTP parameters. */
 export interface SseRequest {
@@ -23,9 +25,14 @@ export interface SseRequest {
 /** Subscribers of one (document, variables, operation): one execution, one frame per event for all. */
 interface Group {
   members: Set<ServerResponse>;
-  /** The last `event: next` frame, sent to a member joining after it. */
+  /**
+   * The last `event: next` frame, sent to a member joining after it; undefined when none was
+   * sent yet or its value is gone ({@link GONE}), so a joiner is never told a stale value.
+   */
   last: Buffer | undefined;
-  iterator: AsyncIterator<ExecutionResult>;
+  /** The source events (the subscribe resolver's values), executed once each for the group. */
+  iterator: AsyncIterator<unknown>;
+  execute(event: unknown): Promise<ExecutionResult> | ExecutionResult;
 }
 
 export interface SseHub {
@@ -49,6 +56,8 @@ const COMPLETE = Buffer.from("event: complete\ndata:\n\n");
  * share one GraphQL execution per event, serialized once; each subscriber costs a socket write
  * of the same bytes. The stream is graphql-yoga's ("distinct connections" GraphQL over SSE: a
  * first `:` ping, `event: next` per value, a ping every 12 s, `event: complete` at the end).
+ * Subscribe resolvers get {@link GONE_AWARE} as their root value: a source event {@link GONE}
+ * sends no frame and makes the group forget its last one.
  */
 export function createSseHub(p: {
   schema: GraphQLSchema;
@@ -106,7 +115,11 @@ export function createSseHub(p: {
       for (;;) {
         const r = await g.iterator.next();
         if (r.done || g.members.size === 0) break;
-        g.last = frame(r.value);
+        if (r.value === GONE) {
+          g.last = undefined; // the value is no longer current: a joiner waits for the next one
+          continue;
+        }
+        g.last = frame(await g.execute(r.value));
         for (const res of g.members) {
           // A client that stopped reading is let go rather than buffered for without bound.
           if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
@@ -128,18 +141,26 @@ export function createSseHub(p: {
       const key = JSON.stringify([request.query, request.variables ?? null, request.operationName ?? null]);
       let g = groups.get(key);
       if (!g) {
-        const result = await subscribe({
+        // graphql-js's subscribe(), with the source events seen before their execution.
+        const args = {
           schema: p.schema,
           document: doc,
           variableValues: request.variables ?? undefined,
           operationName: request.operationName ?? undefined,
           contextValue: p.context(),
-        });
+        };
+        const result = await createSourceEventStream({ ...args, rootValue: GONE_AWARE });
         if (!(Symbol.asyncIterator in result)) return false; // an error: answered by the caller
+        const iterator = result[Symbol.asyncIterator]();
         g = groups.get(key); // another request may have started the group meanwhile
-        if (g) void result.return?.();
+        if (g) void iterator.return?.();
         else {
-          g = { members: new Set(), last: undefined, iterator: result };
+          g = {
+            members: new Set(),
+            last: undefined,
+            iterator,
+            execute: (event) => execute({ ...args, rootValue: event }),
+          };
           groups.set(key, g);
           void run(key, g);
         }
