@@ -90,9 +90,20 @@ export async function startTransportClient(p: StartTransportClientParameters): P
     }),
     { mode: 0o600 },
   );
-  const child = spawn(p.v2ray ?? "v2ray", ["-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only the CLI, which still sends its last
+  // voucher through the tunnel before stop() ends v2ray. Not unref'd: the CLI waits for stop().
+  const child = spawn(p.v2ray ?? "v2ray", ["-config", configFile], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Outside the terminal's group nothing else ends it, so it goes when the process does.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", onExit);
   let output = "";
   const stop = async () => {
+    process.off("exit", onExit);
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
