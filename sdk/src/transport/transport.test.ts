@@ -147,7 +147,7 @@ const hasV2ray = (() => {
 })();
 
 describe("transport client process (real v2ray, loopback)", { skip: hasV2ray }, () => {
-  it("runs v2ray outside the terminal's process group, ends it on stop() and when the process exits", async () => {
+  it("runs v2ray outside the terminal's process group, ends it on stop() and when the process exits or dies", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dvpn-client-"));
     execFileSync("v2ctl", ["cert", "--domain=www.client.test", "--name=www.client.test", `--file=${join(dir, "t")}`]);
     const pem = readFileSync(join(dir, "t_cert.pem"), "utf8");
@@ -171,25 +171,34 @@ describe("transport client process (real v2ray, loopback)", { skip: hasV2ray }, 
       await client.stop();
       assert.ok(await waitGone(pid, 5_000), "stop() left v2ray running");
 
-      // A process that exits without stop(): its v2ray goes with it.
+      // A process that exits without stop(), or is killed: its v2ray goes with it.
       const script = join(dir, "exit.ts");
       writeFileSync(
         script,
         `import { startTransportClient } from ${JSON.stringify(join(import.meta.dirname, "startTransportClient.ts"))};
 const c = await startTransportClient(${JSON.stringify({ offer, endpoint: "127.0.0.1:51820", mark: 0 })});
 console.log(c.pid);
-process.exit(0);
+if (process.argv[2] === "exit") process.exit(0);
+setInterval(() => undefined, 1000);
 `,
       );
-      const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ["ignore", "pipe", "inherit"] });
-      let out = "";
-      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-      const code = await new Promise((r) => child.once("exit", r));
-      assert.equal(code, 0);
-      const orphan = Number(out.trim());
-      assert.ok(orphan > 0, `no pid printed: ${out}`);
-      pids.push(orphan);
-      assert.ok(await waitGone(orphan, 5_000), "v2ray outlived the process that started it");
+      for (const how of ["exit", "SIGKILL"]) {
+        const child = spawn(process.execPath, [...process.execArgv, script, how], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        const printed = new Promise<void>((r) =>
+          child.stdout.on("data", (b: Buffer) => ((out += b.toString()), out.includes("\n") && r())),
+        );
+        const ended = new Promise((r) => child.once("exit", (code, signal) => r(code ?? signal)));
+        await Promise.race([printed, ended]);
+        const orphan = Number(out.trim());
+        assert.ok(orphan > 0, `no pid printed: ${out}`);
+        pids.push(orphan);
+        if (how === "SIGKILL") child.kill("SIGKILL");
+        assert.equal(await ended, how === "exit" ? 0 : "SIGKILL");
+        assert.ok(await waitGone(orphan, 5_000), `v2ray outlived the process that started it (${how})`);
+      }
     } finally {
       for (const pid of pids) if (running(pid)) process.kill(pid, "SIGKILL");
       server.close();
