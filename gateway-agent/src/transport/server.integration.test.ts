@@ -28,9 +28,11 @@ const missing = (() => {
   }
 })();
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Runs (a zombie that its parent, maybe this process, has not reaped yet has ended). */
 const alive = (pid: number | undefined) => {
   try {
-    return pid !== undefined && (process.kill(pid, 0), true);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return pid !== undefined && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
