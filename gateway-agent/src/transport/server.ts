@@ -153,8 +153,13 @@ export function createTransportServer(p: TransportServerParams): TransportServer
       const text = readFileSync(f.log, "utf8").slice(logStart);
       if (/started/.test(text)) break;
       if (started.exitCode !== null || started.signalCode !== null || Date.now() > deadline) {
-        // Detached, so nothing else would end it: one that comes up late would hold the port.
-        if (started.pid !== undefined) signalGroup(started.pid, "SIGKILL");
+        // Detached, so nothing else would end it: one that comes up late would hold the port. The
+        // group only: its number stays taken while any member lives, whereas a reaped pid may be reused.
+        try {
+          if (started.pid !== undefined) process.kill(-started.pid, "SIGKILL");
+        } catch {
+          /* the group is gone */
+        }
         const last = text.trim().split("\n").slice(-2).join(" ").slice(0, 300);
         throw new WgCommandError(`v2ray did not start (${last || `exit ${started.exitCode ?? "none"}`}); see ${f.log}`);
       }
