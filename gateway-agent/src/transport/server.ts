@@ -25,6 +25,8 @@ export interface TransportServerParams {
   netns?: string;
   /** How often the process is checked (default 1000 ms). */
   watchMs?: number;
+  /** How long v2ray may take to say it started (default 10 s). */
+  startTimeoutMs?: number;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
 }
 
@@ -48,6 +50,64 @@ function alive(pid: number, configFile: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Sends `signal` to the process group `pid` leads (v2ray is started detached), else to `pid` alone. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/**
+ * Stops the v2ray `pid` if it still runs with `configFile` (a recycled pid is left alone): SIGTERM,
+ * then SIGKILL when it has not exited within `graceMs`; returns once it is gone (bounded).
+ */
+async function stopV2ray(pid: number, configFile: string, graceMs = 5_000): Promise<void> {
+  if (!alive(pid, configFile)) return;
+  signalGroup(pid, "SIGTERM");
+  let killed = false;
+  for (const start = Date.now(); alive(pid, configFile); await new Promise((r) => setTimeout(r, 50))) {
+    if (!killed && Date.now() - start > graceMs) {
+      signalGroup(pid, "SIGKILL");
+      killed = true;
+    } else if (Date.now() - start > graceMs + 5_000) throw new WgCommandError(`v2ray ${pid} does not exit`);
+  }
+}
+
+/**
+ * At a start whose config offers no transport: stops a v2ray that an earlier run with a transport
+ * left serving (detached, its pid in `<dataDir>/transport/v2ray.pid`), and says how to withdraw
+ * the offer still published on chain.
+ * @param dataDir the agent's data folder.
+ * @param log where the warning goes.
+ * @returns the pid it stopped, or undefined when none was running.
+ */
+export async function stopLeftoverTransportServer(
+  dataDir: string,
+  log: TransportServerParams["log"],
+): Promise<number | undefined> {
+  const f = transportFiles(dataDir);
+  let pid: number | undefined;
+  try {
+    pid = Number(readFileSync(f.pid, "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+  rmSync(f.pid, { force: true });
+  if (pid === undefined || !alive(pid, f.config)) return undefined;
+  await stopV2ray(pid, f.config);
+  log.warn(
+    { pid },
+    "stopped the transport server (v2ray) an earlier run left: this config offers no transport; if the offer is still published, withdraw it: dvpn provider transport --kind none",
+  );
+  return pid;
 }
 
 /** Creates the supervisor; nothing runs until {@link TransportServer.start}. */
@@ -88,11 +148,18 @@ export function createTransportServer(p: TransportServerParams): TransportServer
     child.unref();
     child.once("error", (err) => p.log.error({ err: err.message }, "v2ray could not start"));
     const started = child;
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + (p.startTimeoutMs ?? 10_000);
     for (;;) {
       const text = readFileSync(f.log, "utf8").slice(logStart);
       if (/started/.test(text)) break;
-      if (started.exitCode !== null || Date.now() > deadline) {
+      if (started.exitCode !== null || started.signalCode !== null || Date.now() > deadline) {
+        // Detached, so nothing else would end it: one that comes up late would hold the port. The
+        // group only: its number stays taken while any member lives, whereas a reaped pid may be reused.
+        try {
+          if (started.pid !== undefined) process.kill(-started.pid, "SIGKILL");
+        } catch {
+          /* the group is gone */
+        }
         const last = text.trim().split("\n").slice(-2).join(" ").slice(0, 300);
         throw new WgCommandError(`v2ray did not start (${last || `exit ${started.exitCode ?? "none"}`}); see ${f.log}`);
       }
@@ -135,7 +202,8 @@ export function createTransportServer(p: TransportServerParams): TransportServer
         pid = old;
         p.log.info({ pid, port: p.port }, "adopting the running transport server");
       } else {
-        if (old !== undefined && alive(old, f.config)) process.kill(old, "SIGTERM"); // its config changed
+        if (old !== undefined) await stopV2ray(old, f.config); // its config changed: free the port first
+        mkdirSync(f.dir, { recursive: true, mode: 0o700 });
         writeFileSync(f.config, config, { mode: 0o600 });
         await launch();
         p.log.info({ pid, port: p.port, certSha256: p.credentials.certSha256 }, "transport server (v2ray) started");

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DvpnError } from "../errors/base.ts";
@@ -90,9 +90,22 @@ export async function startTransportClient(p: StartTransportClientParameters): P
     }),
     { mode: 0o600 },
   );
-  const child = spawn(p.v2ray ?? "v2ray", ["-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only the CLI, which still sends its last
+  // voucher through the tunnel before stop() ends v2ray. Not unref'd: the CLI waits for stop().
+  // Outside the terminal's group nothing else ends it, so it goes when this process does: killed
+  // by the kernel when this process dies of a signal (setpriv --pdeathsig, util-linux), and by
+  // the exit hook below when it exits without stop().
+  const command = [p.v2ray ?? "v2ray", "-config", configFile];
+  const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((f) => existsSync(f));
+  if (setpriv) command.unshift(setpriv, "--pdeathsig", "KILL", "--");
+  const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", onExit);
   let output = "";
   const stop = async () => {
+    process.off("exit", onExit);
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");

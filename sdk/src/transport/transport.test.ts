@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:tls";
@@ -16,6 +16,7 @@ import {
   transportFromChain,
   transportPath,
 } from "./offer.ts";
+import { startTransportClient } from "./startTransportClient.ts";
 import { renderV2rayClientConfig, renderV2rayServerConfig } from "./v2rayConfig.ts";
 
 const ID = "1390b9d6-a461-36b4-e51e-fbe72fb69e5f";
@@ -115,6 +116,92 @@ describe("fetchPinnedCertificate", { skip: hasV2ctl ? false : "v2ctl is missing 
         server.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the parenthesised name). */
+const processGroup = (pid: number | "self") =>
+  Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2]);
+const running = (pid: number) => {
+  try {
+    return process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; running(pid) && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 50));
+  return !running(pid);
+}
+
+const hasV2ray = (() => {
+  try {
+    execFileSync("sh", ["-c", "command -v v2ray && command -v v2ctl"]);
+    return undefined;
+  } catch {
+    return "v2ray is missing (apt-get install -y v2ray)";
+  }
+})();
+
+describe("transport client process (real v2ray, loopback)", { skip: hasV2ray }, () => {
+  it("runs v2ray outside the terminal's process group, ends it on stop() and when the process exits or dies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dvpn-client-"));
+    execFileSync("v2ctl", ["cert", "--domain=www.client.test", "--name=www.client.test", `--file=${join(dir, "t")}`]);
+    const pem = readFileSync(join(dir, "t_cert.pem"), "utf8");
+    const key = readFileSync(join(dir, "t_key.pem"), "utf8").replace(/RSA PRIVATE KEY/g, "PRIVATE KEY");
+    const server = createServer({ cert: pem, key }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const offer = {
+      kind: "v2ray" as const,
+      port: (server.address() as AddressInfo).port,
+      certSha256: certificateSha256(pem),
+      clientId: ID,
+    };
+    const pids: number[] = [];
+    try {
+      const client = await startTransportClient({ offer, endpoint: "127.0.0.1:51820", mark: 0 });
+      const pid = client.pid!;
+      pids.push(pid);
+      // A Ctrl-C goes to the terminal's foreground group (ours): v2ray leads a group of its own.
+      assert.equal(processGroup(pid), pid);
+      assert.notEqual(processGroup(pid), processGroup("self"));
+      await client.stop();
+      assert.ok(await waitGone(pid, 5_000), "stop() left v2ray running");
+
+      // A process that exits without stop(), or is killed: its v2ray goes with it.
+      const script = join(dir, "exit.ts");
+      writeFileSync(
+        script,
+        `import { startTransportClient } from ${JSON.stringify(join(import.meta.dirname, "startTransportClient.ts"))};
+const c = await startTransportClient(${JSON.stringify({ offer, endpoint: "127.0.0.1:51820", mark: 0 })});
+console.log(c.pid);
+if (process.argv[2] === "exit") process.exit(0);
+setInterval(() => undefined, 1000);
+`,
+      );
+      for (const how of ["exit", "SIGKILL"]) {
+        const child = spawn(process.execPath, [...process.execArgv, script, how], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        const printed = new Promise<void>((r) =>
+          child.stdout.on("data", (b: Buffer) => ((out += b.toString()), out.includes("\n") && r())),
+        );
+        const ended = new Promise((r) => child.once("exit", (code, signal) => r(code ?? signal)));
+        await Promise.race([printed, ended]);
+        const orphan = Number(out.trim());
+        assert.ok(orphan > 0, `no pid printed: ${out}`);
+        pids.push(orphan);
+        if (how === "SIGKILL") child.kill("SIGKILL");
+        assert.equal(await ended, how === "exit" ? 0 : "SIGKILL");
+        assert.ok(await waitGone(orphan, 5_000), `v2ray outlived the process that started it (${how})`);
+      }
+    } finally {
+      for (const pid of pids) if (running(pid)) process.kill(pid, "SIGKILL");
+      server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
