@@ -90,7 +90,7 @@ export default defineCommand({
     let s = await client.getSession({ sessionId });
     let action = "none";
     let money: string;
-    if (closer.by === "skip") {
+    if (closer.by === "skip" && (s.status === "Active" || s.status === "Pending")) {
       action = "skipped";
       money = closer.line;
     } else if (s.status === "Active") {
