@@ -30,6 +30,7 @@ import { ipVersion, renderWgQuickConfig } from "../wireguard/config.ts";
 import {
   connectionStatePath,
   processStart,
+  readConnectionState,
   removeConnectionState,
   writeConnectionState,
   type ConnectionState,
@@ -38,9 +39,11 @@ import type { CliContext } from "./context.ts";
 import type { TokenInfo } from "./format.ts";
 import { disableKillSwitch, enableKillSwitch, type AllowedFlow } from "./killSwitch.ts";
 import { addressesOf, killSwitchFlows } from "./killSwitchFlows.ts";
+import { startLockdown } from "./lockdown.ts";
 import { connectionProgress } from "./payTunnel.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
 import { putResolverBack, tunnelResolvers } from "./tunnelDns.ts";
+import { hopSessions, twoHopFailure } from "./twoHopFailure.ts";
 
 const run = promisify(execFile);
 
@@ -76,7 +79,8 @@ const asHostRoute = (ip: string) => (ipVersion(ip) === 6 ? `${ip}/128` : `${ip}/
 /**
  * Runs the two-hop connection until Ctrl-C, a nearly used deposit, or a hop with no provider left.
  * @returns each hop's end (every session's money), the config paths and whether the kill switch stays.
- * @throws {DvpnError} when no pair qualifies (before any money moves) or a tunnel cannot come up.
+ * @throws {DvpnError} when no pair qualifies (before any money moves) or a tunnel cannot come up (each
+ *   session's money named; the state and the kill switch kept for `dvpn disconnect` while one may be open).
  */
 export async function connectTwoHops(
   ctx: CliContext,
@@ -92,15 +96,14 @@ export async function connectTwoHops(
   let killSwitchTable: string | undefined;
   let exitAddresses: string[] = [];
   let state: ConnectionState | undefined;
+  const physicalFlows = (entryEndpoint: string | undefined) =>
+    killSwitchFlows(entryEndpoint, ctx.globals.rpc, ctx.globals.indexer ? [ctx.globals.indexer] : []);
+  if (o.lockdown) killSwitchTable = await startLockdown(statePath, () => physicalFlows(undefined), ctx.out.progress);
 
   /** The kill switch for an entry (and the exit it carries, if any). */
   const guard = async (entry: TunnelLeg) => {
     if (!o.killSwitch) return;
-    const physical = await killSwitchFlows(
-      entry.provider.endpoint,
-      ctx.globals.rpc,
-      ctx.globals.indexer ? [ctx.globals.indexer] : [],
-    );
+    const physical = await physicalFlows(entry.provider.endpoint);
     const inside: AllowedFlow[] = [
       { address: entry.tunnel.gateway, port: VOUCHER_API_PORT, protocol: "tcp" },
       ...exitAddresses.map((address): AllowedFlow => ({ address, port: exitPort, protocol: "udp" })),
@@ -134,6 +137,7 @@ export async function connectTwoHops(
       ...(exit
         ? { entry: { sessionId: String(entry.sessionId), provider: entry.provider.address, config: entryPath } }
         : {}),
+      ...(exit && o.exitClient ? { exitPayer: o.exitClient.account!.address } : {}),
       ...(killSwitchTable ? { killSwitch: killSwitchTable } : {}),
       ...(state?.resolver ? { resolver: state.resolver } : {}),
       ...(o.lockdown ? { lockdown: true } : {}),
@@ -230,6 +234,7 @@ export async function connectTwoHops(
       await wgQuick("down", exitPath);
     },
   };
+  const sessions = hopSessions();
   const hopCtx = (hop: Hop): CliContext => ({
     ...ctx,
     out: { ...ctx.out, progress: (l) => ctx.out.progress(`${hop}: ${l}`) },
@@ -253,6 +258,7 @@ export async function connectTwoHops(
       unreachableAfterMs: o.graceMs,
     },
     onEvent: (e) => {
+      if (e.type === "hop") sessions.track(e.hop, e.event);
       if (e.type === "pair") {
         ctx.out.progress(
           `two hops: entry ${e.pair.entry.address} (${e.pair.entry.region}), exit ${e.pair.exit.address} (${e.pair.exit.region})`,
@@ -265,9 +271,19 @@ export async function connectTwoHops(
     end = await connection.run(ctx.signal);
   } catch (err) {
     putResolverBack(ctx, statePath);
+    const failure = twoHopFailure(err, {
+      sessions,
+      recorded: readConnectionState(statePath) !== undefined,
+      killSwitch: Boolean(killSwitchTable),
+      lockdown: o.lockdown,
+      exitPaidElsewhere: Boolean(o.exitClient),
+      token,
+    });
+    // A session may still be open: the record and the kill switch stay for `dvpn disconnect`.
+    if (failure.keep) throw failure.error;
     if (killSwitchTable && !o.lockdown) await disableKillSwitch(killSwitchTable).catch(() => undefined);
     removeConnectionState(statePath);
-    throw err;
+    throw failure.error;
   }
   putResolverBack(ctx, statePath);
   const byUser = end.reason === "stopped" || end.reason === "deposit";

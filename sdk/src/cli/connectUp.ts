@@ -32,10 +32,10 @@ import {
 } from "./connectionState.ts";
 import type { CliContext } from "./context.ts";
 import { formatAmount, printable, type TokenInfo } from "./format.ts";
-import { disableKillSwitch, enableKillSwitch, KILL_SWITCH_TABLE, killSwitchActive } from "./killSwitch.ts";
+import { disableKillSwitch, enableKillSwitch } from "./killSwitch.ts";
 import { killSwitchFlows } from "./killSwitchFlows.ts";
 import { createLegTransport, TRANSPORT_FWMARK, TRANSPORT_MTU, type TransportMode } from "./legTransport.ts";
-import { setLockdown } from "./lockdown.ts";
+import { startLockdown } from "./lockdown.ts";
 import { connectionProgress, legMoneyLine } from "./payTunnel.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
 import { putResolverBack, routeResolvers, tunnelResolvers } from "./tunnelDns.ts";
@@ -84,14 +84,7 @@ export async function connectUp(
   const configOf = (leg: TunnelLeg) => (configPath ??= resolve(`dvpn${leg.sessionId}.conf`));
   const allow = (endpoint: string | undefined, protocol: "udp" | "tcp" = "udp") =>
     killSwitchFlows(endpoint, ctx.globals.rpc, ctx.globals.indexer ? [ctx.globals.indexer] : [], protocol);
-  if (o.lockdown) {
-    setLockdown(statePath, KILL_SWITCH_TABLE);
-    if (!(await killSwitchActive())) {
-      // Lockdown whose switch is gone (the machine rebooted): closed again before any money moves.
-      killSwitchTable = await enableKillSwitch({ iface: "lo", allow: await allow(undefined) });
-      ctx.out.progress("lockdown: the kill switch was gone (a reboot?) and is on again");
-    }
-  }
+  if (o.lockdown) killSwitchTable = await startLockdown(statePath, () => allow(undefined), ctx.out.progress);
   const transport = createLegTransport({ client, mode: o.transport, ...(o.v2ray ? { v2ray: o.v2ray } : {}) });
   /** Brings `leg`'s tunnel up, straight to the provider or over `via`, its obfuscated transport. */
   const bringUp = async (leg: TunnelLeg, previous: TunnelLeg | undefined, via: TransportOffer | undefined) => {

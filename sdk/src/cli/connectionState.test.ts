@@ -57,3 +57,21 @@ test("a pid is the client only while it runs with the recorded start time", () =
   const gone = spawnSync("true").pid!;
   assert.equal(isAlive(gone, undefined), false);
 });
+
+test("two hops record the exit's payer; a malformed one is refused", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dvpn-state-"));
+  try {
+    const path = join(dir, "connection.json");
+    const s: ConnectionState = {
+      ...state(process.pid),
+      entry: { sessionId: "6", provider: `0x${"44".repeat(20)}`, config: "/etc/wireguard/dvpn0e.conf" },
+      exitPayer: `0x${"33".repeat(20)}`,
+    };
+    writeConnectionState(path, s);
+    assert.equal(readConnectionState(path)?.exitPayer, s.exitPayer);
+    writeConnectionState(path, { ...s, exitPayer: "nobody" });
+    assert.throws(() => readConnectionState(path), /not a dvpn connection state/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

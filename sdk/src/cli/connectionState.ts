@@ -2,7 +2,7 @@
  * The state of `dvpn connect --up`, kept in a file (mode 0600, folder 0700) while it runs, so
  * `dvpn status` can report and `dvpn disconnect` can close a connection whose process was
  * killed. Holds no key: the tunnel's private key stays in its config file (0600), and the session
- * is closed with the wallet's key.
+ * is closed with the wallet's key (two hops' exit paid by another account: with `--exit-key-file`).
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -42,6 +42,11 @@ export const connectionStateSchema = z.object({
   lockdown: z.boolean().optional(),
   /** Two hops: the entry's session and config (the fields above are then the exit's). */
   entry: z.object({ sessionId: decimal, provider: z.string(), config: z.string() }).optional(),
+  /** Two hops: the account paying the exit's session when it is not the wallet (`--exit-key-file`). */
+  exitPayer: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
 });
 
 /** The connection's state. */

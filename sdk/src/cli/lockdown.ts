@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { enableKillSwitch, KILL_SWITCH_TABLE, killSwitchActive, type AllowedFlow } from "./killSwitch.ts";
 
 const lockdownSchema = z.object({ table: z.string(), since: z.number() });
 
@@ -52,4 +53,32 @@ export function setLockdown(statePath: string, table: string): void {
 /** Turns lockdown off. @param statePath the connection state file. */
 export function clearLockdown(statePath: string): void {
   rmSync(lockdownPath(statePath), { force: true });
+}
+
+/** The nftables calls of {@link startLockdown} (replaced only in unit tests). */
+export interface LockdownSwitch {
+  active(): Promise<boolean>;
+  enable(p: { iface: string; allow: AllowedFlow[] }): Promise<string>;
+}
+
+/**
+ * Lockdown at the start of `connect --up` (one or two hops), before any money moves: recorded in
+ * the lockdown file, and its kill switch closed again when it is gone (the machine rebooted).
+ * @param statePath the connection state file.
+ * @param allow the flows let out with no tunnel yet (the chain's JSON-RPC, the feed).
+ * @param progress where the re-enabled switch is said.
+ * @param nft the nftables calls.
+ * @returns the kill switch's table when it was enabled here, else undefined.
+ */
+export async function startLockdown(
+  statePath: string,
+  allow: () => Promise<AllowedFlow[]>,
+  progress: (line: string) => void,
+  nft: LockdownSwitch = { active: killSwitchActive, enable: enableKillSwitch },
+): Promise<string | undefined> {
+  setLockdown(statePath, KILL_SWITCH_TABLE);
+  if (await nft.active()) return undefined;
+  const table = await nft.enable({ iface: "lo", allow: await allow() });
+  progress("lockdown: the kill switch was gone (a reboot?) and is on again");
+  return table;
 }

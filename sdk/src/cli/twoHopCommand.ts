@@ -2,14 +2,12 @@
  * `dvpn connect --hops 2`: the checks made before any money moves (flags, an earlier connection, the
  * second account), then {@link connectTwoHops} and its result, one line per session and its money.
  */
-import { http } from "viem";
 import { z } from "zod";
-import { privateKeyToAccount } from "viem/accounts";
-import { createDvpnClient } from "../client/createDvpnClient.ts";
 import { connectionStatePath, isAlive, readConnectionState } from "./connectionState.ts";
 import { connectTwoHops } from "./connectTwoHops.ts";
-import { readKeyFile, type CliContext } from "./context.ts";
+import type { CliContext } from "./context.ts";
 import { UsageError } from "./errors.ts";
+import { exitKeyAccount, secondAccountClient } from "./exitPayer.ts";
 import { parseAmount } from "./format.ts";
 import { keyValues } from "./output.ts";
 import { runOptions, sessionRow } from "./payTunnel.ts";
@@ -65,21 +63,12 @@ export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOpt
     throw new UsageError(
       isAlive(previous.pid, previous.pidStart)
         ? `already connected (session ${previous.sessionId}, pid ${previous.pid}): \`dvpn disconnect\` first`
-        : `session ${previous.sessionId} of a client that was killed is still open: \`dvpn disconnect\` closes it`,
+        : `session ${previous.sessionId} of a client that was killed is still open: \`dvpn disconnect${previous.exitPayer ? " --exit-key-file <exit key>" : ""}\` closes it`,
     );
   }
   putResolverBack(ctx, statePath);
   const client = await ctx.client(true);
-  const exitClient = o.exitKeyFile
-    ? createDvpnClient({
-        chain: client.chain,
-        transport: http(ctx.globals.rpc, { retryCount: 1 }),
-        deployment: client.deployment,
-        account: privateKeyToAccount(readKeyFile(o.exitKeyFile, "--exit-key-file")),
-        pollingInterval: client.chain.id === 31337 ? 200 : 2_000,
-        ...(client.indexerUrl ? { indexerUrl: client.indexerUrl } : {}),
-      })
-    : undefined;
+  const exitClient = o.exitKeyFile ? secondAccountClient(ctx, client, exitKeyAccount(o.exitKeyFile)) : undefined;
   if (exitClient && exitClient.account!.address === client.account!.address) {
     throw new UsageError("--exit-key-file holds the wallet's own key: give a second account's key");
   }

@@ -9,23 +9,36 @@ import { keyValues } from "../output.ts";
 import { disableKillSwitch } from "../killSwitch.ts";
 import { moneyLine } from "../payTunnel.ts";
 import { readLockdown } from "../lockdown.ts";
+import { exitCloser, exitKeyAccount, secondAccountClient } from "../exitPayer.ts";
 import { putResolverBack } from "../tunnelDns.ts";
 import { noPositionals } from "./shared.ts";
 
 export default defineCommand({
   path: ["disconnect"],
   summary: "end the connection of `dvpn connect --up`, also one whose process was killed",
-  options: {},
-  schema: z.object({ positionals: noPositionals }),
+  options: {
+    "exit-key-file": {
+      type: "string",
+      value: "<file>",
+      description: "two hops paid by `connect --exit-key-file`: that account's key, to close the exit's session too",
+    },
+  },
+  schema: z.object({ positionals: noPositionals, exitKeyFile: z.string().optional() }),
   notes: [
     "A running client is asked to stop (as Ctrl-C: last voucher, tunnel down, session closed). A killed",
     "one is cleaned up here: the tunnel is taken down, the kill switch lifted and the session closed",
     "with the wallet's key (the provider claims its best voucher; the rest is refunded). Says what",
     "happened to the money. The resolver file `connect --up` pointed at the tunnel is put back. In",
-    "lockdown (`connect --lockdown`) the kill switch stays on: `dvpn unlock` lifts it.",
+    "lockdown (`connect --lockdown`) the kill switch stays on: `dvpn unlock` lifts it. Two hops whose exit",
+    "is paid from another account (`connect --exit-key-file`): give --exit-key-file here to close the exit's",
+    "session too; without it that session is left open (the line says how to close it) and the rest is done.",
   ],
-  examples: ["dvpn disconnect --key-file ~/.dvpn/key", "dvpn disconnect --json"],
-  async run(ctx) {
+  examples: [
+    "dvpn disconnect --key-file ~/.dvpn/key",
+    "dvpn disconnect --key-file ~/.dvpn/key --exit-key-file ~/.dvpn/key2",
+    "dvpn disconnect --json",
+  ],
+  async run(ctx, o) {
     const path = connectionStatePath(ctx.env);
     const state = readConnectionState(path);
     if (!state) {
@@ -34,6 +47,9 @@ export default defineCommand({
       return;
     }
     const sessionId = BigInt(state.sessionId);
+    // Checked before anything changes: a key that does not pay the exit is refused.
+    const exitAccount = o.exitKeyFile ? exitKeyAccount(o.exitKeyFile) : undefined;
+    const closer = exitCloser(state, exitAccount?.address);
     const lockdown = readLockdown(path) !== undefined;
     const t = await ctx.tokens();
     if (isAlive(state.pid, state.pidStart)) {
@@ -61,7 +77,7 @@ export default defineCommand({
     if (lockdown) ctx.out.progress("lockdown: the kill switch stays on; `dvpn unlock` lifts it");
     const client = await ctx.client(true);
     if (state.entry) {
-      // Two hops: the entry's session too (paid by the wallet; an exit paid by another key is closed here only when it is the wallet's).
+      // Two hops: the entry's session too (always the wallet's; the exit's may be another account's).
       const entryId = BigInt(state.entry.sessionId);
       const e = await client.getSession({ sessionId: entryId });
       if (e.status === "Active") await client.closeSession({ sessionId: entryId });
@@ -70,18 +86,22 @@ export default defineCommand({
         `entry session ${entryId}: ${moneyLine(await client.getSession({ sessionId: entryId }), t.paymentToken)}`,
       );
     }
+    const payer = exitAccount && closer.by === "exit-key" ? secondAccountClient(ctx, client, exitAccount) : client;
     let s = await client.getSession({ sessionId });
     let action = "none";
     let money: string;
-    if (s.status === "Active") {
-      const closed = await client.closeSession({ sessionId });
+    if (closer.by === "skip" && (s.status === "Active" || s.status === "Pending")) {
+      action = "skipped";
+      money = closer.line;
+    } else if (s.status === "Active") {
+      const closed = await payer.closeSession({ sessionId });
       action = "closed";
       money =
         closed.refund !== undefined
           ? `closed: paid ${formatAmount(closed.paid ?? 0n, t.paymentToken)}, refund ${formatAmount(closed.refund, t.paymentToken)}`
           : `closed: the provider may claim its best voucher until ${formatTime(closed.settlementDeadline)}, then \`dvpn session finalize ${sessionId}\` refunds the rest`;
     } else if (s.status === "Pending") {
-      const c = await client.cancelSession({ sessionId });
+      const c = await payer.cancelSession({ sessionId });
       action = "cancelled";
       money = `cancelled (never accepted): refund ${formatAmount(c.refund, t.paymentToken)}`;
     } else {
