@@ -8,7 +8,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
+import { privateKeyToAccount } from "viem/accounts";
 import { gatewayOf, parsePool } from "./addresses/pool.ts";
+import { resolvePools } from "./addresses/resolvePools.ts";
+import { loadPrivateKey } from "./config/privateKey.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { createFirewall } from "./firewall/nftables.ts";
 import { exitPolicyOf } from "./firewall/fromConfig.ts";
@@ -19,11 +22,18 @@ import { createTransportServer } from "./transport/server.ts";
 /** Removes the table and the interface of the agent configured by `config`; returns what was removed. */
 export async function uninstall(config: AgentConfig): Promise<string[]> {
   const log = pino({ level: config.logLevel, base: { svc: "gateway-agent" } });
-  const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
+  // Removing the table and the interface goes by their names; the pools only fill the parameters
+  // (the configured or derived ones: the store is left untouched).
+  const pools = resolvePools({
+    ipv4Pool: config.ipv4Pool,
+    ipv6Pool: config.ipv6Pool,
+    provider: privateKeyToAccount(loadPrivateKey(config)).address,
+  });
+  const layout = parsePool(pools.ipv4Pool, pools.ipv6Pool || null);
   const gateway = gatewayOf(layout);
   const firewall = createFirewall({
     iface: config.interface,
-    pool4: config.ipv4Pool,
+    pool4: pools.ipv4Pool,
     ...(config.netns ? { netns: config.netns } : {}),
     policy: exitPolicyOf(config),
     rateLimitMbit: 0,
