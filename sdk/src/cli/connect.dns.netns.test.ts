@@ -267,7 +267,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
         [TOPOLOGY.providerToInternet],
         "the upstream was not asked by the provider",
       );
-      assert.deepEqual(await dns(topo.client, "10.77.0.1", "tcp.dvpn.test", "tcp"), {
+      assert.deepEqual(await dns(topo.client, lab.agent.gateway, "tcp.dvpn.test", "tcp"), {
         rcode: 0,
         ip: TOPOLOGY.internetAddress,
       });
@@ -280,14 +280,14 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
         assert.deepEqual(queried(lanLog, name), [], `the LAN resolver was asked for ${name}`);
       }
       // Someone outside the tunnel asking the gateway's resolver is refused.
-      assert.equal((await dns(topo.internet, "10.77.0.1", "outsider.dvpn.test"))?.rcode, 5);
+      assert.equal((await dns(topo.internet, lab.agent.gateway, "outsider.dvpn.test"))?.rcode, 5);
       assert.deepEqual(queried(upstreamLog, "outsider.dvpn.test"), []);
       // IPv6 goes through the tunnel (the internet sees the provider's address), not around it.
       assert.equal(await tcpSays(V6.internet, 5203), V6.providerToInternet);
       assert.equal(await tcpSays(V6.providerToClient, 5202), undefined, "IPv6 left outside the tunnel");
       assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), undefined, "IPv4 left outside the tunnel");
       const status = await dvpn(["status"]);
-      assert.equal(status.dns, "10.77.0.1", JSON.stringify(status));
+      assert.equal(status.dns, lab.agent.gateway, JSON.stringify(status));
       assert.equal(status.killSwitch, true);
 
       // A crash keeps the tunnel's resolver (and the kill switch) until the next command.
