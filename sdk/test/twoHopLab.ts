@@ -12,6 +12,7 @@
  * client's wallet, 3 a second paying account; with `spares`, 4 a second exit and 5 a second entry
  * (dearer, so the first ones are picked first).
  */
+import { keccak256, toHex } from "viem";
 import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,6 +41,17 @@ const SPARE_POOLS = {
   exit6: "fd8c:dead:beef::/64",
   entry: "10.141.0.0/16",
   entry6: "fd8d:dead:beef::/64",
+} as const;
+
+/**
+ * The entry's and the exit's accounts (users 0 and 1) are fixed, hashed from a label, so the pools their
+ * agents derive by default are known and differ (10.91.0.0/16 and 10.126.0.0/16): with new random accounts about 1 run in 47 would pair
+ * two agents on one pool, and the lab without spares has no second exit to fail over to (that case is
+ * tested with a test driver in sdk/src/tunnel/createTwoHopConnection.test.ts).
+ */
+const LAB_KEYS = {
+  entry: keccak256(toHex("dvpn two-hop lab: entry provider")),
+  exit: keccak256(toHex("dvpn two-hop lab: exit provider")),
 } as const;
 
 /** The running lab. */
@@ -91,7 +103,7 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    ({ topo, chain } = await startClientLab(tag, o.spares ? 6 : 4));
+    ({ topo, chain } = await startClientLab(tag, o.spares ? 6 : 4, [LAB_KEYS.entry, LAB_KEYS.exit]));
     const t = topo;
     const exitNs = `dvpn-${tag}-x`;
     const ip = (args: string[]) => exec("ip", args);
