@@ -8,10 +8,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
-import { privateKeyToAccount } from "viem/accounts";
 import { gatewayOf, parsePool } from "./addresses/pool.ts";
-import { resolvePools } from "./addresses/resolvePools.ts";
-import { loadPrivateKey } from "./config/privateKey.ts";
+import { LEGACY_POOLS } from "./addresses/derivePool.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { createFirewall } from "./firewall/nftables.ts";
 import { exitPolicyOf } from "./firewall/fromConfig.ts";
@@ -23,12 +21,11 @@ import { createTransportServer } from "./transport/server.ts";
 export async function uninstall(config: AgentConfig): Promise<string[]> {
   const log = pino({ level: config.logLevel, base: { svc: "gateway-agent" } });
   // Removing the table and the interface goes by their names; the pools only fill the parameters
-  // (the configured or derived ones: the store is left untouched).
-  const pools = resolvePools({
-    ipv4Pool: config.ipv4Pool,
-    ipv6Pool: config.ipv6Pool,
-    provider: privateKeyToAccount(loadPrivateKey(config)).address,
-  });
+  // (no need for the provider's key, nor to open the store).
+  const pools = {
+    ipv4Pool: config.ipv4Pool ?? LEGACY_POOLS.ipv4Pool,
+    ipv6Pool: config.ipv6Pool ?? LEGACY_POOLS.ipv6Pool,
+  };
   const layout = parsePool(pools.ipv4Pool, pools.ipv6Pool || null);
   const gateway = gatewayOf(layout);
   const firewall = createFirewall({
