@@ -241,6 +241,8 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       };
       const resolvConf = () => topo.run(topo.client, "cat", ["/etc/resolv.conf"]);
 
+      // The gateway of the agent's pool (derived from its account), as a regular expression.
+      const gw = lab.agent.gateway.replace(/\./g, "\\.");
       const first = connect([]);
       await waitFor("the kill switch", () => /kill switch on/.test(first.stderr) || first.cli.exitCode !== null);
       // Capture the client's uplink from the kill switch on until after the client is killed.
@@ -255,10 +257,10 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
 
       await waitFor(
         "the tunnel and its DNS",
-        () => /DNS: \S+ asks 10\.77\.0\.1 through the tunnel/.test(first.stderr) || first.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw} through the tunnel`).test(first.stderr) || first.cli.exitCode !== null,
       );
       assert.equal(first.cli.exitCode, null, `the CLI stopped: ${first.stderr}; agent: ${agentLog()}`);
-      assert.match(await resolvConf(), /^nameserver 10\.77\.0\.1$/m);
+      assert.match(await resolvConf(), new RegExp(`^nameserver ${gw}$`, "m"));
 
       // Names resolve through the gateway's forwarder, which asks the upstream from the provider.
       assert.equal(await resolveName("exit.dvpn.test"), TOPOLOGY.internetAddress, `agent: ${agentLog()}`);
@@ -294,7 +296,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       const state = JSON.parse(readFileSync(join(stateDir, "connection.json"), "utf8")) as { pid: number };
       process.kill(state.pid, "SIGKILL");
       await first.exited;
-      assert.match(await resolvConf(), /^nameserver 10\.77\.0\.1$/m);
+      assert.match(await resolvConf(), new RegExp(`^nameserver ${gw}$`, "m"));
       assert.equal(await dns(topo.client, TOPOLOGY.providerToClient, "crash.dvpn.test"), undefined);
       if (tcpdump) {
         tcpdump.kill("SIGINT");
@@ -329,7 +331,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       const second = connect(["--lockdown"]);
       await waitFor(
         "the lockdown tunnel",
-        () => /DNS: \S+ asks 10\.77\.0\.1/.test(second.stderr) || second.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw}`).test(second.stderr) || second.cli.exitCode !== null,
       );
       assert.equal(second.cli.exitCode, null, `the CLI stopped: ${second.stderr}`);
       assert.equal(await resolveName("locked.dvpn.test"), TOPOLOGY.internetAddress);
@@ -348,7 +350,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       const third = connect([]);
       await waitFor(
         "the tunnel after the reboot",
-        () => /DNS: \S+ asks 10\.77\.0\.1/.test(third.stderr) || third.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw}`).test(third.stderr) || third.cli.exitCode !== null,
       );
       assert.equal(third.cli.exitCode, null, `the CLI stopped: ${third.stderr}`);
       const reclosed = third.stderr.indexOf("lockdown: the kill switch was gone");
