@@ -95,6 +95,7 @@ export async function reconcileAtScale(n: number, diffRuns: number): Promise<Sca
         wgListenPort: 51820,
         backend: "userspace",
         ipv4Pool: "10.200.0.0/16",
+        ipv6Pool: "fd77:dead:beef::/64",
         lagToleranceBytes: String(1n << 60n),
         lagToleranceSeconds: String(1n << 40n),
         idleTimeoutSeconds: 0,

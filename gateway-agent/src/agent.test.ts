@@ -47,6 +47,7 @@ function makeAgent(overrides: Record<string, unknown> = {}): GatewayAgent {
       privateKey: providerKey,
       dataDir: dir,
       ipv4Pool: "10.66.0.0/29",
+      ipv6Pool: "fd77:dead:beef::/64",
       voucherListen: "127.0.0.1:0",
       metricsListen: "127.0.0.1:0",
       confirmations: 0,

@@ -10,10 +10,11 @@ import pino, { type Logger } from "pino";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createAddressPool, gatewayOf, parsePool } from "./addresses/pool.ts";
+import { resolvePools } from "./addresses/resolvePools.ts";
 import type { AgentChain } from "./chain/types.ts";
 import { createSdkChain } from "./chain/sdkChain.ts";
 import { createChainSync } from "./chain/sync.ts";
-import type { AgentConfig, AgentConfigInput } from "./config/schema.ts";
+import type { AgentConfig, AgentConfigInput, PooledAgentConfig } from "./config/schema.ts";
 import { resolveDeployment } from "./config/deployment.ts";
 import { validateConfig } from "./config/load.ts";
 import { loadPrivateKey } from "./config/privateKey.ts";
@@ -56,7 +57,8 @@ export interface GatewayAgentDeps {
 
 /** A running (or startable) agent. */
 export interface GatewayAgent {
-  config: AgentConfig;
+  /** The validated configuration, with the pools in use (see `resolvePools`). */
+  config: PooledAgentConfig;
   store: Store;
   backend: WgBackend;
   chain: AgentChain;
@@ -87,30 +89,48 @@ export interface GatewayAgent {
  * createShutdown({ handleSignals: true, signalExitCode: 0 }).add("agent", () => agent.stop());
  */
 export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: GatewayAgentDeps = {}): GatewayAgent {
-  const config = validateConfig(input);
+  const validated = validateConfig(input);
   const log =
     deps.logger ??
     pino({
-      level: config.logLevel,
+      level: validated.logLevel,
       base: { svc: "gateway-agent" },
       redact: { paths: ["privateKey", "*.privateKey", "config.privateKey"], censor: "[redacted]" },
     });
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const dataDir = resolve(config.dataDir);
-  const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
-  const gateway = gatewayOf(layout);
-  const deployment = resolveDeployment(config.deployment);
-  const wgKeyFile = resolve(config.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
+  const dataDir = resolve(validated.dataDir);
+  const deployment = resolveDeployment(validated.deployment);
+  const wgKeyFile = resolve(validated.wgPrivateKeyFile ?? join(dataDir, "wg.key"));
 
   const chain =
     deps.chain ??
     createSdkChain({
-      rpcUrl: config.rpcUrl,
+      rpcUrl: validated.rpcUrl,
       deployment,
-      account: privateKeyToAccount(loadPrivateKey(config)),
-      pollingIntervalMs: Math.min(250, config.pollIntervalMs),
-      maxLogRange: BigInt(config.maxLogRange),
+      account: privateKeyToAccount(loadPrivateKey(validated)),
+      pollingIntervalMs: Math.min(250, validated.pollIntervalMs),
+      maxLogRange: BigInt(validated.maxLogRange),
     });
+  const store = openStore(join(dataDir, "agent.sqlite"));
+  let pools;
+  try {
+    pools = resolvePools({
+      ipv4Pool: validated.ipv4Pool,
+      ipv6Pool: validated.ipv6Pool,
+      provider: chain.provider,
+      store,
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  log.info(
+    { ipv4Pool: pools.ipv4Pool, ipv6Pool: pools.ipv6Pool, source: pools.source, derived: pools.derived },
+    "tunnel address pools",
+  );
+  const config: PooledAgentConfig = { ...validated, ipv4Pool: pools.ipv4Pool, ipv6Pool: pools.ipv6Pool };
+  const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
+  const gateway = gatewayOf(layout);
   const backend =
     deps.backend ??
     createSystemBackend({
@@ -127,7 +147,6 @@ export function createGatewayAgent(input: AgentConfigInput | AgentConfig, deps: 
     });
   const firewall =
     deps.firewall ?? (deps.backend ? undefined : firewallFromConfig(config, log.child({ part: "nftables" })));
-  const store = openStore(join(dataDir, "agent.sqlite"));
   const metrics = createMetrics();
   const dns =
     deps.dns ?? (deps.backend ? undefined : dnsFromConfig(config, layout, log.child({ part: "dns" }), metrics));

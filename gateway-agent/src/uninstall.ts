@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
 import { gatewayOf, parsePool } from "./addresses/pool.ts";
+import { LEGACY_POOLS } from "./addresses/derivePool.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { createFirewall } from "./firewall/nftables.ts";
 import { exitPolicyOf } from "./firewall/fromConfig.ts";
@@ -19,11 +20,17 @@ import { createTransportServer } from "./transport/server.ts";
 /** Removes the table and the interface of the agent configured by `config`; returns what was removed. */
 export async function uninstall(config: AgentConfig): Promise<string[]> {
   const log = pino({ level: config.logLevel, base: { svc: "gateway-agent" } });
-  const layout = parsePool(config.ipv4Pool, config.ipv6Pool || null);
+  // Removing the table and the interface goes by their names; the pools only fill the parameters
+  // (no need for the provider's key, nor to open the store).
+  const pools = {
+    ipv4Pool: config.ipv4Pool ?? LEGACY_POOLS.ipv4Pool,
+    ipv6Pool: config.ipv6Pool ?? LEGACY_POOLS.ipv6Pool,
+  };
+  const layout = parsePool(pools.ipv4Pool, pools.ipv6Pool || null);
   const gateway = gatewayOf(layout);
   const firewall = createFirewall({
     iface: config.interface,
-    pool4: config.ipv4Pool,
+    pool4: pools.ipv4Pool,
     ...(config.netns ? { netns: config.netns } : {}),
     policy: exitPolicyOf(config),
     rateLimitMbit: 0,

@@ -5,6 +5,10 @@
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { gatewayOf, parsePool } from "../../gateway-agent/src/addresses/pool.ts";
+import { resolvePools } from "../../gateway-agent/src/addresses/resolvePools.ts";
+import { loadPrivateKey } from "../../gateway-agent/src/config/privateKey.ts";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import { feedRequest, getFeedMeta, getFeedProvider, type Availability, type Reputation } from "../../sdk/src/index.ts";
@@ -101,7 +105,10 @@ export async function startAgentService(params: {
   iface: string;
   dataDir: string;
   lagTolerance: { bytes: bigint; percent: number };
-  /** A second agent in the same namespace needs its own port, pool and metrics port (defaults 51820, 10.77.0.0/16, 9464). */
+  /**
+   * A second agent in the same namespace needs its own port, pool and metrics port (defaults 51820,
+   * the pool derived from the provider's account, 9464).
+   */
   wgListenPort?: number;
   ipv4Pool?: string;
   ipv6Pool?: string;
@@ -200,7 +207,13 @@ export async function startAgentService(params: {
     await stop();
     throw err;
   }
-  const gateway = (params.ipv4Pool ?? "10.77.0.0/16").replace(/\.\d+\/\d+$/, ".1");
+  // The data folder is new: the agent uses the configured pool or the one derived from its account.
+  const pools = resolvePools({
+    ipv4Pool: params.ipv4Pool,
+    ipv6Pool: params.ipv6Pool,
+    provider: privateKeyToAccount(loadPrivateKey({ privateKeyFile: params.providerKeyFile })).address,
+  });
+  const gateway = gatewayOf(parsePool(pools.ipv4Pool, null)).ipv4;
   return {
     iface: params.iface,
     gateway,

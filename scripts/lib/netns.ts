@@ -51,7 +51,8 @@ export const TOPOLOGY = {
   internetAddress: "10.99.1.2",
   providerToClient: "10.99.2.1",
   clientAddress: "10.99.2.2",
-  tunnelPool: "10.77.0.0/16",
+  /** Every pool an agent derives by default (10.64.0.0/10), the old default 10.77.0.0/16 inside it. */
+  tunnelPool: "10.64.0.0/10",
 } as const;
 
 /** The created namespaces and how to run things in them. */

@@ -28,6 +28,7 @@ export {
   type LegResult,
   type LegOutcome,
 } from "./tunnel/createVpnConnection.ts";
+export { TunnelConflictError, tunnelConflict } from "./tunnel/tunnelConflict.ts";
 export {
   createTwoHopConnection,
   NoEntryError,

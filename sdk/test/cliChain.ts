@@ -44,7 +44,13 @@ export interface CliResult {
  * @param params.hostname where the node listens (default 127.0.0.1).
  */
 export async function startCliChain(
-  params: { users?: number; voter?: number; hostname?: string } = {},
+  params: {
+    users?: number;
+    voter?: number;
+    hostname?: string;
+    /** Fixed keys for the first users (an undefined entry: a new random key). */
+    keys?: (Hex | undefined)[];
+  } = {},
 ): Promise<CliChain> {
   const chain = await startLocalChain(params.hostname ? { hostname: params.hostname } : {});
   const dir = mkdtempSync(join(tmpdir(), "dvpn-cli-"));
@@ -69,7 +75,7 @@ export async function startCliChain(
     const keyFiles: string[] = [];
     const addresses: Address[] = [];
     for (let i = 0; i < (params.users ?? 4); i++) {
-      const key = generatePrivateKey();
+      const key = params.keys?.[i] ?? generatePrivateKey();
       const address = privateKeyToAccount(key).address;
       const hashes = [
         await walletClient.sendTransaction({ to: address, value: parseEther("10") }),

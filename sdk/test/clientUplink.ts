@@ -4,6 +4,7 @@
  * (unique per topology, so concurrent runs never share a host route; it goes away with the
  * topology's veth).
  */
+import type { Hex } from "viem";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createTopology, TOPOLOGY, type Topology } from "../../test/kit/dataPlane.ts";
@@ -45,11 +46,15 @@ export async function routeClientToHost(topo: Topology, tag: string): Promise<vo
  * @param users funded users of the chain.
  * @returns the topology and the chain (the caller destroys and stops them).
  */
-export async function startClientLab(tag: string, users: number): Promise<{ topo: Topology; chain: CliChain }> {
+export async function startClientLab(
+  tag: string,
+  users: number,
+  keys?: (Hex | undefined)[],
+): Promise<{ topo: Topology; chain: CliChain }> {
   const topo = await createTopology(tag);
   let chain: CliChain | undefined;
   try {
-    chain = await startCliChain({ users, hostname: topo.hostAddress });
+    chain = await startCliChain({ users, hostname: topo.hostAddress, ...(keys ? { keys } : {}) });
     await routeClientToHost(topo, tag);
     return { topo, chain };
   } catch (err) {

@@ -21,7 +21,8 @@ import { startClientLab } from "./clientUplink.ts";
 import { labClient, startLabProvider } from "./labProvider.ts";
 
 const root = join(import.meta.dirname, "../..");
-const SECOND_POOL = "10.78.0.0/16";
+/** The second agent shares the first one's namespace: a pool of its own, outside the derived range (10.64.0.0/10). */
+const SECOND_POOL = "10.142.0.0/16";
 
 /** One session of the client as the chain and the CLI saw it. */
 export interface LabSession {
@@ -119,7 +120,7 @@ export async function runFailoverLab(p: {
         price: 50_000n,
         iface: `dv${tag}wb`,
         pool: SECOND_POOL,
-        v6: "fd78:dead:beef::/64",
+        v6: "fd8e:dead:beef::/64",
         metricsPort: 9465,
       },
     ];
@@ -220,7 +221,7 @@ connect();`;
       partial = lines.pop()!;
       for (const l of lines) if (l) received.push(JSON.parse(l) as { t: number; from: string; bytes: number });
     });
-    const viaSecond = (r: { from: string }) => r.from.startsWith("10.78.");
+    const viaSecond = (r: { from: string }) => r.from.startsWith("10.142.");
     for (const deadline = Date.now() + 30_000; received.reduce((n, r) => n + r.bytes, 0) < 4 << 20;) {
       if (Date.now() > deadline) throw new Error(`the download did not start; CLI: ${stderr}`);
       await sleep(100);

@@ -218,7 +218,7 @@ export async function startTransportLab(p: { tag: string; censor: boolean }): Pr
       },
       agentLog: () => readFileSync(join(agentDir, "agent.log"), "utf8"),
       async iperf(seconds) {
-        const server = t.spawn(t.provider, "iperf3", ["-s", "-1", "-B", "10.77.0.1", "-p", "5201"]);
+        const server = t.spawn(t.provider, "iperf3", ["-s", "-1", "-B", agent!.gateway, "-p", "5201"]);
         children.push(server);
         await new Promise((r) => setTimeout(r, 300));
         const out = await t.run(t.client, "timeout", [
@@ -227,7 +227,7 @@ export async function startTransportLab(p: { tag: string; censor: boolean }): Pr
           "--connect-timeout",
           "5000",
           "-c",
-          "10.77.0.1",
+          agent!.gateway,
           "-p",
           "5201",
           "-R",

@@ -3,15 +3,16 @@
  * ({@link startClientLab}: client, provider and "internet" namespaces, a `hardhat node` on the
  * host) plus an exit namespace `x` between the provider namespace and the internet:
  *
- *   client ── 10.99.2.0/30 ── p (entry, DE, pool 10.78/16) ── 10.99.3.0/30 ── x (exit, NL) ── 10.99.4.0/30 ── internet
+ *   client ── 10.99.2.0/30 ── p (entry, DE) ── 10.99.3.0/30 ── x (exit, NL) ── 10.99.4.0/30 ── internet
  *
  * Both agents run with their firewall (forwarding, NAT, the exit policy with the lab's private
  * ranges allowed), so the exit sees the entry's address (10.99.3.1) and the internet the exit's
- * (10.99.4.1). The exit reaches the chain through p from an address of its own (10.95.x.y, like the
+ * (10.99.4.1). The exit reaches the chain through p from an address of its own (10.97.x.y, like the
  * client's uplink), so concurrent labs never share a host route. Users: 0 entry, 1 exit, 2 the
  * client's wallet, 3 a second paying account; with `spares`, 4 a second exit and 5 a second entry
  * (dearer, so the first ones are picked first).
  */
+import { keccak256, toHex } from "viem";
 import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,10 +29,29 @@ export const HOPS = {
   exitAddress: "10.99.3.2",
   exitToInternet: "10.99.4.1",
   internetAddress: "10.99.4.2",
-  entryPool: "10.78.0.0/16",
-  entryPool6: "fd78:dead:beef::/64",
-  exitGateway: "10.77.0.1",
-  entryGateway: "10.78.0.1",
+} as const;
+
+/**
+ * The spares share a namespace (a host) with the first entry or exit, so they are given pools of
+ * their own, as an operator running two agents on one host would; outside the derived range
+ * (10.64.0.0/10), so they never meet the first ones' derived pools.
+ */
+const SPARE_POOLS = {
+  exit: "10.140.0.0/16",
+  exit6: "fd8c:dead:beef::/64",
+  entry: "10.141.0.0/16",
+  entry6: "fd8d:dead:beef::/64",
+} as const;
+
+/**
+ * The entry's and the exit's accounts (users 0 and 1) are fixed, hashed from a label, so the pools their
+ * agents derive by default are known and differ (10.91.0.0/16 and 10.126.0.0/16): with new random accounts about 1 run in 47 would pair
+ * two agents on one pool, and the lab without spares has no second exit to fail over to (that case is
+ * tested with a test driver in sdk/src/tunnel/createTwoHopConnection.test.ts).
+ */
+const LAB_KEYS = {
+  entry: keccak256(toHex("dvpn two-hop lab: entry provider")),
+  exit: keccak256(toHex("dvpn two-hop lab: exit provider")),
 } as const;
 
 /** The running lab. */
@@ -83,7 +103,7 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    ({ topo, chain } = await startClientLab(tag, o.spares ? 6 : 4));
+    ({ topo, chain } = await startClientLab(tag, o.spares ? 6 : 4, [LAB_KEYS.entry, LAB_KEYS.exit]));
     const t = topo;
     const exitNs = `dvpn-${tag}-x`;
     const ip = (args: string[]) => exec("ip", args);
@@ -128,7 +148,7 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
     await ip(["-n", exitNs, "link", "set", "lo", "up"]);
     await t.run(exitNs, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
     // The exit's own way to the host (chain, metrics), from a unique address routed through p.
-    const exitUplink = t.hostAddress.replace(/^10\.98\./, "10.95.");
+    const exitUplink = t.hostAddress.replace(/^10\.98\./, "10.97.");
     await ip(["-n", exitNs, "addr", "add", `${exitUplink}/32`, "dev", `dv${tag}xp`]);
     await ip(["-n", t.provider, "route", "add", `${exitUplink}/32`, "dev", `dv${tag}px`]);
     await ip(["route", "add", `${exitUplink}/32`, "via", t.providerUplink, "dev", `dv${tag}h`]);
@@ -159,8 +179,6 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
       iface: `dv${tag}we`,
       dir,
       region: "DE",
-      pool: HOPS.entryPool,
-      v6: HOPS.entryPool6,
       extraArgs: firewall,
     });
     agents.push(entry);
@@ -186,8 +204,8 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
       port: 51821,
       region: "NL",
       pricePerGiB: 60_000n,
-      pool: "10.79.0.0/16",
-      v6: "fd79:dead:beef::/64",
+      pool: SPARE_POOLS.exit,
+      v6: SPARE_POOLS.exit6,
       metricsPort: 9465,
       extraArgs: [...firewall, "--dns-upstream", HOPS.internetAddress],
     });
@@ -201,8 +219,8 @@ export async function startTwoHopLab(tag: string, o: { spares?: boolean } = {}):
       port: 51821,
       region: "US",
       pricePerGiB: 60_000n,
-      pool: "10.80.0.0/16",
-      v6: "fd80:dead:beef::/64",
+      pool: SPARE_POOLS.entry,
+      v6: SPARE_POOLS.entry6,
       metricsPort: 9465,
       extraArgs: firewall,
     });

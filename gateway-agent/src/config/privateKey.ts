@@ -9,7 +9,7 @@ import type { AgentConfig } from "./schema.ts";
  * readable by group or others).
  * @throws ConfigError when the file cannot be read or does not hold a 32-byte hex key.
  */
-export function loadPrivateKey(config: AgentConfig): Hex {
+export function loadPrivateKey(config: Pick<AgentConfig, "privateKey" | "privateKeyFile">): Hex {
   if (config.privateKey) return config.privateKey as Hex;
   const file = config.privateKeyFile ?? "";
   let key: string;

@@ -99,9 +99,13 @@ export const configSchema = z
     backend: z.enum(["auto", "kernel", "userspace"]).default("auto"),
     wireguardGo: z.string().min(1).default("wireguard-go"),
     mtu: uint(0),
-    ipv4Pool: z.string().default("10.77.0.0/16"),
-    /** Empty string: IPv4 only. */
-    ipv6Pool: z.string().default("fd77:dead:beef::/64"),
+    /**
+     * The IPv4 tunnel pool. Unset: a /16 in 10.64.0.0/10 derived from the provider's account, or the
+     * pool the store's live sessions were given (gateway-agent/src/addresses/resolvePools.ts).
+     */
+    ipv4Pool: z.string().optional(),
+    /** The IPv6 tunnel pool; empty string: IPv4 only. Unset: a ULA /64 derived like `ipv4Pool`. */
+    ipv6Pool: z.string().optional(),
     /** Seconds a released tunnel address stays unused. */
     addressQuarantineSeconds: uint(600),
     /** Most live sessions at once (0: the registry's maxSessions, else the pool size). */
@@ -221,3 +225,5 @@ export const configSchema = z
 export type AgentConfigInput = z.input<typeof configSchema>;
 /** Validated configuration. */
 export type AgentConfig = z.output<typeof configSchema>;
+/** A configuration with the pools the agent uses filled in (`ipv6Pool` "" for IPv4 only). */
+export type PooledAgentConfig = AgentConfig & { ipv4Pool: string; ipv6Pool: string };

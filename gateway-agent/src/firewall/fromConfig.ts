@@ -1,6 +1,6 @@
 /** The firewall an agent configuration asks for (undefined when `firewall` is off). */
 import { parsePool, type PoolLayout } from "../addresses/pool.ts";
-import type { AgentConfig } from "../config/schema.ts";
+import type { AgentConfig, PooledAgentConfig } from "../config/schema.ts";
 import type { Runner } from "../wireguard/exec.ts";
 import { createFirewall, type Firewall, type FirewallParams } from "./nftables.ts";
 import { formatExitPolicy, type ExitPolicy } from "./policy.ts";
@@ -39,7 +39,7 @@ export function warnIfUnpublished(
 
 /** Creates the firewall owner for `config`, or undefined when `config.firewall` is false. */
 export function firewallFromConfig(
-  config: AgentConfig,
+  config: PooledAgentConfig,
   log: FirewallParams["log"],
   run?: Runner,
   layout: PoolLayout = parsePool(config.ipv4Pool, config.ipv6Pool || null),

@@ -23,6 +23,7 @@ export function mockAgentConfig(params: { privateKey: Hex; dataDir: string }) {
     privateKey: params.privateKey,
     dataDir: params.dataDir,
     ipv4Pool: "10.66.0.0/29",
+    ipv6Pool: "fd77:dead:beef::/64",
     voucherListen: "127.0.0.1:0",
     pollIntervalMs: 3_600_000,
     reconcileIntervalMs: 3_600_000,

@@ -241,6 +241,8 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       };
       const resolvConf = () => topo.run(topo.client, "cat", ["/etc/resolv.conf"]);
 
+      // The gateway of the agent's pool (derived from its account), as a regular expression.
+      const gw = lab.agent.gateway.replace(/\./g, "\\.");
       const first = connect([]);
       await waitFor("the kill switch", () => /kill switch on/.test(first.stderr) || first.cli.exitCode !== null);
       // Capture the client's uplink from the kill switch on until after the client is killed.
@@ -255,10 +257,10 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
 
       await waitFor(
         "the tunnel and its DNS",
-        () => /DNS: \S+ asks 10\.77\.0\.1 through the tunnel/.test(first.stderr) || first.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw} through the tunnel`).test(first.stderr) || first.cli.exitCode !== null,
       );
       assert.equal(first.cli.exitCode, null, `the CLI stopped: ${first.stderr}; agent: ${agentLog()}`);
-      assert.match(await resolvConf(), /^nameserver 10\.77\.0\.1$/m);
+      assert.match(await resolvConf(), new RegExp(`^nameserver ${gw}$`, "m"));
 
       // Names resolve through the gateway's forwarder, which asks the upstream from the provider.
       assert.equal(await resolveName("exit.dvpn.test"), TOPOLOGY.internetAddress, `agent: ${agentLog()}`);
@@ -267,7 +269,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
         [TOPOLOGY.providerToInternet],
         "the upstream was not asked by the provider",
       );
-      assert.deepEqual(await dns(topo.client, "10.77.0.1", "tcp.dvpn.test", "tcp"), {
+      assert.deepEqual(await dns(topo.client, lab.agent.gateway, "tcp.dvpn.test", "tcp"), {
         rcode: 0,
         ip: TOPOLOGY.internetAddress,
       });
@@ -280,21 +282,21 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
         assert.deepEqual(queried(lanLog, name), [], `the LAN resolver was asked for ${name}`);
       }
       // Someone outside the tunnel asking the gateway's resolver is refused.
-      assert.equal((await dns(topo.internet, "10.77.0.1", "outsider.dvpn.test"))?.rcode, 5);
+      assert.equal((await dns(topo.internet, lab.agent.gateway, "outsider.dvpn.test"))?.rcode, 5);
       assert.deepEqual(queried(upstreamLog, "outsider.dvpn.test"), []);
       // IPv6 goes through the tunnel (the internet sees the provider's address), not around it.
       assert.equal(await tcpSays(V6.internet, 5203), V6.providerToInternet);
       assert.equal(await tcpSays(V6.providerToClient, 5202), undefined, "IPv6 left outside the tunnel");
       assert.equal(await tcpSays(TOPOLOGY.providerToClient, 5202), undefined, "IPv4 left outside the tunnel");
       const status = await dvpn(["status"]);
-      assert.equal(status.dns, "10.77.0.1", JSON.stringify(status));
+      assert.equal(status.dns, lab.agent.gateway, JSON.stringify(status));
       assert.equal(status.killSwitch, true);
 
       // A crash keeps the tunnel's resolver (and the kill switch) until the next command.
       const state = JSON.parse(readFileSync(join(stateDir, "connection.json"), "utf8")) as { pid: number };
       process.kill(state.pid, "SIGKILL");
       await first.exited;
-      assert.match(await resolvConf(), /^nameserver 10\.77\.0\.1$/m);
+      assert.match(await resolvConf(), new RegExp(`^nameserver ${gw}$`, "m"));
       assert.equal(await dns(topo.client, TOPOLOGY.providerToClient, "crash.dvpn.test"), undefined);
       if (tcpdump) {
         tcpdump.kill("SIGINT");
@@ -329,7 +331,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       const second = connect(["--lockdown"]);
       await waitFor(
         "the lockdown tunnel",
-        () => /DNS: \S+ asks 10\.77\.0\.1/.test(second.stderr) || second.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw}`).test(second.stderr) || second.cli.exitCode !== null,
       );
       assert.equal(second.cli.exitCode, null, `the CLI stopped: ${second.stderr}`);
       assert.equal(await resolveName("locked.dvpn.test"), TOPOLOGY.internetAddress);
@@ -348,7 +350,7 @@ describe("dvpn connect --up leaks no DNS and no IPv6 (real agent, network namesp
       const third = connect([]);
       await waitFor(
         "the tunnel after the reboot",
-        () => /DNS: \S+ asks 10\.77\.0\.1/.test(third.stderr) || third.cli.exitCode !== null,
+        () => new RegExp(`DNS: \\S+ asks ${gw}`).test(third.stderr) || third.cli.exitCode !== null,
       );
       assert.equal(third.cli.exitCode, null, `the CLI stopped: ${third.stderr}`);
       const reclosed = third.stderr.indexOf("lockdown: the kill switch was gone");

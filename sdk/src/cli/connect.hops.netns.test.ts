@@ -162,7 +162,7 @@ require("http").createServer((q, r) => q.url === "/who" ? r.end(q.socket.remoteA
         assert.equal(page, `${PAGE_BYTES} true`, "the page did not arrive whole");
         assert.match(
           readFileSync(`/etc/netns/${topo.client}/resolv.conf`, "utf8"),
-          new RegExp(`^nameserver ${HOPS.exitGateway.replace(/\./g, "\\.")}$`, "m"),
+          new RegExp(`^nameserver ${lab.exit.agent.gateway.replace(/\./g, "\\.")}$`, "m"),
         );
         const resolved = await topo
           .run(topo.client, "timeout", ["20", "getent", "ahostsv4", "hops.dvpn.test"])

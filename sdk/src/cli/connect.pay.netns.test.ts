@@ -188,7 +188,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       await new Promise((r) => setTimeout(r, 500));
 
       // Full speed, provider → client (the agent's meter runs ahead of the client's counter by what is lost).
-      const server = topo.spawn(topo.provider, "iperf3", ["-s", "-1", "-B", "10.77.0.1", "-p", "5201"]);
+      const server = topo.spawn(topo.provider, "iperf3", ["-s", "-1", "-B", agent!.gateway, "-p", "5201"]);
       children.push(server);
       await new Promise((r) => setTimeout(r, 300));
       const transfer = topo
@@ -198,7 +198,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
           "--connect-timeout",
           "5000",
           "-c",
-          "10.77.0.1",
+          agent!.gateway,
           "-p",
           "5201",
           "-R",
@@ -230,10 +230,10 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       // Then an HTTP download from the gateway, as a browser would fetch a file.
       const httpServer = topo.spawn(topo.provider, process.execPath, [
         "-e",
-        `const chunk = Buffer.alloc(1 << 20, 120); require("http").createServer((q, r) => { r.writeHead(200, { "content-length": ${HTTP_BYTES} }); let n = 0; const more = () => { while (n < ${HTTP_BYTES >> 20}) { n++; if (!r.write(chunk)) return r.once("drain", more); } r.end(); }; more(); }).listen(5203, "10.77.0.1")`,
+        `const chunk = Buffer.alloc(1 << 20, 120); require("http").createServer((q, r) => { r.writeHead(200, { "content-length": ${HTTP_BYTES} }); let n = 0; const more = () => { while (n < ${HTTP_BYTES >> 20}) { n++; if (!r.write(chunk)) return r.once("drain", more); } r.end(); }; more(); }).listen(5203, "${agent!.gateway}")`,
       ]);
       children.push(httpServer);
-      const fetchScript = `(async () => { for (let i = 0; i < 20; i++) { try { const r = await fetch("http://10.77.0.1:5203/"); let n = 0; for await (const c of r.body) n += c.length; console.log(n); return; } catch { await new Promise((w) => setTimeout(w, 250)); } } process.exit(1); })()`;
+      const fetchScript = `(async () => { for (let i = 0; i < 20; i++) { try { const r = await fetch("http://${agent!.gateway}:5203/"); let n = 0; for await (const c of r.body) n += c.length; console.log(n); return; } catch { await new Promise((w) => setTimeout(w, 250)); } } process.exit(1); })()`;
       const downloaded = Number(await topo.run(topo.client, "timeout", ["120", process.execPath, "-e", fetchScript]));
       httpServer.kill();
       assert.equal(downloaded, HTTP_BYTES, "the HTTP download through the tunnel was cut short");
@@ -263,7 +263,7 @@ describe("dvpn connect --up pays a full-speed transfer (real agent, network name
       );
 
       // The kill switch: through the tunnel yes, around it no.
-      assert.equal(await reaches("10.77.0.1"), true, "the gateway is not reachable through the tunnel");
+      assert.equal(await reaches(agent!.gateway), true, "the gateway is not reachable through the tunnel");
       assert.equal(await reaches(TOPOLOGY.providerToClient), false, "traffic left outside the tunnel");
       const status = await dvpn(["status"]);
       assert.equal(status.connected, true, JSON.stringify(status));

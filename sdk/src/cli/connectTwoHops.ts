@@ -24,6 +24,7 @@ import {
   type TwoHopTunnelDriver,
 } from "../tunnel/createTwoHopConnection.ts";
 import type { ProviderChoice } from "../tunnel/nextProvider.ts";
+import { TunnelConflictError } from "../tunnel/tunnelConflict.ts";
 import { VOUCHER_API_PORT } from "../tunnel/voucherApi.ts";
 import { interfaceOf, wgQuick } from "../tunnel/wgCommands.ts";
 import { ipVersion, renderWgQuickConfig } from "../wireguard/config.ts";
@@ -179,13 +180,9 @@ export async function connectTwoHops(
       const addresses = await addressesOf(hostOf(leg.provider.endpoint));
       const entryHost = await addressesOf(hostOf(entry.provider.endpoint));
       if (addresses.some((a) => entryHost.includes(a))) {
-        throw new DvpnError(
+        // This exit cannot go through this entry; another exit can (the connection fails over).
+        throw new TunnelConflictError(
           `the exit's endpoint ${leg.provider.endpoint} is the entry's host: its traffic cannot go through the entry`,
-        );
-      }
-      if (leg.tunnel.gateway === entry.tunnel.gateway) {
-        throw new DvpnError(
-          `the exit's tunnel gateway ${leg.tunnel.gateway} is also the entry's: each hop's vouchers could not reach its own agent (providers with distinct address pools are needed)`,
         );
       }
       const old = exitAddresses;

@@ -86,6 +86,7 @@ const why: Record<LegResult["reason"], string> = {
   "not-accepted": "it did not accept in time",
   "bad-tunnel-address": "its tunnel address names no usable address or gateway",
   "tunnel-failed": "the tunnel could not be brought up",
+  "tunnel-conflict": "its tunnel cannot be up beside the other hop's (session closed, nothing used)",
   stopped: "interrupted",
   deposit: "usage reached the close-at share of the deposit",
   "provider-closed": "the provider closed the session",
@@ -124,7 +125,7 @@ export function connectionProgress(ctx: CliContext, token: TokenInfo): (e: VpnCo
       ctx.out.progress(
         r.reason === "stopped" || r.reason === "deposit"
           ? `closing: ${why[r.reason]}${used}`
-          : `leaving ${r.provider}: ${why[r.reason]}${used}`,
+          : `leaving ${r.provider}: ${why[r.reason]}${r.detail ? `: ${printable(r.detail)}` : ""}${used}`,
       );
       ctx.out.progress(legMoneyLine(r, token));
       if (e.failover)

@@ -10,7 +10,10 @@
  *
  * Failover per hop: a failed exit is replaced while the entry stays (the entry's allowed
  * destination moves to the new exit's endpoint); a failed entry is replaced while the exit
- * session stays (its WireGuard re-handshakes through the new entry, within `exitGraceMs`).
+ * session stays (its WireGuard re-handshakes through the new entry, within `exitGraceMs`). An exit
+ * whose tunnel clashes with the entry's (the same gateway or overlapping subnets: both providers
+ * hand out addresses from one pool) is left like a failed one, its session closed before anything
+ * was used, and the next exit tried; likewise a new entry that clashes with the exit.
  * Routing, the kill switch and DNS are the caller's {@link TwoHopTunnelDriver}.
  */
 import type { Address } from "viem";
@@ -26,6 +29,7 @@ import {
 } from "./createVpnConnection.ts";
 import type { ProviderChoice } from "./nextProvider.ts";
 import { pickHopPair, type HopPair } from "./pickHopPair.ts";
+import { TunnelConflictError, tunnelConflict } from "./tunnelConflict.ts";
 
 /** Which hop. */
 export type Hop = "entry" | "exit";
@@ -187,6 +191,7 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
         ...(params.session ? { session: params.session } : {}),
         tunnel: {
           up: async (leg, previous) => {
+            if (exitLeg) refuseClash("entry", leg, exitLeg);
             const up = await params.tunnel.upEntry(leg, exitLeg, previous);
             entryLeg = leg;
             for (const w of entryWaiters) w.resolve(leg);
@@ -211,6 +216,7 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
         tunnel: {
           up: async (leg, previous) => {
             const carrier = await waitEntry(exitStop.signal);
+            refuseClash("exit", leg, carrier);
             const up = await params.tunnel.upExit(leg, carrier, previous);
             exitLeg = leg;
             return up;
@@ -245,6 +251,9 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
       entryStop.abort();
       signal?.removeEventListener("abort", onAbort);
       const entryResult = await entryRun;
+      if ("error" in exitResult && "error" in entryResult) {
+        throw new AggregateError([exitResult.error, entryResult.error], "both hops failed");
+      }
       if ("error" in exitResult) throw exitResult.error;
       if ("error" in entryResult) throw entryResult.error;
       const exitEnd = exitResult.end;
@@ -259,6 +268,17 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
       };
     },
   };
+}
+
+/** Throws {@link TunnelConflictError} when `leg`'s tunnel cannot be up beside the other hop's. */
+function refuseClash(hop: Hop, leg: TunnelLeg, other: TunnelLeg): void {
+  const why = tunnelConflict(leg.tunnel, other.tunnel);
+  if (why) {
+    const otherHop = hop === "exit" ? "entry" : "exit";
+    throw new TunnelConflictError(
+      `the ${hop} ${leg.provider.address} cannot be paired with the ${otherHop} ${other.provider.address}: ${why}`,
+    );
+  }
 }
 
 /** `client` whose session writes (open, close, cancel) run one after another. */

@@ -11,6 +11,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { DvpnClient } from "../client/createDvpnClient.ts";
 import type { ProviderRecord } from "../actions/read/getProvider.ts";
 import { DvpnError } from "../errors/base.ts";
+import { TunnelConflictError } from "./tunnelConflict.ts";
 import { parseTunnelAddress, type TunnelAddress } from "../wireguard/config.ts";
 import { generateWgKeyPair } from "../wireguard/keys.ts";
 import { priceUsage } from "../vouchers/usage.ts";
@@ -244,22 +245,31 @@ export function createVpnConnection(client: DvpnClient, params: VpnConnectionPar
         try {
           up = await params.tunnel.up(leg, previous);
         } catch (err) {
-          // The machine cannot bring a tunnel up: no other provider would do better.
           await params.tunnel.down(leg).catch(() => undefined);
           const closed = await client.closeSession({ sessionId: leg.sessionId });
-          legs.push({
+          const conflict = err instanceof TunnelConflictError;
+          const result: LegResult = {
             provider: provider.address,
             sessionId: leg.sessionId,
             deposit: leg.opened.deposit,
-            reason: "tunnel-failed",
+            reason: conflict ? "tunnel-conflict" : "tunnel-failed",
+            ...(conflict ? { detail: err.shortMessage } : {}),
             outcome: {
               kind: "client-closed",
               hash: closed.hash,
               settlementDeadline: closed.settlementDeadline,
               owedAtMost: 0n,
             },
-          });
-          throw new TunnelUpError((err as DvpnError).shortMessage ?? String(err), legs, err);
+          };
+          legs.push(result);
+          // The machine cannot bring a tunnel up: no other provider would do better.
+          if (!conflict) throw new TunnelUpError((err as DvpnError).shortMessage ?? String(err), legs, err);
+          // This provider's tunnel clashes with another one the client has up: the next may not.
+          emit({ type: "left", result, failover: failover && attempt < maxProviders });
+          failed.push(provider.address);
+          last = "tunnel-conflict";
+          if (!failover) return { reason: last, legs };
+          continue;
         }
         current = leg;
         const iface = up.iface;

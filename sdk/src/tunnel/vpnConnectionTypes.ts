@@ -73,7 +73,9 @@ export interface LegResult {
   /** How the tunnel session ended, when it was accepted and brought up. */
   end?: TunnelSessionEnd;
   /** Why the connection left this provider (or stopped). */
-  reason: "not-accepted" | "bad-tunnel-address" | "tunnel-failed" | TunnelSessionEnd["reason"];
+  reason: "not-accepted" | "bad-tunnel-address" | "tunnel-failed" | "tunnel-conflict" | TunnelSessionEnd["reason"];
+  /** With `tunnel-conflict`: what its tunnel clashed with (see `TunnelConflictError`). */
+  detail?: string;
   outcome: LegOutcome;
 }
 
@@ -110,7 +112,9 @@ export type VpnConnectionEndReason =
   /** The provider did not accept in time (withdrawn at once) and failover is off. */
   | "not-accepted"
   /** No provider left that matches the choice. */
-  | "no-provider";
+  | "no-provider"
+  /** The last provider's tunnel conflicted with another tunnel (see `TunnelConflictError`) and none is left. */
+  | "tunnel-conflict";
 
 /** Parameters of `createVpnConnection`. */
 export interface VpnConnectionParameters {

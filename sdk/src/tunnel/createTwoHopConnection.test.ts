@@ -1,0 +1,168 @@
+/**
+ * Two hops on the in-process chain, with a test driver in place of wg-quick and simulated agents:
+ * an exit whose agent hands out the entry's gateway (both on one pool) is left with its session
+ * closed and nothing used, and the next exit is paid; with no exit left the run ends saying why.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Address } from "viem";
+import { USD, sdkFixture, type SdkFixture } from "../../test/fixture.ts";
+import { createTwoHopConnection, type TwoHopEvent, type TwoHopTunnelDriver } from "./createTwoHopConnection.ts";
+import type { TunnelLeg, TunnelUp } from "./createVpnConnection.ts";
+import { parseTunnelAddress } from "../wireguard/config.ts";
+import { tunnelConflict } from "./tunnelConflict.ts";
+
+describe("createTwoHopConnection", () => {
+  let f: SdkFixture;
+  type P = Awaited<ReturnType<SdkFixture["registerProviderAccount"]>>;
+  let entry: P; // DE, pool 10.77.0.0/16
+  let clashing: P; // NL, cheapest, also on 10.77.0.0/16
+  let distinct: P; // NL, on 10.90.0.0/16
+  const tunnelOf = new Map<string, string>();
+  before(async () => {
+    f = await sdkFixture();
+    entry = await f.registerProviderAccount(1, { pricePerGiB: 1_000n, pricePerMinute: 60n, region: "DE" });
+    clashing = await f.registerProviderAccount(2, { pricePerGiB: 1_000n, pricePerMinute: 60n, region: "NL" });
+    distinct = await f.registerProviderAccount(3, { pricePerGiB: 2_000n, pricePerMinute: 60n, region: "NL" });
+    tunnelOf.set(entry.address, "10.77.0.2/16,fd77:dead:beef::2/64");
+    tunnelOf.set(clashing.address, "10.77.0.2/16,fd77:dead:beef::2/64");
+    tunnelOf.set(distinct.address, "10.90.0.2/16,fd90:dead:beef::2/64");
+  });
+  after(async () => {
+    await f.connection.close();
+  });
+
+  /** A driver that records what it was asked, and stops the run after `vouchersToStop` exit vouchers. */
+  const testDriver = (stop: AbortController, vouchersToStop: number) => {
+    const calls: string[] = [];
+    let exitVouchers = 0;
+    const up = (leg: TunnelLeg, hop: "entry" | "exit"): TunnelUp => {
+      const started = Date.now();
+      return {
+        iface: `test-${hop}`,
+        readBytes: async () => BigInt((Date.now() - started) * 100),
+        readHandshake: async () => Math.floor(Date.now() / 1000),
+        send: async (v) => {
+          if (hop === "exit" && ++exitVouchers >= vouchersToStop) stop.abort();
+          return { meteredBytes: v.bytes, meteredSeconds: v.seconds };
+        },
+      };
+    };
+    const driver: TwoHopTunnelDriver = {
+      upEntry: async (leg) => (calls.push(`up entry ${leg.provider.address}`), up(leg, "entry")),
+      downEntry: async (leg) => void calls.push(`down entry ${leg.provider.address}`),
+      upExit: async (leg, carrier) => {
+        // The connection never asks for an exit whose tunnel clashes with its carrier.
+        assert.equal(tunnelConflict(leg.tunnel, carrier.tunnel), undefined);
+        calls.push(`up exit ${leg.provider.address}`);
+        return up(leg, "exit");
+      },
+      downExit: async (leg) => void calls.push(`down exit ${leg.provider.address}`),
+    };
+    return { driver, calls };
+  };
+
+  /** Accepts every session opened with a simulated agent, with that agent's tunnel address. */
+  const accepting = (pending: Promise<unknown>[]) => (e: TwoHopEvent) => {
+    if (e.type !== "hop" || e.event.type !== "opened") return;
+    const p = [entry, clashing, distinct].find(
+      (x) => x.address === (e.event as { provider: { address: Address } }).provider.address,
+    );
+    if (!p) return;
+    const sessionId = e.event.opened.sessionId;
+    pending.push(p.client.acceptSession({ sessionId, tunnelAddress: tunnelOf.get(p.address)! }));
+  };
+
+  const options = { deposit: USD(1), acceptTimeoutMs: 5_000, acceptPollMs: 100 };
+  const session = { unreachableAfterMs: 5_000, tickMs: 20, probeIntervalMs: 200, chainCheckMs: 300 };
+
+  it(
+    "leaves an exit on the entry's gateway (session closed, nothing used) and pays the next exit",
+    { timeout: 120_000 },
+    async () => {
+      assert.match(
+        tunnelConflict(
+          parseTunnelAddress(tunnelOf.get(clashing.address)!),
+          parseTunnelAddress(tunnelOf.get(entry.address)!),
+        )!,
+        /gateway 10\.77\.0\.1/,
+      );
+      const client = f.clientFor(5);
+      await f.fund(client.account!.address);
+      const stop = new AbortController();
+      const { driver, calls } = testDriver(stop, 3);
+      const pending: Promise<unknown>[] = [];
+      const events: TwoHopEvent[] = [];
+      const conn = createTwoHopConnection(client, {
+        entry: { maxPricePerGiB: 5_000n },
+        exit: { region: "NL", maxPricePerGiB: 5_000n },
+        ...options,
+        session,
+        tunnel: driver,
+        onEvent: (e) => (events.push(e), accepting(pending)(e)),
+      });
+      const end = await conn.run(stop.signal);
+      await Promise.all(pending);
+      assert.equal(end.reason, "stopped");
+      assert.deepEqual(end.pair.exit.address, clashing.address, "the cheapest exit is planned first");
+      assert.deepEqual(
+        end.exit.legs.map((l) => [l.provider, l.reason, l.outcome.kind]),
+        [
+          [clashing.address, "tunnel-conflict", "client-closed"],
+          [distinct.address, "stopped", "client-closed"],
+        ] as [Address, string, string][],
+      );
+      const [left] = end.exit.legs;
+      assert.match(left!.detail!, /tunnel gateway 10\.77\.0\.1 is also the other hop's/);
+      assert.equal(left!.outcome.kind === "client-closed" && left!.outcome.owedAtMost, 0n);
+      // Closed on chain with nothing signed: the provider can claim nothing.
+      const closed = await client.getSession({ sessionId: left!.sessionId });
+      assert.equal(closed.status, "Closing");
+      assert.deepEqual(
+        end.entry.legs.map((l) => [l.provider, l.reason]),
+        [[entry.address, "stopped"]],
+      );
+      // The clashing exit never got a tunnel (only the clean-up after a failed start); the entry stayed up.
+      assert.deepEqual(
+        calls.filter((c) => c.startsWith("up ")),
+        [`up entry ${entry.address}`, `up exit ${distinct.address}`],
+      );
+      assert.ok(!calls.includes(`up exit ${clashing.address}`));
+      assert.ok(
+        events.some((e) => e.type === "hop" && e.hop === "exit" && e.event.type === "left" && e.event.failover),
+        "the clash is reported as a failover",
+      );
+    },
+  );
+
+  it("ends with tunnel-conflict when the only exit clashes, its session closed", { timeout: 120_000 }, async () => {
+    const client = f.clientFor(6);
+    await f.fund(client.account!.address);
+    const stop = new AbortController();
+    const { driver, calls } = testDriver(stop, 3);
+    const pending: Promise<unknown>[] = [];
+    const events: TwoHopEvent[] = [];
+    const conn = createTwoHopConnection(client, {
+      entry: { provider: entry.address },
+      exit: { provider: clashing.address },
+      ...options,
+      session,
+      tunnel: driver,
+      onEvent: (e) => (events.push(e), accepting(pending)(e)),
+    });
+    const end = await conn.run(stop.signal);
+    await Promise.all(pending);
+    assert.equal(end.reason, "tunnel-conflict");
+    assert.equal(end.endedBy, "exit");
+    assert.deepEqual(
+      end.exit.legs.map((l) => [l.provider, l.reason]),
+      [[clashing.address, "tunnel-conflict"]],
+    );
+    assert.ok(events.some((e) => e.type === "hop" && e.hop === "exit" && e.event.type === "no-provider"));
+    assert.equal((await client.getSession({ sessionId: end.exit.legs[0]!.sessionId })).status, "Closing");
+    // The entry went down after the exit gave up, its session settled too.
+    assert.equal(end.entry.legs.length, 1);
+    assert.ok(calls.includes(`down entry ${entry.address}`));
+    assert.ok(!calls.some((c) => c.startsWith("up exit")));
+  });
+});
