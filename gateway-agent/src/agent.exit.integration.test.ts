@@ -56,6 +56,9 @@ function makeAgent(): GatewayAgent {
       heartbeat: false,
       firewall: true,
       uplink: lab.uplink,
+      // The lab numbers its client from these pools.
+      ipv4Pool: EXIT.pool4,
+      ipv6Pool: EXIT.pool6,
     },
     { chain, logger: pino({ level: "silent" }), now },
   );
