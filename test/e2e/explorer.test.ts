@@ -36,7 +36,9 @@ import {
   getNetworkStats,
   getProviderSeries,
 } from "../../sdk/src/feed/actions.ts";
+import { describeTransport } from "../../sdk/src/transport/offer.ts";
 import { amount, percent, price, score } from "../../indexer/explorer/src/format.ts";
+import { waitFor } from "../kit/testChain.ts";
 import { injectWallet } from "./injectedWallet.ts";
 
 const missing = chromiumPath() ? undefined : "Chromium is not installed (apt-get install -y chromium)";
@@ -96,6 +98,20 @@ describe("explorer end to end in Chromium", { skip }, () => {
         await wallet.writeContract({ address: token, abi: dvpnTokenAbi, functionName: "transfer", args: [to, dvpn] }),
       );
     }
+  }
+
+  /** A fresh key with an SDK client on the demo's chain (not funded). */
+  async function newAccount() {
+    const { chain } = await funder();
+    const account = privateKeyToAccount(generatePrivateKey());
+    const client = createDvpnClient({
+      chain,
+      transport: http(summary.rpcUrl),
+      account,
+      deployment,
+      pollingInterval: 100,
+    });
+    return { account, client };
   }
 
   it("the network page lists the demo's providers with the feed's figures", async () => {
@@ -237,6 +253,10 @@ describe("explorer end to end in Chromium", { skip }, () => {
     const policy = (await page.textContent("[data-testid=exit-policy]")) ?? "";
     if (p.exitPolicy.text === "") assert.match(policy, /^none published/);
     else assert.ok(policy.includes(p.exitPolicy.text), policy);
+    assert.equal(
+      await page.textContent("[data-testid=transport]"),
+      p.transport ? `${describeTransport(p.transport)}certificate sha256 ${p.transport.certSha256}` : "none offered",
+    );
     // The uptime chart: the feed's hourly uptime, the hour of the demo's session accepted.
     const uptime = await chartFigures(page, "uptime");
     const series = await getProviderSeries(feed(), {
@@ -349,23 +369,12 @@ describe("explorer end to end in Chromium", { skip }, () => {
   });
 
   it("a new session appears on the network page without a reload", async () => {
-    const { chain, wallet } = await funder();
+    const { wallet } = await funder();
     await page.goto(summary.explorerUrl);
     await page.waitForSelector("[data-session]");
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    const make = () => {
-      const account = privateKeyToAccount(generatePrivateKey());
-      const client = createDvpnClient({
-        chain,
-        transport: http(summary.rpcUrl),
-        account,
-        deployment,
-        pollingInterval: 100,
-      });
-      return { account, client };
-    };
-    const provider = make();
-    const user = make();
+    const provider = await newAccount();
+    const user = await newAccount();
     await fund(provider.account.address, parseUnits("5000", 18));
     await fund(user.account.address, 0n);
     await user.client.publicClient.waitForTransactionReceipt({
@@ -401,6 +410,40 @@ describe("explorer end to end in Chromium", { skip }, () => {
       "the new provider is listed",
     );
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+  });
+
+  it("a provider page shows the transport the provider published: kind, port and certificate pin", async () => {
+    const provider = await newAccount();
+    await fund(provider.account.address, parseUnits("5000", 18));
+    await provider.client.registerProvider({
+      endpoint: "nl.vpn.example:51820",
+      wgPublicKey: generateWgKeyPair().publicKey,
+      region: "NL",
+      pricePerGiB: parseUnits("0.05", 6),
+      pricePerMinute: parseUnits("0.001", 6),
+      maxSessions: 4,
+      stake: parseUnits("2000", 18),
+    });
+    const offer = {
+      kind: "v2ray" as const,
+      port: 8443,
+      certSha256: `0x${"c4".repeat(32)}` as const,
+      clientId: "1390b9d6-a461-36b4-e51e-fbe72fb69e5f",
+    };
+    await provider.client.setTransport({ offer });
+    const id = provider.account.address;
+    const p = await waitFor("the feed to show the transport", async () => {
+      const x = await getFeedProvider(feed(), { id });
+      return x?.transport ? x : undefined;
+    });
+    assert.deepEqual(p.transport, offer);
+    await page.goto(`${summary.explorerUrl}#/provider/${id}`);
+    await page.waitForSelector("[data-testid=transport]");
+    assert.equal(
+      await page.textContent("[data-testid=transport]"),
+      `v2ray (VLESS over WebSocket and TLS) on TCP 8443certificate sha256 ${offer.certSha256}`,
+    );
+    assert.equal(await page.textContent("[data-testid=transport-cert]"), `certificate sha256 ${offer.certSha256}`);
   });
 
   it("falls back to polling when the feed's stream fails, and goes back to the stream when it answers again", async () => {

@@ -210,6 +210,31 @@ describe("dvpn CLI", () => {
     assert.match(down.stderr, /^dvpn: indexer feed at http:\/\/127\.0\.0\.1:1\/graphql: cannot reach it/);
   });
 
+  it("provider status shows the published transport (kind, port, pin, client id), and none once withdrawn", async () => {
+    const env = { DVPN_PRIVATE_KEY: c.keys[0]! };
+    const offer = {
+      kind: "v2ray" as const,
+      port: 8443,
+      certSha256: `0x${"ab".repeat(32)}` as const,
+      clientId: "1390b9d6-a461-36b4-e51e-fbe72fb69e5f",
+    };
+    await sdkClient(0).setTransport({ offer });
+    const status = await c.dvpn(["provider", "status", "--json"], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(json(status.stdout).transport, offer);
+    const human = await c.dvpn(["provider", "status", "--address", providerAddress]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /\ntransport\s+v2ray \(VLESS over WebSocket and TLS\) on TCP 8443\n/);
+    assert.match(human.stdout, new RegExp(`\\ncertificate sha256\\s+${offer.certSha256}\\n`));
+    assert.match(human.stdout, new RegExp(`\\nclient id\\s+${offer.clientId}\\n`));
+    const withdrawn = await c.dvpn(["provider", "transport", "--kind", "none"], { env });
+    assert.equal(withdrawn.code, 0, withdrawn.stderr);
+    assert.equal(json((await c.dvpn(["provider", "status", "--json"], { env })).stdout).transport, null);
+    const none = await c.dvpn(["provider", "status"], { env });
+    assert.match(none.stdout, /\ntransport\s+none offered\n/);
+    assert.doesNotMatch(none.stdout, /certificate sha256/);
+  });
+
   it("provider pause, unpause, heartbeat and stake", async () => {
     const env = { DVPN_PRIVATE_KEY: c.keys[0]! };
     assert.equal((await c.dvpn(["provider", "pause"], { env })).code, 0);

@@ -85,6 +85,18 @@ export function transportFromChain(raw: {
 }
 
 /**
+ * An offer in words, as the CLI and the explorer show it (the certificate pin is shown beside it).
+ * @param offer a published offer, or null/undefined when the provider offers none.
+ * @returns e.g. `v2ray (VLESS over WebSocket and TLS) on TCP 443`, or `none offered`.
+ * @example describeTransport({ kind: "v2ray", port: 443 }) // "v2ray (VLESS over WebSocket and TLS) on TCP 443"
+ */
+export function describeTransport(offer: { kind: string; port: number } | null | undefined): string {
+  if (!offer || offer.kind === "none") return "none offered";
+  const what = offer.kind === "v2ray" ? "v2ray (VLESS over WebSocket and TLS)" : offer.kind;
+  return `${what} on TCP ${offer.port}`;
+}
+
+/**
  * The WebSocket path a provider's V2Ray server answers on, derived from its client id so that
  * no path is the same on every provider (a fixed path would be one more thing to match).
  * @param clientId the VLESS client id.

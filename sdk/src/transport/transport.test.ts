@@ -13,6 +13,7 @@ import {
   bytes16ToClientId,
   checkTransportOffer,
   clientIdToBytes16,
+  describeTransport,
   transportFromChain,
   transportPath,
 } from "./offer.ts";
@@ -49,6 +50,15 @@ describe("transport offer", () => {
       certSha256: CERT,
       clientId: ID,
     });
+  });
+
+  it("describeTransport says what an offer is, or that there is none", () => {
+    const offer = { kind: "v2ray" as const, port: 443, certSha256: CERT, clientId: ID };
+    assert.equal(describeTransport(offer), "v2ray (VLESS over WebSocket and TLS) on TCP 443");
+    assert.equal(describeTransport({ ...offer, port: 8443 }), "v2ray (VLESS over WebSocket and TLS) on TCP 8443");
+    assert.equal(describeTransport(null), "none offered");
+    assert.equal(describeTransport(undefined), "none offered");
+    assert.equal(describeTransport({ kind: "none", port: 0 }), "none offered");
   });
 });
 

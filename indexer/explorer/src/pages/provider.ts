@@ -1,12 +1,14 @@
 /**
- * Provider: identity, endpoint and region, published exit policy, prices, stake and unbonding, availability now (live
- * over the feed's SSE subscription), reputation with its breakdown, sessions and slashes.
+ * Provider: identity, endpoint and region, published exit policy and obfuscated transport, prices, stake and
+ * unbonding, availability now (live over the feed's SSE subscription), reputation with its breakdown, sessions and
+ * slashes.
  */
 import type { Address } from "viem";
 import { findSessions, getFeedProvider } from "../../../../sdk/src/feed/actions.ts";
 import { watchProviderAvailability } from "../../../../sdk/src/feed/subscribe.ts";
 import type { Availability, FeedExitPolicy, FeedProviderDetail } from "../../../../sdk/src/feed/types.ts";
 import { describeExitPolicy } from "../../../../sdk/src/exitPolicy/exitPolicy.ts";
+import { describeTransport } from "../../../../sdk/src/transport/offer.ts";
 import { feed, loadConfig, nowSeconds, type ExplorerConfig } from "../app.ts";
 import { bar, emptyView, errorView, facts, h, loadingView, replace, table } from "../dom.ts";
 import {
@@ -33,6 +35,19 @@ function exitPolicyView(e: FeedExitPolicy): HTMLElement {
     meaning,
     h("br", null),
     h("span", { class: "mono muted" }, e.text),
+  );
+}
+
+/** The published obfuscated transport: what it is, with the certificate pin clients check under it. */
+function transportView(t: FeedProviderDetail["transport"]): HTMLElement {
+  const what = describeTransport(t);
+  if (!t) return h("span", { "data-testid": "transport" }, what);
+  return h(
+    "span",
+    { "data-testid": "transport" },
+    what,
+    h("br", null),
+    h("span", { class: "mono muted", "data-testid": "transport-cert" }, `certificate sha256 ${t.certSha256}`),
   );
 }
 
@@ -79,6 +94,7 @@ export async function renderProvider(main: HTMLElement, signal: AbortSignal, id:
             ["Status", p.registered ? (p.paused ? "paused" : "registered") : "exited"],
             ["Registered", `${formatTime(p.registeredAt)} (block ${p.registeredBlock})`],
             ["Exit policy", exitPolicyView(p.exitPolicy)],
+            ["Transport", transportView(p.transport)],
           ],
           "identity",
         ),

@@ -3,11 +3,11 @@ import { defineCommand } from "../command.ts";
 import { KeyError } from "../context.ts";
 import { formatBytes, formatAmount } from "../format.ts";
 import { keyValues } from "../output.ts";
-import { addressText, exitPolicyLine, noPositionals, providerLines, providerView } from "./shared.ts";
+import { addressText, exitPolicyLine, noPositionals, providerLines, providerView, transportLines } from "./shared.ts";
 
 export default defineCommand({
   path: ["provider", "status"],
-  summary: "a provider's record, availability and (with --indexer) reputation",
+  summary: "a provider's record, availability, exit policy, transport and (with --indexer) reputation",
   options: { address: { type: "string", value: "<address>", description: "the provider (default: this account)" } },
   schema: z.object({ positionals: noPositionals, address: addressText.optional() }),
   examples: ["dvpn provider status --key-file ~/.dvpn/key", "dvpn provider status --address 0x7099…79C8 --json"],
@@ -19,12 +19,18 @@ export default defineCommand({
     const record = await client.getProvider({ provider: address });
     const available = await client.isProviderAvailable({ provider: address });
     const exitPolicy = await client.getExitPolicy({ provider: address });
+    const transport = (await client.getTransport({ provider: address })) ?? null;
     const feed = client.indexerUrl ? await client.getFeedProvider({ id: record.address }) : undefined;
-    const view = { ...providerView({ ...record, available }), exitPolicy, reputation: feed?.reputation ?? null };
+    const view = {
+      ...providerView({ ...record, available }),
+      exitPolicy,
+      transport,
+      reputation: feed?.reputation ?? null,
+    };
     ctx.out.result(view, () => {
       const lines = providerLines(view, t);
       if (!record.registered) lines.unshift(["note", "not a registered provider"]);
-      lines.push(["exit policy", exitPolicyLine(exitPolicy)]);
+      lines.push(["exit policy", exitPolicyLine(exitPolicy)], ...transportLines(transport));
       if (feed) {
         const r = feed.reputation;
         lines.push(

@@ -9,16 +9,7 @@ import { checkTransportOffer, type TransportOffer } from "../../transport/offer.
 import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { keyValues } from "../output.ts";
-import { addressText, noPositionals } from "./shared.ts";
-
-const offerLines = (o: TransportOffer | undefined): [string, string][] =>
-  o
-    ? [
-        ["transport", `${o.kind} (VLESS over WebSocket and TLS) on TCP ${o.port}`],
-        ["certificate sha256", o.certSha256],
-        ["client id", o.clientId],
-      ]
-    : [["transport", "(none offered)"]];
+import { addressText, noPositionals, transportLines } from "./shared.ts";
 
 export default defineCommand({
   path: ["provider", "transport"],
@@ -110,7 +101,7 @@ export default defineCommand({
         throw new UsageError("give --address, or a key (--key-file / DVPN_PRIVATE_KEY) for your own provider");
       const current = await client.getTransport({ provider: address });
       ctx.out.result({ provider: address, transport: current ?? null }, () =>
-        keyValues([["provider", address], ...offerLines(current)]),
+        keyValues([["provider", address], ...transportLines(current)]),
       );
       return;
     }
@@ -121,7 +112,7 @@ export default defineCommand({
     ctx.out.result({ provider: client.account!.address, transport: offer, transactionHash: r.hash }, () =>
       keyValues([
         ["published", client.account!.address],
-        ...(offer ? offerLines(offer) : ([["transport", "(withdrawn)"]] as [string, string][])),
+        ...(offer ? transportLines(offer) : ([["transport", "(withdrawn)"]] as [string, string][])),
         ["transaction", r.hash],
       ]),
     );

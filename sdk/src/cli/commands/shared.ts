@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Address } from "viem";
 import type { ProviderRecord } from "../../actions/read/getProvider.ts";
 import { describeExitPolicy } from "../../exitPolicy/exitPolicy.ts";
+import { describeTransport, type TransportOffer } from "../../transport/offer.ts";
 import type { TokenInfo } from "../format.ts";
 import { formatAmount, formatTime } from "../format.ts";
 
@@ -80,6 +81,17 @@ export function exitPolicyLine(text: string): string {
   } catch {
     return `${text} (malformed address range)`;
   }
+}
+
+/** A published transport offer for people: what it is, and the pin and client id a client needs. */
+export function transportLines(o: TransportOffer | null | undefined): [string, string][] {
+  return o
+    ? [
+        ["transport", describeTransport(o)],
+        ["certificate sha256", o.certSha256],
+        ["client id", o.clientId],
+      ]
+    : [["transport", describeTransport(o)]];
 }
 
 /** The fields every write prints. */
