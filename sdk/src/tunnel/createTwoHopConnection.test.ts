@@ -2,6 +2,7 @@
  * Two hops on the in-process chain, with a test driver in place of wg-quick and simulated agents:
  * an exit whose agent hands out the entry's gateway (both on one pool) is left with its session
  * closed and nothing used, and the next exit is paid; with no exit left the run ends saying why.
+ * The exit's session is opened only once the entry's tunnel is up, and never when no entry comes up.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -164,5 +165,61 @@ describe("createTwoHopConnection", () => {
     assert.equal(end.entry.legs.length, 1);
     assert.ok(calls.includes(`down entry ${entry.address}`));
     assert.ok(!calls.some((c) => c.startsWith("up exit")));
+  });
+
+  it("opens the exit's session only once the entry's tunnel is up", { timeout: 120_000 }, async () => {
+    const client = f.clientFor(7);
+    await f.fund(client.account!.address);
+    const stop = new AbortController();
+    const { driver } = testDriver(stop, 3);
+    const pending: Promise<unknown>[] = [];
+    const order: string[] = [];
+    const accept = accepting(pending);
+    const conn = createTwoHopConnection(client, {
+      entry: { provider: entry.address },
+      exit: { provider: distinct.address },
+      ...options,
+      session,
+      tunnel: driver,
+      onEvent: (e) => {
+        if (e.type !== "hop" || (e.event.type !== "opened" && e.event.type !== "up")) return;
+        order.push(`${e.hop} ${e.event.type}`);
+        // The entry's agent takes its time: an exit opened beside it would be waiting (and billed).
+        if (e.hop === "entry") setTimeout(() => accept(e), 1_500);
+        else accept(e);
+      },
+    });
+    const end = await conn.run(stop.signal);
+    await Promise.all(pending);
+    assert.equal(end.reason, "stopped");
+    assert.deepEqual(order, ["entry opened", "entry up", "exit opened", "exit up"]);
+  });
+
+  it("opens no exit session when no entry comes up", { timeout: 120_000 }, async () => {
+    const client = f.clientFor(8);
+    await f.fund(client.account!.address);
+    const stop = new AbortController();
+    const { driver, calls } = testDriver(stop, 3);
+    const opened: string[] = [];
+    const conn = createTwoHopConnection(client, {
+      entry: { provider: entry.address },
+      exit: { provider: distinct.address },
+      ...options,
+      acceptTimeoutMs: 1_000,
+      session,
+      tunnel: driver,
+      // No agent accepts: the entry's session is withdrawn, and no other entry qualifies.
+      onEvent: (e) => void (e.type === "hop" && e.event.type === "opened" && opened.push(e.hop)),
+    });
+    const end = await conn.run(stop.signal);
+    assert.equal(end.endedBy, "entry");
+    assert.equal(end.reason, "not-accepted");
+    assert.deepEqual(opened, ["entry"]);
+    assert.deepEqual(end.exit.legs, []);
+    assert.deepEqual(
+      end.entry.legs.map((l) => [l.provider, l.reason, l.outcome.kind]),
+      [[entry.address, "not-accepted", "cancelled"]],
+    );
+    assert.deepEqual(calls, []);
   });
 });

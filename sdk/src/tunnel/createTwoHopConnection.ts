@@ -8,6 +8,9 @@
  * exit tunnel). The exit may be paid by a second account (`exitClient`), so the chain does not
  * show one account opening both sessions.
  *
+ * The exit's first session is opened once the entry's tunnel is up, so nothing is paid to an exit
+ * while the entry connects, and nothing at all when no entry comes up.
+ *
  * Failover per hop: a failed exit is replaced while the entry stays (the entry's allowed
  * destination moves to the new exit's endpoint); a failed entry is replaced while the exit
  * session stays (its WireGuard re-handshakes through the new entry, within `exitGraceMs`). An exit
@@ -242,9 +245,18 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
           entryWaiters = [];
           exitStop.abort();
         });
-      const exitResult = await exit.run(exitStop.signal).then(
-        (end) => ({ end }),
-        (error: unknown) => ({ error }),
+      // The exit's first session is opened only once an entry tunnel is up: its provider bills
+      // per minute from its accept and expects vouchers that only the entry can carry, and the
+      // entry may take up to acceptTimeoutMs × maxProviders to connect (or never come up: then no
+      // exit session is opened at all). A replacement exit (failover) opens when the exit fails;
+      // its tunnel waits for the entry as the first one's would.
+      const exitResult = await waitEntry(exitStop.signal).then(
+        () =>
+          exit.run(exitStop.signal).then(
+            (end) => ({ end }),
+            (error: unknown) => ({ error }),
+          ),
+        (): { end: VpnConnectionEnd } => ({ end: { reason: "stopped", legs: [] } }),
       );
       if (!signal?.aborted) endedBy ??= "exit";
       // The entry goes down only now, its session settled after the exit's (both, also on an error).
