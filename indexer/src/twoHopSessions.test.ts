@@ -14,11 +14,10 @@ import { after, before, describe, test } from "node:test";
 import { http, type Address, type Log } from "viem";
 import { sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { createDvpnClient, type DvpnClient } from "../../sdk/src/client/createDvpnClient.ts";
-import { createTwoHopConnection, type TwoHopTunnelDriver } from "../../sdk/src/tunnel/createTwoHopConnection.ts";
-import type { OutgoingVoucher } from "../../sdk/src/tunnel/createTunnelSession.ts";
-import type { TunnelUp } from "../../sdk/src/tunnel/createVpnConnection.ts";
+import { createTwoHopConnection } from "../../sdk/src/tunnel/createTwoHopConnection.ts";
 import { generateWgKeyPair } from "../../sdk/src/wireguard/keys.ts";
 import { DVPN, USD, gql, startTestChain, type TestChain } from "../../test/kit/testChain.ts";
+import { scriptedTwoHopDriver } from "../../test/kit/twoHopDriver.ts";
 import { DATABASE_TARGETS, indexOnBothDatabases, type BothDatabases } from "./testing/bothDatabases.ts";
 
 /** A session (or claim) record as the chain states it: the feed's field names, values as GraphQL serializes them. */
@@ -68,28 +67,8 @@ describe("a two-hop pair in the feed", () => {
     /** Runs a pair until the exit took 3 vouchers; each provider then claims its best voucher. */
     const runPair = async (payer: DvpnClient, exitPayer?: DvpnClient): Promise<[bigint, bigint]> => {
       const stop = new AbortController();
-      const best = new Map<bigint, { provider: DvpnClient; voucher: OutgoingVoucher }>();
+      const { driver, vouchers } = scriptedTwoHopDriver(stop, 3);
       const accepts: Promise<unknown>[] = [];
-      let exitVouchers = 0;
-      const up = (provider: Address, hop: "entry" | "exit"): TunnelUp => {
-        const started = Date.now();
-        return {
-          iface: `test-${hop}`,
-          readBytes: async () => BigInt((Date.now() - started) * 100),
-          readHandshake: async () => Math.floor(Date.now() / 1000),
-          send: async (v) => {
-            best.set(v.sessionId, { provider: providerOf.get(provider)!, voucher: v });
-            if (hop === "exit" && ++exitVouchers >= 3) stop.abort();
-            return { meteredBytes: v.bytes, meteredSeconds: v.seconds };
-          },
-        };
-      };
-      const driver: TwoHopTunnelDriver = {
-        upEntry: async (leg) => up(leg.provider.address, "entry"),
-        downEntry: async () => undefined,
-        upExit: async (leg) => up(leg.provider.address, "exit"),
-        downExit: async () => undefined,
-      };
       const end = await createTwoHopConnection(payer, {
         entry: { provider: entryProvider.account!.address },
         exit: { provider: exitProvider.account!.address },
@@ -111,7 +90,7 @@ describe("a two-hop pair in the feed", () => {
       assert.equal(end.reason, "stopped");
       assert.equal(end.entry.legs.length, 1);
       assert.equal(end.exit.legs.length, 1);
-      for (const { provider, voucher } of best.values()) await provider.claimUsage(voucher);
+      for (const { provider, voucher } of vouchers.values()) await providerOf.get(provider)!.claimUsage(voucher);
       return [end.entry.legs[0]!.sessionId, end.exit.legs[0]!.sessionId];
     };
 

@@ -114,6 +114,22 @@ describe("explorer end to end in Chromium", { skip }, () => {
     return { account, client };
   }
 
+  /** A new provider in `region` (funded, registered at 0.05 mUSD/GiB and 0.001 mUSD/min). */
+  async function newProvider(region: string) {
+    const provider = await newAccount();
+    await fund(provider.account.address, parseUnits("5000", 18));
+    await provider.client.registerProvider({
+      endpoint: `${region.toLowerCase()}.vpn.example:51820`,
+      wgPublicKey: generateWgKeyPair().publicKey,
+      region,
+      pricePerGiB: parseUnits("0.05", 6),
+      pricePerMinute: parseUnits("0.001", 6),
+      maxSessions: 4,
+      stake: parseUnits("2000", 18),
+    });
+    return provider;
+  }
+
   it("the network page lists the demo's providers with the feed's figures", async () => {
     await page.goto(summary.explorerUrl);
     await page.waitForSelector("[data-provider]");
@@ -373,9 +389,8 @@ describe("explorer end to end in Chromium", { skip }, () => {
     await page.goto(summary.explorerUrl);
     await page.waitForSelector("[data-session]");
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    const provider = await newAccount();
+    const provider = await newProvider("FR");
     const user = await newAccount();
-    await fund(provider.account.address, parseUnits("5000", 18));
     await fund(user.account.address, 0n);
     await user.client.publicClient.waitForTransactionReceipt({
       hash: await wallet.writeContract({
@@ -384,15 +399,6 @@ describe("explorer end to end in Chromium", { skip }, () => {
         functionName: "mint",
         args: [user.account.address, parseUnits("10", 6)],
       }),
-    });
-    await provider.client.registerProvider({
-      endpoint: "fr.vpn.example:51820",
-      wgPublicKey: generateWgKeyPair().publicKey,
-      region: "FR",
-      pricePerGiB: parseUnits("0.05", 6),
-      pricePerMinute: parseUnits("0.001", 6),
-      maxSessions: 4,
-      stake: parseUnits("2000", 18),
     });
     const opened = await user.client.openSession({
       provider: provider.account.address,
@@ -413,17 +419,7 @@ describe("explorer end to end in Chromium", { skip }, () => {
   });
 
   it("a provider page shows the transport the provider published: kind, port and certificate pin", async () => {
-    const provider = await newAccount();
-    await fund(provider.account.address, parseUnits("5000", 18));
-    await provider.client.registerProvider({
-      endpoint: "nl.vpn.example:51820",
-      wgPublicKey: generateWgKeyPair().publicKey,
-      region: "NL",
-      pricePerGiB: parseUnits("0.05", 6),
-      pricePerMinute: parseUnits("0.001", 6),
-      maxSessions: 4,
-      stake: parseUnits("2000", 18),
-    });
+    const provider = await newProvider("NL");
     const offer = {
       kind: "v2ray" as const,
       port: 8443,

@@ -27,7 +27,7 @@ import type { ProviderChoice } from "../tunnel/nextProvider.ts";
 import { TunnelConflictError } from "../tunnel/tunnelConflict.ts";
 import { VOUCHER_API_PORT } from "../tunnel/voucherApi.ts";
 import { interfaceOf, wgQuick } from "../tunnel/wgCommands.ts";
-import { ipVersion, renderWgQuickConfig } from "../wireguard/config.ts";
+import { ipVersion } from "../wireguard/config.ts";
 import {
   connectionStatePath,
   processStart,
@@ -39,9 +39,10 @@ import {
 import type { CliContext } from "./context.ts";
 import type { TokenInfo } from "./format.ts";
 import { disableKillSwitch, enableKillSwitch, type AllowedFlow } from "./killSwitch.ts";
+import { renderLegConfig } from "./legConfig.ts";
 import { addressesOf, killSwitchFlows } from "./killSwitchFlows.ts";
 import { startLockdown } from "./lockdown.ts";
-import { connectionProgress } from "./payTunnel.ts";
+import { connectionProgress, type RunOptions } from "./payTunnel.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
 import { putResolverBack, tunnelResolvers } from "./tunnelDns.ts";
 import { hopSessions, twoHopFailure } from "./twoHopFailure.ts";
@@ -54,7 +55,7 @@ export const EXIT_MTU = 1340;
 export const HOPS_FWMARK = 51821;
 
 /** Options of {@link connectTwoHops}. */
-export interface ConnectTwoHopsOptions {
+export interface ConnectTwoHopsOptions extends RunOptions {
   entry: ProviderChoice;
   exit: ProviderChoice;
   sameRegion: boolean;
@@ -66,11 +67,6 @@ export interface ConnectTwoHopsOptions {
   dns?: string[];
   lockdown: boolean;
   killSwitch: boolean;
-  failover: boolean;
-  voucherIntervalSeconds: number;
-  closeAtPercent: number;
-  acceptTimeoutMs: number;
-  graceMs: number;
 }
 
 const hostOf = (endpoint: string) => endpoint.slice(0, endpoint.lastIndexOf(":"));
@@ -157,15 +153,9 @@ export async function connectTwoHops(
             : `kill switch on: nftables table inet ${killSwitchTable} lets out only the entry's WireGuard flow, the exit's endpoint inside it, and the exit tunnel`,
         );
       }
-      const text = renderWgQuickConfig({
-        privateKey: leg.keys.privateKey,
-        address: leg.tunnel.addresses,
-        dns: [],
-        peerPublicKey: leg.provider.wgPublicKeyBase64,
-        endpoint: leg.provider.endpoint,
+      const text = renderLegConfig(leg, {
         // Only the exit's endpoint and this entry's own gateway (its vouchers) go through the entry.
         allowedIPs: [asHostRoute(leg.tunnel.gateway), ...(exit ? exitAddresses.map(asHostRoute) : [])],
-        persistentKeepalive: 25,
         fwMark: HOPS_FWMARK,
       });
       writeFileSync(entryPath, text, { mode: 0o600 });
@@ -201,16 +191,7 @@ export async function connectTwoHops(
           `the entry now carries only ${leg.provider.endpoint} (no longer ${previous.provider.endpoint})`,
         );
       const resolvers = tunnelResolvers({ dns: o.dns, split: false, gateway: leg.tunnel.gateway });
-      const text = renderWgQuickConfig({
-        privateKey: leg.keys.privateKey,
-        address: leg.tunnel.addresses,
-        dns: [],
-        peerPublicKey: leg.provider.wgPublicKeyBase64,
-        endpoint: leg.provider.endpoint,
-        persistentKeepalive: 25,
-        mtu: EXIT_MTU,
-        fwMark: HOPS_FWMARK,
-      });
+      const text = renderLegConfig(leg, { mtu: EXIT_MTU, fwMark: HOPS_FWMARK });
       writeFileSync(exitPath, text, { mode: 0o600 });
       currentExit = leg;
       saveState(leg, entry);

@@ -21,7 +21,6 @@ import { interfaceOf, wgQuick } from "../tunnel/wgCommands.ts";
 import { peerHandshakeReader } from "../tunnel/peerBytes.ts";
 import type { TransportOffer } from "../transport/offer.ts";
 import { waitForHandshake } from "../transport/waitForHandshake.ts";
-import { renderWgQuickConfig } from "../wireguard/config.ts";
 import {
   connectionStatePath,
   processStart,
@@ -34,14 +33,15 @@ import type { CliContext } from "./context.ts";
 import { formatAmount, printable, type TokenInfo } from "./format.ts";
 import { disableKillSwitch, enableKillSwitch } from "./killSwitch.ts";
 import { killSwitchFlows } from "./killSwitchFlows.ts";
+import { renderLegConfig } from "./legConfig.ts";
 import { createLegTransport, TRANSPORT_FWMARK, TRANSPORT_MTU, type TransportMode } from "./legTransport.ts";
 import { startLockdown } from "./lockdown.ts";
-import { connectionProgress, legMoneyLine } from "./payTunnel.ts";
+import { connectionProgress, legMoneyLine, type RunOptions } from "./payTunnel.ts";
 import { pointResolverAt, resolverBackupPath, resolverFile } from "./resolvConf.ts";
 import { putResolverBack, routeResolvers, tunnelResolvers } from "./tunnelDns.ts";
 
 /** Options of {@link connectUp}. */
-export interface ConnectUpOptions {
+export interface ConnectUpOptions extends RunOptions {
   choice: ProviderChoice;
   deposit: bigint;
   config?: string;
@@ -53,11 +53,6 @@ export interface ConnectUpOptions {
   /** The kill switch stays after the run, until `dvpn unlock`. */
   lockdown: boolean;
   killSwitch: boolean;
-  failover: boolean;
-  voucherIntervalSeconds: number;
-  closeAtPercent: number;
-  acceptTimeoutMs: number;
-  graceMs: number;
   /** How each tunnel reaches its provider (see {@link createLegTransport}). */
   transport: TransportMode;
   /** `auto`: how long plain WireGuard gets to complete a handshake before the transport is tried. */
@@ -135,14 +130,10 @@ export async function connectUp(
         `transport: v2ray (VLESS over WebSocket and TLS, certificate pinned) to ${printable(outside)}; WireGuard sends to ${endpoint}`,
       );
     }
-    const text = renderWgQuickConfig({
-      privateKey: leg.keys.privateKey,
-      address: leg.tunnel.addresses,
-      dns: [], // the resolver file is set below, without resolvconf
-      peerPublicKey: leg.provider.wgPublicKeyBase64,
+    // No DNS line: the resolver file is set below, without resolvconf.
+    const text = renderLegConfig(leg, {
       endpoint,
       allowedIPs: routeResolvers(o.allowedIPs, resolvers),
-      persistentKeepalive: 25,
       ...(via ? { mtu: TRANSPORT_MTU, fwMark: TRANSPORT_FWMARK } : {}),
     });
     writeFileSync(path, text, { mode: 0o600 });

@@ -5,6 +5,7 @@
 import type { SessionRecord } from "../actions/read/getSession.ts";
 import type { DvpnError } from "../errors/base.ts";
 import type { LegResult, VpnConnectionEvent } from "../tunnel/createVpnConnection.ts";
+import type { ConnectOptions } from "./connectOptions.ts";
 import type { CliContext } from "./context.ts";
 import { formatAmount, formatBytes, formatDuration, formatTime, printable, type TokenInfo } from "./format.ts";
 
@@ -61,18 +62,23 @@ export function sessionRow(l: LegResult, token: TokenInfo) {
   };
 }
 
+/** The run options `connect --up` gives the SDK's connection (one hop or two). */
+export interface RunOptions {
+  failover: boolean;
+  voucherIntervalSeconds: number;
+  closeAtPercent: number;
+  acceptTimeoutMs: number;
+  graceMs: number;
+}
+
 /**
  * The run options `connect --up` gives the SDK's connection, from its flags.
  * @param o the flags.
  * @returns failover, voucher, close, accept and grace settings.
  */
-export function runOptions(o: {
-  noFailover?: boolean | undefined;
-  voucherInterval: number;
-  closeAt: number;
-  acceptTimeout: number;
-  grace: number;
-}) {
+export function runOptions(
+  o: Pick<ConnectOptions, "noFailover" | "voucherInterval" | "closeAt" | "acceptTimeout" | "grace">,
+): RunOptions {
   return {
     failover: !o.noFailover,
     voucherIntervalSeconds: o.voucherInterval,

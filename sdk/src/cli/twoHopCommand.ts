@@ -2,7 +2,7 @@
  * `dvpn connect --hops 2`: the checks made before any money moves (flags, an earlier connection, the
  * second account), then {@link connectTwoHops} and its result, one line per session and its money.
  */
-import { z } from "zod";
+import type { ConnectOptions } from "./connectOptions.ts";
 import { connectionStatePath, isAlive, readConnectionState } from "./connectionState.ts";
 import { connectTwoHops } from "./connectTwoHops.ts";
 import type { CliContext } from "./context.ts";
@@ -14,44 +14,8 @@ import { runOptions, sessionRow } from "./payTunnel.ts";
 import { tunnelChoices } from "./tunnelChoices.ts";
 import { putResolverBack } from "./tunnelDns.ts";
 
-/** The options of `dvpn connect` for two hops. */
-export const twoHopOptions = {
-  hops: {
-    type: "string",
-    value: "<1|2>",
-    description:
-      "2: an entry and an exit provider of different operators, the exit's tunnel inside the entry's, each its own paid session (with --up)",
-  },
-  "entry-region": {
-    type: "string",
-    value: "<CC>",
-    description: "with --hops 2: the entry's region (default: any region but the exit's)",
-  },
-  "same-region": {
-    type: "boolean",
-    description: "with --hops 2: allow the entry in the exit's region (default: refused before any money moves)",
-  },
-  "exit-key-file": {
-    type: "string",
-    value: "<file>",
-    description: "with --hops 2: pay the exit's sessions from this other account, so the chain does not link the hops",
-  },
-} as const;
-
-/** Their schema. */
-export const twoHopSchema = {
-  hops: z.enum(["1", "2"]).default("1"),
-  entryRegion: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
-    .transform((s) => s.toUpperCase())
-    .optional(),
-  sameRegion: z.boolean().optional(),
-  exitKeyFile: z.string().optional(),
-};
-
 /** `--hops 2`: the checks before any money moves, the two-hop connection and its result. */
-export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOptions): Promise<void> {
+export async function connectTwoHopsCommand(ctx: CliContext, o: ConnectOptions): Promise<void> {
   if (!o.up) throw new UsageError("--hops 2 needs --up (two nested tunnels, paid while they run)");
   if (o.provider) throw new UsageError("--hops 2 picks two providers: give --region/--entry-region, not --provider");
   if (o.split || o.allowedIps) throw new UsageError("--hops 2 is a full tunnel: no --split or --allowed-ips");
@@ -117,28 +81,4 @@ export async function connectTwoHopsCommand(ctx: CliContext, o: TwoHopCommandOpt
         ["kill switch", end.killSwitch ? "on (`dvpn disconnect` lifts it)" : "off"],
       ]),
   );
-}
-
-/** The options {@link connectTwoHopsCommand} reads. */
-export interface TwoHopCommandOptions {
-  provider?: string | undefined;
-  region?: string | undefined;
-  entryRegion?: string | undefined;
-  sameRegion?: boolean | undefined;
-  exitKeyFile?: string | undefined;
-  maxPriceGib?: string | undefined;
-  maxPriceMin?: string | undefined;
-  deposit: string;
-  config?: string | undefined;
-  dns?: string[] | undefined;
-  allowedIps?: string[] | undefined;
-  up?: boolean | undefined;
-  split?: boolean | undefined;
-  lockdown?: boolean | undefined;
-  noKillSwitch?: boolean | undefined;
-  noFailover?: boolean | undefined;
-  voucherInterval: number;
-  closeAt: number;
-  acceptTimeout: number;
-  grace: number;
 }

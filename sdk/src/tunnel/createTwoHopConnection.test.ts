@@ -8,8 +8,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Address } from "viem";
 import { USD, sdkFixture, type SdkFixture } from "../../test/fixture.ts";
-import { createTwoHopConnection, type TwoHopEvent, type TwoHopTunnelDriver } from "./createTwoHopConnection.ts";
-import type { TunnelLeg, TunnelUp } from "./createVpnConnection.ts";
+import { scriptedTwoHopDriver } from "../../../test/kit/twoHopDriver.ts";
+import { createTwoHopConnection, type TwoHopEvent } from "./createTwoHopConnection.ts";
 import { parseTunnelAddress } from "../wireguard/config.ts";
 import { tunnelConflict } from "./tunnelConflict.ts";
 
@@ -32,36 +32,6 @@ describe("createTwoHopConnection", () => {
   after(async () => {
     await f.connection.close();
   });
-
-  /** A driver that records what it was asked, and stops the run after `vouchersToStop` exit vouchers. */
-  const testDriver = (stop: AbortController, vouchersToStop: number) => {
-    const calls: string[] = [];
-    let exitVouchers = 0;
-    const up = (leg: TunnelLeg, hop: "entry" | "exit"): TunnelUp => {
-      const started = Date.now();
-      return {
-        iface: `test-${hop}`,
-        readBytes: async () => BigInt((Date.now() - started) * 100),
-        readHandshake: async () => Math.floor(Date.now() / 1000),
-        send: async (v) => {
-          if (hop === "exit" && ++exitVouchers >= vouchersToStop) stop.abort();
-          return { meteredBytes: v.bytes, meteredSeconds: v.seconds };
-        },
-      };
-    };
-    const driver: TwoHopTunnelDriver = {
-      upEntry: async (leg) => (calls.push(`up entry ${leg.provider.address}`), up(leg, "entry")),
-      downEntry: async (leg) => void calls.push(`down entry ${leg.provider.address}`),
-      upExit: async (leg, carrier) => {
-        // The connection never asks for an exit whose tunnel clashes with its carrier.
-        assert.equal(tunnelConflict(leg.tunnel, carrier.tunnel), undefined);
-        calls.push(`up exit ${leg.provider.address}`);
-        return up(leg, "exit");
-      },
-      downExit: async (leg) => void calls.push(`down exit ${leg.provider.address}`),
-    };
-    return { driver, calls };
-  };
 
   /** Accepts every session opened with a simulated agent, with that agent's tunnel address. */
   const accepting = (pending: Promise<unknown>[]) => (e: TwoHopEvent) => {
@@ -91,7 +61,7 @@ describe("createTwoHopConnection", () => {
       const client = f.clientFor(5);
       await f.fund(client.account!.address);
       const stop = new AbortController();
-      const { driver, calls } = testDriver(stop, 3);
+      const { driver, calls } = scriptedTwoHopDriver(stop, 3);
       const pending: Promise<unknown>[] = [];
       const events: TwoHopEvent[] = [];
       const conn = createTwoHopConnection(client, {
@@ -140,7 +110,7 @@ describe("createTwoHopConnection", () => {
     const client = f.clientFor(6);
     await f.fund(client.account!.address);
     const stop = new AbortController();
-    const { driver, calls } = testDriver(stop, 3);
+    const { driver, calls } = scriptedTwoHopDriver(stop, 3);
     const pending: Promise<unknown>[] = [];
     const events: TwoHopEvent[] = [];
     const conn = createTwoHopConnection(client, {
@@ -171,7 +141,7 @@ describe("createTwoHopConnection", () => {
     const client = f.clientFor(7);
     await f.fund(client.account!.address);
     const stop = new AbortController();
-    const { driver } = testDriver(stop, 3);
+    const { driver } = scriptedTwoHopDriver(stop, 3);
     const pending: Promise<unknown>[] = [];
     const order: string[] = [];
     const accept = accepting(pending);
@@ -199,7 +169,7 @@ describe("createTwoHopConnection", () => {
     const client = f.clientFor(8);
     await f.fund(client.account!.address);
     const stop = new AbortController();
-    const { driver, calls } = testDriver(stop, 3);
+    const { driver, calls } = scriptedTwoHopDriver(stop, 3);
     const opened: string[] = [];
     const conn = createTwoHopConnection(client, {
       entry: { provider: entry.address },

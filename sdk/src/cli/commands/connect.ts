@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { z } from "zod";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { DvpnError } from "../../errors/base.ts";
 import { generateWgKeyPair } from "../../wireguard/keys.ts";
@@ -9,8 +8,8 @@ import type { DvpnClient } from "../../client/createDvpnClient.ts";
 import type { ProviderChoice } from "../../tunnel/nextProvider.ts";
 import { tunnelOrClose } from "../acceptedTunnel.ts";
 import { connectUp } from "../connectUp.ts";
-import { connectTwoHopsCommand, twoHopOptions, twoHopSchema } from "../twoHopCommand.ts";
-import { TRANSPORT_MODES, type TransportMode } from "../legTransport.ts";
+import { connectOptions, connectSchema, type ConnectOptions } from "../connectOptions.ts";
+import { connectTwoHopsCommand } from "../twoHopCommand.ts";
 import type { CliContext } from "../context.ts";
 import { legMoneyLine, runOptions, sessionRow } from "../payTunnel.ts";
 import { hasCommand, pickProvider } from "../pickProvider.ts";
@@ -21,119 +20,12 @@ import { defineCommand } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { formatAmount, formatBytes, formatDuration, parseAmount, printable, type TokenInfo } from "../format.ts";
 import { keyValues } from "../output.ts";
-import { addressText, amountText, noPositionals } from "./shared.ts";
 
 export default defineCommand({
   path: ["connect"],
   summary: "open a session, wait for acceptance, write the WireGuard config (and bring it up)",
-  options: {
-    provider: { type: "string", value: "<address>", description: "this provider (else the best in --region)" },
-    region: { type: "string", value: "<CC>", description: "pick the best available provider in this region" },
-    "max-price-gib": { type: "string", value: "<amount>", description: "highest price per GiB you accept" },
-    "max-price-min": {
-      type: "string",
-      value: "<amount>",
-      description: "highest price per minute you accept (default: the provider's current price)",
-    },
-    deposit: { type: "string", value: "<amount>", description: "deposit, in payment tokens" },
-    config: {
-      type: "string",
-      value: "<file>",
-      description: "where to write the wg-quick config (default ./dvpn<id>.conf)",
-    },
-    dns: {
-      type: "string",
-      multiple: true,
-      value: "<ip|gateway|none>",
-      description:
-        "resolver for the tunnel: `gateway` (the provider's, through the tunnel; default), an IP, or `none` (leave DNS alone; default with --split)",
-    },
-    "allowed-ips": {
-      type: "string",
-      multiple: true,
-      value: "<cidr>",
-      description:
-        "what goes through the tunnel (default 0.0.0.0/0 and ::/0: everything); a narrower list needs --split",
-    },
-    split: {
-      type: "boolean",
-      description: "split tunnel: only --allowed-ips go through it; the rest, IPv6 and DNS included, uses your network",
-    },
-    lockdown: {
-      type: "boolean",
-      description: "keep the kill switch after the connection ends, until `dvpn unlock` (sticky once set)",
-    },
-    up: { type: "boolean", description: "bring the tunnel up with wg-quick (root) and pay for it until Ctrl-C" },
-    "no-kill-switch": {
-      type: "boolean",
-      description: "no kill switch (default with --up and a full tunnel: only the tunnel carries traffic)",
-    },
-    "voucher-interval": {
-      type: "string",
-      value: "<seconds>",
-      description: "a voucher at least this often (default 10; traffic signs more often, by bytes)",
-    },
-    "close-at": {
-      type: "string",
-      value: "<percent>",
-      description: "close when usage reaches this share of the deposit (default 90)",
-    },
-    "accept-timeout": {
-      type: "string",
-      value: "<seconds>",
-      description:
-        "withdraw the session (full refund at once) if not accepted within this long (default 60; with --up the next provider is tried)",
-    },
-    "no-failover": {
-      type: "boolean",
-      description: "with --up: stop when the provider stops serving instead of moving to the next-best one",
-    },
-    grace: {
-      type: "string",
-      value: "<seconds>",
-      description:
-        "with --up: how long an unhealthy tunnel may take to come back before the provider is left (default 20)",
-    },
-    ...twoHopOptions,
-    transport: {
-      type: "string",
-      value: "<auto|wireguard|v2ray>",
-      description:
-        "with --up: auto (default) tries WireGuard, then the provider's v2ray transport if no handshake comes; v2ray only (and only providers offering it); wireguard never",
-    },
-    "handshake-timeout": {
-      type: "string",
-      value: "<seconds>",
-      description: "with --transport auto: how long WireGuard gets to complete a handshake (default 8)",
-    },
-  },
-  schema: z.object({
-    positionals: noPositionals,
-    provider: addressText.optional(),
-    region: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
-      .transform((s) => s.toUpperCase())
-      .optional(),
-    maxPriceGib: amountText.optional(),
-    maxPriceMin: amountText.optional(),
-    deposit: amountText,
-    config: z.string().optional(),
-    dns: z.array(z.string()).optional(),
-    allowedIps: z.array(z.string()).optional(),
-    up: z.boolean().optional(),
-    split: z.boolean().optional(),
-    lockdown: z.boolean().optional(),
-    noKillSwitch: z.boolean().optional(),
-    voucherInterval: z.coerce.number().int().min(1).max(3600).default(10),
-    closeAt: z.coerce.number().min(1).max(100).default(90),
-    acceptTimeout: z.coerce.number().int().min(1).max(3600).default(60),
-    noFailover: z.boolean().optional(),
-    grace: z.coerce.number().int().min(1).max(600).default(20),
-    ...twoHopSchema,
-    transport: z.enum(TRANSPORT_MODES).default("auto"),
-    handshakeTimeout: z.coerce.number().min(1).max(120).default(8),
-  }),
+  options: connectOptions,
+  schema: connectSchema,
   notes: [
     "A fresh WireGuard key pair and a fresh session signer key are made for every session; the",
     "wallet only signs the open (with an EIP-2612 permit for the deposit). The config file holds",
@@ -323,18 +215,7 @@ export default defineCommand({
 async function connectAndPay(
   ctx: CliContext,
   client: DvpnClient,
-  o: {
-    config?: string | undefined;
-    dns?: string[] | undefined;
-    noKillSwitch?: boolean | undefined;
-    noFailover?: boolean | undefined;
-    voucherInterval: number;
-    closeAt: number;
-    acceptTimeout: number;
-    grace: number;
-    transport: TransportMode;
-    handshakeTimeout: number;
-  },
+  o: ConnectOptions,
   p: {
     choice: ProviderChoice;
     deposit: bigint;

@@ -7,7 +7,7 @@ import { defineCommand } from "../command.ts";
 import { formatAmount } from "../format.ts";
 import { table } from "../output.ts";
 import { parseAmount } from "../format.ts";
-import { amountText, noPositionals } from "./shared.ts";
+import { amountText, noPositionals, regionText } from "./shared.ts";
 
 export default defineCommand({
   path: ["providers"],
@@ -44,11 +44,7 @@ export default defineCommand({
   },
   schema: z.object({
     positionals: noPositionals,
-    region: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
-      .transform((s) => s.toUpperCase())
-      .optional(),
+    region: regionText.optional(),
     available: z.boolean().optional(),
     maxPriceGib: amountText.optional(),
     minStake: amountText.optional(),

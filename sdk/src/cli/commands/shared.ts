@@ -15,6 +15,12 @@ export const addressText = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
   .transform((s) => s as Address);
 
+/** An ISO 3166-1 alpha-2 region code, in any case ("de" → "DE"). */
+export const regionText = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE")
+  .transform((s) => s.toUpperCase());
+
 /** Exactly one positional: a numeric id (session or proposal). */
 export const idPositional = (what: string) =>
   z
