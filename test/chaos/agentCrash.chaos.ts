@@ -73,6 +73,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     try {
       const v = await fn();
       if (v !== undefined && v !== false) return v;
+      last = undefined;
     } catch (err) {
       last = err;
     }
@@ -242,6 +243,12 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
     return r.status === 200;
   }
 
+  /** Like {@link healthy}, but a failure throws with the agent's answer, so a timeout says why. */
+  async function assertHealthy(): Promise<void> {
+    const r = await fetch(`http://127.0.0.1:${metricsPort}/healthz`, { signal: AbortSignal.timeout(2000) });
+    if (r.status !== 200) throw new Error(`healthz ${r.status}: ${(await r.text()).slice(0, 300)}`);
+  }
+
   async function onChain(id: bigint) {
     return chain.publicClient.readContract({
       address: escrow(),
@@ -367,17 +374,19 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
 
   /** Every live session's peer is on the interface with its own tunnel addresses; one wireguard-go serves it. */
   async function servingEveryPaidPeer(): Promise<boolean> {
-    if (!(await healthy())) return false;
+    // Each unmet condition throws with what was seen: `until` reports the last one on timeout.
+    await assertHealthy();
     const peers = await peersOf(AGENT_IF);
     for (const c of clients) {
       if (c.closed) continue;
       const [v4, v6] = c.tunnelAddress.split(",");
       const want = [`${v4!.split("/")[0]}/32`, `${v6!.split("/")[0]}/128`].sort().join(",");
       const have = (peers.get(c.wgPublic) ?? "").split(",").sort().join(",");
-      if (have !== want) return false;
+      if (have !== want) throw new Error(`client ${c.index}'s peer has allowed IPs "${have}", wants "${want}"`);
     }
     const addrs = await runCommand("ip", ["-o", "address", "show", "dev", AGENT_IF]);
-    return addrs.includes(` ${GATEWAY}/16 `);
+    if (!addrs.includes(` ${GATEWAY}/16 `)) throw new Error(`${AGENT_IF} lacks ${GATEWAY}/16: ${addrs.trim()}`);
+    return true;
   }
 
   before(async () => {
@@ -611,7 +620,12 @@ describe("chaos: gateway agent under kill -9 of itself and of wireguard-go", { s
           `recovery after ${fault === "agent" ? "kill -9 of the agent" : "kill -9 of wireguard-go"}`,
           servingEveryPaidPeer,
           60_000,
-        );
+        ).catch((err: Error) => {
+          // What the agent said is the only way to tell a slow start from a hang or a crash loop.
+          throw new Error(
+            `${err.message}\nagent exits: ${ownExits.join(" | ") || "none"}\nagent log tail:\n${agentLog.slice(-3000)}`,
+          );
+        });
         recoveryMs.push(Date.now() - t0);
         const daemons = wireguardGoPids(AGENT_IF).length;
         if (daemons !== 1) figures.duplicateDaemons++;
