@@ -165,6 +165,29 @@ describe("createTwoHopConnection", () => {
     assert.deepEqual(order, ["entry opened", "entry up", "exit opened", "exit up"]);
   });
 
+  it("opens nothing when stopped before the run", { timeout: 120_000 }, async () => {
+    const client = f.clientFor(9);
+    await f.fund(client.account!.address);
+    const stop = new AbortController();
+    const { driver, calls } = scriptedTwoHopDriver(stop, 3);
+    const opened: string[] = [];
+    const conn = createTwoHopConnection(client, {
+      entry: { provider: entry.address },
+      exit: { provider: distinct.address },
+      ...options,
+      session,
+      tunnel: driver,
+      onEvent: (e) => void (e.type === "hop" && e.event.type === "opened" && opened.push(e.hop)),
+    });
+    // Ctrl-C during the pick (before any session is opened).
+    stop.abort();
+    const end = await conn.run(stop.signal);
+    assert.equal(end.reason, "stopped");
+    assert.deepEqual(opened, []);
+    assert.deepEqual([end.entry.legs, end.exit.legs], [[], []]);
+    assert.deepEqual(calls, []);
+  });
+
   it("opens no exit session when no entry comes up", { timeout: 120_000 }, async () => {
     const client = f.clientFor(8);
     await f.fund(client.account!.address);

@@ -146,14 +146,16 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
       ? Promise.resolve(entryLeg)
       : entryEnded
         ? Promise.reject(new NoEntryError("the entry hop ended: no tunnel to carry the exit"))
-        : new Promise<TunnelLeg>((resolve, reject) => {
-            const onAbort = () => reject(new NoEntryError("stopped before the entry tunnel came up"));
-            signal.addEventListener("abort", onAbort, { once: true });
-            entryWaiters.push({
-              resolve: (l) => (signal.removeEventListener("abort", onAbort), resolve(l)),
-              reject,
+        : signal.aborted
+          ? Promise.reject(new NoEntryError("stopped before the entry tunnel came up"))
+          : new Promise<TunnelLeg>((resolve, reject) => {
+              const onAbort = () => reject(new NoEntryError("stopped before the entry tunnel came up"));
+              signal.addEventListener("abort", onAbort, { once: true });
+              entryWaiters.push({
+                resolve: (l) => (signal.removeEventListener("abort", onAbort), resolve(l)),
+                reject,
+              });
             });
-          });
   const common = {
     failover: params.failover ?? true,
     maxProviders: params.maxProviders ?? 4,
@@ -176,6 +178,14 @@ export function createTwoHopConnection(client: DvpnClient, params: TwoHopConnect
         exitClient,
       });
       emit({ type: "pair", pair });
+      // Stopped while the pair was picked: nothing is opened, nothing is paid.
+      if (signal?.aborted)
+        return {
+          reason: "stopped",
+          pair,
+          entry: { reason: "stopped", legs: [] },
+          exit: { reason: "stopped", legs: [] },
+        };
       using.entry = pair.entry;
       using.exit = pair.exit;
       // The exit stops on the caller's signal or when the entry hop ends; the entry only after the
