@@ -96,9 +96,10 @@ interface ProviderFilter {
   available?: boolean | null;
   registered?: boolean | null;
   paused?: boolean | null;
-  minStake?: bigint | null;
-  maxPricePerGiB?: bigint | null;
-  maxPricePerMinute?: bigint | null;
+  /** BigInt inputs arrive as canonical decimal text (scalars.ts). */
+  minStake?: string | null;
+  maxPricePerGiB?: string | null;
+  maxPricePerMinute?: string | null;
   minScore?: number | null;
   id_in?: string[] | null;
   allowsPort?: number | null;
@@ -130,10 +131,9 @@ async function providerWhere(where: ProviderFilter | null | undefined, ctx: Feed
   }
   if (where.registered != null) and.push(Prisma.sql`registered = ${where.registered}::boolean`);
   if (where.paused != null) and.push(Prisma.sql`paused = ${where.paused}::boolean`);
-  if (where.minStake != null) and.push(Prisma.sql`stake >= ${where.minStake.toString()}::numeric`);
-  if (where.maxPricePerGiB != null) and.push(Prisma.sql`"pricePerGiB" <= ${where.maxPricePerGiB.toString()}::numeric`);
-  if (where.maxPricePerMinute != null)
-    and.push(Prisma.sql`"pricePerMinute" <= ${where.maxPricePerMinute.toString()}::numeric`);
+  if (where.minStake != null) and.push(Prisma.sql`stake >= ${where.minStake}::numeric`);
+  if (where.maxPricePerGiB != null) and.push(Prisma.sql`"pricePerGiB" <= ${where.maxPricePerGiB}::numeric`);
+  if (where.maxPricePerMinute != null) and.push(Prisma.sql`"pricePerMinute" <= ${where.maxPricePerMinute}::numeric`);
   if (where.minScore != null) {
     if (!Number.isFinite(where.minScore)) throw badInput("minScore must be a number between 0 and 100");
     and.push(Prisma.sql`score >= ${where.minScore}::float8`);
@@ -259,8 +259,8 @@ export function createResolvers(signal: AbortSignal) {
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
       sessions: (_: unknown, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, wantsTotal(info)),
-      session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-        ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
+      session: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+        ctx.prisma.session.findUnique({ where: { id: args.id } }),
       async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
         const first = pageSize(args.first);
         const dir = direction(args.orderDirection);
@@ -275,8 +275,8 @@ export function createResolvers(signal: AbortSignal) {
         ]);
         return connection(rows as unknown as Record<string, unknown>[], first, "createdBlock", totalCount);
       },
-      proposal: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-        ctx.prisma.proposal.findUnique({ where: { id: args.id.toString() } }),
+      proposal: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+        ctx.prisma.proposal.findUnique({ where: { id: args.id } }),
       async parameters(_: unknown, __: unknown, ctx: FeedContext) {
         const p = await ctx.params();
         const n = (k: string) => Number(p.get(k) ?? 0n);
@@ -376,8 +376,8 @@ export function createResolvers(signal: AbortSignal) {
         resolve: (value: unknown) => value,
       },
       session: {
-        subscribe: (root: unknown, args: { id: bigint }, ctx: FeedContext) =>
-          liveFeed(ctx).subscribe("sessions", args.id.toString(), { gone: root === GONE_AWARE }),
+        subscribe: (root: unknown, args: { id: string }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("sessions", args.id, { gone: root === GONE_AWARE }),
         resolve: (value: unknown) => value,
       },
       indexedBlock: {

@@ -5,6 +5,7 @@ import type { Common } from "../common/common.ts";
 import type { Database } from "../database/createDatabase.ts";
 import { createContext, createSharedCache, type FeedContext } from "../graphql/context.ts";
 import { createFeedSchema } from "../graphql/createFeedSchema.ts";
+import { compiledExecution } from "../graphql/compiledExecution.ts";
 import { boundedErrors } from "../graphql/errors.ts";
 import { limitsRule } from "../graphql/limits.ts";
 import { createSseHub, type SseRequest } from "../graphql/sse.ts";
@@ -48,7 +49,7 @@ export async function createServer(common: Common, params: ServerParams): Promis
     landingPage: false,
     batching: false,
     logging: false,
-    plugins: [limits, boundedErrors()],
+    plugins: [limits, boundedErrors(), compiledExecution()],
     context: () => createContext(params.db.prisma, config, shared),
   });
   const explorer = createExplorerRoutes(common, params.explorerDir);
