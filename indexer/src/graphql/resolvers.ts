@@ -14,6 +14,7 @@ import { createLiveFeed, GONE_AWARE, type LiveFeed } from "./live.ts";
 import { metaOf } from "./meta.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
+import { providerColumns } from "./providerColumns.ts";
 import { providerCount } from "./providerCount.ts";
 import { networkSeries, providerSeries, type SeriesArgs } from "./series.ts";
 import { BigIntScalar } from "./scalars.ts";
@@ -230,7 +231,9 @@ export function createResolvers(signal: AbortSignal) {
           (h) =>
             Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
         );
-        const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
+        const columns = providerColumns(info, ["items"], [field]);
+        const list = Prisma.raw(columns ? columns.map((c) => `page."${c}"`).join(", ") : "page.*");
+        const page = Prisma.sql`SELECT ${list}${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
         const [raw, totalCount] = await Promise.all([
           readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`),
