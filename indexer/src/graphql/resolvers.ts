@@ -244,7 +244,9 @@ export function createResolvers(signal: AbortSignal) {
         const withAvailability = selectedAt(info, ["items"]).has("availability");
         for (const r of raw) {
           if (r.id === null || r.id === undefined) continue;
-          const { _covered24, _covered168, ...row } = r;
+          // The row as read (its `_covered` columns are no field of the answer), not a copy.
+          const { _covered24, _covered168 } = r;
+          const row = r;
           const p = row as unknown as ProviderRow;
           if (_covered24 !== undefined) seconds.get(24)?.set(p.id, Number(_covered24 ?? 0));
           if (_covered168 !== undefined) seconds.get(168)?.set(p.id, Number(_covered168 ?? 0));
