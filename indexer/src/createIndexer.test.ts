@@ -238,6 +238,21 @@ describe("indexer feed on a scripted scenario", () => {
         assert.equal(one.errors, undefined, JSON.stringify(one.errors));
         assert.deepEqual(item.reputation, one.data.provider.reputation, `uptime of ${item.id} in the list`);
       }
+      // A page reads only the columns its fields need: every field answers as provider(id) does from the whole row.
+      const fields = `id endpoint wgPublicKey wgPublicKeyBase64 region pricePerGiB pricePerMinute maxSessions stake unbonding
+        unbondingEnd paused registered registeredAt registeredBlock
+        reputation { score uptime24h uptime7d acceptanceRate medianAcceptSeconds sessionsCompleted sessionsPaid sessionsMissed
+          bytesServed paidVolume slashCount slashedAmount }
+        availability { available activeSessions capacity lastHeartbeat heartbeatExpiresAt }
+        exitPolicy { text denyPorts { from to } allowPorts { from to } } transport { kind port }`;
+      const wide = await gql(url(), `{ providers(first: 1000, orderBy: score) { items { ${fields} } } }`);
+      assert.equal(wide.errors, undefined, JSON.stringify(wide.errors));
+      assert.equal(wide.data.providers.items.length, 5);
+      for (const item of wide.data.providers.items as { id: string }[]) {
+        const one = await gql(url(), `{ provider(id: "${item.id}") { ${fields} } }`);
+        assert.equal(one.errors, undefined, JSON.stringify(one.errors));
+        assert.deepEqual(item, one.data.provider, `provider ${item.id} in the list`);
+      }
     });
 
     test(`${which}: sessions, proposals, parameters and network stats`, async () => {

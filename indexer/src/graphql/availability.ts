@@ -50,11 +50,13 @@ export function uptimeAt(p: ProviderFields, now: number, hours: number, covered:
  * parameters and the uptime windows of all its rows), so the row's field resolvers answer
  * synchronously instead of one promise per field and row.
  */
-const known = new WeakMap<object, { availability?: unknown; uptime24h?: number; uptime7d?: number }>();
+type Known = { availability?: unknown; uptime24h?: number; uptime7d?: number };
+/** Kept on the row itself under a symbol (cheaper than a WeakMap entry per row; no field of the answer). */
+const KNOWN: unique symbol = Symbol("known");
 
-export function remember(row: object, values: { availability?: unknown; uptime24h?: number; uptime7d?: number }) {
-  known.set(row, values);
+export function remember(row: object, values: Known) {
+  (row as { [KNOWN]?: Known })[KNOWN] = values;
 }
 
 /** What {@link remember} kept for this row, if anything. */
-export const remembered = (row: object) => known.get(row);
+export const remembered = (row: object) => (row as { [KNOWN]?: Known })[KNOWN];

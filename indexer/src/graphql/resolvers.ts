@@ -14,6 +14,7 @@ import { createLiveFeed, GONE_AWARE, type LiveFeed } from "./live.ts";
 import { metaOf } from "./meta.ts";
 import { networkStats } from "./networkStats.ts";
 import { providerById } from "./providerById.ts";
+import { providerColumns } from "./providerColumns.ts";
 import { providerCount } from "./providerCount.ts";
 import { networkSeries, providerSeries, type SeriesArgs } from "./series.ts";
 import { BigIntScalar } from "./scalars.ts";
@@ -96,9 +97,10 @@ interface ProviderFilter {
   available?: boolean | null;
   registered?: boolean | null;
   paused?: boolean | null;
-  minStake?: bigint | null;
-  maxPricePerGiB?: bigint | null;
-  maxPricePerMinute?: bigint | null;
+  /** BigInt inputs arrive as canonical decimal text (scalars.ts). */
+  minStake?: string | null;
+  maxPricePerGiB?: string | null;
+  maxPricePerMinute?: string | null;
   minScore?: number | null;
   id_in?: string[] | null;
   allowsPort?: number | null;
@@ -130,10 +132,9 @@ async function providerWhere(where: ProviderFilter | null | undefined, ctx: Feed
   }
   if (where.registered != null) and.push(Prisma.sql`registered = ${where.registered}::boolean`);
   if (where.paused != null) and.push(Prisma.sql`paused = ${where.paused}::boolean`);
-  if (where.minStake != null) and.push(Prisma.sql`stake >= ${where.minStake.toString()}::numeric`);
-  if (where.maxPricePerGiB != null) and.push(Prisma.sql`"pricePerGiB" <= ${where.maxPricePerGiB.toString()}::numeric`);
-  if (where.maxPricePerMinute != null)
-    and.push(Prisma.sql`"pricePerMinute" <= ${where.maxPricePerMinute.toString()}::numeric`);
+  if (where.minStake != null) and.push(Prisma.sql`stake >= ${where.minStake}::numeric`);
+  if (where.maxPricePerGiB != null) and.push(Prisma.sql`"pricePerGiB" <= ${where.maxPricePerGiB}::numeric`);
+  if (where.maxPricePerMinute != null) and.push(Prisma.sql`"pricePerMinute" <= ${where.maxPricePerMinute}::numeric`);
   if (where.minScore != null) {
     if (!Number.isFinite(where.minScore)) throw badInput("minScore must be a number between 0 and 100");
     and.push(Prisma.sql`score >= ${where.minScore}::float8`);
@@ -230,7 +231,9 @@ export function createResolvers(signal: AbortSignal) {
           (h) =>
             Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
         );
-        const page = Prisma.sql`SELECT page.*${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
+        const columns = providerColumns(info, ["items"], [field]);
+        const list = Prisma.raw(columns ? columns.map((c) => `page."${c}"`).join(", ") : "page.*");
+        const page = Prisma.sql`SELECT ${list}${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
         const [raw, totalCount] = await Promise.all([
           readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`),
@@ -241,7 +244,9 @@ export function createResolvers(signal: AbortSignal) {
         const withAvailability = selectedAt(info, ["items"]).has("availability");
         for (const r of raw) {
           if (r.id === null || r.id === undefined) continue;
-          const { _covered24, _covered168, ...row } = r;
+          // The row as read (its `_covered` columns are no field of the answer), not a copy.
+          const { _covered24, _covered168 } = r;
+          const row = r;
           const p = row as unknown as ProviderRow;
           if (_covered24 !== undefined) seconds.get(24)?.set(p.id, Number(_covered24 ?? 0));
           if (_covered168 !== undefined) seconds.get(168)?.set(p.id, Number(_covered168 ?? 0));
@@ -259,8 +264,8 @@ export function createResolvers(signal: AbortSignal) {
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
       sessions: (_: unknown, args: SessionListArgs, ctx: FeedContext, info: GraphQLResolveInfo) =>
         listSessions(ctx, args, wantsTotal(info)),
-      session: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-        ctx.prisma.session.findUnique({ where: { id: args.id.toString() } }),
+      session: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+        ctx.prisma.session.findUnique({ where: { id: args.id } }),
       async proposals(_: unknown, args: { orderDirection?: string; first?: number; after?: string }, ctx: FeedContext) {
         const first = pageSize(args.first);
         const dir = direction(args.orderDirection);
@@ -275,8 +280,8 @@ export function createResolvers(signal: AbortSignal) {
         ]);
         return connection(rows as unknown as Record<string, unknown>[], first, "createdBlock", totalCount);
       },
-      proposal: (_: unknown, args: { id: bigint }, ctx: FeedContext) =>
-        ctx.prisma.proposal.findUnique({ where: { id: args.id.toString() } }),
+      proposal: (_: unknown, args: { id: string }, ctx: FeedContext) =>
+        ctx.prisma.proposal.findUnique({ where: { id: args.id } }),
       async parameters(_: unknown, __: unknown, ctx: FeedContext) {
         const p = await ctx.params();
         const n = (k: string) => Number(p.get(k) ?? 0n);
@@ -376,8 +381,8 @@ export function createResolvers(signal: AbortSignal) {
         resolve: (value: unknown) => value,
       },
       session: {
-        subscribe: (root: unknown, args: { id: bigint }, ctx: FeedContext) =>
-          liveFeed(ctx).subscribe("sessions", args.id.toString(), { gone: root === GONE_AWARE }),
+        subscribe: (root: unknown, args: { id: string }, ctx: FeedContext) =>
+          liveFeed(ctx).subscribe("sessions", args.id, { gone: root === GONE_AWARE }),
         resolve: (value: unknown) => value,
       },
       indexedBlock: {

@@ -9,18 +9,26 @@ function toDecimalString(value: unknown): string {
   throw new TypeError(`BigInt cannot represent ${String(value)}`);
 }
 
-function parse(value: unknown): bigint {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+/**
+ * An input as its canonical decimal text (no leading zeros). Text rather than a bigint: argument
+ * values must be JSON-serializable for the compiled executor, which embeds literal arguments in
+ * the code it generates.
+ */
+function parse(value: unknown): string {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (typeof value === "string" && /^\d{1,78}$/.test(value)) {
     const v = BigInt(value);
-    if (v < 2n ** 256n) return v;
+    if (v < 2n ** 256n) return v.toString();
   }
   throw badInput(
     `BigInt must be a non-negative integer below 2^256, as a decimal string (got ${JSON.stringify(value)})`,
   );
 }
 
-/** uint256 as a decimal string on output; a decimal string or an integer on input. */
+/**
+ * uint256 as a decimal string on output; a decimal string or an integer on input, handed to
+ * resolvers as its canonical decimal string.
+ */
 export const BigIntScalar = new GraphQLScalarType({
   name: "BigInt",
   description:

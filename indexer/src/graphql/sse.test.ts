@@ -149,3 +149,55 @@ test("what is not a valid subscription is left to the caller", async () => {
     s.close();
   }
 });
+
+test("a stream is pinged only after an interval without events", async () => {
+  const quick = createSseHub({
+    schema,
+    rules: [],
+    context: () => ({}),
+    maskErrors: true,
+    signal: abort.signal,
+    pingMs: 200,
+  });
+  const pinged = createServer((req, res) => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const variables = JSON.parse(u.searchParams.get("variables") ?? "null") as Record<string, unknown> | null;
+    void quick.serve({ query: u.searchParams.get("query") ?? "", variables }, res);
+  });
+  await new Promise<void>((r) => pinged.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(pinged.address() as AddressInfo).port}/`;
+  const stream = (t: string) => {
+    let text = "";
+    const req = request(
+      `${base}?query=${encodeURIComponent(Q)}&variables=${encodeURIComponent(JSON.stringify({ t }))}`,
+    );
+    req.on("response", (res) => {
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("error", () => {});
+    });
+    req.on("error", () => {});
+    req.end();
+    return { text: () => text, close: () => req.destroy() };
+  };
+  const pings = (text: string) => text.split("\n\n").filter((f) => f === ":").length;
+  try {
+    const quiet = stream("quiet");
+    const busy = stream("busy");
+    await until("both subscribed", () => quick.stats().subscribers === 2 && topics.get("busy")?.size === 1);
+    // The busy stream gets an event every 10 ms for a second or so: never 200 ms without one.
+    for (let i = 0; i < 100; i++) {
+      push("busy", i);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until("the quiet stream pinged", () => pings(quiet.text()) >= 3);
+    assert.equal(pings(busy.text()), 1, "only the first ping for a stream that is never idle");
+    await until("every event on the busy stream", () => frames(busy.text()).length === 100);
+    quiet.close();
+    busy.close();
+    await until("no subscribers", () => quick.stats().subscribers === 0);
+  } finally {
+    pinged.closeAllConnections();
+    await new Promise((r) => pinged.close(r));
+  }
+});

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
@@ -91,6 +92,26 @@ describe("GraphQL server", () => {
     });
     assert.equal(huge.status, 413);
     assert.match(JSON.stringify(await huge.json()), /request too large/);
+    // A body of unannounced length (chunked) is bounded the same way, and answered when within the bound.
+    const chunkedPost = (chunks: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(indexer.url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (body += c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        for (const c of chunks) req.write(c);
+        req.end();
+      });
+    const query = JSON.stringify({ query: `{ _meta { chainId } }` });
+    const small = await chunkedPost([query.slice(0, 5), query.slice(5)]);
+    assert.equal(small.status, 200);
+    assert.match(small.body, /"chainId":\d+/);
+    const hugeChunked = await chunkedPost([query.slice(0, -1), ` ${" ".repeat(60_000)}`, ` ${" ".repeat(60_000)}}`]);
+    assert.equal(hugeChunked.status, 413);
+    assert.match(hugeChunked.body, /request too large/);
     // Values of up to the 100 KB body limit are echoed as a short prefix and their length, naming what was wrong.
     const big = "A".repeat(90_000);
     const bounded = async (query: string, pattern: RegExp, variables: Record<string, unknown> = {}) => {
