@@ -1,7 +1,9 @@
-import { decodeEventLog, getAddress, type ContractEventArgsFromTopics, type ContractEventName, type Hex } from "viem";
+import type { ContractEventArgsFromTopics, ContractEventName } from "viem";
 import { dvpnGovernorAbi, providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../../sdk/src/deployment/types.ts";
 import type { RawLog } from "../../../sdk/src/events/types.ts";
+import { checksum } from "./checksum.ts";
+import { createEventDecoder, type EventDecoder } from "./decodeEvent.ts";
 
 /** The ABIs of the contracts the indexer reads, by the key its events carry. */
 export const INDEXED_ABIS = {
@@ -48,19 +50,12 @@ export function contractsOf(deployment: Deployment): Map<string, ContractKey> {
   ]);
 }
 
-/** Decodes one log of contract `key` (throws when it is none of the contract's events). */
-function decodeOne(key: ContractKey, log: RawLog, position: EventPosition): ChainEvent {
-  const data = log.data as Hex;
-  const topics = log.topics as [Hex, ...Hex[]];
-  switch (key) {
-    case "registry":
-      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.registry, data, topics }), ...position };
-    case "escrow":
-      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.escrow, data, topics }), ...position };
-    case "governor":
-      return { contract: key, ...decodeEventLog({ abi: INDEXED_ABIS.governor, data, topics }), ...position };
-  }
-}
+/** The decoder of each contract's events (built once: a map from first topic to event). */
+const DECODERS: Record<ContractKey, EventDecoder> = {
+  registry: createEventDecoder(INDEXED_ABIS.registry),
+  escrow: createEventDecoder(INDEXED_ABIS.escrow),
+  governor: createEventDecoder(INDEXED_ABIS.governor),
+};
 
 /**
  * Decodes and orders logs. `timestamps` gives block timestamps when the node omits
@@ -79,17 +74,17 @@ export function decodeLogs(
     const blockNumber = Number(log.blockNumber);
     const timestamp = log.blockTimestamp !== undefined ? Number(log.blockTimestamp) : timestamps.get(blockNumber);
     const logIndex = Number(log.logIndex);
-    let event: ChainEvent;
-    try {
-      event = decodeOne(contract, log, {
-        blockNumber,
-        logIndex,
-        timestamp: timestamp ?? 0,
-        id: `${log.transactionHash}-${logIndex}`,
-      });
-    } catch {
-      continue;
-    }
+    const decoded = DECODERS[contract](log.topics, log.data);
+    if (!decoded) continue;
+    // The decoder's result is viem's decodeEventLog's for this contract's ABI: a ChainEvent.
+    const event = {
+      contract,
+      ...decoded,
+      blockNumber,
+      logIndex,
+      timestamp: timestamp ?? 0,
+      id: `${log.transactionHash}-${logIndex}`,
+    } as ChainEvent;
     if (timestamp === undefined) throw new Error(`no timestamp for block ${blockNumber}`);
     events.push(event);
   }
@@ -114,4 +109,4 @@ export function nameOf(hex: string): string {
   return s;
 }
 
-export const checksum = (a: string) => getAddress(a);
+export { checksum };
