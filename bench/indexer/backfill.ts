@@ -224,7 +224,7 @@ async function measureSizes(
     notes:
       `Backfill from scratch to caught up (start-up and migrations included) with finality depth 8; each range is ` +
       `decoded, applied and written with its rollups and checkpoint in one transaction. postgres/pglite write ` +
-      `with the bulk method (one JSON parameter per table and range, expanded by jsonb_to_recordset, the default); ` +
+      `with the bulk method (one array parameter per column, table and range, expanded by unnest, the default); ` +
       `postgresRows/pgliteRows with the row-by-row method (one parameter per value, 400 rows per INSERT), in the ` +
       `same rounds (quick runs: at the largest size only), the order of the two alternating by round; bulkOverRows ` +
       `pairs them per round. The raw rate ` +

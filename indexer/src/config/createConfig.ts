@@ -31,8 +31,8 @@ export interface IndexerParams {
   /** Largest eth_getLogs range (default 10000). */
   maxBlockRange?: number | undefined;
   /**
-   * How each block range's rows are written (default "bulk": one JSON parameter per table and
-   * range; "rows": one parameter per value, 400 rows per statement). Same rows either way.
+   * How each block range's rows are written (default "bulk": one array parameter per column,
+   * table and range; "rows": one parameter per value, 400 rows per statement). Same rows either way.
    */
   writeMethod?: WriteMethod | undefined;
   /** pino log level (default "info", or DVPN_LOG_LEVEL). */

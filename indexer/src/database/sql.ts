@@ -59,12 +59,25 @@ export function rowKey(spec: TableSpec, row: Row): string {
 }
 
 const CHUNK = 400;
-/** Rows per statement of the bulk method (one JSON parameter each, a few MB at most). */
+/** Rows per statement of the bulk method (one array parameter per column, a few MB at most). */
 const BULK_CHUNK = 10_000;
 
-/** JSON of a chunk of rows, bigints as decimal strings. */
-function bulkJson(rows: Row[]): string {
-  return JSON.stringify(rows, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+/** A value as an element of a PostgreSQL array literal: quoted and escaped, or NULL. */
+function arrayElement(type: ColumnType, value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  const text =
+    type === "json"
+      ? JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))
+      : String(value);
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/** One array literal per column of a chunk of rows (the parameters of the bulk method's unnest). */
+function columnArrays(spec: TableSpec, cols: string[], rows: Row[]): string[] {
+  return cols.map((c) => {
+    const type = spec.columns[c]!;
+    return `{${rows.map((row) => arrayElement(type, row[c])).join(",")}}`;
+  });
 }
 
 /**
@@ -89,12 +102,12 @@ export async function writeRows(
   } else conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}`;
   const onConflict = `ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
   if (method === "bulk") {
-    const record = cols.map((c) => `${q(c)} ${CAST[spec.columns[c]!]}`).join(", ");
+    const arrays = cols.map((c, i) => `$${i + 1}::${CAST[spec.columns[c]!]}[]`).join(", ");
     const sql =
-      `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) SELECT ${cols.map(q).join(", ")} ` +
-      `FROM jsonb_to_recordset($1::jsonb) AS x(${record}) ${onConflict}`;
+      `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) SELECT * ` +
+      `FROM unnest(${arrays}) AS x(${cols.map(q).join(", ")}) ${onConflict}`;
     for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-      await db.$executeRawUnsafe(sql, bulkJson(rows.slice(start, start + BULK_CHUNK)));
+      await db.$executeRawUnsafe(sql, ...columnArrays(spec, cols, rows.slice(start, start + BULK_CHUNK)));
     }
     return;
   }

@@ -1,5 +1,5 @@
 /**
- * The bulk write method (one JSON parameter per table and range) against the row-by-row one
+ * The bulk write method (one array parameter per column, table and range) against the row-by-row one
  * (one parameter per value): the scripted scenario indexed both ways, on PGlite and on
  * PostgreSQL, must leave the same tables; and extreme values (uint256, quotes and newlines,
  * nested JSON) must survive both, and doubles the bulk one keeps exactly.
