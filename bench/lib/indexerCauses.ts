@@ -27,7 +27,7 @@ export const GRAPHQL_GROUPS = {
 
 const perRange =
   "each block range costs in proportion to its events (decode, apply, one INSERT per table of up to 10,000 rows " +
-  "sent as one JSON parameter, or 400 rows of one parameter per value with row-by-row writes; one transaction " +
+  "sent as one array parameter per column, or 400 rows of one parameter per value with row-by-row writes; one transaction " +
   "with the checkpoint, while the next range is fetched)";
 
 function backfill(store: string): NonNullable<Series["causes"]>[string] {
@@ -37,8 +37,8 @@ function backfill(store: string): NonNullable<Series["causes"]>[string] {
       `total time is proportional to the events (${store})`,
     "sub-linear": `start-up (connection, migrations, first RPC calls) is a fixed cost spread over more events, while ${perRange} (${store})`,
     "super-linear":
-      `the work per event grows with what is stored: each event row goes into the heartbeats table and its two ` +
-      `indexes (blockNumber; provider, timestamp), whose B-trees outgrow the cache as the table grows (${store})`,
+      `the work per event grows with what is stored: each event row goes into the heartbeats table and its ` +
+      `indexes (the id key; blockNumber), whose B-trees outgrow the cache as the table grows (${store})`,
     any: `${perRange}; start-up is the fixed part (${store})`,
   };
 }
