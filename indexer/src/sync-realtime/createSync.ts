@@ -9,23 +9,26 @@ import {
   type Checkpoint,
 } from "../database/checkpoint.ts";
 import type { Database } from "../database/createDatabase.ts";
-import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
+import { contractsOf, decodeLogs, type ChainEvent } from "../indexing/decodeLogs.ts";
 import { indexRange } from "../indexing/indexRange.ts";
 import { resetAll, rollbackTo } from "../indexing/rollback.ts";
-import { createLogFetcher, type LogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
+import { createLogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
 import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
 
-/** A fetched block range of the backfill: its logs and its last block. */
+/** A fetched block range of the backfill: its events, decoded as soon as they arrived, and its last block. */
 interface FetchedRange {
-  logs: Awaited<ReturnType<LogFetcher["fetch"]>>["logs"];
+  events: ChainEvent[];
   toBlock: number;
-  timestamps: Map<number, number>;
   toRef: BlockRef;
+  /** When the decoding started and ended (performance.now()). */
+  decoded: { start: number; end: number };
 }
 
 /** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
 const READY_LAG_BLOCKS = 10;
+/** How long backfill steps reuse the head a step read (the checkpoint's head is at most this old). */
+const HEAD_REUSE_MS = 5000;
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
 /** The writer's loop: backfill in adaptive ranges, then follow the head block by block. */
@@ -58,15 +61,19 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   const caughtUpPromise = new Promise<void>((r) => (resolveCaughtUp = r));
 
   /**
-   * The backfill's next range, fetched while the current one is decoded, applied and written
+   * The backfill's next range, fetched and decoded while the current one is applied and written
    * (one at a time; the fetcher sizes each range from the one before). Used only by the step
    * whose range starts at `from` (a failed transaction, a reorg or a reset leaves it unused).
    */
   let prefetched: { from: number; safe: number; range: Promise<FetchedRange | undefined> } | undefined;
   async function fetchRange(from: number, safe: number): Promise<FetchedRange | undefined> {
     const { logs, toBlock, timestamps } = await fetcher.fetch(from, safe);
+    // Decoded on arrival: for a prefetched range, while the database writes the range before.
+    const start = performance.now();
+    const events = decodeLogs(logs, contracts, timestamps);
+    const decoded = { start, end: performance.now() };
     const toRef = await rpc.getBlock(toBlock);
-    return toRef ? { logs, toBlock, timestamps, toRef } : undefined;
+    return toRef ? { events, toBlock, toRef, decoded } : undefined;
   }
   function takeRange(from: number, safe: number): Promise<FetchedRange | undefined> {
     const p = prefetched;
@@ -78,6 +85,9 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
     range.catch(() => {}); // awaited (and its error met) by the step that takes it, if any
     prefetched = { from, safe, range };
   }
+
+  /** The head a backfill step read, and when: the next backfill steps reuse it for {@link HEAD_REUSE_MS}. */
+  let backfillHead: { head: BlockRef; at: number } | undefined;
 
   function base(cp: Checkpoint | undefined, head: BlockRef) {
     return {
@@ -128,9 +138,17 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   }
 
   async function step(): Promise<boolean> {
-    const headNumber = await rpc.getBlockNumber();
-    const head = await rpc.getBlock(headNumber);
-    if (!head) return false;
+    const tStep = performance.now();
+    // A backfill step reuses the head read by the step before for a while: asking for it would
+    // wait behind the prefetched range's eth_getLogs at the node.
+    const reused = backfillHead && tStep - backfillHead.at < HEAD_REUSE_MS ? backfillHead : undefined;
+    backfillHead = undefined;
+    let head = reused?.head;
+    if (!head) {
+      const headNumber = await rpc.getBlockNumber();
+      head = await rpc.getBlock(headNumber);
+      if (!head) return false;
+    }
     metrics.set("dvpn_indexer_head_block", head.number);
     const target = head.number - config.confirmations;
     const cp = await readCheckpoint(db.prisma);
@@ -140,6 +158,8 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
       );
     }
     const next = cp ? cp.blockNumber + 1 : deployment.startBlock;
+    // Past the backfill of a reused head: read the head again before anything else.
+    if (reused && next > target - config.finalityDepth) return true;
 
     // Near the head: check that the indexed tip is still on the canonical chain.
     if (cp && cp.blockNumber > target - config.finalityDepth) {
@@ -169,21 +189,27 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
     let events = 0;
     if (next <= safe) {
       // Where the backfill's time goes, per stage: fetch (the wait for eth_getLogs and the
-      // range's last block, most of it overlapped with the previous range's work), decode,
-      // apply (load the touched rows, run the handlers, scores) and write (rows, totals,
-      // journal, checkpoint and the commit).
+      // range's last block, most of it overlapped with the previous range's work), decode (run
+      // as the logs arrive, so mostly while the previous range is written), apply (load the
+      // touched rows, run the handlers, scores) and write (rows, totals, journal, checkpoint
+      // and the commit).
       const t0 = performance.now();
       const range = await takeRange(next, safe);
       if (!range) return false;
-      const { logs, toBlock, timestamps, toRef } = range;
-      // The next range is fetched while this one is decoded, applied and written.
+      const { events: decoded, toBlock, toRef } = range;
+      // The next range is fetched and decoded while this one is applied and written.
       if (toBlock < safe) prefetch(toBlock + 1, safe);
       const t1 = performance.now();
-      const decoded = decodeLogs(logs, contracts, timestamps);
-      const t2 = performance.now();
+      // Decoding done during this wait is the decode stage's, not the fetch's.
+      const decodedInWait = Math.max(0, Math.min(t1, range.decoded.end) - Math.max(t0, range.decoded.start));
       let applied = 0;
-      await db.transaction((tx) =>
-        indexRange(tx, {
+      await db.transaction(async (tx) => {
+        // Backfill ranges are final (below the finality depth): a PostgreSQL crash may lose the
+        // last ones committed without waiting for their WAL flush, but only together with their
+        // checkpoint (one transaction), so the indexer resumes before them and indexes them again,
+        // to the same rows. Standbys receive only flushed WAL, so they never see a lost range.
+        if (db.kind === "postgres") await tx.$executeRawUnsafe("SET LOCAL synchronous_commit = off");
+        await indexRange(tx, {
           events: decoded,
           toBlock: toRef,
           base: base(cp, head),
@@ -191,16 +217,17 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
           finalityDepth: config.finalityDepth,
           writeMethod: config.writeMethod,
           onApplied: (seconds) => (applied = seconds),
-        }),
-      );
+        });
+      });
       const stage = (name: string, seconds: number) =>
         metrics.inc("dvpn_indexer_backfill_seconds_total", { stage: name }, seconds);
-      stage("fetch", (t1 - t0) / 1000);
-      stage("decode", (t2 - t1) / 1000);
+      stage("fetch", (t1 - t0 - decodedInWait) / 1000);
+      stage("decode", (range.decoded.end - range.decoded.start) / 1000);
       stage("apply", applied);
-      stage("write", (performance.now() - t2) / 1000 - applied);
+      stage("write", (performance.now() - t1) / 1000 - applied);
       indexed = toBlock;
       events = decoded.length;
+      backfillHead = { head, at: reused?.at ?? tStep };
     } else {
       const block = await rpc.getBlock(next);
       if (!block) return false;
