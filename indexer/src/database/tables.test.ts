@@ -26,7 +26,7 @@ test("the raw-SQL column map matches the migrated database (the Prisma schema)",
       "0003_exit_policy",
       "0004_transports",
       "0005_read_indexes",
-      "0006_heartbeats_unused_index",
+      "0006_heartbeats_indexes",
     ]);
     assert.deepEqual(await migrate(target), [], "applied once");
     for (const spec of Object.values(TABLES)) {
