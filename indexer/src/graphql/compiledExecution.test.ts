@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GraphQLScalarType } from "graphql";
+import { GraphQLScalarType, parse } from "graphql";
 import { createSchema, createYoga } from "graphql-yoga";
-import { compiledExecution } from "./compiledExecution.ts";
+import { compilable, compiledExecution } from "./compiledExecution.ts";
 
 /** Calls of the `items` resolver. */
 let itemsCalls = 0;
@@ -87,4 +87,15 @@ test("an answer with errors is graphql-js's, byte for byte", async () => {
 test("a document graphql-jit cannot compile runs on the default executor", async () => {
   const query = `{ echo(value: "41") }`;
   assert.equal((await answer(true, query)).text, `{"data":{"echo":"42"}}`);
+});
+
+test("introspection and deeply nested documents are never compiled", () => {
+  assert.equal(compilable(parse("{ items { id name big } }")), true);
+  // Introspection is outside the depth and cost limits; compiling a deep one would block the server.
+  assert.equal(compilable(parse('{ __type(name: "Item") { name } }')), false);
+  assert.equal(compilable(parse("query Q { ...F } fragment F on Query { __schema { types { name } } }")), false);
+  // n selection sets inside the root's and items': parsed only, never run.
+  const nested = (n: number) => `{ items { ${"a { ".repeat(n)}id ${"} ".repeat(n)}} }`;
+  assert.equal(compilable(parse(nested(20))), true);
+  assert.equal(compilable(parse(nested(40))), false);
 });
