@@ -93,9 +93,10 @@ describe("GraphQL server", () => {
     assert.equal(huge.status, 413);
     assert.match(JSON.stringify(await huge.json()), /request too large/);
     // A body of unannounced length (chunked) is bounded the same way, and answered when within the bound.
-    const chunkedPost = (chunks: string[]) =>
+    const chunkedPost = (chunks: string[], accept = "application/json") =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(indexer.url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        const headers = { "content-type": "application/json", accept };
+        const req = request(indexer.url, { method: "POST", headers }, (res) => {
           let body = "";
           res.setEncoding("utf8");
           res.on("data", (c: string) => (body += c));
@@ -112,6 +113,12 @@ describe("GraphQL server", () => {
     const hugeChunked = await chunkedPost([query.slice(0, -1), ` ${" ".repeat(60_000)}`, ` ${" ".repeat(60_000)}}`]);
     assert.equal(hugeChunked.status, 413);
     assert.match(hugeChunked.body, /request too large/);
+    // The same for a request asking for an event stream.
+    const hugeStream = await chunkedPost(
+      [query.slice(0, -1), ` ${" ".repeat(60_000)}`, ` ${" ".repeat(60_000)}}`],
+      "text/event-stream",
+    );
+    assert.equal(hugeStream.status, 413);
     // Values of up to the 100 KB body limit are echoed as a short prefix and their length, naming what was wrong.
     const big = "A".repeat(90_000);
     const bounded = async (query: string, pattern: RegExp, variables: Record<string, unknown> = {}) => {

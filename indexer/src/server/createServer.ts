@@ -147,7 +147,12 @@ export async function createServer(common: Common, params: ServerParams): Promis
    * document and variables); anything else (errors included) by graphql-yoga, given the body.
    */
   async function streamed(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = req.method === "POST" ? await readBody(req) : undefined;
+    let body: string | undefined;
+    if (req.method === "POST") {
+      // Over the bound without an announced length: 413, as for any other request.
+      body = await readBody(req).catch(() => undefined);
+      if (body === undefined) return tooLarge(res);
+    }
     const request = sseRequest(req, body);
     const origin = req.headers.origin;
     const cors: Record<string, string> = origin
