@@ -37,7 +37,8 @@ export const BigIntScalar = new GraphQLScalarType({
   parseValue: parse,
   parseLiteral(ast) {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT)
-      return parse(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+      // An Int literal as its digits: through Number, one past 2^53 would lose precision or fail.
+      return parse(ast.value);
     throw badInput("BigInt must be a decimal string or an integer");
   },
 });
