@@ -30,7 +30,7 @@ import { interfaceOf, wgQuick } from "../tunnel/wgCommands.ts";
 import { ipVersion } from "../wireguard/config.ts";
 import {
   connectionStatePath,
-  processStart,
+  legState,
   readConnectionState,
   removeConnectionState,
   writeConnectionState,
@@ -114,23 +114,8 @@ export async function connectTwoHops(
   let exitPort = 0;
   const saveState = (exit: TunnelLeg | undefined, entry: TunnelLeg) => {
     const leg = exit ?? entry;
-    const start = processStart(process.pid);
     state = {
-      pid: process.pid,
-      ...(start !== undefined ? { pidStart: start } : {}),
-      chainId: client.chain.id,
-      escrow: client.deployment.contracts.SessionEscrow.address,
-      sessionId: String(leg.sessionId),
-      provider: leg.provider.address,
-      endpoint: leg.provider.endpoint,
-      providerKey: leg.provider.wgPublicKeyBase64,
-      config: exit ? exitPath : entryPath,
-      iface: exit ? exitIface : entryIface,
-      gateway: leg.tunnel.gateway,
-      deposit: String(leg.opened.deposit),
-      pricePerGiB: String(leg.opened.pricePerGiB),
-      pricePerMinute: String(leg.opened.pricePerMinute),
-      acceptedAt: leg.acceptedAt,
+      ...legState(client, leg, { config: exit ? exitPath : entryPath, iface: exit ? exitIface : entryIface }),
       ...(exit
         ? { entry: { sessionId: String(entry.sessionId), provider: entry.provider.address, config: entryPath } }
         : {}),

@@ -23,7 +23,7 @@ import type { TransportOffer } from "../transport/offer.ts";
 import { waitForHandshake } from "../transport/waitForHandshake.ts";
 import {
   connectionStatePath,
-  processStart,
+  legState,
   readConnectionState,
   removeConnectionState,
   writeConnectionState,
@@ -89,21 +89,7 @@ export async function connectUp(
     const host = leg.provider.endpoint.slice(0, leg.provider.endpoint.lastIndexOf(":"));
     const outside = via ? `${host}:${via.port}` : leg.provider.endpoint;
     const state: ConnectionState = {
-      pid: process.pid,
-      ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
-      chainId: client.chain.id,
-      escrow: client.deployment.contracts.SessionEscrow.address,
-      sessionId: String(leg.sessionId),
-      provider: leg.provider.address,
-      endpoint: leg.provider.endpoint,
-      providerKey: leg.provider.wgPublicKeyBase64,
-      config: path,
-      iface,
-      gateway: leg.tunnel.gateway,
-      deposit: String(leg.opened.deposit),
-      pricePerGiB: String(leg.opened.pricePerGiB),
-      pricePerMinute: String(leg.opened.pricePerMinute),
-      acceptedAt: leg.acceptedAt,
+      ...legState(client, leg, { config: path, iface }),
       ...(killSwitchTable ? { killSwitch: killSwitchTable } : {}),
       ...(o.lockdown ? { lockdown: true } : {}),
     };

@@ -8,6 +8,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import type { DvpnClient } from "../client/createDvpnClient.ts";
+import type { TunnelLeg } from "../tunnel/vpnConnectionTypes.ts";
 
 const decimal = z.string().regex(/^\d{1,78}$/);
 
@@ -97,6 +99,38 @@ export function readConnectionState(path: string): ConnectionState | undefined {
 /** Removes the state file. @param path the file. */
 export function removeConnectionState(path: string): void {
   rmSync(path, { force: true });
+}
+
+/**
+ * What the state file says of `leg` and of this process (both the one-hop and the two-hop run
+ * write it; each adds its own fields after these).
+ * @param client the client that pays `leg`'s session (its chain and escrow).
+ * @param leg the tunnel leg the file is about.
+ * @param where its wg-quick config file and interface.
+ */
+export function legState(
+  client: DvpnClient,
+  leg: TunnelLeg,
+  where: { config: string; iface: string },
+): ConnectionState {
+  const start = processStart(process.pid);
+  return {
+    pid: process.pid,
+    ...(start !== undefined ? { pidStart: start } : {}),
+    chainId: client.chain.id,
+    escrow: client.deployment.contracts.SessionEscrow.address,
+    sessionId: String(leg.sessionId),
+    provider: leg.provider.address,
+    endpoint: leg.provider.endpoint,
+    providerKey: leg.provider.wgPublicKeyBase64,
+    config: where.config,
+    iface: where.iface,
+    gateway: leg.tunnel.gateway,
+    deposit: String(leg.opened.deposit),
+    pricePerGiB: String(leg.opened.pricePerGiB),
+    pricePerMinute: String(leg.opened.pricePerMinute),
+    acceptedAt: leg.acceptedAt,
+  };
 }
 
 /**
