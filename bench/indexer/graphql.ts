@@ -4,7 +4,10 @@
  * read-only indexer serves it; autocannon (C connections) measures p50/p99 latency and
  * requests/s of the server's own ceiling (`{ __typename }`, no resolver, no database) and of the
  * providers list, provider(id), networkStats and sessions-by-provider queries, in interleaved
- * rounds, each query compared with the ceiling of its own round.
+ * rounds, each query compared with the ceiling of its own round. Every query is measured twice per
+ * round: on a server with the answer cache off (`resultCacheMiB: 0`, every request reads the
+ * database: the per-request path) and on one with it on (the default: the same query repeated
+ * within one indexed block is answered from the first answer), both over the same database.
  */
 import { createRequire } from "node:module";
 import { createIndexer } from "../../indexer/src/createIndexer.ts";
@@ -83,6 +86,15 @@ interface QueryFigures {
   throughputOfCeiling: Pub;
   p50OverCeiling: Pub;
   p99OverCeiling: Pub;
+  /** The same query on the server with the answer cache on, against the same round's ceiling. */
+  cached: {
+    p50Ms: Pub;
+    p99Ms: Pub;
+    requestsPerSecond: Pub;
+    requests: number;
+    errors: number;
+    throughputOfCeiling: Pub;
+  };
 }
 
 /**
@@ -117,6 +129,18 @@ export async function measure(url: string, query: string, length: { duration: nu
   };
 }
 
+/** A query's figures on the server with the answer cache on, each round against the same round's ceiling. */
+function cachedFigures(list: Awaited<ReturnType<typeof measure>>[], ceiling: Awaited<ReturnType<typeof measure>>[]) {
+  return {
+    p50Ms: pub(summarize(list.map((x) => x.p50Ms)), 3),
+    p99Ms: pub(summarize(list.map((x) => x.p99Ms)), 3),
+    requestsPerSecond: pub(summarize(list.map((x) => x.requestsPerSecond)), 4),
+    requests: list.reduce((s, x) => s + x.requests, 0),
+    errors: list.reduce((s, x) => s + x.errors, 0),
+    throughputOfCeiling: pub(summarize(list.map((x, i) => x.requestsPerSecond / ceiling[i]!.requestsPerSecond)), 3),
+  };
+}
+
 /** The GraphQL figures at `providers` providers. */
 export async function graphqlAt(providers: number) {
   const db = await createTestDatabase("dvpn_indexer_bench");
@@ -128,16 +152,22 @@ export async function graphqlAt(providers: number) {
     const t0 = performance.now();
     const databaseMiB = await populate(db.url, now, providers, sessions);
     const populateSeconds = (performance.now() - t0) / 1000;
-    const indexer = createIndexer({
-      rpcUrl: "http://127.0.0.1:1",
-      deployment: fakeDeployment(),
-      databaseUrl: db.url,
-      port: 0,
-      logLevel: "silent",
-      readOnly: true,
-    });
+    const server = (resultCacheMiB: number) =>
+      createIndexer({
+        rpcUrl: "http://127.0.0.1:1",
+        deployment: fakeDeployment(),
+        databaseUrl: db.url,
+        port: 0,
+        logLevel: "silent",
+        readOnly: true,
+        resultCacheMiB,
+      });
+    // The per-request path (every request reads the database) and the default (answer cache on).
+    const indexer = server(0);
+    const cachedIndexer = server(16);
     await indexer.start();
-    log(`${providers} providers populated in ${round(populateSeconds, 3)} s, server started`);
+    await cachedIndexer.start();
+    log(`${providers} providers populated in ${round(populateSeconds, 3)} s, servers started`);
     try {
       // Every query answers correctly before it is measured (a query that errors is fast).
       const answers: Record<string, Record<string, unknown>> = {};
@@ -153,13 +183,26 @@ export async function graphqlAt(providers: number) {
           throw new Error(`${q.key} query at ${providers} providers: ${JSON.stringify(res).slice(0, 500)}`);
         answers[q.key] = res.data;
       }
-      for (const q of QUERIES) await measure(indexer.url, q.query, CONFIG.warmup); // warm-up
+      for (const q of QUERIES) {
+        await measure(indexer.url, q.query, CONFIG.warmup); // warm-up
+        if (q.key !== "ceiling") await measure(cachedIndexer.url, q.query, CONFIG.warmup);
+      }
       // Interleaved rounds, the order rotating by round; each query is paired with the ceiling
-      // measured in the same round.
-      const runs = new Map<QueryKey, Awaited<ReturnType<typeof measure>>[]>(QUERIES.map((q) => [q.key, []]));
+      // measured in the same round, and measured on both servers, which of the two first
+      // alternating by round.
+      type Run = Awaited<ReturnType<typeof measure>>;
+      const runs = new Map<QueryKey, Run[]>(QUERIES.map((q) => [q.key, []]));
+      const cachedRuns = new Map<QueryKey, Run[]>(QUERIES.map((q) => [q.key, []]));
+      const length = { duration: CONFIG.seconds };
       for (let r = 0; r < CONFIG.graphqlRounds; r++) {
         const order = QUERIES.map((_, i) => QUERIES[(i + r) % QUERIES.length]!);
-        for (const q of order) runs.get(q.key)!.push(await measure(indexer.url, q.query, { duration: CONFIG.seconds }));
+        for (const q of order) {
+          const cold = async () => runs.get(q.key)!.push(await measure(indexer.url, q.query, length));
+          const warm = async () => cachedRuns.get(q.key)!.push(await measure(cachedIndexer.url, q.query, length));
+          if (q.key === "ceiling") await cold();
+          else if (r % 2 === 0) await cold().then(warm);
+          else await warm().then(cold);
+        }
       }
       const ceiling = runs.get("ceiling")!;
       const queries = Object.fromEntries(
@@ -187,6 +230,7 @@ export async function graphqlAt(providers: number) {
               p50OverCeiling: pub(summarize(list.map((x, i) => x.p50Ms / ceiling[i]!.p50Ms)), 3),
               /** Per round: this query's p99 over the ceiling's p99 of the same round. */
               p99OverCeiling: pub(summarize(list.map((x, i) => x.p99Ms / ceiling[i]!.p99Ms)), 3),
+              cached: cachedFigures(cachedRuns.get(q.key)!, ceiling),
             },
           ];
         }),
@@ -208,6 +252,7 @@ export async function graphqlAt(providers: number) {
         queries,
       };
     } finally {
+      await cachedIndexer.stop();
       await indexer.stop();
     }
   } finally {

@@ -8,7 +8,8 @@
  * 4350), --host (DVPN_INDEXER_HOST, 127.0.0.1), --confirmations (DVPN_CONFIRMATIONS),
  * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --finality-depth (DVPN_FINALITY_DEPTH, 64),
  * --block-range / --max-block-range (DVPN_BLOCK_RANGE 10 / DVPN_MAX_BLOCK_RANGE 10000),
- * --log-level (DVPN_LOG_LEVEL, info), --read-only (serve queries, never write).
+ * --log-level (DVPN_LOG_LEVEL, info), --read-only (serve queries, never write),
+ * --result-cache-mib (DVPN_RESULT_CACHE_MIB, 16; 0 turns the cache of answers per indexed block off).
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -33,6 +34,7 @@ const USAGE = `usage: npm run indexer -- [flags]   (flag > environment > default
   --block-range <n>, --max-block-range <n>   eth_getLogs ranges (DVPN_BLOCK_RANGE 10, DVPN_MAX_BLOCK_RANGE 10000)
   --log-level <level>      DVPN_LOG_LEVEL (info)
   --read-only              serve queries from the database, never write
+  --result-cache-mib <n>   answers kept until the next indexed block (DVPN_RESULT_CACHE_MIB 16; 0: off)
 More in indexer/README.md.
 `;
 
@@ -54,6 +56,7 @@ const { values } = (() => {
         "block-range": { type: "string" },
         "max-block-range": { type: "string" },
         "log-level": { type: "string" },
+        "result-cache-mib": { type: "string" },
       },
     });
   } catch (error) {
@@ -97,6 +100,7 @@ try {
     initialBlockRange: num("--block-range", values["block-range"] ?? process.env.DVPN_BLOCK_RANGE),
     maxBlockRange: num("--max-block-range", values["max-block-range"] ?? process.env.DVPN_MAX_BLOCK_RANGE),
     logLevel: values["log-level"],
+    resultCacheMiB: num("--result-cache-mib", values["result-cache-mib"] ?? process.env.DVPN_RESULT_CACHE_MIB),
   });
   // SIGINT/SIGTERM stop the indexer (its last range finishes first) and exit 0.
   const shutdown = createShutdown({

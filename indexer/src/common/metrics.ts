@@ -37,6 +37,10 @@ const HELP: Record<string, [type: "counter" | "gauge" | "histogram", help: strin
   dvpn_indexer_log_range_blocks: ["gauge", "Current eth_getLogs range size"],
   dvpn_indexer_graphql_requests_total: ["counter", "GraphQL requests served"],
   dvpn_indexer_graphql_errors_total: ["counter", "GraphQL requests answered with errors"],
+  dvpn_indexer_result_cache_total: [
+    "counter",
+    "Queries by outcome of the answer cache: hit (answered from it), miss (computed, kept), skip (not kept)",
+  ],
   dvpn_indexer_sse_subscribers: ["gauge", "Subscriptions streaming over SSE (shared per document and variables)"],
   dvpn_indexer_http_request_duration_seconds: ["histogram", "HTTP request latency"],
 };

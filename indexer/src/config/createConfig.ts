@@ -45,6 +45,11 @@ export interface IndexerParams {
   maxCost?: number | undefined;
   /** Mask unexpected errors in GraphQL answers (default true). */
   maskErrors?: boolean | undefined;
+  /**
+   * MiB of query answers kept until the next indexed block (default 16; 0 turns the cache off),
+   * counted as the length of their JSON text. See `graphql/resultCache.ts`.
+   */
+  resultCacheMiB?: number | undefined;
 }
 
 export interface Config {
@@ -67,6 +72,7 @@ export interface Config {
   maxCost: number;
   maxPageSize: number;
   maskErrors: boolean;
+  resultCacheMiB: number;
 }
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
@@ -159,5 +165,6 @@ export function createConfig(params: IndexerParams): Config {
     maxCost: int("maxCost", params.maxCost, 100_000, 1),
     maxPageSize: 1000,
     maskErrors: params.maskErrors ?? true,
+    resultCacheMiB: int("resultCacheMiB", params.resultCacheMiB, 16, 0, 4096),
   };
 }

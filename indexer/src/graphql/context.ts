@@ -19,6 +19,12 @@ export interface FeedContext {
   params(): Promise<Map<string, bigint>>;
   /** Seconds the database read is behind its primary (streaming replica), null on a primary (cached briefly). */
   replicaLag(): Promise<number | null>;
+  /**
+   * `volatile` is set once the request has read something outside the indexed state (the
+   * replica's lag, or the wall clock for want of a checkpoint): its answer is then not kept by the
+   * answer cache. An object, so the copy of the context graphql-yoga hands to resolvers shares it.
+   */
+  reads: { volatile: boolean };
   /** Covered heartbeat seconds in the window for a provider, batched per request. */
   covered(provider: string, now: number, hours: number): Promise<number>;
   /** Records covered seconds already read (by a list query) for `covered` to answer from. */
@@ -91,17 +97,23 @@ export function createContext(
     { pairs: Map<string, { provider: string; now: number }>; promise: Promise<Map<string, number>> }
   >();
   const primed = new Map<string, number>();
-  return {
+  const ctx: FeedContext = {
     prisma,
     read: shared.read,
     config,
     checkpoint: () => shared.checkpoint(),
     async now() {
       const cp = await shared.checkpoint();
-      return cp ? Math.max(cp.headTimestamp, cp.blockTimestamp) : Math.floor(Date.now() / 1000);
+      if (cp) return Math.max(cp.headTimestamp, cp.blockTimestamp);
+      ctx.reads.volatile = true;
+      return Math.floor(Date.now() / 1000);
     },
     params: () => shared.params(),
-    replicaLag: () => shared.replicaLag(),
+    replicaLag() {
+      ctx.reads.volatile = true;
+      return shared.replicaLag();
+    },
+    reads: { volatile: false },
     primeCovered(hours, now, byProvider) {
       for (const [provider, seconds] of byProvider) primed.set(`${hours}:${provider}@${now}`, seconds);
     },
@@ -125,4 +137,5 @@ export function createContext(
       return batch.promise.then((m) => m.get(key) ?? 0);
     },
   };
+  return ctx;
 }

@@ -8,6 +8,7 @@ import { createFeedSchema } from "../graphql/createFeedSchema.ts";
 import { compiledExecution } from "../graphql/compiledExecution.ts";
 import { boundedErrors } from "../graphql/errors.ts";
 import { limitsRule } from "../graphql/limits.ts";
+import { resultCache } from "../graphql/resultCache.ts";
 import { createSseHub, type SseRequest } from "../graphql/sse.ts";
 import { createExplorerRoutes } from "./explorer.ts";
 
@@ -53,7 +54,13 @@ export async function createServer(common: Common, params: ServerParams): Promis
     // unannounced one read within the bound, see `handle`): graphql-yoga's own bound would pipe
     // each request's body through a transform stream, a noticeable share of a small query's time.
     maxRequestBodySize: false,
-    plugins: [limits, boundedErrors(), compiledExecution()],
+    // The answer cache wraps the executor compiledExecution chose, so it comes after it.
+    plugins: [
+      limits,
+      boundedErrors(),
+      compiledExecution(),
+      resultCache({ maxBytes: config.resultCacheMiB * 1024 * 1024, metrics }),
+    ],
     context: () => createContext(params.db.prisma, config, shared),
   });
   const explorer = createExplorerRoutes(common, params.explorerDir);

@@ -21,6 +21,8 @@ export interface BothDatabases {
   indexers: Record<DatabaseTarget, Indexer>;
   /** Each target's GraphQL URL. */
   urls: Record<DatabaseTarget, string>;
+  /** The PostgreSQL target's database URL (for another instance over the same database). */
+  postgresUrl: string;
   /** The chain head both had indexed when the helper returned. */
   head: { number: number; timestamp: number; hash: string };
   /** Stops both indexers, drops the PostgreSQL database and removes the PGlite folder. */
@@ -69,7 +71,13 @@ export async function indexOnBothDatabases(
         async () => (await gql(i.url, "{ _meta { block { number } } }")).data?._meta.block?.number === head.number,
       );
     }
-    return { indexers, urls: { PGlite: indexers.PGlite.url, PostgreSQL: indexers.PostgreSQL.url }, head, stop };
+    return {
+      indexers,
+      urls: { PGlite: indexers.PGlite.url, PostgreSQL: indexers.PostgreSQL.url },
+      postgresUrl: db.url,
+      head,
+      stop,
+    };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -1,0 +1,116 @@
+import { getOperationAST, type DocumentNode, type ExecutionResult } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Metrics } from "../common/metrics.ts";
+import type { Checkpoint } from "../database/checkpoint.ts";
+import type { FeedContext } from "./context.ts";
+
+/** Options of {@link resultCache}. */
+export interface ResultCacheOptions {
+  /** Upper bound of the answers kept, counted as the length of their JSON text; 0 turns the cache off. */
+  maxBytes: number;
+  /** Counts each query's outcome in `dvpn_indexer_result_cache_total{outcome}`. */
+  metrics?: Metrics | undefined;
+}
+
+/**
+ * The indexed state a query's answer is a function of: the last indexed block (number and hash,
+ * so a reorg is a new state), the chain head whose time availability and uptime are computed at,
+ * and the reorg count. The indexer writes every range's rows with its checkpoint in one
+ * transaction, so two reads under the same checkpoint read the same rows.
+ */
+export function indexedState(cp: Checkpoint): string {
+  return `${cp.blockNumber}:${cp.blockHash}:${cp.headNumber}:${cp.headTimestamp}:${cp.reorgs}`;
+}
+
+/** A kept answer, or the answer being computed by the first request that asked for it. */
+type Entry = Promise<ExecutionResult | undefined>;
+
+/**
+ * graphql-yoga plugin keeping query answers for as long as the indexed state does not move
+ * ({@link indexedState}): every request for the same document, operation and variables until
+ * the next block is indexed is answered from the first one's answer, and requests arriving while
+ * that answer is computed wait for it instead of reading the database again. All of it is
+ * dropped when the checkpoint moves, so an answer is at most as old as the server's checkpoint
+ * cache (250 ms) allows, as without this cache.
+ *
+ * Not kept: subscriptions and mutations; answers with errors (a failing read may pass next
+ * time); answers that read something outside the indexed state (`_meta`'s replica lag, or the
+ * wall clock when no checkpoint is readable: the context's `reads.volatile`); answers before the
+ * first indexed block. Kept answers are bounded by `maxBytes` (the oldest go first). Place it
+ * after the plugins that choose the executor: it wraps the one they chose.
+ */
+export function resultCache(options: ResultCacheOptions): Plugin {
+  const { maxBytes, metrics } = options;
+  let state: string | undefined;
+  let entries = new Map<string, Entry>();
+  const sizes = new Map<string, number>();
+  let bytes = 0;
+  /** A number per parsed document (graphql-yoga hands the same object for the same text while it keeps it parsed). */
+  const documents = new WeakMap<DocumentNode, number>();
+  let nextDocument = 0;
+  const count = (outcome: "hit" | "miss" | "skip") => metrics?.inc("dvpn_indexer_result_cache_total", { outcome });
+
+  function reset(to: string): void {
+    state = to;
+    entries = new Map();
+    sizes.clear();
+    bytes = 0;
+  }
+
+  function keep(key: string, size: number): void {
+    sizes.set(key, size);
+    bytes += size;
+    for (const [oldest, n] of sizes) {
+      if (bytes <= maxBytes) break;
+      sizes.delete(oldest);
+      entries.delete(oldest);
+      bytes -= n;
+    }
+  }
+
+  return {
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      if (maxBytes <= 0) return;
+      if (getOperationAST(args.document, args.operationName)?.operation !== "query") return;
+      const ctx = args.contextValue as unknown as FeedContext;
+      const cp = await ctx.checkpoint();
+      if (!cp) return count("skip");
+      const at = indexedState(cp);
+      if (at !== state) reset(at);
+      let doc = documents.get(args.document);
+      if (doc === undefined) documents.set(args.document, (doc = nextDocument++));
+      const key = `${doc}\u0000${args.operationName ?? ""}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+      const pending = entries.get(key);
+      if (pending) {
+        const result = await pending;
+        if (result) {
+          count("hit");
+          setResultAndStopExecution(result);
+          return;
+        }
+      }
+      const mine = entries;
+      let settle: (r: ExecutionResult | undefined) => void = () => {};
+      if (!pending) mine.set(key, new Promise((resolve) => (settle = resolve)));
+      setExecuteFn(async (a) => {
+        let kept: ExecutionResult | undefined;
+        try {
+          const result = await executeFn(a);
+          const plain = result as ExecutionResult;
+          if (Symbol.asyncIterator in result || plain.errors?.length || ctx.reads.volatile) count("skip");
+          else {
+            count("miss");
+            kept = plain;
+          }
+          return result;
+        } finally {
+          if (!pending) {
+            settle(kept);
+            if (!kept) mine.delete(key);
+            else if (mine === entries) keep(key, JSON.stringify(kept).length);
+          }
+        }
+      });
+    },
+  };
+}
