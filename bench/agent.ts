@@ -25,6 +25,8 @@ import { resultsDir, writeJson } from "./lib/results.ts";
 const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
 const quick = flags.quick || process.env.DVPN_BENCH_QUICK === "1";
 const log = (line: string) => process.stderr.write(`[bench:agent] ${line}\n`);
+/** When this run started: result files carry their own date (a file's modification time is a clone's). */
+const date = new Date().toISOString();
 
 const unavailable = dataPlaneUnavailable();
 if (unavailable) {
@@ -68,6 +70,7 @@ const series = [
 const result = {
   status: "ok",
   quick,
+  date,
   reconcile: scale,
   chainToPeer: chainFigures,
   series,

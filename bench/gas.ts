@@ -282,7 +282,8 @@ async function main(): Promise<void> {
   );
   const points = await claimsSeries(f, u[0]!, u[7]!, quick ? [1, 10] : [1, 5, 10, 25, 50]);
 
-  const result: Record<string, unknown> = { status: "ok", quick };
+  // The run's own date: a result file's modification time is a clone's, not the run's.
+  const result: Record<string, unknown> = { status: "ok", quick, date: new Date().toISOString() };
   for (const [op, gas] of Object.entries(warm)) result[op] = Number(gas);
   result.cold = Object.fromEntries(Object.entries(cold).map(([op, gas]) => [op, Number(gas)]));
   result.targets = TARGETS;

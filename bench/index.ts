@@ -206,7 +206,8 @@ function reuse(b: SubBench): BenchOutcome {
     return { status: "not selected", reason: `no result file from an earlier run (${show(file)})` };
   try {
     const result = JSON.parse(readFileSync(file, "utf8")) as { startedAt?: unknown; date?: unknown; quick?: unknown };
-    const when = String(result.startedAt ?? result.date ?? new Date(mtimeMs(file)!).toISOString());
+    // A file without a date says so: its modification time is when it was written here (a clone, a checkout), not run.
+    const when = String(result.startedAt ?? result.date ?? "undated");
     // A quick result among full ones (or the reverse) is said so: the sizes differ.
     const kind = result.quick === true ? "quick" : result.quick === false ? "full" : "earlier";
     return {
