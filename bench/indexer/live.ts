@@ -166,7 +166,8 @@ async function measure(
     baseline: null,
     sizes: [],
     notes:
-      `One read-only indexer (child process, --poll-interval-ms ${POLL_MS}) on PostgreSQL with ${PROVIDERS} providers ` +
+      `One read-only indexer (child process, --poll-interval-ms ${POLL_MS}, and woken at once by the checkpoint's ` +
+      `NOTIFY at each block's commit, as readers on the primary are) on PostgreSQL with ${PROVIDERS} providers ` +
       `and ${PROVIDERS * CONFIG.sessionsPerProvider} sessions; subscriber i follows providerAvailability of the k-th ` +
       `of ${TOPICS} providers, k = 1 + (i/2 mod ${TOPICS}) (even i), or session k (odd i), over SSE, one HTTP connection ` +
       `each, all from the bench process on the same 2 cores. A block is one transaction that changes every followed ` +

@@ -39,7 +39,8 @@ export function liveMarkdown(l: IndexerLive): string[] {
     ...l.sizes.map((s) => ({ ...s, baseline: false })),
   ];
   return [
-    `Live updates: SSE subscribers on one read-only server (live poll every ${num(l.pollIntervalMs)} ms). ` +
+    `Live updates: SSE subscribers on one read-only server (live poll every ${num(l.pollIntervalMs)} ms, and at once ` +
+      `when the checkpoint's NOTIFY announces a block). ` +
       `Latency: from a block's commit to each subscriber's event, over every delivery.`,
     "",
     "| subscribers | connect s | server memory per subscriber | statements/s while listening | deliveries (missing) | latency p50 ms | p99 ms | CPU ms per block: server / client |",

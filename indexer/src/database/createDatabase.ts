@@ -98,7 +98,8 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
       await client.end();
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-    const read = createPgReader(url);
+    // A standby cannot LISTEN (and no NOTIFY crosses replication): its readers poll.
+    const read = createPgReader(url, 10, { listen: !standby });
     let lockClient: pg.Client | undefined;
     let lost = false;
     return {

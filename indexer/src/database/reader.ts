@@ -14,29 +14,144 @@ export interface Reader {
    * PostgreSQL, parsed and planned once per connection.
    */
   query<T = Record<string, unknown>>(text: string, values?: unknown[], name?: string): Promise<T[]>;
+  /**
+   * Calls `onChange` each time a transaction that changed the checkpoint commits (the
+   * `dvpn_checkpoint` NOTIFY of migration 0009: an indexed range, a rollback, a move of the head)
+   * until the returned function is called. Where the database cannot announce it (a streaming
+   * replica: NOTIFY does not cross replication) it never calls: its users keep polling as well.
+   */
+  onCheckpoint(onChange: () => void): () => void;
   close(): Promise<void>;
 }
 
-/** A reader over a pool of PostgreSQL connections (its own, beside Prisma's). */
-export function createPgReader(connectionString: string, max = 10): Reader {
+/** The channel the checkpoint's trigger notifies (migration 0009_checkpoint_notify). */
+export const CHECKPOINT_CHANNEL = "dvpn_checkpoint";
+/** Delay before a lost LISTEN connection is opened again. */
+const RELISTEN_MS = 1000;
+
+/**
+ * Listeners of checkpoint changes sharing one source: `start` begins listening with the first
+ * listener and returns how to stop; every notification reaches every listener once.
+ */
+function checkpointListeners(start: (notify: () => void) => () => void) {
+  const listeners = new Set<() => void>();
+  let stop: (() => void) | undefined;
+  const notify = () => {
+    for (const l of [...listeners]) l();
+  };
+  return {
+    on(onChange: () => void): () => void {
+      const l = () => onChange();
+      listeners.add(l);
+      stop ??= start(notify);
+      return () => {
+        listeners.delete(l);
+        if (listeners.size === 0) {
+          stop?.();
+          stop = undefined;
+        }
+      };
+    },
+    close() {
+      listeners.clear();
+      stop?.();
+      stop = undefined;
+    },
+  };
+}
+
+/**
+ * LISTENs on {@link CHECKPOINT_CHANNEL} over its own connection, opened again a second after it
+ * is lost; `notify` is called once each time listening starts, for what committed before. Stops
+ * for good where the server refuses LISTEN (a hot standby).
+ */
+function listenPg(connectionString: string, notify: () => void): () => void {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const retry = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void open();
+    }, RELISTEN_MS);
+    timer.unref?.();
+  };
+  async function open(): Promise<void> {
+    const c = new pg.Client({ connectionString });
+    c.on("error", () => {}); // 'end' follows: opened again
+    c.on("notification", () => notify());
+    c.on("end", () => {
+      if (client === c) {
+        client = undefined;
+        retry();
+      }
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+      if (stopped) return void (await c.end().catch(() => {}));
+      client = c;
+      notify(); // a change committed before LISTEN took effect (or while the connection was lost)
+    } catch (error) {
+      await c.end().catch(() => {});
+      // 25006 read_only_sql_transaction: "cannot execute LISTEN during recovery" on a standby.
+      if ((error as { code?: string }).code !== "25006") retry();
+    }
+  }
+  void open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    void c?.end().catch(() => {});
+  };
+}
+
+/**
+ * A reader over a pool of PostgreSQL connections (its own, beside Prisma's). `listen: false`
+ * (a streaming replica) makes {@link Reader.onCheckpoint} never call.
+ */
+export function createPgReader(connectionString: string, max = 10, options: { listen?: boolean } = {}): Reader {
   const pool = new pg.Pool({ connectionString, max });
   pool.on("error", () => {}); // an idle connection that died: the pool replaces it
+  const changes = checkpointListeners((notify) =>
+    options.listen === false ? () => {} : listenPg(connectionString, notify),
+  );
   return {
     async query<T>(text: string, values: unknown[] = [], name?: string) {
       const r = await pool.query(name ? { name, text, values } : { text, values });
       return r.rows as T[];
     },
-    close: () => pool.end(),
+    onCheckpoint: (onChange) => changes.on(onChange),
+    close: async () => {
+      changes.close();
+      await pool.end();
+    },
   };
 }
 
 /** A reader over an embedded PGlite database. */
 export function createPGliteReader(lite: PGlite): Reader {
+  const changes = checkpointListeners((notify) => {
+    let stopped = false;
+    let unlisten: (() => Promise<void>) | undefined;
+    lite.listen(CHECKPOINT_CHANNEL, notify).then(
+      (u) => (stopped ? void u().catch(() => {}) : (unlisten = u)),
+      () => {}, // closed meanwhile
+    );
+    return () => {
+      stopped = true;
+      void unlisten?.().catch(() => {});
+    };
+  });
   return {
     async query<T>(text: string, values: unknown[] = []) {
       return (await lite.query<T>(text, values)).rows;
     },
-    close: async () => {},
+    onCheckpoint: (onChange) => changes.on(onChange),
+    close: async () => changes.close(),
   };
 }
 

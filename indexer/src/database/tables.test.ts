@@ -27,6 +27,7 @@ test("the raw-SQL column map matches the migrated database (the Prisma schema)",
       "0004_transports",
       "0005_read_indexes",
       "0006_heartbeats_indexes",
+      "0009_checkpoint_notify",
     ]);
     assert.deepEqual(await migrate(target), [], "applied once");
     for (const spec of Object.values(TABLES)) {

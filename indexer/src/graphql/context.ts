@@ -37,6 +37,12 @@ export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replic
   let lag: { at: number; value: Promise<number | null> } | undefined;
   let cp: { at: number; value: Promise<Checkpoint | undefined> } | undefined;
   let params: { at: number; value: Promise<Map<string, bigint>> } | undefined;
+  // A change of the checkpoint announced by the database (primary, PGlite) expires what depends
+  // on it now rather than at the end of `ttlMs`; parameters change only with indexed blocks.
+  db.read.onCheckpoint(() => {
+    cp = undefined;
+    params = undefined;
+  });
   return {
     read: db.read,
     checkpoint() {

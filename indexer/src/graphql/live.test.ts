@@ -73,7 +73,10 @@ async function postgres(db: TestDatabase): Promise<Backend> {
   };
 }
 
-/** The reader with a count of the statements it ran. */
+/**
+ * The reader with a count of the statements it ran, and without announcements of checkpoint
+ * changes: these tests drive every poll themselves.
+ */
 function counting(read: Reader) {
   const counter = { queries: 0 };
   const wrapped: Reader = {
@@ -81,6 +84,7 @@ function counting(read: Reader) {
       counter.queries++;
       return read.query(text, values, name);
     },
+    onCheckpoint: () => () => {},
     close: () => read.close(),
   };
   return { read: wrapped, counter };
@@ -158,6 +162,54 @@ describe("shared live updates", () => {
         assert.equal(many, one, `statements with 200 subscribers per topic (1,000 in all)`);
         await blocks(backend);
       } finally {
+        await backend.close();
+      }
+    });
+  }
+});
+
+describe("announced checkpoint changes", () => {
+  const dbs: TestDatabase[] = [];
+  after(async () => {
+    for (const db of dbs) await db.drop();
+  });
+
+  for (const kind of ["PGlite", "PostgreSQL"] as const) {
+    test(`${kind}: a committed change of the checkpoint reaches subscribers without waiting for a poll`, async () => {
+      let backend: Backend;
+      if (kind === "PGlite") backend = await pglite();
+      else {
+        const db = await createTestDatabase();
+        dbs.push(db);
+        backend = await postgres(db);
+      }
+      const controller = new AbortController();
+      try {
+        for (const sql of SEED) await backend.exec(sql);
+        const feed = createLiveFeed({
+          read: backend.read,
+          intervalMs: 3_600_000, // no poll of its own within the test: only an announcement can deliver
+          signal: controller.signal,
+          derive: async (_: LiveKind, row) => (row === null ? null : { number: row.blockNumber }),
+        });
+        const sub = feed.subscribe("blocks", "head");
+        assert.deepEqual((await sub.next()).value, { number: 1 });
+        const within = <T>(p: Promise<T>) =>
+          Promise.race([
+            p,
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error("no delivery within 10 s")), 10_000).unref(),
+            ),
+          ]);
+        await backend.exec(`UPDATE checkpoint SET "blockNumber" = 2, "blockHash" = '0x02'`);
+        assert.deepEqual((await within(sub.next())).value, { number: 2 });
+        // A transaction rolled back announces nothing; the next committed one does.
+        await backend.exec(`BEGIN; UPDATE checkpoint SET "blockNumber" = 9; ROLLBACK`);
+        await backend.exec(`UPDATE checkpoint SET "blockNumber" = 3, "blockHash" = '0x03'`);
+        assert.deepEqual((await within(sub.next())).value, { number: 3 });
+        await sub.return!();
+      } finally {
+        controller.abort();
         await backend.close();
       }
     });

@@ -64,9 +64,11 @@ const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" 
 
 /**
  * Live updates shared by every subscriber of a server: one loop reads the checkpoint every
- * `intervalMs` and, when a block was indexed or the head moved (every value the feed derives
- * depends on nothing else), reads every followed row of a kind in one statement, derives each
- * topic's value once and hands it to the topic's subscribers. Database queries per second
+ * `intervalMs`, and at once when the database announces a change of it (`Reader.onCheckpoint`:
+ * on the primary and PGlite; a replica's readers only poll), and, when a block was indexed or the
+ * head moved (every value the feed derives depends on nothing else), reads every followed row of
+ * a kind in one statement, derives each topic's value once and hands it to the topic's
+ * subscribers. Database queries per second
  * depend on the number of kinds followed, never on the number of subscribers or topics (beyond
  * one statement per 1,000 ids). Rows of topics subscribed between polls are read at the next
  * poll in one statement as well.
@@ -79,6 +81,18 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
   let polling: Promise<void> | undefined;
   let subscribers = 0;
   let immediate = false;
+  /** Stops listening for checkpoint changes (set while anyone subscribes). */
+  let unlisten: (() => void) | undefined;
+  let announced = false;
+  /** A change announced: one poll now for every announcement of the same turn. */
+  const onAnnounced = () => {
+    if (announced || subscribers === 0) return;
+    announced = true;
+    setImmediate(() => {
+      announced = false;
+      void poll().catch(() => {}); // a failed read is retried at the next poll
+    });
+  };
 
   const deliver = (t: Topic, value: unknown) => {
     const text = json(value);
@@ -148,6 +162,8 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
   }
   p.signal.addEventListener("abort", () => {
     clearTimeout(timer);
+    unlisten?.();
+    unlisten = undefined;
     for (const t of topics.values()) for (const s of t.subscribers) s.wake?.();
   });
 
@@ -165,11 +181,16 @@ export function createLiveFeed(p: { read: Reader; derive: Derive; intervalMs: nu
       if (t.text !== undefined && t.value !== null) sub.pending = { value: t.value };
       t.subscribers.add(sub);
       subscribers++;
+      if (!unlisten && !p.signal.aborted) unlisten = p.read.onCheckpoint(onAnnounced);
       let done = false;
       const close = () => {
         if (done) return;
         done = true;
         subscribers--;
+        if (subscribers === 0) {
+          unlisten?.();
+          unlisten = undefined;
+        }
         t.subscribers.delete(sub);
         if (t.subscribers.size === 0) {
           topics.delete(key);

@@ -31,7 +31,8 @@ type Entry = Promise<ExecutionResult | undefined>;
  * the next block is indexed is answered from the first one's answer, and requests arriving while
  * that answer is computed wait for it instead of reading the database again. All of it is
  * dropped when the checkpoint moves, so an answer is at most as old as the server's checkpoint
- * cache (250 ms) allows, as without this cache.
+ * cache allows, as without this cache (it expires when the database announces a change,
+ * `Reader.onCheckpoint`, or after 250 ms).
  *
  * Not kept: subscriptions and mutations; answers with errors (a failing read may pass next
  * time); answers that read something outside the indexed state (`_meta`'s replica lag, or the
