@@ -22,6 +22,15 @@ export function indexedState(cp: Checkpoint): string {
   return `${cp.blockNumber}:${cp.blockHash}:${cp.headNumber}:${cp.headTimestamp}:${cp.reorgs}`;
 }
 
+/** The length of an answer's JSON text (Infinity when it has none). */
+function sizeOf(result: ExecutionResult): number {
+  try {
+    return JSON.stringify(result).length;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** A kept answer, or the answer being computed by the first request that asked for it. */
 type Entry = Promise<ExecutionResult | undefined>;
 
@@ -37,7 +46,8 @@ type Entry = Promise<ExecutionResult | undefined>;
  * Not kept: subscriptions and mutations; answers with errors (a failing read may pass next
  * time); answers that read something outside the indexed state (`_meta`'s replica lag, or the
  * wall clock when no checkpoint is readable: the context's `reads.volatile`); answers before the
- * first indexed block. Kept answers are bounded by `maxBytes` (the oldest go first). Place it
+ * first indexed block; an answer longer than a sixteenth of `maxBytes`. Kept answers are bounded
+ * by `maxBytes` (the oldest go first). Place it
  * after the plugins that choose the executor: it wraps the one they chose.
  */
 export function resultCache(options: ResultCacheOptions): Plugin {
@@ -95,20 +105,22 @@ export function resultCache(options: ResultCacheOptions): Plugin {
       if (!pending) mine.set(key, new Promise((resolve) => (settle = resolve)));
       setExecuteFn(async (a) => {
         let kept: ExecutionResult | undefined;
+        let size = Infinity;
         try {
           const result = await executeFn(a);
           const plain = result as ExecutionResult;
-          if (Symbol.asyncIterator in result || plain.errors?.length || ctx.reads.volatile) count("skip");
-          else {
-            count("miss");
-            kept = plain;
+          if (!pending && !(Symbol.asyncIterator in result) && !plain.errors?.length && !ctx.reads.volatile) {
+            size = sizeOf(plain);
+            // An answer over a sixteenth of the bound is not kept: it would push out many others.
+            if (size <= maxBytes / 16) kept = plain;
           }
           return result;
         } finally {
+          count(kept ? "miss" : "skip");
           if (!pending) {
             settle(kept);
             if (!kept) mine.delete(key);
-            else if (mine === entries) keep(key, JSON.stringify(kept).length);
+            else if (mine === entries) keep(key, size);
           }
         }
       });
