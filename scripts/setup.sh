@@ -7,6 +7,8 @@
 #              system Node 20 only runs npm)
 #   npm        the npm dependencies, installed with that Node (package.json / lock newer than the stamp)
 #   prisma     the indexer's Prisma client into indexer/generated/ (schema newer than the client)
+#   pglite     the indexer's PGlite template into indexer/generated/pglite-template, a migrated
+#              data folder new PGlite folders are copied from (migrations or PGlite newer than it)
 #   contracts  `hardhat build` and the SDK's generated ABIs (sdk/src/abi) when contracts/, the
 #              Hardhat config or the lock file are newer than the last build; with CI set the
 #              ABIs are only checked against the committed ones (a stale commit fails)
@@ -150,6 +152,19 @@ if [ -f "$DVPN_ROOT/indexer/prisma/schema.prisma" ] && { [ ! -f "$DVPN_ROOT/inde
   _dvpn_took $_t
 fi
 
+# --- pglite template --------------------------------------------------------------------------
+# A migrated PGlite data folder that new PGlite data folders are copied from (initdb takes ≈ 2 s).
+_dvpn_template="$DVPN_ROOT/indexer/generated/pglite-template/dvpn-template.json"
+if [ -d "$DVPN_ROOT/indexer/prisma/migrations" ] && [ -d "$DVPN_ROOT/node_modules/@electric-sql/pglite" ] \
+  && { [ ! -f "$_dvpn_template" ] \
+    || [ -n "$(_dvpn_newer_than "$_dvpn_template" "$DVPN_ROOT/indexer/prisma/migrations" \
+      "$DVPN_ROOT/node_modules/@electric-sql/pglite/package.json")" ]; }; then
+  _dvpn_log "pglite template (indexer)"
+  _t=$SECONDS
+  (cd "$DVPN_ROOT" && node scripts/build-pglite-template.ts >/dev/null)
+  _dvpn_took $_t
+fi
+
 # --- contracts --------------------------------------------------------------------------------
 _dvpn_plan_contracts="$(_dvpn_contracts_plan)"
 if [ "$_dvpn_plan_contracts" != "up to date" ]; then
@@ -212,4 +227,4 @@ fi
 
 flock -u "$_dvpn_lock"
 exec {_dvpn_lock}>&-
-unset _t _dvpn_lock _dvpn_stamp _dvpn_plan _dvpn_plan_contracts _dvpn_plan_explorer _dvpn_missing _dvpn_apt_log _v _n _port _status _rest
+unset _t _dvpn_lock _dvpn_stamp _dvpn_template _dvpn_plan _dvpn_plan_contracts _dvpn_plan_explorer _dvpn_missing _dvpn_apt_log _v _n _port _status _rest

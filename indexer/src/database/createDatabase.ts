@@ -6,6 +6,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Common } from "../common/common.ts";
 import { listMigrations, migrate } from "./migrate.ts";
+import { migratePGlite, seedFromTemplate } from "./pgliteTemplate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "./reader.ts";
 
 export type { PrismaClient };
@@ -141,16 +142,11 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
   }
 
   mkdirSync(config.dataDir, { recursive: true });
+  // A new folder starts as a copy of the set-up's migrated template, when there is one.
+  const seeded = seedFromTemplate(config.dataDir);
   const lite = await PGlite.create(config.dataDir);
-  const applied = await migrate({
-    transaction: (fn) =>
-      lite.transaction(async (tx) => {
-        await fn(async (sql) => {
-          const results = await tx.exec(sql);
-          return (results.at(-1)?.rows ?? []) as unknown[];
-        });
-      }),
-  });
+  const applied = await migratePGlite(lite);
+  if (seeded) logger.info({ dataDir: config.dataDir }, "new PGlite data folder copied from the migrated template");
   if (applied.length) logger.info({ applied, dataDir: config.dataDir }, "migrations applied (PGlite)");
   const prisma = new PrismaClient({
     // pglite-prisma-adapter 0.6 is typed against a slightly older driver-adapter-utils.

@@ -62,34 +62,45 @@ const CHUNK = 400;
 /** Rows per statement of the bulk method (one array parameter per column, a few MB at most). */
 const BULK_CHUNK = 10_000;
 
-/** A value as an element of a PostgreSQL array literal: quoted and escaped, or NULL. */
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * A value as an element of a PostgreSQL array literal: NULL; numbers and booleans as they print
+ * (digits, sign, point, exponent, Infinity/NaN, true/false: nothing the literal's syntax reads
+ * otherwise); text and JSON quoted, with quotes and backslashes escaped.
+ */
 function arrayElement(type: ColumnType, value: unknown): string {
   if (value === null || value === undefined) return "NULL";
+  if (type === "int" || type === "float" || type === "numeric" || type === "bool") return String(value);
   const text =
     type === "json"
       ? JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))
       : String(value);
-  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(/["\\]/g, "\\$&")}"` : `"${text}"`;
 }
 
 /** One array literal per column of a chunk of rows (the parameters of the bulk method's unnest). */
 function columnArrays(spec: TableSpec, cols: string[], rows: Row[]): string[] {
   return cols.map((c) => {
     const type = spec.columns[c]!;
-    return `{${rows.map((row) => arrayElement(type, row[c])).join(",")}}`;
+    const parts = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) parts[i] = arrayElement(type, rows[i]![c]);
+    return `{${parts.join(",")}}`;
   });
 }
 
 /**
  * Writes rows with one multi-row INSERT per chunk. `mode`: "replace" upserts every column,
  * "add" sums the non-key columns into existing rows (hourly buckets), "ignore" skips rows that
- * exist (idempotent event inserts). `method`: see {@link WriteMethod}.
+ * exist (idempotent event inserts), "insert" adds rows that must be new (a key already there,
+ * or twice in `rows`, fails the statement with a unique violation, see {@link isUniqueViolation}).
+ * `method`: see {@link WriteMethod}.
  */
 export async function writeRows(
   db: Db,
   table: TableName,
   rows: Row[],
-  mode: "replace" | "add" | "ignore",
+  mode: "replace" | "add" | "ignore" | "insert",
   method: WriteMethod = DEFAULT_WRITE_METHOD,
 ): Promise<void> {
   const spec: TableSpec = TABLES[table];
@@ -100,7 +111,7 @@ export async function writeRows(
   else if (mode === "add") {
     conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = ${q(spec.name)}.${q(c)} + EXCLUDED.${q(c)}`).join(", ")}`;
   } else conflict = `DO UPDATE SET ${nonKey.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}`;
-  const onConflict = `ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
+  const onConflict = mode === "insert" ? "" : `ON CONFLICT (${spec.key.map(q).join(", ")}) ${conflict}`;
   if (method === "bulk") {
     const arrays = cols.map((c, i) => `$${i + 1}::${CAST[spec.columns[c]!]}[]`).join(", ");
     const sql =
@@ -125,6 +136,16 @@ export async function writeRows(
     const sql = `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) VALUES ${values.join(", ")} ${onConflict}`;
     await db.$executeRawUnsafe(sql, ...params);
   }
+}
+
+/**
+ * Whether `error` is a statement's unique violation (SQLSTATE 23505) as Prisma reports it from
+ * PostgreSQL or PGlite.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } } | null)?.meta;
+  const cause = meta?.driverAdapterError?.cause;
+  return cause?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
 }
 
 /** Reads the rows of `table` whose keys are in `keys` (each key a row with the key columns). */

@@ -1,5 +1,5 @@
 import type { Db } from "../database/createDatabase.ts";
-import { readRows, rowKey, toJson, writeRows } from "../database/sql.ts";
+import { isUniqueViolation, readRows, rowKey, toJson, writeRows } from "../database/sql.ts";
 import { DEFAULT_WRITE_METHOD, type WriteMethod } from "../database/writeMethod.ts";
 import {
   APPEND_TABLES,
@@ -177,9 +177,20 @@ export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_MET
         }
         await writeRows(tx, table, list, "replace", method);
       }
-      for (const [table, list] of appended) {
-        eventRows += list.length;
-        await writeRows(tx, table, list, "ignore", method);
+      // Event rows are new but for a range indexed again over rows still there: plain inserts
+      // (a unique index check per row, not ON CONFLICT's speculative insertion, which took about
+      // twice as long), and on a unique violation the same rows again with "ignore", after the
+      // savepoint undid the failed statement.
+      if (appended.size > 0) {
+        await tx.$executeRawUnsafe("SAVEPOINT event_rows");
+        try {
+          for (const [table, list] of appended) await writeRows(tx, table, list, "insert", method);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT event_rows");
+          for (const [table, list] of appended) await writeRows(tx, table, list, "ignore", method);
+        }
+        for (const list of appended.values()) eventRows += list.length;
       }
       if (journal.length) {
         for (let start = 0; start < journal.length; start += 500) {

@@ -20,6 +20,7 @@ import { startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
 import { playScenario } from "../../../test/kit/scenario.ts";
 import { snapshotState } from "../../../test/kit/snapshot.ts";
+import { createBatchStore } from "./store.ts";
 
 const KINDS = ["PGlite", "PostgreSQL"] as const;
 const METHODS: WriteMethod[] = ["rows", "bulk"];
@@ -81,6 +82,52 @@ describe("bulk and row-by-row writes land the same rows", () => {
         assert.ok(rows[table]!.length > 0, `${table} is empty`);
       }
       assert.deepEqual(bulk, rows);
+    });
+
+    test(`${kind}: event rows already stored are kept, the range's other writes land`, async () => {
+      const t = await target(kind);
+      const common = createCommon(
+        createConfig({ rpcUrl: "http://127.0.0.1:1", deployment: chain.deployment, logLevel: "silent", ...t }),
+      );
+      const db: Database = await createDatabase(common);
+      try {
+        for (const method of METHODS) {
+          const beat = (id: string, timestamp: number) => ({
+            id: `${method}-${id}`,
+            blockNumber: 7,
+            timestamp,
+            provider: "p",
+          });
+          const flush = (beats: ReturnType<typeof beat>[], hour: number) =>
+            db.transaction(async (tx) => {
+              const store = createBatchStore(tx, method);
+              store.add("provider_hours", { provider: method, hour }, { heartbeats: beats.length });
+              for (const b of beats) store.append("heartbeats", b);
+              await store.flush(tx, undefined);
+            });
+          await flush([beat("a", 1)], 0);
+          // "a" again (other values: kept as stored), "b" new and twice in the range.
+          await flush([beat("a", 2), beat("b", 3), beat("b", 4)], 3600);
+          const beats = await db.prisma.$queryRawUnsafe<{ id: string; timestamp: number }[]>(
+            `SELECT id, "timestamp" FROM heartbeats WHERE id LIKE $1 ORDER BY id`,
+            `${method}-%`,
+          );
+          assert.deepEqual(
+            beats.map((b) => [b.id, b.timestamp]),
+            [
+              [`${method}-a`, 1],
+              [`${method}-b`, 3],
+            ],
+          );
+          const hours = await readRows(db.prisma, "provider_hours", [
+            { provider: method, hour: 0 },
+            { provider: method, hour: 3600 },
+          ]);
+          assert.deepEqual(hours.map((h) => h.heartbeats).sort(), [1, 3]);
+        }
+      } finally {
+        await db.close();
+      }
     });
 
     test(`${kind}: extreme values survive both methods`, async () => {

@@ -29,6 +29,12 @@ interface FetchedRange {
 const READY_LAG_BLOCKS = 10;
 /** How long backfill steps reuse the head a step read (the checkpoint's head is at most this old). */
 const HEAD_REUSE_MS = 5000;
+/**
+ * Backfill ranges fetched (or being fetched) ahead of the one being written. PGlite writes on
+ * the thread that also reads and decodes the node's answers, so a second range ahead only
+ * competes with its writes (no gain measured); PostgreSQL writes in its own process.
+ */
+const FETCH_AHEAD = { postgres: 2, pglite: 1 } as const;
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
 /** The writer's loop: backfill in adaptive ranges, then follow the head block by block. */
@@ -61,11 +67,17 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   const caughtUpPromise = new Promise<void>((r) => (resolveCaughtUp = r));
 
   /**
-   * The backfill's next range, fetched and decoded while the current one is applied and written
-   * (one at a time; the fetcher sizes each range from the one before). Used only by the step
-   * whose range starts at `from` (a failed transaction, a reorg or a reset leaves it unused).
+   * The backfill's next ranges, fetched and decoded while the current one is applied and written:
+   * a chain of consecutive ranges (each starts where the one before ended, the fetcher sizing it
+   * from the one before) that runs up to {@link FETCH_AHEAD} ranges ahead of the step, so the
+   * node is asked for the next range as soon as it answered one, not when the database is done.
+   * A step uses the first only if it starts at `from` (a failed transaction, a reorg or a reset
+   * starts a new chain, and the old one stops at its next range).
    */
-  let prefetched: { from: number; safe: number; range: Promise<FetchedRange | undefined> } | undefined;
+  let ahead: { from: number; safe: number; range: Promise<FetchedRange | undefined> }[] = [];
+  let chain = 0;
+  /** A chain that stopped at the depth limit: it goes on from here when the step takes a range. */
+  let paused: { from: number; safe: number; chain: number } | undefined;
   async function fetchRange(from: number, safe: number): Promise<FetchedRange | undefined> {
     const { logs, toBlock, timestamps } = await fetcher.fetch(from, safe);
     // Decoded on arrival: for a prefetched range, while the database writes the range before.
@@ -75,15 +87,36 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
     const toRef = await rpc.getBlock(toBlock);
     return toRef ? { events, toBlock, toRef, decoded } : undefined;
   }
-  function takeRange(from: number, safe: number): Promise<FetchedRange | undefined> {
-    const p = prefetched;
-    prefetched = undefined;
-    return p && p.from === from && p.safe <= safe ? p.range : fetchRange(from, safe);
-  }
-  function prefetch(from: number, safe: number): void {
+  function fetchAhead(from: number, safe: number, id: number): void {
+    if (id !== chain) return;
+    if (ahead.length >= FETCH_AHEAD[db.kind]) {
+      paused = { from, safe, chain: id };
+      return;
+    }
     const range = fetchRange(from, safe);
     range.catch(() => {}); // awaited (and its error met) by the step that takes it, if any
-    prefetched = { from, safe, range };
+    ahead.push({ from, safe, range });
+    range.then(
+      (r) => {
+        if (r && r.toBlock < safe) fetchAhead(r.toBlock + 1, safe, id);
+      },
+      () => {},
+    );
+  }
+  function takeRange(from: number, safe: number): Promise<FetchedRange | undefined> {
+    const first = ahead[0];
+    if (!first || first.from !== from || first.safe > safe) {
+      ahead = [];
+      paused = undefined;
+      fetchAhead(from, safe, ++chain);
+    }
+    const taken = ahead.shift()!;
+    if (paused) {
+      const p = paused;
+      paused = undefined;
+      fetchAhead(p.from, p.safe, p.chain);
+    }
+    return taken.range;
   }
 
   /** The head a backfill step read, and when: the next backfill steps reuse it for {@link HEAD_REUSE_MS}. */
@@ -194,11 +227,10 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
       // touched rows, run the handlers, scores) and write (rows, totals, journal, checkpoint
       // and the commit).
       const t0 = performance.now();
+      // The next ranges are fetched and decoded while this one is applied and written.
       const range = await takeRange(next, safe);
       if (!range) return false;
       const { events: decoded, toBlock, toRef } = range;
-      // The next range is fetched and decoded while this one is applied and written.
-      if (toBlock < safe) prefetch(toBlock + 1, safe);
       const t1 = performance.now();
       // Decoding done during this wait is the decode stage's, not the fetch's.
       const decodedInWait = Math.max(0, Math.min(t1, range.decoded.end) - Math.max(t0, range.decoded.start));
