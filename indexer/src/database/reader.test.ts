@@ -57,3 +57,41 @@ test("PostgreSQL: past the cap, queries still answer and prepare nothing more", 
     await db.drop();
   }
 });
+
+test("PostgreSQL: a generic read plans its prepared statement once, for any values", async () => {
+  const db = await createTestDatabase();
+  const read = createPgReader(db.url, 1);
+  try {
+    const text = `SELECT current_setting('plan_cache_mode') AS mode, $1::int AS n`;
+    assert.deepEqual(await read.query(text, [1], "dvpn_mode_probe"), [{ mode: "auto", n: 1 }], "plain read");
+    assert.deepEqual(
+      await read.query(text, [2], "dvpn_mode_probe", { generic: true }),
+      [{ mode: "force_generic_plan", n: 2 }],
+      "generic read: its own connections, same answer",
+    );
+    const page = `SELECT id FROM generate_series(1, 100) AS id WHERE id >= $1::int ORDER BY id LIMIT $2::int`;
+    for (let i = 0; i < 8; i++) {
+      const rows = await read.query<{ id: number }>(page, [10 + i, 3], "dvpn_page_probe", { generic: true });
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [10 + i, 11 + i, 12 + i],
+        `run ${i}`,
+      );
+    }
+    const [plans] = await read.query<{ generic: number; custom: number }>(
+      `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = $1`,
+      ["dvpn_page_probe"],
+      "dvpn_plans_probe",
+      { generic: true },
+    );
+    assert.deepEqual(plans, { generic: 8, custom: 0 }, "every run on the generic plan");
+    assert.deepEqual(
+      await read.query(text, [4], undefined, { generic: true }),
+      [{ mode: "auto", n: 4 }],
+      "an unnamed statement (planned for its values on every run anyway) stays on the plain pool",
+    );
+  } finally {
+    await read.close();
+    await db.drop();
+  }
+});

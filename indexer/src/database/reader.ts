@@ -11,9 +11,16 @@ import pg from "pg";
 export interface Reader {
   /**
    * Runs one statement. `name` (unique per statement text) makes it a prepared statement on
-   * PostgreSQL, parsed and planned once per connection.
+   * PostgreSQL, parsed and planned once per connection. With `generic`, a named statement is
+   * planned once for any values (PostgreSQL's generic plan) instead of again on every run for
+   * its values: for statements whose plan their values do not change.
    */
-  query<T = Record<string, unknown>>(text: string, values?: unknown[], name?: string): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+    name?: string,
+    options?: ReadOptions,
+  ): Promise<T[]>;
   /**
    * Calls `onChange` each time a transaction that changed the checkpoint commits (the
    * `dvpn_checkpoint` NOTIFY of migration 0009: an indexed range, a rollback, a move of the head)
@@ -22,6 +29,16 @@ export interface Reader {
    */
   onCheckpoint(onChange: () => void): () => void;
   close(): Promise<void>;
+}
+
+export interface ReadOptions {
+  /**
+   * Plan the prepared statement once, without its values. PostgreSQL otherwise plans a statement
+   * whose estimated cost depends on its values (a `LIMIT` after filters compared with parameters)
+   * again on every run: a tenth of a millisecond or more of planning for a page that takes
+   * a few tenths to read. Only for statements whose best plan is the same for any values.
+   */
+  generic?: boolean;
 }
 
 /** The channel the checkpoint's trigger notifies (migration 0009_checkpoint_notify). */
@@ -110,24 +127,32 @@ function listenPg(connectionString: string, notify: () => void): () => void {
 }
 
 /**
- * A reader over a pool of PostgreSQL connections (its own, beside Prisma's). `listen: false`
- * (a streaming replica) makes {@link Reader.onCheckpoint} never call.
+ * A reader over a pool of PostgreSQL connections (its own, beside Prisma's), and a second pool,
+ * opened on the first {@link ReadOptions.generic} read, whose connections plan prepared
+ * statements generically (`plan_cache_mode` is a setting of the connection, not of a statement).
+ * `listen: false` (a streaming replica) makes {@link Reader.onCheckpoint} never call.
  */
 export function createPgReader(connectionString: string, max = 10, options: { listen?: boolean } = {}): Reader {
-  const pool = new pg.Pool({ connectionString, max });
-  pool.on("error", () => {}); // an idle connection that died: the pool replaces it
+  const open = (settings?: string) => {
+    const p = new pg.Pool({ connectionString, max, ...(settings ? { options: settings } : {}) });
+    p.on("error", () => {}); // an idle connection that died: the pool replaces it
+    return p;
+  };
+  const pool = open();
+  let generic: pg.Pool | undefined;
   const changes = checkpointListeners((notify) =>
     options.listen === false ? () => {} : listenPg(connectionString, notify),
   );
   return {
-    async query<T>(text: string, values: unknown[] = [], name?: string) {
-      const r = await pool.query(name ? { name, text, values } : { text, values });
+    async query<T>(text: string, values: unknown[] = [], name?: string, read?: ReadOptions) {
+      const target = read?.generic && name ? (generic ??= open("-c plan_cache_mode=force_generic_plan")) : pool;
+      const r = await target.query(name ? { name, text, values } : { text, values });
       return r.rows as T[];
     },
     onCheckpoint: (onChange) => changes.on(onChange),
     close: async () => {
       changes.close();
-      await pool.end();
+      await Promise.all([pool.end(), generic?.end()]);
     },
   };
 }
@@ -170,13 +195,18 @@ export const MAX_STATEMENT_NAMES = 256;
  * a new shape past the cap gets none.
  */
 export function createStatementNames(max: number): (text: string, values: readonly unknown[]) => string | undefined {
-  const admitted = new Set<string>();
+  /** Admitted statement texts and their names (at most `max`: each request's text is looked up, not hashed again). */
+  const admitted = new Map<string, string>();
+  const names = new Set<string>();
   return (text, values) => {
     if (values.length > 32) return undefined;
+    const known = admitted.get(text);
+    if (known !== undefined) return known;
     const name = `dvpn_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
-    if (admitted.has(name)) return name;
+    if (names.has(name)) return name;
     if (admitted.size >= max) return undefined;
-    admitted.add(name);
+    admitted.set(text, name);
+    names.add(name);
     return name;
   };
 }

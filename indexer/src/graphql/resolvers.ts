@@ -3,7 +3,7 @@ import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
 import { histogramMedian, hourOf, windowStart } from "../indexing/reputation.ts";
-import { statementName } from "../database/reader.ts";
+import { statementName, type ReadOptions } from "../database/reader.ts";
 import { availability, availabilityAt, remember, remembered, uptimeAt } from "./availability.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
@@ -28,8 +28,8 @@ type Dir = "asc" | "desc";
  * Runs a statement built with `Prisma.sql` through the plain reader (no Prisma result mapping),
  * prepared once per connection and filter shape ({@link statementName}).
  */
-const readSql = (ctx: FeedContext, sql: Prisma.Sql) =>
-  ctx.read.query<Record<string, unknown>>(sql.text, sql.values, statementName(sql.text, sql.values));
+const readSql = (ctx: FeedContext, sql: Prisma.Sql, options?: ReadOptions) =>
+  ctx.read.query<Record<string, unknown>>(sql.text, sql.values, statementName(sql.text, sql.values), options);
 
 /** Whether the query selects `totalCount` on this connection (the count is skipped otherwise). */
 function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
@@ -107,6 +107,26 @@ interface ProviderFilter {
   deniesPort?: number | null;
   transport?: string | null;
 }
+
+/**
+ * Filter fields whose values only move the share of providers a page passes over, not the plan
+ * that reads it (an index scan in the page's order, or the region's): a page filtered on these
+ * alone is planned once for any values ({@link ReadOptions.generic}). `id_in` (its length is part
+ * of the shape), `transport` (a few values, unevenly shared) and the port filters keep a plan for
+ * their values.
+ */
+const GENERIC_FILTER = new Set([
+  "region",
+  "available",
+  "registered",
+  "paused",
+  "minStake",
+  "maxPricePerGiB",
+  "maxPricePerMinute",
+  "minScore",
+]);
+const genericPlan = (where: ProviderFilter | null | undefined) =>
+  !where || Object.entries(where).every(([k, v]) => v === null || v === undefined || GENERIC_FILTER.has(k));
 
 /**
  * The provider filter as a parameterized SQL condition (values are always bound parameters;
@@ -236,29 +256,28 @@ export function createResolvers(signal: AbortSignal) {
         const page = Prisma.sql`SELECT ${list}${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
           FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
         const [raw, totalCount] = await Promise.all([
-          readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`),
+          readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`, {
+            generic: genericPlan(args.where),
+          }),
           wantsTotal(info) ? providerCount(ctx, where, args.where) : -1,
         ]);
         const rows: Record<string, unknown>[] = [];
-        const seconds = new Map(windows.map((h) => [h, new Map<string, number>()]));
         const withAvailability = selectedAt(info, ["items"]).has("availability");
-        for (const r of raw) {
-          if (r.id === null || r.id === undefined) continue;
+        for (const row of raw) {
+          if (row.id === null || row.id === undefined) continue;
           // The row as read (its `_covered` columns are no field of the answer), not a copy.
-          const { _covered24, _covered168 } = r;
-          const row = r;
+          const { _covered24, _covered168 } = row;
           const p = row as unknown as ProviderRow;
-          if (_covered24 !== undefined) seconds.get(24)?.set(p.id, Number(_covered24 ?? 0));
-          if (_covered168 !== undefined) seconds.get(168)?.set(p.id, Number(_covered168 ?? 0));
           // Chain time, parameters and windows are known here: the row's fields answer at once.
-          remember(row, {
-            ...(withAvailability ? { availability: availabilityAt(p, now, params) } : {}),
-            ...(_covered24 !== undefined ? { uptime24h: uptimeAt(p, now, 24, Number(_covered24 ?? 0)) } : {}),
-            ...(_covered168 !== undefined ? { uptime7d: uptimeAt(p, now, 168, Number(_covered168 ?? 0)) } : {}),
-          });
+          // (The covered seconds are not primed for `ctx.covered`: each field that reads them at
+          // `now` is answered here.)
+          const known: Parameters<typeof remember>[1] = {};
+          if (withAvailability) known.availability = availabilityAt(p, now, params);
+          if (_covered24 !== undefined) known.uptime24h = uptimeAt(p, now, 24, Number(_covered24 ?? 0));
+          if (_covered168 !== undefined) known.uptime7d = uptimeAt(p, now, 168, Number(_covered168 ?? 0));
+          remember(row, known);
           rows.push(row);
         }
-        for (const [h, m] of seconds) ctx.primeCovered(h, now, m);
         return connection(rows, first, field, totalCount);
       },
       provider: (_: unknown, args: { id: string }, ctx: FeedContext) => providerById(ctx, address(args.id, "id")),
