@@ -12,7 +12,6 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  rmdirSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -92,15 +91,6 @@ export function seedFromTemplate(dataDir: string, template = PGLITE_TEMPLATE_DIR
     return false;
   }
   if (marker !== markerOf(listMigrations())) return false;
-  // Copied beside it and renamed into place: a copy cut short leaves `dataDir` empty, seeded again
-  // at the next start, rather than half a database.
-  const copy = mkdtempSync(`${dataDir.replace(/\/+$/, "")}.copy-`);
-  try {
-    cpSync(template, copy, { recursive: true, filter: (src) => src !== join(template, MARKER) });
-    rmdirSync(dataDir);
-    renameSync(copy, dataDir);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+  cpSync(template, dataDir, { recursive: true, filter: (src) => src !== join(template, MARKER) });
   return true;
 }
