@@ -228,6 +228,8 @@ interface Child {
   proc: ChildProcess;
   url: Promise<string>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
+  /** The tail of what the child printed so far. */
+  output(): string;
 }
 
 describe("chaos: PostgreSQL restarted under load", () => {
@@ -293,7 +295,7 @@ describe("chaos: PostgreSQL restarted under load", () => {
         r({ code, signal, output });
       }),
     );
-    return { proc, url, exit };
+    return { proc, url, exit, output: () => output };
   }
 
   /** Protocol activity: heartbeats of every provider and a session opened with each available one. */
@@ -324,6 +326,56 @@ describe("chaos: PostgreSQL restarted under load", () => {
   async function atHead(url: string): Promise<boolean> {
     const head = (await chain.latest()).number;
     return (await query(url, "{ _meta { block { number } } }")).data?._meta.block?.number === head;
+  }
+
+  /**
+   * What a wait for the head saw last: the head, the server's `_meta`, the checkpoint row and the
+   * child's log tail (for a timeout's message).
+   */
+  async function headReport(url: string, databaseUrl: string, child: Child | undefined): Promise<string> {
+    const parts: string[] = [];
+    parts.push(
+      `head ${await chain.latest().then(
+        (b) => b.number,
+        (e: Error) => e.message,
+      )}`,
+    );
+    parts.push(
+      `_meta ${await query(url, "{ _meta { block { number } } }").then(
+        (r) => JSON.stringify(r),
+        (e: Error) => e.message,
+      )}`,
+    );
+    const c = new pg.Client({ connectionString: databaseUrl });
+    try {
+      await c.connect();
+      const r = await c.query(`SELECT "blockNumber", "headNumber", reorgs FROM checkpoint`);
+      parts.push(`checkpoint ${JSON.stringify(r.rows)}`);
+    } catch (e) {
+      parts.push(`checkpoint unreadable: ${(e as Error).message}`);
+    } finally {
+      await c.end().catch(() => {});
+    }
+    if (child)
+      parts.push(
+        `child exit ${child.proc.exitCode ?? child.proc.signalCode ?? "none"}; log tail:\n${child.output().slice(-4000)}`,
+      );
+    return parts.join("\n");
+  }
+
+  /** {@link waitFor} the server at `url` at the head; a timeout says what it saw. */
+  async function waitAtHead(
+    what: string,
+    url: () => string,
+    databaseUrl: string,
+    child: () => Child | undefined,
+    ms: number,
+  ) {
+    try {
+      await waitFor(what, () => atHead(url()), ms);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${await headReport(url(), databaseUrl, child())}`);
+    }
   }
 
   before(async () => {
@@ -412,7 +464,13 @@ describe("chaos: PostgreSQL restarted under load", () => {
     );
 
     try {
-      await waitFor("the indexer at the head", () => atHead(url), 120_000);
+      await waitAtHead(
+        "the indexer at the head",
+        () => url,
+        chaosUrl,
+        () => current,
+        120_000,
+      );
       for (let k = 0; k < faults; k++) {
         const was = current;
         // The chain moves while the server goes down and comes back.
@@ -424,7 +482,13 @@ describe("chaos: PostgreSQL restarted under load", () => {
         stats.transactions += await moving;
         stats.transactions += await activity(k + 1000);
         await Promise.race([
-          waitFor(`the indexer at the head after restart ${k + 1} (${mode})`, () => atHead(url), 120_000),
+          waitAtHead(
+            `the indexer at the head after restart ${k + 1} (${mode})`,
+            () => url,
+            chaosUrl,
+            () => current,
+            120_000,
+          ),
           supervisor.then(() => Promise.reject(new Error("supervisor stopped"))),
         ]);
         if (current === was) stats.survivedRestarts++;
@@ -447,7 +511,13 @@ describe("chaos: PostgreSQL restarted under load", () => {
     indexers.push(reference);
     await reference.start();
     await waitFor("the reference index at the head", () => atHead(reference.url), 120_000);
-    await waitFor("the restarted index at the head", () => atHead(url), 60_000);
+    await waitAtHead(
+      "the restarted index at the head",
+      () => url,
+      chaosUrl,
+      () => current,
+      60_000,
+    );
     const reader = createIndexer({
       rpcUrl: chain.url,
       deployment: chain.deployment,

@@ -4,6 +4,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client.ts";
+import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Common } from "../common/common.ts";
 import { listMigrations, migrate } from "./migrate.ts";
 import { migratePGlite, seedFromTemplate } from "./pgliteTemplate.ts";
@@ -39,6 +40,8 @@ export interface Database {
 }
 
 const WRITER_LOCK = 7361829305n;
+/** How long closing waits for Prisma's pool to end (see `close`). */
+const DISCONNECT_WAIT_MS = 5000;
 
 /**
  * A standby's lag: 0 when it has replayed everything it received, else the age of the last
@@ -132,11 +135,27 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
       },
       transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
-        await prisma.$disconnect();
+        // Our own connections first (the reader's pool, its LISTEN connection, the lock): they
+        // are what keeps a stopping process alive.
         await read.close().catch(() => {});
         const c = lockClient;
         lockClient = undefined;
         await c?.end().catch(() => {});
+        // Prisma's PostgreSQL adapter does not hand back to its pool a connection that died inside
+        // an interactive transaction, and its pool's end waits for every connection handed out:
+        // after a restart of the server mid-range, $disconnect would never return. Such a
+        // connection is already closed, so nothing is left open by not waiting for it.
+        const bound = new AbortController();
+        const done = await Promise.race([
+          prisma.$disconnect().then(() => true),
+          sleep(DISCONNECT_WAIT_MS, bound.signal).then(() => false),
+        ]);
+        bound.abort();
+        if (!done)
+          logger.warn(
+            { waitedMs: DISCONNECT_WAIT_MS },
+            "database pool not ended: a connection lost inside a transaction was never handed back",
+          );
       },
     };
   }
@@ -152,16 +171,18 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     // pglite-prisma-adapter 0.6 is typed against a slightly older driver-adapter-utils.
     adapter: new PrismaPGlite(lite) as unknown as PrismaPg,
   });
+  const read = createPGliteReader(lite);
   return {
     kind: "pglite",
     standby: false,
     prisma,
-    read: createPGliteReader(lite),
+    read,
     tryAcquireWriter: async () => true,
     writerLost: () => false,
     replicaLag: async () => null,
     transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
     async close() {
+      await read.close();
       await prisma.$disconnect();
       await lite.close();
     },

@@ -30,6 +30,15 @@ test("closes in reverse order, once, past a failing or hanging close, and aborts
   ]);
 });
 
+test("a close still running after slowMs is reported once, with no bound as with one", async () => {
+  const lines: string[] = [];
+  const shutdown = createShutdown({ timeoutMs: 0, slowMs: 20, log: (l) => lines.push(l) });
+  shutdown.add("quick", () => {});
+  shutdown.add("slow", () => sleep(200));
+  await shutdown.shutdown();
+  assert.deepEqual(lines, ["closing slow: still waiting after 20 ms"]);
+});
+
 test("sleep ends early when its signal aborts", async () => {
   const controller = new AbortController();
   const t0 = Date.now();

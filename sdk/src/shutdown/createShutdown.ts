@@ -29,6 +29,8 @@ export interface CreateShutdownOptions {
   timeoutMs?: number;
   /** Where the reason and failed closes are reported (default: a line on stderr). */
   log?: (line: string) => void;
+  /** A close still running after this many ms is reported once (default 5 000; 0: never), bounded or not. */
+  slowMs?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createShutdown(options: CreateShutdownOptions = {}): Shutdown {
   const controller = new AbortController();
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const slowMs = options.slowMs ?? 5000;
   let failed = false;
   let running: Promise<void> | undefined;
 
@@ -52,6 +55,9 @@ export function createShutdown(options: CreateShutdownOptions = {}): Shutdown {
       controller.abort();
       for (const { name, close } of entries.reverse()) {
         let timer: NodeJS.Timeout | undefined;
+        const slow =
+          slowMs > 0 ? setTimeout(() => log(`closing ${name}: still waiting after ${slowMs} ms`), slowMs) : undefined;
+        slow?.unref();
         try {
           const closing = Promise.resolve().then(close);
           await (timeoutMs > 0
@@ -67,6 +73,7 @@ export function createShutdown(options: CreateShutdownOptions = {}): Shutdown {
           log(`closing ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
         } finally {
           clearTimeout(timer);
+          clearTimeout(slow);
         }
       }
     })();
