@@ -36,27 +36,33 @@ export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replic
   const { prisma } = db;
   let lag: { at: number; value: Promise<number | null> } | undefined;
   let cp: { at: number; value: Promise<Checkpoint | undefined> } | undefined;
-  let params: { at: number; value: Promise<Map<string, bigint>> } | undefined;
+  let params:
+    { at: number; forCheckpoint: Promise<Checkpoint | undefined>; value: Promise<Map<string, bigint>> } | undefined;
   // A change of the checkpoint announced by the database (primary, PGlite) expires what depends
   // on it now rather than at the end of `ttlMs`; parameters change only with indexed blocks.
   db.read.onCheckpoint(() => {
     cp = undefined;
     params = undefined;
   });
+  const checkpoint = () => {
+    if (!cp || Date.now() - cp.at > ttlMs)
+      cp = { at: Date.now(), value: readCheckpoint(prisma).catch(() => undefined) };
+    return cp.value;
+  };
   return {
     read: db.read,
-    checkpoint() {
-      if (!cp || Date.now() - cp.at > ttlMs)
-        cp = { at: Date.now(), value: readCheckpoint(prisma).catch(() => undefined) };
-      return cp.value;
-    },
+    checkpoint,
     replicaLag() {
       if (!lag || Date.now() - lag.at > ttlMs) lag = { at: Date.now(), value: db.replicaLag().catch(() => null) };
       return lag.value;
     },
     params() {
-      if (!params || Date.now() - params.at > ttlMs) {
+      // Read again whenever the checkpoint is: parameters change only with indexed blocks, so an
+      // answer never pairs a checkpoint with parameters older than it (the answer cache keys by it).
+      const forCheckpoint = checkpoint();
+      if (!params || params.forCheckpoint !== forCheckpoint || Date.now() - params.at > ttlMs) {
         params = {
+          forCheckpoint,
           at: Date.now(),
           value: prisma.parameter
             .findMany()
@@ -115,9 +121,11 @@ export function createContext(
       return Math.floor(Date.now() / 1000);
     },
     params: () => shared.params(),
-    replicaLag() {
-      ctx.reads.volatile = true;
-      return shared.replicaLag();
+    async replicaLag() {
+      const lag = await shared.replicaLag();
+      // A lag moves with the wall clock; none (a primary, PGlite) is part of the indexed state.
+      if (lag !== null) ctx.reads.volatile = true;
+      return lag;
     },
     reads: { volatile: false },
     primeCovered(hours, now, byProvider) {

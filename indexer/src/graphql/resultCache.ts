@@ -31,20 +31,24 @@ function sizeOf(result: ExecutionResult): number {
   }
 }
 
-/** A kept answer, or the answer being computed by the first request that asked for it. */
+/**
+ * A kept answer, or the answer being computed by the first request that asked for it (undefined
+ * when that one had errors: the requests that waited run the query themselves).
+ */
 type Entry = Promise<ExecutionResult | undefined>;
 
 /**
  * graphql-yoga plugin keeping query answers for as long as the indexed state does not move
  * ({@link indexedState}): every request for the same document, operation and variables until
  * the next block is indexed is answered from the first one's answer, and requests arriving while
- * that answer is computed wait for it instead of reading the database again. All of it is
+ * that answer is computed wait for it instead of reading the database again (they get it even when
+ * it is not kept: it is as fresh as theirs would be). All of it is
  * dropped when the checkpoint moves, so an answer is at most as old as the server's checkpoint
  * cache allows, as without this cache (it expires when the database announces a change,
  * `Reader.onCheckpoint`, or after 250 ms).
  *
  * Not kept: subscriptions and mutations; answers with errors (a failing read may pass next
- * time); answers that read something outside the indexed state (`_meta`'s replica lag, or the
+ * time); answers that read something outside the indexed state (`_meta`'s replica lag on a replica, or the
  * wall clock when no checkpoint is readable: the context's `reads.volatile`); answers before the
  * first indexed block; an answer longer than a sixteenth of `maxBytes`. Kept answers are bounded
  * by `maxBytes` (the oldest go first). Place it
@@ -100,25 +104,32 @@ export function resultCache(options: ResultCacheOptions): Plugin {
           return;
         }
       }
-      const mine = entries;
-      let settle: (r: ExecutionResult | undefined) => void = () => {};
-      if (!pending) mine.set(key, new Promise((resolve) => (settle = resolve)));
       setExecuteFn(async (a) => {
-        let kept: ExecutionResult | undefined;
+        // The entry is made here, when this executor really runs (a later plugin could stop the
+        // execution before it), so every entry made is settled.
+        const mine = entries;
+        let settle: ((r: ExecutionResult | undefined) => void) | undefined;
+        if (!mine.has(key)) mine.set(key, new Promise((resolve) => (settle = resolve)));
+        /** The answer requests that waited for this one get: as fresh as theirs would be, kept or not. */
+        let shared: ExecutionResult | undefined;
+        let kept = false;
         let size = Infinity;
         try {
           const result = await executeFn(a);
           const plain = result as ExecutionResult;
-          if (!pending && !(Symbol.asyncIterator in result) && !plain.errors?.length && !ctx.reads.volatile) {
-            size = sizeOf(plain);
-            // An answer over a sixteenth of the bound is not kept: it would push out many others.
-            if (size <= maxBytes / 16) kept = plain;
+          if (!(Symbol.asyncIterator in result) && !plain.errors?.length) {
+            shared = plain;
+            if (!ctx.reads.volatile) {
+              size = sizeOf(plain);
+              // An answer over a sixteenth of the bound is not kept: it would push out many others.
+              kept = size <= maxBytes / 16;
+            }
           }
           return result;
         } finally {
-          count(kept ? "miss" : "skip");
-          if (!pending) {
-            settle(kept);
+          count(kept && settle ? "miss" : "skip");
+          if (settle) {
+            settle(shared);
             if (!kept) mine.delete(key);
             else if (mine === entries) keep(key, size);
           }
