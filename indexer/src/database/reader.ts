@@ -53,11 +53,13 @@ const RELISTEN_MS = 1000;
 function checkpointListeners(start: (notify: () => void) => () => void) {
   const listeners = new Set<() => void>();
   let stop: (() => void) | undefined;
+  let closed = false;
   const notify = () => {
     for (const l of [...listeners]) l();
   };
   return {
     on(onChange: () => void): () => void {
+      if (closed) return () => {}; // the reader is closed: nothing to listen with
       const l = () => onChange();
       listeners.add(l);
       stop ??= start(notify);
@@ -70,6 +72,7 @@ function checkpointListeners(start: (notify: () => void) => () => void) {
       };
     },
     close() {
+      closed = true;
       listeners.clear();
       stop?.();
       stop = undefined;
