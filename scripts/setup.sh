@@ -161,7 +161,9 @@ if [ -d "$DVPN_ROOT/indexer/prisma/migrations" ] && [ -d "$DVPN_ROOT/node_module
       "$DVPN_ROOT/node_modules/@electric-sql/pglite/package.json")" ]; }; then
   _dvpn_log "pglite template (indexer)"
   _t=$SECONDS
-  (cd "$DVPN_ROOT" && node scripts/build-pglite-template.ts >/dev/null)
+  # Only a speed-up: without it a new PGlite folder runs initdb, so a failed build does not stop the set-up.
+  (cd "$DVPN_ROOT" && node scripts/build-pglite-template.ts >/dev/null) \
+    || _dvpn_log "pglite template: build failed; new PGlite data folders run initdb instead"
   _dvpn_took $_t
 fi
 

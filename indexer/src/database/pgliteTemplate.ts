@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -91,6 +92,15 @@ export function seedFromTemplate(dataDir: string, template = PGLITE_TEMPLATE_DIR
     return false;
   }
   if (marker !== markerOf(listMigrations())) return false;
-  cpSync(template, dataDir, { recursive: true, filter: (src) => src !== join(template, MARKER) });
+  // Copied beside it and renamed into place: a copy cut short leaves `dataDir` empty, seeded again
+  // at the next start, rather than half a database.
+  const copy = mkdtempSync(`${dataDir.replace(/\/+$/, "")}.copy-`);
+  try {
+    cpSync(template, copy, { recursive: true, filter: (src) => src !== join(template, MARKER) });
+    rmdirSync(dataDir);
+    renameSync(copy, dataDir);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
   return true;
 }

@@ -185,6 +185,7 @@ export function createBatchStore(db: Db, method: WriteMethod = DEFAULT_WRITE_MET
         await tx.$executeRawUnsafe("SAVEPOINT event_rows");
         try {
           for (const [table, list] of appended) await writeRows(tx, table, list, "insert", method);
+          await tx.$executeRawUnsafe("RELEASE SAVEPOINT event_rows");
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT event_rows");
