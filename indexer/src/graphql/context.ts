@@ -20,9 +20,9 @@ export interface FeedContext {
   /** Seconds the database read is behind its primary (streaming replica), null on a primary (cached briefly). */
   replicaLag(): Promise<number | null>;
   /**
-   * `volatile` is set once the request has read something outside the indexed state (the
-   * replica's lag, or the wall clock for want of a checkpoint): its answer is then not kept by the
-   * answer cache. An object, so the copy of the context graphql-yoga hands to resolvers shares it.
+   * `volatile` is set once the request has read something outside the indexed state (a replica's
+   * lag, no checkpoint at all, or the wall clock for want of one): its answer is then not kept by
+   * the answer cache. An object, so the copy of the context graphql-yoga hands to resolvers shares it.
    */
   reads: { volatile: boolean };
   /** Covered heartbeat seconds in the window for a provider, batched per request. */
@@ -113,7 +113,13 @@ export function createContext(
     prisma,
     read: shared.read,
     config,
-    checkpoint: () => shared.checkpoint(),
+    async checkpoint() {
+      const cp = await shared.checkpoint();
+      // None read (nothing indexed yet, or the database unreachable for a moment): an answer
+      // built on that is no function of the indexed state, so it is not kept.
+      if (!cp) ctx.reads.volatile = true;
+      return cp;
+    },
     async now() {
       const cp = await shared.checkpoint();
       if (cp) return Math.max(cp.headTimestamp, cp.blockTimestamp);

@@ -22,6 +22,9 @@ export function indexedState(cp: Checkpoint): string {
   return `${cp.blockNumber}:${cp.blockHash}:${cp.headNumber}:${cp.headTimestamp}:${cp.reorgs}`;
 }
 
+/** How long a request waits for the same answer being computed by another before reading for itself. */
+const WAIT_MS = 2000;
+
 /** The length of an answer's JSON text (Infinity when it has none). */
 function sizeOf(result: ExecutionResult): number {
   try {
@@ -41,15 +44,16 @@ type Entry = Promise<ExecutionResult | undefined>;
  * graphql-yoga plugin keeping query answers for as long as the indexed state does not move
  * ({@link indexedState}): every request for the same document, operation and variables until
  * the next block is indexed is answered from the first one's answer, and requests arriving while
- * that answer is computed wait for it instead of reading the database again (they get it even when
- * it is not kept: it is as fresh as theirs would be). All of it is
+ * that answer is computed wait for it (up to 2 s) instead of reading the database again (they get it
+ * even when it is not kept: it is as fresh as theirs would be). All of it is
  * dropped when the checkpoint moves, so an answer is at most as old as the server's checkpoint
  * cache allows, as without this cache (it expires when the database announces a change,
  * `Reader.onCheckpoint`, or after 250 ms).
  *
  * Not kept: subscriptions and mutations; answers with errors (a failing read may pass next
  * time); answers that read something outside the indexed state (`_meta`'s replica lag on a replica, or the
- * wall clock when no checkpoint is readable: the context's `reads.volatile`); answers before the
+ * answer built while no checkpoint was readable, e.g. the database gone for a moment: the
+ * context's `reads.volatile`); answers before the
  * first indexed block; an answer longer than a sixteenth of `maxBytes`. Kept answers are bounded
  * by `maxBytes` (the oldest go first). Place it
  * after the plugins that choose the executor: it wraps the one they chose.
@@ -97,7 +101,18 @@ export function resultCache(options: ResultCacheOptions): Plugin {
       const key = `${doc}\u0000${args.operationName ?? ""}\u0000${JSON.stringify(args.variableValues ?? {})}`;
       const pending = entries.get(key);
       if (pending) {
-        const result = await pending;
+        // Waited for at most WAIT_MS: an execution stuck on a database going away must not hold
+        // every later request for the same answer; after that this request reads for itself.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const result = await Promise.race([
+          pending,
+          new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), WAIT_MS);
+            (timer as { unref?: () => void }).unref?.();
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!result && entries.get(key) === pending) entries.delete(key);
         if (result) {
           count("hit");
           setResultAndStopExecution(result);
