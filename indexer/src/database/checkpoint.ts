@@ -18,6 +18,16 @@ export interface BlockRef {
   timestamp: number;
 }
 
+/**
+ * The indexed state a query's answer is a function of: the last indexed block (number and hash,
+ * so a reorg is a new state), the chain head whose time availability and uptime are computed at,
+ * and the reorg count. The indexer writes every range's rows with its checkpoint in one
+ * transaction, so two reads under the same checkpoint read the same rows.
+ */
+export function indexedState(cp: Checkpoint): string {
+  return `${cp.blockNumber}:${cp.blockHash}:${cp.headNumber}:${cp.headTimestamp}:${cp.reorgs}`;
+}
+
 /** The checkpoint row, or undefined before the first indexed range. */
 export async function readCheckpoint(db: Db): Promise<Checkpoint | undefined> {
   const row = await db.checkpoint.findUnique({ where: { id: 1 } });

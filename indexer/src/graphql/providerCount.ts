@@ -1,4 +1,5 @@
 import { Prisma } from "../../generated/prisma/client.ts";
+import { indexedState } from "../database/checkpoint.ts";
 import { statementName } from "../database/reader.ts";
 import type { FeedContext } from "./context.ts";
 
@@ -63,20 +64,24 @@ export async function providerCount(
 }
 
 /**
- * Runs a `SELECT COUNT(*)::int4 AS n …` statement once per indexed block: requests with the
- * same statement and values until the next block is indexed share its answer.
+ * Runs a `SELECT COUNT(*)::int4 AS n …` statement once per indexed state (block, head, reorgs:
+ * {@link indexedState}): requests with the same statement and values until the next block is
+ * indexed share its answer. Without a readable checkpoint every request counts for itself.
  */
 export async function countPerBlock(ctx: FeedContext, count: Prisma.Sql): Promise<number> {
   const cp = await ctx.checkpoint();
-  const key = `${cp?.blockNumber}:${cp?.blockHash}|${count.text}|${JSON.stringify(count.values)}`;
+  const run = () =>
+    ctx.read
+      .query<{ n: number }>(count.text, count.values, statementName(count.text, count.values))
+      .then((rows) => Number(rows[0]?.n ?? 0));
+  if (!cp) return run();
+  const key = `${indexedState(cp)}|${count.text}|${JSON.stringify(count.values)}`;
   let byKey = cache.get(ctx.read);
   if (!byKey) cache.set(ctx.read, (byKey = new Map()));
   let n = byKey.get(key);
   if (!n) {
     if (byKey.size >= MAX_CACHED) byKey.clear();
-    n = ctx.read
-      .query<{ n: number }>(count.text, count.values, statementName(count.text, count.values))
-      .then((rows) => Number(rows[0]?.n ?? 0));
+    n = run();
     byKey.set(key, n);
     const map = byKey;
     n.catch(() => map.delete(key));

@@ -1,7 +1,7 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Metrics } from "../common/metrics.ts";
-import type { Checkpoint } from "../database/checkpoint.ts";
+import { indexedState } from "../database/checkpoint.ts";
 import type { FeedContext } from "./context.ts";
 
 /** Options of {@link resultCache}. */
@@ -10,16 +10,6 @@ export interface ResultCacheOptions {
   maxBytes: number;
   /** Counts each query's outcome in `dvpn_indexer_result_cache_total{outcome}`. */
   metrics?: Metrics | undefined;
-}
-
-/**
- * The indexed state a query's answer is a function of: the last indexed block (number and hash,
- * so a reorg is a new state), the chain head whose time availability and uptime are computed at,
- * and the reorg count. The indexer writes every range's rows with its checkpoint in one
- * transaction, so two reads under the same checkpoint read the same rows.
- */
-export function indexedState(cp: Checkpoint): string {
-  return `${cp.blockNumber}:${cp.blockHash}:${cp.headNumber}:${cp.headTimestamp}:${cp.reorgs}`;
 }
 
 /** How long a request waits for the same answer being computed by another before reading for itself. */
