@@ -14,7 +14,8 @@ import { createIndexer } from "../../indexer/src/createIndexer.ts";
 import { createTestDatabase } from "../../test/kit/postgres.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, cleanups, log, pub, type Pub } from "./common.ts";
-import { fakeDeployment, populate } from "./populate.ts";
+import { fakeDeployment } from "../../test/kit/fakeDeployment.ts";
+import { populate } from "./populate.ts";
 
 /** The part of autocannon's result this benchmark reads (the package ships no types). */
 interface AutocannonResult {

@@ -17,7 +17,8 @@ import { createTestDatabase } from "../../test/kit/postgres.ts";
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, log, pub, rssMiB, withCleanup, type Pub } from "./common.ts";
 import type { ClientRequest } from "./liveClient.ts";
-import { fakeDeployment, populate } from "./populate.ts";
+import { fakeDeployment } from "../../test/kit/fakeDeployment.ts";
+import { populate } from "./populate.ts";
 
 /** Topics: 1,000 providers and sessions 1..1,000 (subscribers beyond that share them). */
 const TOPICS = 1_000;

@@ -1,6 +1,6 @@
 /** A feed database filled directly with SQL at a chosen size (GraphQL, live and replica parts). */
 import pg from "pg";
-import type { Address } from "viem";
+import { fakeDeployment } from "../../test/kit/fakeDeployment.ts";
 
 /**
  * Fills a migrated database with `providers` providers (regions round-robin over 8), `sessions`
@@ -79,19 +79,4 @@ export async function populate(url: string, now: number, providers: number, sess
   } finally {
     await client.end();
   }
-}
-
-export function fakeDeployment() {
-  const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
-  return {
-    chainId: 31337,
-    startBlock: 1,
-    deployer: a(1),
-    contracts: {
-      ProviderRegistry: { address: a(2), blockNumber: 1 },
-      SessionEscrow: { address: a(3), blockNumber: 1 },
-      DVPNGovernor: { address: a(4), blockNumber: 1 },
-    },
-    parameters: { tokenSupply: "1000000000000000000000000000" },
-  } as never;
 }

@@ -14,7 +14,8 @@ import { replicaUnavailable, startReplicaPair } from "../../indexer/src/testing/
 import { round, summarize } from "../lib/stats.ts";
 import { CONFIG, log, pub, withCleanup, type Pub } from "./common.ts";
 import { QUERIES, measure } from "./graphql.ts";
-import { fakeDeployment, populate } from "./populate.ts";
+import { fakeDeployment } from "../../test/kit/fakeDeployment.ts";
+import { populate } from "./populate.ts";
 
 export interface ReplicaFigures {
   status: "measured" | "unavailable";

@@ -10,19 +10,9 @@ import { test } from "node:test";
 import pg from "pg";
 import { createCommon } from "../common/common.ts";
 import { createConfig } from "../config/createConfig.ts";
+import { fakeDeployment } from "../../../test/kit/fakeDeployment.ts";
 import { createTestDatabase } from "../../../test/kit/postgres.ts";
 import { createDatabase } from "./createDatabase.ts";
-
-const DEPLOYMENT = {
-  chainId: 1,
-  startBlock: 0,
-  contracts: {
-    ProviderRegistry: { address: `0x${"1".repeat(40)}`, blockNumber: 0 },
-    SessionEscrow: { address: `0x${"2".repeat(40)}`, blockNumber: 0 },
-    DVPNGovernor: { address: `0x${"3".repeat(40)}`, blockNumber: 0 },
-  },
-  parameters: { tokenSupply: "1" },
-} as never;
 
 /** Backends connected to the database `name` (other than the asking one). */
 async function backends(admin: pg.Client, name: string): Promise<{ pid: number; query: string }[]> {
@@ -39,7 +29,12 @@ test("PostgreSQL: close returns and leaves no connection after one died inside a
   const admin = new pg.Client({ connectionString: target.url.replace(`/${name}`, "/postgres") });
   await admin.connect();
   const common = createCommon(
-    createConfig({ rpcUrl: "http://127.0.0.1:1", deployment: DEPLOYMENT, databaseUrl: target.url, logLevel: "silent" }),
+    createConfig({
+      rpcUrl: "http://127.0.0.1:1",
+      deployment: fakeDeployment(),
+      databaseUrl: target.url,
+      logLevel: "silent",
+    }),
   );
   const db = await createDatabase(common);
   let closed = false;

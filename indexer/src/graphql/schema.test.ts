@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { printFeedSchema } from "./printFeedSchema.ts";
+import { fakeDeployment } from "../../../test/kit/fakeDeployment.ts";
 
 test("indexer/schema.graphql is the schema the server serves", async () => {
   const file = join(import.meta.dirname, "../../schema.graphql");
@@ -21,16 +22,7 @@ test("every SDK feed document is valid and within the server's default limits", 
   const { limitsRule } = await import("./limits.ts");
   const config = createConfig({
     rpcUrl: "http://127.0.0.1:1",
-    deployment: {
-      chainId: 1,
-      startBlock: 0,
-      contracts: {
-        ProviderRegistry: { address: `0x${"1".repeat(40)}`, blockNumber: 0 },
-        SessionEscrow: { address: `0x${"2".repeat(40)}`, blockNumber: 0 },
-        DVPNGovernor: { address: `0x${"3".repeat(40)}`, blockNumber: 0 },
-      },
-      parameters: { tokenSupply: "1" },
-    } as never,
+    deployment: fakeDeployment(),
   });
   const schema = createFeedSchema();
   for (const [name, text] of Object.entries(FEED_DOCUMENTS)) {
