@@ -2,12 +2,13 @@ import type { GraphQLResolveInfo } from "graphql";
 import { getAddress, isAddress, toHex } from "viem";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { scoreOf } from "../indexing/refreshScores.ts";
-import { histogramMedian, hourOf, windowStart } from "../indexing/reputation.ts";
+import { histogramMedian } from "../indexing/reputation.ts";
 import { statementName, type ReadOptions } from "../database/reader.ts";
 import { availability, availabilityAt, remember, remembered, uptimeAt } from "./availability.ts";
 import type { FeedContext } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { allowsPortSql, exitPolicyOf, port } from "./exitPolicy.ts";
+import { coveredPerBlock } from "./coveredPerBlock.ts";
 import { connection, decodeCursor, pageSize, seekAfter } from "./pagination.ts";
 import { listSessions, type SessionListArgs } from "./listSessions.ts";
 import { createLiveFeed, GONE_AWARE, type LiveFeed } from "./live.ts";
@@ -231,9 +232,10 @@ export function createResolvers(signal: AbortSignal) {
         info: GraphQLResolveInfo,
       ) {
         // One parameterized SQL statement through the plain reader instead of Prisma's query
-        // layer and per-request follow-up reads: the page (numeric columns as decimal text) and
-        // the covered heartbeat seconds of the uptime
-        // windows the query selects; the total count, when selected, from `providerCount`.
+        // layer and per-request follow-up reads: the page (numeric columns as decimal text); the
+        // covered heartbeat seconds of the uptime windows the query selects from
+        // `coveredPerBlock` (read once per indexed block); the total count, when selected, from
+        // `providerCount`.
         const first = pageSize(args.first);
         const field = args.orderBy != null && args.orderBy in PROVIDER_ORDER ? args.orderBy : "id";
         const dir = direction(args.orderDirection);
@@ -247,36 +249,29 @@ export function createResolvers(signal: AbortSignal) {
         const reputation = selectedAt(info, ["items", "reputation"]);
         const windows = [24, 168].filter((h) => reputation.has(h === 24 ? "uptime24h" : "uptime7d"));
         const [now, params] = await Promise.all([ctx.now(), ctx.params()]);
-        const covered = windows.map(
-          (h) =>
-            Prisma.sql`, (SELECT SUM(h."coveredSeconds") FROM provider_hours h WHERE h.provider = page.id AND h.hour >= ${windowStart(now, h)}::int4 AND h.hour <= ${hourOf(now)}::int4)::int8 AS "_covered${Prisma.raw(String(h))}"`,
-        );
         const columns = providerColumns(info, ["items"], [field]);
-        const list = Prisma.raw(columns ? columns.map((c) => `page."${c}"`).join(", ") : "page.*");
-        const page = Prisma.sql`SELECT ${list}${covered.length > 0 ? Prisma.join(covered, "") : Prisma.empty}
-          FROM (SELECT * FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}) AS page`;
+        const list = Prisma.raw(columns ? columns.map((c) => `"${c}"`).join(", ") : "*");
+        const page = Prisma.sql`SELECT ${list} FROM providers WHERE ${where} AND ${seek} ORDER BY ${orderBy} LIMIT ${first + 1}`;
         const [raw, totalCount] = await Promise.all([
-          readSql(ctx, Prisma.sql`SELECT * FROM (${page}) AS paged ORDER BY ${orderBy}`, {
-            generic: genericPlan(args.where),
-          }),
+          readSql(ctx, page, { generic: genericPlan(args.where) }),
           wantsTotal(info) ? providerCount(ctx, where, args.where) : -1,
         ]);
-        const rows: Record<string, unknown>[] = [];
+        const rows = raw.filter((row) => row.id !== null && row.id !== undefined);
+        const ids = rows.map((row) => row.id as string);
+        const [covered24, covered168] = await Promise.all(
+          [24, 168].map((h) => (windows.includes(h) ? coveredPerBlock(ctx, ids, now, h) : undefined)),
+        );
         const withAvailability = selectedAt(info, ["items"]).has("availability");
-        for (const row of raw) {
-          if (row.id === null || row.id === undefined) continue;
-          // The row as read (its `_covered` columns are no field of the answer), not a copy.
-          const { _covered24, _covered168 } = row;
-          const p = row as unknown as ProviderRow;
+        for (let i = 0; i < rows.length; i++) {
+          const p = rows[i] as unknown as ProviderRow;
           // Chain time, parameters and windows are known here: the row's fields answer at once.
           // (The covered seconds are not primed for `ctx.covered`: each field that reads them at
           // `now` is answered here.)
           const known: Parameters<typeof remember>[1] = {};
           if (withAvailability) known.availability = availabilityAt(p, now, params);
-          if (_covered24 !== undefined) known.uptime24h = uptimeAt(p, now, 24, Number(_covered24 ?? 0));
-          if (_covered168 !== undefined) known.uptime7d = uptimeAt(p, now, 168, Number(_covered168 ?? 0));
-          remember(row, known);
-          rows.push(row);
+          if (covered24) known.uptime24h = uptimeAt(p, now, 24, covered24[i]!);
+          if (covered168) known.uptime7d = uptimeAt(p, now, 168, covered168[i]!);
+          remember(p, known);
         }
         return connection(rows, first, field, totalCount);
       },
