@@ -109,12 +109,15 @@ export function resultCache(options: ResultCacheOptions): Plugin {
           return;
         }
       }
+      // The entry others wait for is made now, before this request awaits anything, so requests
+      // arriving together share one execution. (This plugin runs last: nothing stops the
+      // execution after it. Were an entry never settled, its waiters would read for themselves
+      // after WAIT_MS and remove it.)
+      const mine = entries;
+      let own: Entry | undefined;
+      let settle: (r: ExecutionResult | undefined) => void = () => {};
+      if (!mine.has(key)) mine.set(key, (own = new Promise((resolve) => (settle = resolve))));
       setExecuteFn(async (a) => {
-        // The entry is made here, when this executor really runs (a later plugin could stop the
-        // execution before it), so every entry made is settled.
-        const mine = entries;
-        let settle: ((r: ExecutionResult | undefined) => void) | undefined;
-        if (!mine.has(key)) mine.set(key, new Promise((resolve) => (settle = resolve)));
         /** The answer requests that waited for this one get: as fresh as theirs would be, kept or not. */
         let shared: ExecutionResult | undefined;
         let kept = false;
@@ -132,11 +135,14 @@ export function resultCache(options: ResultCacheOptions): Plugin {
           }
           return result;
         } finally {
-          count(kept && settle ? "miss" : "skip");
-          if (settle) {
+          count(kept && own ? "miss" : "skip");
+          if (own) {
             settle(shared);
-            if (!kept) mine.delete(key);
-            else if (mine === entries) keep(key, size);
+            // Only while the entry is still this request's (a waiter that gave up removes it).
+            if (mine.get(key) === own) {
+              if (!kept) mine.delete(key);
+              else if (mine === entries) keep(key, size);
+            }
           }
         }
       });
