@@ -7,7 +7,6 @@ import { PrismaClient } from "../../generated/prisma/client.ts";
 import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
 import type { Common } from "../common/common.ts";
 import { listMigrations, migrate } from "./migrate.ts";
-import { bindDirect } from "./sql.ts";
 import { migratePGlite, seedFromTemplate } from "./pgliteTemplate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "./reader.ts";
 
@@ -41,7 +40,7 @@ export interface Database {
 }
 
 const WRITER_LOCK = 7361829305n;
-/** How long closing waits for the pool Prisma uses to end (see `close`). */
+/** How long closing waits for Prisma's pool to end (see `close`). */
 const DISCONNECT_WAIT_MS = 5000;
 
 /**
@@ -102,20 +101,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     } finally {
       await client.end();
     }
-    // Prisma's pool is ours, so a transaction's connection can be found by its backend pid
-    // (bindDirect: bulk writes sent to it directly).
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    const byPid = new Map<number, pg.PoolClient>();
-    const pidOf = (c: pg.PoolClient) => (c as unknown as { processID: number | null }).processID;
-    pool.on("connect", (c) => {
-      const pid = pidOf(c);
-      if (pid !== null) byPid.set(pid, c);
-    });
-    pool.on("remove", (c) => {
-      const pid = pidOf(c);
-      if (pid !== null && byPid.get(pid) === c) byPid.delete(pid);
-    });
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
     // A standby cannot LISTEN (and no NOTIFY crosses replication): its readers poll.
     const read = createPgReader(url, 10, { listen: !standby });
     let lockClient: pg.Client | undefined;
@@ -147,19 +133,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         const [row] = await read.query<{ lag: number | null }>(REPLICA_LAG_SQL, [], "dvpn_replica_lag");
         return row?.lag ?? null;
       },
-      transaction: (fn) =>
-        prisma.$transaction(
-          (tx) => {
-            bindDirect(tx, async () => {
-              const [row] = await tx.$queryRawUnsafe<{ pid: number }[]>("SELECT pg_backend_pid() AS pid");
-              const client = row ? byPid.get(Number(row.pid)) : undefined;
-              // Prisma awaits this transaction's callback, so nothing else uses the connection meanwhile.
-              return client && (async (text, values) => void (await client.query(text, values)));
-            });
-            return fn(tx);
-          },
-          { timeout: 600_000, maxWait: 60_000 },
-        ),
+      transaction: (fn) => prisma.$transaction((tx) => fn(tx), { timeout: 600_000, maxWait: 60_000 }),
       async close() {
         // Our own connections first (the reader's pool, its LISTEN connection, the lock): they
         // are what keeps a stopping process alive.
@@ -167,15 +141,13 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         const c = lockClient;
         lockClient = undefined;
         await c?.end().catch(() => {});
-        // Prisma's PostgreSQL adapter does not hand back to the pool a connection that died inside
-        // an interactive transaction, and the pool's end waits for every connection handed out:
-        // after a restart of the server mid-range, it would never return. Such a connection is
-        // already closed, so nothing is left open by not waiting for it. ($disconnect leaves a
-        // pool it was given open.)
-        await prisma.$disconnect();
+        // Prisma's PostgreSQL adapter does not hand back to its pool a connection that died inside
+        // an interactive transaction, and its pool's end waits for every connection handed out:
+        // after a restart of the server mid-range, $disconnect would never return. Such a
+        // connection is already closed, so nothing is left open by not waiting for it.
         const bound = new AbortController();
         const done = await Promise.race([
-          pool.end().then(() => true),
+          prisma.$disconnect().then(() => true),
           sleep(DISCONNECT_WAIT_MS, bound.signal).then(() => false),
         ]);
         bound.abort();

@@ -13,26 +13,6 @@ const CAST: Record<ColumnType, string> = {
 
 const q = (id: string) => `"${id}"`;
 
-/**
- * Runs one statement on the very connection of an interactive transaction, past Prisma: its
- * handling of parameters (a JSON round trip through the query engine) costs about as much as the
- * database's own work for the bulk method's multi-megabyte array parameters.
- */
-export type DirectExecute = (text: string, values: unknown[]) => Promise<void>;
-
-/** Per transaction client: how to open its {@link DirectExecute} (see {@link bindDirect}). */
-const directs = new WeakMap<object, () => Promise<DirectExecute | undefined>>();
-
-/**
- * Declares how statements reach `tx`'s own connection directly; {@link writeRows} sends its bulk
- * statements that way. `open` is called at most once, on the first such statement (undefined:
- * the connection was not found, and Prisma is used).
- */
-export function bindDirect(tx: Db, open: () => Promise<DirectExecute | undefined>): void {
-  let opened: Promise<DirectExecute | undefined> | undefined;
-  directs.set(tx, () => (opened ??= open()));
-}
-
 /** Converts an in-memory value to a query parameter for a column of `type`. */
 function toParam(type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -137,11 +117,8 @@ export async function writeRows(
     const sql =
       `INSERT INTO ${q(spec.name)} (${cols.map(q).join(", ")}) SELECT * ` +
       `FROM unnest(${arrays}) AS x(${cols.map(q).join(", ")}) ${onConflict}`;
-    const direct = await directs.get(db)?.();
     for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-      const arrays = columnArrays(spec, cols, rows.slice(start, start + BULK_CHUNK));
-      if (direct) await direct(sql, arrays);
-      else await db.$executeRawUnsafe(sql, ...arrays);
+      await db.$executeRawUnsafe(sql, ...columnArrays(spec, cols, rows.slice(start, start + BULK_CHUNK)));
     }
     return;
   }
@@ -163,10 +140,9 @@ export async function writeRows(
 
 /**
  * Whether `error` is a statement's unique violation (SQLSTATE 23505) as Prisma reports it from
- * PostgreSQL or PGlite, or as the pg driver does (a {@link DirectExecute} statement).
+ * PostgreSQL or PGlite.
  */
 export function isUniqueViolation(error: unknown): boolean {
-  if ((error as { code?: unknown } | null)?.code === "23505") return true;
   const meta = (error as { meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } } | null)?.meta;
   const cause = meta?.driverAdapterError?.cause;
   return cause?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
