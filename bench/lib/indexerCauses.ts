@@ -83,10 +83,10 @@ const steady = (sql: string, flat: string) => ({
 });
 const providersSql =
   "one prepared SQL statement through the plain pg reader: the first 51 of the region by score from the " +
-  "(region, score, id) index, a scan that stops after the page, and the 24-hour uptime sums of the 50 shown " +
-  "read index-only from provider_hours_covered_idx (constant); totalCount, for a filter the maintained totals " +
-  "cannot answer (price), is counted once per indexed block and filter and shared by every request until the " +
-  "next block (the bench's database does not change, so it is counted once: constant per request)";
+  "(region, score, id) index, a scan that stops after the page; the 24-hour uptime sums of the 50 shown, " +
+  "read index-only from provider_hours_covered_idx, and totalCount, for a filter the maintained totals cannot " +
+  "answer (price), are read once per indexed block (and provider or filter) and shared by every request until " +
+  "the next block (the bench's database does not change, so they are read once: constant per request)";
 const providerSql =
   "one prepared statement: a primary-key lookup of the provider and index range scans of its own 24 and 168 " +
   "hourly buckets (uptime, score breakdown): O(log providers)";
