@@ -6,13 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
-import { migrate } from "../database/migrate.ts";
 import type { Checkpoint } from "../database/checkpoint.ts";
-import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
+import type { Reader } from "../database/reader.ts";
 import { HOUR, hourOf } from "../indexing/reputation.ts";
-import { createTestDatabase } from "../../../test/kit/postgres.ts";
+import { DATABASE_TARGETS } from "../testing/bothDatabases.ts";
+import { openReaderBackend, type ReaderBackend } from "../testing/readerBackend.ts";
 import type { FeedContext } from "./context.ts";
 import { coveredPerBlock } from "./coveredPerBlock.ts";
 
@@ -23,48 +21,6 @@ const HOUR_NOW = hourOf(NOW);
 /** A bucket of `seconds` covered for provider `n`, `ago` hours before the hour of NOW. */
 const bucket = (n: number, ago: number, seconds: number) =>
   `INSERT INTO provider_hours VALUES ('${id(n)}', ${HOUR_NOW - ago * HOUR}, ${seconds}, 1, 0, 0, 0)`;
-
-interface Backend {
-  read: Reader;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function pglite(): Promise<Backend> {
-  const lite = await PGlite.create();
-  await migrate({
-    transaction: (fn) =>
-      lite.transaction(async (tx) => fn(async (sql) => ((await tx.exec(sql)).at(-1)?.rows ?? []) as unknown[])),
-  });
-  return {
-    read: createPGliteReader(lite),
-    exec: async (sql) => void (await lite.exec(sql)),
-    close: () => lite.close(),
-  };
-}
-
-async function postgres(): Promise<Backend> {
-  const db = await createTestDatabase();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await migrate({
-    async transaction(fn) {
-      await client.query("BEGIN");
-      await fn(async (sql) => (await client.query(sql)).rows as unknown[]);
-      await client.query("COMMIT");
-    },
-  });
-  const read = createPgReader(db.url, 2, { listen: false });
-  return {
-    read,
-    exec: async (sql) => void (await client.query(sql)),
-    close: async () => {
-      await read.close();
-      await client.end();
-      await db.drop();
-    },
-  };
-}
 
 /** A context over `read` whose checkpoint the test sets, counting the statements run. */
 function context(read: Reader) {
@@ -92,12 +48,10 @@ const block = (number: number, hash: string): Checkpoint => ({
   reorgs: 0,
 });
 
-for (const [name, open] of [
-  ["PGlite", pglite],
-  ["PostgreSQL", postgres],
-] as const) {
+for (const name of DATABASE_TARGETS) {
+  const open = () => openReaderBackend(name, { listen: false });
   describe(`covered seconds per block (${name})`, () => {
-    const backends: Backend[] = [];
+    const backends: ReaderBackend[] = [];
     after(async () => {
       for (const b of backends) await b.close();
     });

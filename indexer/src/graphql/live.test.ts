@@ -6,13 +6,11 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, describe, test } from "node:test";
-import { PGlite } from "@electric-sql/pglite";
+import { describe, test } from "node:test";
 import { createSchema } from "graphql-yoga";
-import pg from "pg";
-import { migrate, type MigrationTarget } from "../database/migrate.ts";
-import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
-import { createTestDatabase, type TestDatabase } from "../../../test/kit/postgres.ts";
+import type { Reader } from "../database/reader.ts";
+import { DATABASE_TARGETS } from "../testing/bothDatabases.ts";
+import { openReaderBackend, type ReaderBackend } from "../testing/readerBackend.ts";
 import { createLiveFeed, GONE, GONE_AWARE, type LiveKind } from "./live.ts";
 import { createSseHub } from "./sse.ts";
 
@@ -31,47 +29,6 @@ const SEED = [
    FROM generate_series(1, 2) g`,
   `INSERT INTO checkpoint VALUES (1, 31337, '0x0000000000000000000000000000000000000002', 1, '0x01', 100, 1, 100, 0)`,
 ];
-
-interface Backend {
-  read: Reader;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function pglite(): Promise<Backend> {
-  const lite = await PGlite.create();
-  const target: MigrationTarget = {
-    transaction: (fn) =>
-      lite.transaction(async (tx) => fn(async (sql) => ((await tx.exec(sql)).at(-1)?.rows ?? []) as unknown[])),
-  };
-  await migrate(target);
-  return {
-    read: createPGliteReader(lite),
-    exec: async (sql) => void (await lite.exec(sql)),
-    close: () => lite.close(),
-  };
-}
-
-async function postgres(db: TestDatabase): Promise<Backend> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await migrate({
-    async transaction(fn) {
-      await client.query("BEGIN");
-      await fn(async (sql) => (await client.query(sql)).rows as unknown[]);
-      await client.query("COMMIT");
-    },
-  });
-  const read = createPgReader(db.url, 2);
-  return {
-    read,
-    exec: async (sql) => void (await client.query(sql)),
-    close: async () => {
-      await read.close();
-      await client.end();
-    },
-  };
-}
 
 /**
  * The reader with a count of the statements it ran, and without announcements of checkpoint
@@ -95,7 +52,7 @@ function counting(read: Reader) {
  * value, then the change of one provider and one session after a new block. Returns the
  * statements run from the first subscription on.
  */
-async function scenario(backend: Backend, n: number): Promise<number> {
+async function scenario(backend: ReaderBackend, n: number): Promise<number> {
   const { read, counter } = counting(backend.read);
   const controller = new AbortController();
   const feed = createLiveFeed({
@@ -139,20 +96,9 @@ async function scenario(backend: Backend, n: number): Promise<number> {
 }
 
 describe("shared live updates", () => {
-  const dbs: TestDatabase[] = [];
-  after(async () => {
-    for (const db of dbs) await db.drop();
-  });
-
-  for (const kind of ["PGlite", "PostgreSQL"] as const) {
+  for (const kind of DATABASE_TARGETS) {
     test(`${kind}: the statements run do not depend on the number of subscribers`, async () => {
-      let backend: Backend;
-      if (kind === "PGlite") backend = await pglite();
-      else {
-        const db = await createTestDatabase();
-        dbs.push(db);
-        backend = await postgres(db);
-      }
+      const backend = await openReaderBackend(kind);
       try {
         for (const sql of SEED) await backend.exec(sql);
         const one = await scenario(backend, 1);
@@ -169,20 +115,9 @@ describe("shared live updates", () => {
 });
 
 describe("announced checkpoint changes", () => {
-  const dbs: TestDatabase[] = [];
-  after(async () => {
-    for (const db of dbs) await db.drop();
-  });
-
-  for (const kind of ["PGlite", "PostgreSQL"] as const) {
+  for (const kind of DATABASE_TARGETS) {
     test(`${kind}: a committed change of the checkpoint reaches subscribers without waiting for a poll`, async () => {
-      let backend: Backend;
-      if (kind === "PGlite") backend = await pglite();
-      else {
-        const db = await createTestDatabase();
-        dbs.push(db);
-        backend = await postgres(db);
-      }
+      const backend = await openReaderBackend(kind);
       const controller = new AbortController();
       try {
         for (const sql of SEED) await backend.exec(sql);
@@ -221,7 +156,7 @@ describe("announced checkpoint changes", () => {
  * from the checkpoint read every poll makes anyway (no statement of its own), and nothing when
  * no block came.
  */
-async function blocks(backend: Backend): Promise<void> {
+async function blocks(backend: ReaderBackend): Promise<void> {
   const { read, counter } = counting(backend.read);
   const controller = new AbortController();
   const feed = createLiveFeed({
@@ -254,7 +189,7 @@ async function blocks(backend: Backend): Promise<void> {
  * was on the abandoned branch); its first frame is the session's next canonical value.
  */
 test("PGlite: after a rollback, a late SSE subscriber is not told the gone row's last value", async () => {
-  const backend = await pglite();
+  const backend = await openReaderBackend("PGlite");
   const controller = new AbortController();
   const feed = createLiveFeed({
     read: backend.read,
