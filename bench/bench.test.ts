@@ -79,5 +79,12 @@ test("bench --quick --only dataplane writes the merged JSON, summary and chart",
   assert.match(latest.growth[0].sentence, /log-log slope/);
   const svg = join(chartsDir, "dataplane-throughput-vs-peers.svg");
   assert.ok(existsSync(svg));
-  assert.match(readFileSync(svg, "utf8"), /^<svg[^>]*>[\s\S]*Single-flow TCP throughput[\s\S]*<\/svg>\s*$/);
+  const text = readFileSync(svg, "utf8");
+  assert.match(text, /^<svg[^>]*>[\s\S]*Single-flow TCP throughput[\s\S]*<\/svg>\s*$/);
+  // Its subtitle names the run its figures come from (measured now: this quick run, this machine).
+  const day = dp.result.startedAt.slice(0, 10);
+  assert.ok(
+    text.includes(`quick run ${day} · ${latest.machine.cores} cores ${latest.machine.cpuModel}`),
+    "the chart's subtitle names its run's day and machine",
+  );
 });

@@ -231,18 +231,29 @@ function budgetFor(b: SubBench, t0: number): number {
   return Math.max(b.budget.quick, Math.floor(left));
 }
 
-/** The day the charted figures were measured: the earliest start among the results (runs can be reused). */
-function dateOfFigures(benchmarks: Record<string, BenchOutcome>): string | undefined {
-  const days = Object.values(benchmarks)
-    .filter((o) => o.status === "ok" || o.status === "reused")
-    .map((o) => {
-      const r = o.result as { startedAt?: unknown; date?: unknown };
-      return r.startedAt ?? r.date;
-    })
-    .filter((d): d is string => typeof d === "string")
-    .map((d) => d.slice(0, 10))
-    .sort();
-  return days[0];
+/**
+ * The subtitle of the charts of one benchmark: the kind and day of the run its figures come from
+ * (a reused result keeps its own) and the machine it recorded; the machine running now only for
+ * figures measured now. A result that recorded no date or machine says so.
+ */
+function chartSubtitle(outcome: BenchOutcome, now: { quick: boolean; machine: MachineInfo }): string {
+  const r = (outcome.result ?? {}) as {
+    startedAt?: unknown;
+    date?: unknown;
+    quick?: unknown;
+    machine?: { cores?: unknown; cpuModel?: unknown };
+  };
+  const measuredNow = outcome.status === "ok";
+  const when = r.startedAt ?? r.date;
+  const day = typeof when === "string" ? when.slice(0, 10) : "undated";
+  const isQuick = measuredNow ? now.quick : r.quick === true;
+  const kind = measuredNow || typeof r.quick === "boolean" ? (isQuick ? "quick run" : "full run") : "run";
+  const m = measuredNow ? now.machine : r.machine;
+  const where =
+    typeof m?.cores === "number" && typeof m.cpuModel === "string"
+      ? `${m.cores} cores ${m.cpuModel}`
+      : "machine not recorded";
+  return `${kind} ${day} · ${where} · medians, bars min–max`;
 }
 
 function machineLine(m: MachineInfo): string {
@@ -294,13 +305,15 @@ async function main(): Promise<void> {
   }
   const series: Series[] = sections.flatMap((s) => s.section.series);
   const growth: Growth[] = series.flatMap(analyseGrowth);
-  const subtitle = `${quick ? "quick run" : "full run"} ${dateOfFigures(benchmarks) ?? started.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · medians, bars min–max`;
   mkdirSync(chartsDir, { recursive: true });
   const charts: Record<string, string> = {};
-  for (const s of series) {
-    const file = join(chartsDir, `${s.id}.svg`);
-    writeFileSync(file, (await renderChart(s, subtitle)) + "\n");
-    charts[s.id] = relative(ROOT, file);
+  for (const { bench, section } of sections) {
+    const subtitle = chartSubtitle(benchmarks[bench.name]!, { quick, machine });
+    for (const s of section.series) {
+      const file = join(chartsDir, `${s.id}.svg`);
+      writeFileSync(file, (await renderChart(s, subtitle)) + "\n");
+      charts[s.id] = relative(ROOT, file);
+    }
   }
 
   const totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
