@@ -50,6 +50,25 @@ const DISCONNECT_WAIT_MS = 5000;
 const REPLICA_LAG_SQL = `SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
   ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`;
 
+/** {@link migrate} over a PostgreSQL connection: the migrations not applied yet, in one transaction. */
+export function migratePg(client: pg.Client): Promise<string[]> {
+  return migrate({
+    async transaction(fn) {
+      await client.query("BEGIN");
+      try {
+        await fn(async (sql) => {
+          const r = await client.query(sql);
+          return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
+        });
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK");
+        throw e;
+      }
+    },
+  });
+}
+
 /** On a standby: every committed migration must already be there (applied on the primary by its writer). */
 async function checkMigrated(client: pg.Client): Promise<void> {
   const table = await client.query<{ t: string | null }>(`SELECT to_regclass('"_dvpn_migrations"')::text AS t`);
@@ -81,21 +100,7 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
         await checkMigrated(client);
         logger.info("database is a hot standby: serving reads from the replica");
       } else {
-        const applied = await migrate({
-          async transaction(fn) {
-            await client.query("BEGIN");
-            try {
-              await fn(async (sql) => {
-                const r = await client.query(sql);
-                return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows;
-              });
-              await client.query("COMMIT");
-            } catch (e) {
-              await client.query("ROLLBACK");
-              throw e;
-            }
-          },
-        });
+        const applied = await migratePg(client);
         if (applied.length) logger.info({ applied }, "migrations applied");
       }
     } finally {

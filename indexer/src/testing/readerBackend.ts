@@ -4,7 +4,8 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { migrate } from "../database/migrate.ts";
+import { migratePg } from "../database/createDatabase.ts";
+import { migratePGlite } from "../database/pgliteTemplate.ts";
 import { createPGliteReader, createPgReader, type Reader } from "../database/reader.ts";
 import { createTestDatabase } from "../../../test/kit/postgres.ts";
 import type { DatabaseTarget } from "./bothDatabases.ts";
@@ -29,10 +30,7 @@ export async function openReaderBackend(
 ): Promise<ReaderBackend> {
   if (kind === "PGlite") {
     const lite = await PGlite.create();
-    await migrate({
-      transaction: (fn) =>
-        lite.transaction(async (tx) => fn(async (sql) => ((await tx.exec(sql)).at(-1)?.rows ?? []) as unknown[])),
-    });
+    await migratePGlite(lite);
     const read = createPGliteReader(lite);
     return {
       read,
@@ -47,13 +45,7 @@ export async function openReaderBackend(
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
-    await migrate({
-      async transaction(fn) {
-        await client.query("BEGIN");
-        await fn(async (sql) => (await client.query(sql)).rows as unknown[]);
-        await client.query("COMMIT");
-      },
-    });
+    await migratePg(client);
   } catch (error) {
     await client.end();
     await db.drop();
