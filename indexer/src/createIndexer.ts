@@ -5,6 +5,7 @@ import { createConfig, type IndexerParams } from "./config/createConfig.ts";
 import { readCheckpoint } from "./database/checkpoint.ts";
 import { createDatabase, type Database, type PrismaClient } from "./database/createDatabase.ts";
 import { createServer, type Server } from "./server/createServer.ts";
+import { createRangeFetcher, createRangeThread, type RangeFetcher } from "./sync-historical/createRangeFetcher.ts";
 import { createRpc } from "./sync-historical/createRpc.ts";
 import { createSync, type Sync } from "./sync-realtime/createSync.ts";
 
@@ -66,7 +67,7 @@ export function createIndexer(params: IndexerParams): Indexer {
     return cp !== undefined && cp.blockNumber >= cp.headNumber - config.confirmations;
   }
 
-  async function run(database: Database): Promise<void> {
+  async function run(database: Database, thread: RangeFetcher | undefined): Promise<void> {
     const rpc = createRpc(common);
     const chainId = await rpc.getChainId();
     if (chainId !== config.deployment.chainId) {
@@ -79,7 +80,7 @@ export function createIndexer(params: IndexerParams): Indexer {
         writer = true;
         common.metrics.set("dvpn_indexer_is_writer", 1);
         logger.info({ db: database.kind }, "writer lock taken: indexing");
-        sync = createSync(common, database, rpc);
+        sync = createSync(common, database, rpc, thread ?? createRangeFetcher(common, rpc));
         void sync.caughtUp.then(resolveReady);
         await sync.run();
         return;
@@ -109,7 +110,16 @@ export function createIndexer(params: IndexerParams): Indexer {
     isWriter: () => writer,
     async start() {
       if (db) return;
-      const database = await createDatabase(common);
+      // An instance that may index PGlite reads the backfill's ranges on a thread (see
+      // createRangeFetcher.ts), started first so that it loads while the database opens.
+      const thread = !config.readOnly && !config.databaseUrl ? createRangeThread(common) : undefined;
+      let database: Database;
+      try {
+        database = await createDatabase(common);
+      } catch (error) {
+        await thread?.close();
+        throw error;
+      }
       shutdown.add("database", () => database.close());
       const cp = await readCheckpoint(database.prisma);
       const registry = config.deployment.contracts.ProviderRegistry.address;
@@ -141,7 +151,7 @@ export function createIndexer(params: IndexerParams): Indexer {
         })();
         return;
       }
-      loop = run(database).catch((error: unknown) => {
+      loop = run(database, thread).catch((error: unknown) => {
         logger.error({ err: (error as Error).message }, "indexer stopped");
         rejectReady(error);
         rejectFailed(error);

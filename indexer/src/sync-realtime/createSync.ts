@@ -9,30 +9,21 @@ import {
   type Checkpoint,
 } from "../database/checkpoint.ts";
 import type { Database } from "../database/createDatabase.ts";
-import { contractsOf, decodeLogs, type ChainEvent } from "../indexing/decodeLogs.ts";
+import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
 import { indexRange } from "../indexing/indexRange.ts";
 import { resetAll, rollbackTo } from "../indexing/rollback.ts";
-import { createLogFetcher } from "../../../sdk/src/events/createLogFetcher.ts";
 import { sleep } from "../../../sdk/src/shutdown/sleep.ts";
+import type { FetchedRange, RangeFetcher } from "../sync-historical/createRangeFetcher.ts";
 import type { Rpc } from "../sync-historical/createRpc.ts";
-
-/** A fetched block range of the backfill: its events, decoded as soon as they arrived, and its last block. */
-interface FetchedRange {
-  events: ChainEvent[];
-  toBlock: number;
-  toRef: BlockRef;
-  /** When the decoding started and ended (performance.now()). */
-  decoded: { start: number; end: number };
-}
 
 /** /ready answers 503 again when the index falls this many blocks behind the confirmed head. */
 const READY_LAG_BLOCKS = 10;
 /** How long backfill steps reuse the head a step read (the checkpoint's head is at most this old). */
 const HEAD_REUSE_MS = 5000;
 /**
- * Backfill ranges fetched (or being fetched) ahead of the one being written. PGlite writes on
- * the thread that also reads and decodes the node's answers, so a second range ahead only
- * competes with its writes (no gain measured); PostgreSQL writes in its own process.
+ * Backfill ranges fetched (or being fetched) ahead of the one being written. With PGlite they are
+ * read on the fetch thread (createRangeFetcher.ts), where a second range ahead measured no gain:
+ * the node and the two threads already share the cores.
  */
 const FETCH_AHEAD = { postgres: 2, pglite: 1 } as const;
 const ZERO_HASH = `0x${"0".repeat(64)}`;
@@ -46,20 +37,15 @@ export interface Sync {
   caughtUp: Promise<void>;
 }
 
-export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
+/**
+ * The sync over `db`: `rpc` for the head and live blocks, `ranges` for the backfill's block ranges
+ * (see createRangeFetcher.ts).
+ */
+export function createSync(common: Common, db: Database, rpc: Rpc, ranges: RangeFetcher): Sync {
   const { config, logger, metrics, shutdown } = common;
   const { deployment } = config;
   const contracts = contractsOf(deployment);
   const addresses = [...contracts.keys()];
-  const fetcher = createLogFetcher({
-    rpc,
-    address: addresses,
-    initialBlockRange: config.initialBlockRange,
-    maxBlockRange: config.maxBlockRange,
-    signal: shutdown.signal,
-    log: logger,
-    onRange: (range) => metrics.set("dvpn_indexer_log_range_blocks", range),
-  });
   const registry = deployment.contracts.ProviderRegistry.address;
   let caughtUp = false;
   let lag = Number.POSITIVE_INFINITY;
@@ -78,22 +64,13 @@ export function createSync(common: Common, db: Database, rpc: Rpc): Sync {
   let chain = 0;
   /** A chain that stopped at the depth limit: it goes on from here when the step takes a range. */
   let paused: { from: number; safe: number; chain: number } | undefined;
-  async function fetchRange(from: number, safe: number): Promise<FetchedRange | undefined> {
-    const { logs, toBlock, timestamps } = await fetcher.fetch(from, safe);
-    // Decoded on arrival: for a prefetched range, while the database writes the range before.
-    const start = performance.now();
-    const events = decodeLogs(logs, contracts, timestamps);
-    const decoded = { start, end: performance.now() };
-    const toRef = await rpc.getBlock(toBlock);
-    return toRef ? { events, toBlock, toRef, decoded } : undefined;
-  }
   function fetchAhead(from: number, safe: number, id: number): void {
     if (id !== chain) return;
     if (ahead.length >= FETCH_AHEAD[db.kind]) {
       paused = { from, safe, chain: id };
       return;
     }
-    const range = fetchRange(from, safe);
+    const range = ranges.fetch(from, safe);
     range.catch(() => {}); // awaited (and its error met) by the step that takes it, if any
     ahead.push({ from, safe, range });
     range.then(

@@ -1,0 +1,130 @@
+/**
+ * The backfill's range readers against a hardhat node, on the main thread and on the fetch
+ * thread: the ranges they hand back, put end to end, are every event of the chain decoded from
+ * one eth_getLogs; the thread's RPC counters and range gauge land in the main thread's registry;
+ * a shutdown stops a fetch the node never answers, and no fetch starts after it.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, before, test } from "node:test";
+import { toHex } from "viem";
+import { createLogRpc } from "../../../sdk/src/events/createLogRpc.ts";
+import { providerRegistryAbi } from "../../../sdk/src/abi/index.ts";
+import { DVPN, USD, startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
+import { createCommon } from "../common/common.ts";
+import { createConfig } from "../config/createConfig.ts";
+import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
+import { createRangeFetcher, createRangeThread } from "./createRangeFetcher.ts";
+import { createRpc } from "./createRpc.ts";
+
+let chain: TestChain;
+
+before(async () => {
+  chain = await startTestChain({ fund: 3 });
+  const reg = chain.deployment.contracts.ProviderRegistry.address;
+  for (const [i, region] of ["DE", "US", "FR"].entries()) {
+    const provider = chain.accounts[i + 1]!;
+    await chain.send(provider, reg, providerRegistryAbi, "register", [
+      `r${i}.example:51820`,
+      toHex(i + 1, { size: 32 }),
+      toHex(region, { size: 2 }),
+      USD("0.05"),
+      USD("0.001"),
+      4,
+      DVPN(2000),
+    ]);
+    await chain.mine();
+    await chain.send(provider, reg, providerRegistryAbi, "heartbeat", []);
+  }
+});
+
+after(async () => {
+  await chain?.stop();
+});
+
+for (const where of ["main thread", "fetch thread"] as const)
+  test(`ranges read on the ${where}, end to end, are the chain's events`, async () => {
+    const common = createCommon(
+      createConfig({ rpcUrl: chain.url, deployment: chain.deployment, initialBlockRange: 1, logLevel: "silent" }),
+    );
+    try {
+      const ranges =
+        where === "main thread" ? createRangeFetcher(common, createRpc(common)) : createRangeThread(common);
+      const head = (await chain.latest()).number;
+      const from0 = chain.deployment.startBlock;
+      const got = [];
+      let requests = 0;
+      for (let from = from0; from <= head; requests++) {
+        assert.ok(requests < head - from0 + 1, "every range covers at least one block");
+        const asked = performance.now();
+        const range = await ranges.fetch(from, head);
+        assert.ok(range, `block ${from}'s range has its last block`);
+        assert.ok(range.toBlock >= from && range.toBlock <= head, `range from ${from} ends at ${range.toBlock}`);
+        assert.equal(range.toRef.number, range.toBlock);
+        // Decoding times are on this thread's clock: after the request, before the answer.
+        assert.ok(range.decoded.start >= asked && range.decoded.end <= performance.now());
+        got.push(...range.events);
+        from = range.toBlock + 1;
+      }
+      const contracts = contractsOf(chain.deployment);
+      const logs = await createLogRpc(chain.publicClient).getLogsOnce({
+        address: [...contracts.keys()],
+        fromBlock: from0,
+        toBlock: head,
+      });
+      const expected = decodeLogs(logs, contracts);
+      assert.ok(
+        expected.some((e) => e.eventName === "Heartbeat"),
+        "the chain holds heartbeats",
+      );
+      assert.deepEqual(got, expected);
+      // The range started at one block and grew: more than one request, fewer than one per block.
+      assert.ok(requests > 1 && requests < head - from0 + 1, `${requests} requests for ${head - from0 + 1} blocks`);
+      const { metrics } = common;
+      assert.ok(metrics.get("dvpn_indexer_rpc_requests_total", { method: "eth_getLogs" }) >= requests);
+      assert.ok(metrics.get("dvpn_indexer_log_range_blocks") > 1, "the range gauge is set");
+    } finally {
+      await common.shutdown.shutdown();
+    }
+  });
+
+test("a shutdown stops a fetch the node never answers, and refuses the next", async () => {
+  // A node that accepts connections and never answers.
+  const sockets: Socket[] = [];
+  const silent: Server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const { port } = silent.address() as { port: number };
+  const common = createCommon(
+    createConfig({ rpcUrl: `http://127.0.0.1:${port}`, deployment: chain.deployment, logLevel: "silent" }),
+  );
+  try {
+    const ranges = createRangeThread(common);
+    const fetching = ranges.fetch(chain.deployment.startBlock, chain.deployment.startBlock + 10);
+    // The thread started and asked the node.
+    for (let i = 0; i < 200 && sockets.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(sockets.length > 0, "the fetch thread connected to the node");
+    await common.shutdown.shutdown();
+    await assert.rejects(fetching, /backfill fetch thread stopped/);
+    await assert.rejects(
+      ranges.fetch(chain.deployment.startBlock, chain.deployment.startBlock),
+      /fetch thread is closed/,
+    );
+  } finally {
+    await common.shutdown.shutdown();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  }
+});
+
+test("a closed fetch thread refuses fetches and is not started again", async () => {
+  const common = createCommon(createConfig({ rpcUrl: chain.url, deployment: chain.deployment, logLevel: "silent" }));
+  try {
+    const ranges = createRangeThread(common);
+    const from = chain.deployment.startBlock;
+    assert.ok(await ranges.fetch(from, from), "the thread answers before it is closed");
+    await ranges.close();
+    await assert.rejects(ranges.fetch(from, from), /fetch thread is closed/);
+  } finally {
+    await common.shutdown.shutdown();
+  }
+});
