@@ -5,7 +5,7 @@ const TABLES: [string, string][] = [
   ["providers", "id"],
   ["sessions", "id"],
   ["claims", "id"],
-  ["heartbeats", "id"],
+  ["heartbeats", '"blockNumber", "logIndex"'],
   ["slashes", "id"],
   ["proposals", "id"],
   ["votes", "id"],

@@ -28,6 +28,7 @@ test("the raw-SQL column map matches the migrated database (the Prisma schema)",
       "0005_read_indexes",
       "0006_heartbeats_indexes",
       "0009_checkpoint_notify",
+      "0010_heartbeats_key",
     ]);
     assert.deepEqual(await migrate(target), [], "applied once");
     for (const spec of Object.values(TABLES)) {

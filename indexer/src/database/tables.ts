@@ -53,7 +53,7 @@ interface Tables {
   region_totals: { row: RegionTotalRow; key: "region" };
   region_beats: { row: RegionBeatRow; key: "region" | "lastHeartbeat" };
   claims: { row: ClaimRow; key: "id" };
-  heartbeats: { row: HeartbeatRow; key: "id" };
+  heartbeats: { row: HeartbeatRow; key: "blockNumber" | "logIndex" };
   slashes: { row: SlashRow; key: "id" };
   votes: { row: VoteRow; key: "id" };
   blocks: { row: BlockRow; key: "number" };
@@ -250,8 +250,8 @@ export const TABLES = {
   },
   heartbeats: {
     name: "heartbeats",
-    key: ["id"],
-    columns: { id: t, blockNumber: i, timestamp: i, provider: t },
+    key: ["blockNumber", "logIndex"],
+    columns: { blockNumber: i, logIndex: i, timestamp: i, provider: t },
   },
   slashes: {
     name: "slashes",

@@ -91,10 +91,12 @@ describe("bulk and row-by-row writes land the same rows", () => {
       );
       const db: Database = await createDatabase(common);
       try {
-        for (const method of METHODS) {
-          const beat = (id: string, timestamp: number) => ({
-            id: `${method}-${id}`,
-            blockNumber: 7,
+        for (const [m, method] of METHODS.entries()) {
+          // Each method's heartbeats in a block of their own.
+          const block = 7 + m;
+          const beat = (logIndex: number, timestamp: number) => ({
+            blockNumber: block,
+            logIndex,
             timestamp,
             provider: "p",
           });
@@ -105,18 +107,18 @@ describe("bulk and row-by-row writes land the same rows", () => {
               for (const b of beats) store.append("heartbeats", b);
               await store.flush(tx, undefined);
             });
-          await flush([beat("a", 1)], 0);
-          // "a" again (other values: kept as stored), "b" new and twice in the range.
-          await flush([beat("a", 2), beat("b", 3), beat("b", 4)], 3600);
-          const beats = await db.prisma.$queryRawUnsafe<{ id: string; timestamp: number }[]>(
-            `SELECT id, "timestamp" FROM heartbeats WHERE id LIKE $1 ORDER BY id`,
-            `${method}-%`,
+          await flush([beat(0, 1)], 0);
+          // Log 0 again (other values: kept as stored), log 1 new and twice in the range.
+          await flush([beat(0, 2), beat(1, 3), beat(1, 4)], 3600);
+          const beats = await db.prisma.$queryRawUnsafe<{ logIndex: number; timestamp: number }[]>(
+            `SELECT "logIndex", "timestamp" FROM heartbeats WHERE "blockNumber" = $1 ORDER BY "logIndex"`,
+            block,
           );
           assert.deepEqual(
-            beats.map((b) => [b.id, b.timestamp]),
+            beats.map((b) => [b.logIndex, b.timestamp]),
             [
-              [`${method}-a`, 1],
-              [`${method}-b`, 3],
+              [0, 1],
+              [1, 3],
             ],
           );
           const hours = await readRows(db.prisma, "provider_hours", [

@@ -59,7 +59,7 @@ describe("ProviderRegistry handlers", () => {
       [true, false, true, t, 7, t, 1, t + 900],
     );
     assert.deepEqual(store.appended.heartbeats, [
-      { id: store.appended.heartbeats[0]!.id, blockNumber: 7, timestamp: t, provider: PROVIDER },
+      { blockNumber: 7, logIndex: store.appended.heartbeats[0]!.logIndex, timestamp: t, provider: PROVIDER },
     ]);
     assert.deepEqual(store.bucket("provider_hours", { provider: PROVIDER, hour: HOUR0 }), {
       coveredSeconds: 300,

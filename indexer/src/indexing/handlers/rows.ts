@@ -113,7 +113,7 @@ export function heartbeat(ctx: HandlerContext, p: ProviderRow, e: EventPosition,
   p.heartbeatCount += 1;
   cover(ctx, p, t, Number(ctx.params.get("heartbeatTimeout") ?? 0n));
   ctx.store.add("provider_hours", { provider: p.id, hour: hourOf(t) }, { heartbeats: 1 });
-  ctx.store.append("heartbeats", { id: e.id, blockNumber: e.blockNumber, timestamp: t, provider: p.id });
+  ctx.store.append("heartbeats", { blockNumber: e.blockNumber, logIndex: e.logIndex, timestamp: t, provider: p.id });
 }
 
 /** A parameter's new value, in the row the feed reads and in the range's parameters. */
