@@ -96,7 +96,10 @@ export function seedFromTemplate(dataDir: string, template = PGLITE_TEMPLATE_DIR
   // at the next start, rather than half a database.
   const copy = mkdtempSync(`${dataDir.replace(/\/+$/, "")}.copy-`);
   try {
-    cpSync(template, copy, { recursive: true, filter: (src) => src !== join(template, MARKER) });
+    // Everything, then the marker out: a filter would make Node copy file by file in JavaScript
+    // (≈ 0.2 s more for the ≈ 1,000 files here).
+    cpSync(template, copy, { recursive: true });
+    rmSync(join(copy, MARKER));
     rmdirSync(dataDir);
     renameSync(copy, dataDir);
   } finally {
