@@ -31,7 +31,7 @@ export interface FeedContext {
   primeCovered(hours: number, now: number, byProvider: Map<string, number>): void;
 }
 
-/** Caches shared by every request of one server (refreshed every `ttlMs`). */
+/** Caches shared by every request of one server (refreshed every `ttlMs`); `close` stops listening for checkpoints. */
 export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replicaLag">, ttlMs = 250) {
   const { prisma } = db;
   let lag: { at: number; value: Promise<number | null> } | undefined;
@@ -40,7 +40,7 @@ export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replic
     { at: number; forCheckpoint: Promise<Checkpoint | undefined>; value: Promise<Map<string, bigint>> } | undefined;
   // A change of the checkpoint announced by the database (primary, PGlite) expires what depends
   // on it now rather than at the end of `ttlMs`; parameters change only with indexed blocks.
-  db.read.onCheckpoint(() => {
+  const unlisten = db.read.onCheckpoint(() => {
     cp = undefined;
     params = undefined;
   });
@@ -51,6 +51,7 @@ export function createSharedCache(db: Pick<Database, "prisma" | "read" | "replic
   };
   return {
     read: db.read,
+    close: unlisten,
     checkpoint,
     replicaLag() {
       if (!lag || Date.now() - lag.at > ttlMs) lag = { at: Date.now(), value: db.replicaLag().catch(() => null) };

@@ -183,6 +183,7 @@ export async function createServer(common: Common, params: ServerParams): Promis
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        shared.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
