@@ -28,17 +28,17 @@ export const GRAPHQL_GROUPS = {
 const perRange =
   "each block range costs in proportion to its events (decode, apply, one INSERT per table of up to 10,000 rows " +
   "sent as one array parameter per column, or 400 rows of one parameter per value with row-by-row writes; one transaction " +
-  "with the checkpoint, while the next range is fetched)";
+  "with the checkpoint, while the next range is fetched, with PGlite on a worker thread)";
 
 function backfill(store: string): NonNullable<Series["causes"]>[string] {
   return {
     linear:
-      `${perRange} and an insert into the heartbeats table's B-tree indexes grows only with log(rows), so the ` +
+      `${perRange} and an insert into the heartbeats table's key (block, log index) appends at the B-tree's right edge, so the ` +
       `total time is proportional to the events (${store})`,
     "sub-linear": `start-up (connection, migrations, first RPC calls) is a fixed cost spread over more events, while ${perRange} (${store})`,
     "super-linear":
       `the work per event grows with what is stored: each event row goes into the heartbeats table and its ` +
-      `indexes (the id key; blockNumber), whose B-trees outgrow the cache as the table grows (${store})`,
+      `key's B-tree (block, log index), whose upper levels outgrow the cache as the table grows (${store})`,
     any: `${perRange}; start-up is the fixed part (${store})`,
   };
 }
@@ -47,7 +47,7 @@ function backfill(store: string): NonNullable<Series["causes"]>[string] {
 function backfillOfRaw(store: string): NonNullable<Series["causes"]>[string] {
   const grows =
     `the index's time grows faster than fetching the same logs: per-event work that grows with the rows ` +
-    `stored (inserts into the heartbeats table's B-tree indexes) on top of the fetch (${store})`;
+    `stored (inserts into the heartbeats table's key B-tree) on top of the fetch (${store})`;
   return {
     falling:
       `start-up (connection, migrations, first RPC calls) is a fixed cost that larger backfills spread over more ` +
