@@ -12,7 +12,7 @@ import pg from "pg";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../sdk/src/abi/index.ts";
 import { createIndexer } from "./createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
+import { USD, gql, registerProvider, startTestChain, waitFor, type TestChain } from "../../test/kit/testChain.ts";
 import { spawnIndexer, writeDeployment, type ChildIndexer } from "./testing/child.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/kit/postgres.ts";
 import { snapshotState } from "../../test/kit/snapshot.ts";
@@ -55,15 +55,7 @@ describe("crash and resume", () => {
     const esc = chain.deployment.contracts.SessionEscrow.address;
     const providers = chain.accounts.slice(1, 4) as Address[];
     for (const [i, p] of providers.entries()) {
-      await chain.send(p, reg, providerRegistryAbi, "register", [
-        `c${i}.example:51820`,
-        toHex(i + 1, { size: 32 }),
-        toHex(["DE", "US", "FR"][i]!, { size: 2 }),
-        USD("0.05"),
-        USD("0.001"),
-        50,
-        DVPN(2000),
-      ]);
+      await registerProvider(chain, p, i + 1, ["DE", "US", "FR"][i]!, 50);
     }
     const clients = chain.accounts.slice(4, 7) as Address[];
     for (let i = 0; i < 40; i++) {

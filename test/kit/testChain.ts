@@ -9,12 +9,13 @@ import {
   getAddress,
   http,
   parseUnits,
+  toHex,
   type Abi,
   type Address,
   type Hex,
   type PublicClient,
 } from "viem";
-import { dvpnTokenAbi, mockStablecoinAbi } from "../../sdk/src/abi/index.ts";
+import { dvpnTokenAbi, mockStablecoinAbi, providerRegistryAbi } from "../../sdk/src/abi/index.ts";
 import type { Deployment } from "../../sdk/src/deployment/types.ts";
 import { deployProtocol } from "./deployment.ts";
 import { startLocalChain, type LocalChain } from "./localChain.ts";
@@ -111,6 +112,28 @@ export async function startTestChain(options: { fund?: number } = {}): Promise<T
     await chain.stop();
     throw error;
   }
+}
+
+/**
+ * Registers `provider` as test provider `n` (endpoint `p<n>.example:51820`, WireGuard key `n`) in
+ * `region`, at 0.05 USD per GiB and 0.001 USD per minute, staking 2,000 DVPN; returns the receipt's block.
+ */
+export function registerProvider(
+  chain: TestChain,
+  provider: Address,
+  n: number,
+  region: string,
+  maxSessions = 4,
+): ReturnType<TestChain["send"]> {
+  return chain.send(provider, chain.deployment.contracts.ProviderRegistry.address, providerRegistryAbi, "register", [
+    `p${n}.example:51820`,
+    toHex(n, { size: 32 }),
+    toHex(region, { size: 2 }),
+    USD("0.05"),
+    USD("0.001"),
+    maxSessions,
+    DVPN(2000),
+  ]);
 }
 
 /** POSTs a GraphQL query; returns the parsed body (data and errors). */

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { toHex, type Address } from "viem";
+import type { Address } from "viem";
 import { providerRegistryAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { gql, registerProvider, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
 import { replicaUnavailable, startReplicaPair, type ReplicaPair } from "../testing/replica.ts";
 
 const unavailable = replicaUnavailable();
@@ -33,18 +33,9 @@ describe("reader on a streaming replica", { skip: unavailable ?? false }, () => 
   before(async () => {
     chain = await startTestChain({ fund: 3 });
     pair = await startReplicaPair();
-    const reg = chain.deployment.contracts.ProviderRegistry.address;
     providers = chain.accounts.slice(1, 3) as Address[];
     for (const [i, p] of providers.entries()) {
-      await chain.send(p, reg, providerRegistryAbi, "register", [
-        `r${i}.example:51820`,
-        toHex(i + 1, { size: 32 }),
-        toHex(["DE", "US"][i]!, { size: 2 }),
-        USD("0.05"),
-        USD("0.001"),
-        10,
-        DVPN(2000),
-      ]);
+      await registerProvider(chain, p, i + 1, ["DE", "US"][i]!, 10);
     }
     writer = createIndexer({ ...common(), databaseUrl: pair.primaryUrl });
     await writer.start();

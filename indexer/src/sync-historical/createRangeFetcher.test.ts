@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, before, test } from "node:test";
-import { toHex } from "viem";
 import { createLogRpc } from "../../../sdk/src/events/createLogRpc.ts";
 import { providerRegistryAbi } from "../../../sdk/src/abi/index.ts";
-import { DVPN, USD, startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
+import { registerProvider, startTestChain, type TestChain } from "../../../test/kit/testChain.ts";
 import { createCommon } from "../common/common.ts";
 import { createConfig } from "../config/createConfig.ts";
 import { contractsOf, decodeLogs } from "../indexing/decodeLogs.ts";
@@ -24,15 +23,7 @@ before(async () => {
   const reg = chain.deployment.contracts.ProviderRegistry.address;
   for (const [i, region] of ["DE", "US", "FR"].entries()) {
     const provider = chain.accounts[i + 1]!;
-    await chain.send(provider, reg, providerRegistryAbi, "register", [
-      `r${i}.example:51820`,
-      toHex(i + 1, { size: 32 }),
-      toHex(region, { size: 2 }),
-      USD("0.05"),
-      USD("0.001"),
-      4,
-      DVPN(2000),
-    ]);
+    await registerProvider(chain, provider, i + 1, region);
     await chain.mine();
     await chain.send(provider, reg, providerRegistryAbi, "heartbeat", []);
   }

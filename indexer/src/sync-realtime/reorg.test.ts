@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { toHex, type Address } from "viem";
 import { providerRegistryAbi, sessionEscrowAbi } from "../../../sdk/src/abi/index.ts";
 import { createIndexer, type Indexer } from "../createIndexer.ts";
-import { DVPN, USD, gql, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
+import { USD, gql, registerProvider, startTestChain, waitFor, type TestChain } from "../../../test/kit/testChain.ts";
 import { snapshotState } from "../../../test/kit/snapshot.ts";
 
 let chain: TestChain;
@@ -52,18 +52,8 @@ async function freshState() {
 
 before(async () => {
   chain = await startTestChain({ fund: 6 });
-  const reg = chain.deployment.contracts.ProviderRegistry.address;
-  for (const [i, region] of ["DE", "US", "FR"].entries()) {
-    await chain.send(chain.accounts[i + 1]!, reg, providerRegistryAbi, "register", [
-      `r${i}.example:51820`,
-      toHex(i + 1, { size: 32 }),
-      toHex(region, { size: 2 }),
-      USD("0.05"),
-      USD("0.001"),
-      4,
-      DVPN(2000),
-    ]);
-  }
+  for (const [i, region] of ["DE", "US", "FR"].entries())
+    await registerProvider(chain, chain.accounts[i + 1]!, i + 1, region);
   indexer = createIndexer({ ...opts(), dataDir: tmp() });
   await indexer.start();
   await indexer.ready;
