@@ -74,6 +74,7 @@ for (const where of ["main thread", "fetch thread"] as const)
       const { metrics } = common;
       assert.ok(metrics.get("dvpn_indexer_rpc_requests_total", { method: "eth_getLogs" }) >= requests);
       assert.ok(metrics.get("dvpn_indexer_log_range_blocks") > 1, "the range gauge is set");
+      assert.equal(metrics.get("dvpn_indexer_fetch_threads"), where === "fetch thread" ? 1 : 0);
     } finally {
       await common.shutdown.shutdown();
     }
@@ -115,6 +116,34 @@ test("a closed fetch thread refuses fetches and is not started again", async () 
     assert.ok(await ranges.fetch(from, from), "the thread answers before it is closed");
     await ranges.close();
     await assert.rejects(ranges.fetch(from, from), /fetch thread is closed/);
+  } finally {
+    await common.shutdown.shutdown();
+  }
+});
+
+test("a released fetch thread keeps a fetch in flight and starts again for the next", async () => {
+  const common = createCommon(createConfig({ rpcUrl: chain.url, deployment: chain.deployment, logLevel: "silent" }));
+  try {
+    const ranges = createRangeThread(common);
+    const from = chain.deployment.startBlock;
+    const inFlight = ranges.fetch(from, from);
+    ranges.release();
+    assert.equal((await inFlight)?.toBlock, from, "the fetch in flight was answered");
+    ranges.release();
+    const again = await ranges.fetch(from + 1, from + 1);
+    assert.equal(again?.toBlock, from + 1, "a new thread answered after the release");
+    // Another release and fetch while the first released thread may still be exiting: its exit
+    // does not fail the new thread's fetch.
+    ranges.release();
+    const third = ranges.fetch(from, from + 1);
+    ranges.release();
+    assert.ok(await third);
+    // Released for good: no thread left once the last one exited.
+    ranges.release();
+    const { metrics } = common;
+    for (let i = 0; i < 100 && metrics.get("dvpn_indexer_fetch_threads") > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(metrics.get("dvpn_indexer_fetch_threads"), 0, "every released thread exited");
   } finally {
     await common.shutdown.shutdown();
   }

@@ -37,6 +37,12 @@ export interface RangeFetcher {
    * fails); the caller retries.
    */
   fetch(from: number, safe: number): Promise<FetchedRange | undefined>;
+  /**
+   * Frees the thread, if any, while no range is wanted (the sync reached the head, where it reads
+   * block by block on the main thread); the next fetch starts it again. Keeps it while a fetch
+   * is in flight.
+   */
+  release(): void;
   /** Stops the thread, if any (the shutdown does too); a fetch in flight rejects. */
   close(): Promise<void>;
 }
@@ -100,19 +106,27 @@ export function createRangeFetcher(common: Common, rpc: Rpc): RangeFetcher {
   const contracts = contractsOf(common.config.deployment);
   return {
     fetch: (from, safe) => readRange(fetcher, rpc, contracts, from, safe, () => performance.now()),
+    release: () => {},
     close: async () => {},
   };
 }
 
 /**
- * Reads ranges on a worker thread (rangeWorker.ts), started now. The shutdown's signal
+ * Reads ranges on a worker thread (rangeWorker.ts), started now and again by the first fetch after
+ * a {@link RangeFetcher.release} (an idle thread holds ≈ 64 MiB). The shutdown's signal
  * terminates it, so a fetch in flight rejects before any closer waits for the sync.
  */
 export function createRangeThread(common: Common): RangeFetcher {
   const { config, logger, metrics, shutdown } = common;
-  const pending = new Map<number, { resolve: (r: FetchedRange | undefined) => void; reject: (e: Error) => void }>();
+  /** Fetches in flight, with the thread each was sent to. */
+  const pending = new Map<
+    number,
+    { thread: Worker; resolve: (r: FetchedRange | undefined) => void; reject: (e: Error) => void }
+  >();
   let nextId = 0;
   let worker: Worker | undefined;
+  /** Threads started and not yet exited (a released one may still be exiting). */
+  let threads = 0;
   let closed = false;
   let stopped: Promise<unknown> | undefined;
   const stop = () => {
@@ -128,6 +142,8 @@ export function createRangeThread(common: Common): RangeFetcher {
     const w = new Worker(new URL("./rangeWorker.ts", import.meta.url), { workerData: { config } });
     // The thread never keeps the process alive on its own.
     w.unref();
+    threads += 1;
+    metrics.set("dvpn_indexer_fetch_threads", threads);
     w.on("message", (m: RangeReply) => {
       if (m.type === "metric") {
         if (m.op === "inc") metrics.inc(m.name, m.labels, m.value);
@@ -150,9 +166,14 @@ export function createRangeThread(common: Common): RangeFetcher {
     w.on("error", (error) => logger.error({ err: error.message }, "backfill fetch thread failed"));
     w.on("exit", (code) => {
       if (worker === w) worker = undefined;
+      threads -= 1;
+      metrics.set("dvpn_indexer_fetch_threads", threads);
       const error = new Error(`the backfill fetch thread stopped (exit code ${code})`);
-      for (const p of pending.values()) p.reject(error);
-      pending.clear();
+      for (const [id, p] of pending)
+        if (p.thread === w) {
+          pending.delete(id);
+          p.reject(error);
+        }
     });
     return w;
   }
@@ -162,11 +183,19 @@ export function createRangeThread(common: Common): RangeFetcher {
     fetch(from, safe) {
       if (closed || shutdown.isKilled) return Promise.reject(new Error("the backfill fetch thread is closed"));
       // A thread that failed is started again.
-      worker ??= start();
+      const thread = (worker ??= start());
       const id = nextId++;
-      const result = new Promise<FetchedRange | undefined>((resolve, reject) => pending.set(id, { resolve, reject }));
-      worker.postMessage({ id, from, safe } satisfies RangeRequest);
+      const result = new Promise<FetchedRange | undefined>((resolve, reject) =>
+        pending.set(id, { thread, resolve, reject }),
+      );
+      thread.postMessage({ id, from, safe } satisfies RangeRequest);
       return result;
+    },
+    release() {
+      if (!worker || pending.size > 0) return;
+      const w = worker;
+      worker = undefined;
+      void w.terminate();
     },
     async close() {
       await stop();

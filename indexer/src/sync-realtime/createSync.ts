@@ -185,6 +185,8 @@ export function createSync(common: Common, db: Database, rpc: Rpc, ranges: Range
       );
     lag = Math.max(0, target - (cp?.blockNumber ?? 0));
     if (next > target) {
+      // At the head blocks are read one by one here: the backfill's fetch thread, if any, can go.
+      ranges.release();
       if (cp) await writeHead(db.prisma, head);
       metrics.set("dvpn_indexer_head_lag_blocks", Math.max(0, head.number - (cp?.blockNumber ?? 0)));
       if (!caughtUp) logger.info({ block: cp?.blockNumber, head: head.number }, "caught up with the chain head");

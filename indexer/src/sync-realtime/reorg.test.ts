@@ -80,6 +80,11 @@ test("a reorg to a longer and then a shorter branch leaves the index equal to a 
     ]);
 
   await indexedHead(indexer);
+  // At the head the backfill's fetch thread (PGlite) is let go.
+  await waitFor(
+    "the fetch thread let go at the head",
+    async () => indexer.common.metrics.get("dvpn_indexer_fetch_threads") === 0,
+  );
   // Branch A: sessions, a heartbeat, a pause; indexed.
   const snap = await chain.rpc<string>("evm_snapshot");
   await open(c1!, p1!, 1);
