@@ -9,7 +9,8 @@
  * --poll-interval-ms (DVPN_POLL_INTERVAL_MS), --finality-depth (DVPN_FINALITY_DEPTH, 64),
  * --block-range / --max-block-range (DVPN_BLOCK_RANGE 10 / DVPN_MAX_BLOCK_RANGE 10000),
  * --log-level (DVPN_LOG_LEVEL, info), --read-only (serve queries, never write),
- * --result-cache-mib (DVPN_RESULT_CACHE_MIB, 16; 0 turns the cache of answers per indexed block off).
+ * --result-cache-mib (DVPN_RESULT_CACHE_MIB, 16; 0 turns the cache of answers per indexed block off),
+ * --pool-size (DVPN_DB_POOL_SIZE, 10: PostgreSQL connections per pool; at most 3 × n + 2 in all).
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -35,6 +36,7 @@ const USAGE = `usage: npm run indexer -- [flags]   (flag > environment > default
   --log-level <level>      DVPN_LOG_LEVEL (info)
   --read-only              serve queries from the database, never write
   --result-cache-mib <n>   answers kept until the next indexed block (DVPN_RESULT_CACHE_MIB 16; 0: off)
+  --pool-size <n>          PostgreSQL connections per pool, at most 3 × n + 2 in all (DVPN_DB_POOL_SIZE 10)
 More in indexer/README.md.
 `;
 
@@ -57,6 +59,7 @@ const { values } = (() => {
         "max-block-range": { type: "string" },
         "log-level": { type: "string" },
         "result-cache-mib": { type: "string" },
+        "pool-size": { type: "string" },
       },
     });
   } catch (error) {
@@ -101,6 +104,7 @@ try {
     maxBlockRange: num("--max-block-range", values["max-block-range"] ?? process.env.DVPN_MAX_BLOCK_RANGE),
     logLevel: values["log-level"],
     resultCacheMiB: num("--result-cache-mib", values["result-cache-mib"] ?? process.env.DVPN_RESULT_CACHE_MIB),
+    poolSize: num("--pool-size", values["pool-size"] ?? process.env.DVPN_DB_POOL_SIZE),
   });
   // SIGINT/SIGTERM stop the indexer (its last range finishes first) and exit 0.
   const shutdown = createShutdown({

@@ -50,6 +50,12 @@ export interface IndexerParams {
    * counted as the length of their JSON text. See `graphql/resultCache.ts`.
    */
   resultCacheMiB?: number | undefined;
+  /**
+   * PostgreSQL connections per pool (default 10, 1–100). An instance has three: Prisma's (writes
+   * and most reads), the feed's reader and the reader's pool for generically planned statements,
+   * plus the LISTEN and writer-lock connections, so it opens at most 3 × poolSize + 2.
+   */
+  poolSize?: number | undefined;
 }
 
 export interface Config {
@@ -73,6 +79,7 @@ export interface Config {
   maxPageSize: number;
   maskErrors: boolean;
   resultCacheMiB: number;
+  poolSize: number;
 }
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
@@ -166,5 +173,6 @@ export function createConfig(params: IndexerParams): Config {
     maxPageSize: 1000,
     maskErrors: params.maskErrors ?? true,
     resultCacheMiB: int("resultCacheMiB", params.resultCacheMiB, 16, 0, 4096),
+    poolSize: int("poolSize", params.poolSize, 10, 1, 100),
   };
 }

@@ -106,9 +106,9 @@ export async function createDatabase(common: Pick<Common, "config" | "logger">):
     } finally {
       await client.end();
     }
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: config.poolSize }) });
     // A standby cannot LISTEN (and no NOTIFY crosses replication): its readers poll.
-    const read = createPgReader(url, 10, { listen: !standby });
+    const read = createPgReader(url, config.poolSize, { listen: !standby });
     let lockClient: pg.Client | undefined;
     let lost = false;
     return {
