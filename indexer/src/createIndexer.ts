@@ -116,32 +116,33 @@ export function createIndexer(params: IndexerParams): Indexer {
       let database: Database;
       try {
         database = await createDatabase(common);
+        shutdown.add("database", () => database.close());
+        const cp = await readCheckpoint(database.prisma);
+        const registry = config.deployment.contracts.ProviderRegistry.address;
+        if (cp && (cp.chainId !== config.deployment.chainId || cp.registry.toLowerCase() !== registry.toLowerCase())) {
+          await shutdown.shutdown();
+          throw new DatabaseMismatchError(
+            `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${config.deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
+          );
+        }
+        if (database.standby && !config.readOnly) {
+          await shutdown.shutdown();
+          throw new IndexerError(
+            "the database is a read-only hot standby (a streaming replica): run this instance with --read-only, or point DATABASE_URL at the primary to index",
+          );
+        }
+        db = database;
+        server = await createServer(common, {
+          db: database,
+          isReady: async () => (writer ? (sync?.isCaughtUp() ?? false) : followerCheck(database)),
+        });
+        const srv = server;
+        shutdown.add("HTTP server", () => srv.close());
       } catch (error) {
+        // A start that failed leaves no thread behind.
         await thread?.close();
         throw error;
       }
-      shutdown.add("database", () => database.close());
-      const cp = await readCheckpoint(database.prisma);
-      const registry = config.deployment.contracts.ProviderRegistry.address;
-      if (cp && (cp.chainId !== config.deployment.chainId || cp.registry.toLowerCase() !== registry.toLowerCase())) {
-        await shutdown.shutdown();
-        throw new DatabaseMismatchError(
-          `the database indexes chain ${cp.chainId} registry ${cp.registry}, not chain ${config.deployment.chainId} registry ${registry}: use another DATABASE_URL or data folder`,
-        );
-      }
-      if (database.standby && !config.readOnly) {
-        await shutdown.shutdown();
-        throw new IndexerError(
-          "the database is a read-only hot standby (a streaming replica): run this instance with --read-only, or point DATABASE_URL at the primary to index",
-        );
-      }
-      db = database;
-      server = await createServer(common, {
-        db: database,
-        isReady: async () => (writer ? (sync?.isCaughtUp() ?? false) : followerCheck(database)),
-      });
-      const srv = server;
-      shutdown.add("HTTP server", () => srv.close());
       if (config.readOnly) {
         void (async () => {
           while (!shutdown.isKilled && !(await followerCheck(database).catch(() => false)))

@@ -35,7 +35,10 @@ const HELP: Record<string, [type: "counter" | "gauge" | "histogram", help: strin
   dvpn_indexer_rpc_requests_total: ["counter", "JSON-RPC requests made"],
   dvpn_indexer_rpc_errors_total: ["counter", "JSON-RPC requests that failed"],
   dvpn_indexer_log_range_blocks: ["gauge", "Current eth_getLogs range size"],
-  dvpn_indexer_fetch_threads: ["gauge", "Backfill fetch threads running (PGlite: 1 while backfilling, 0 at the head)"],
+  dvpn_indexer_fetch_threads: [
+    "gauge",
+    "Backfill fetch threads running (PGlite: 1 from the start until the sync reaches the head, and during a later backfill)",
+  ],
   dvpn_indexer_graphql_requests_total: ["counter", "GraphQL requests served"],
   dvpn_indexer_graphql_errors_total: ["counter", "GraphQL requests answered with errors"],
   dvpn_indexer_result_cache_total: [

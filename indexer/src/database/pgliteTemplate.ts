@@ -99,7 +99,7 @@ export function seedFromTemplate(dataDir: string, template = PGLITE_TEMPLATE_DIR
     // Everything, then the marker out: a filter would make Node copy file by file in JavaScript
     // (≈ 0.2 s more for the ≈ 1,000 files here).
     cpSync(template, copy, { recursive: true });
-    rmSync(join(copy, MARKER));
+    rmSync(join(copy, MARKER), { force: true });
     rmdirSync(dataDir);
     renameSync(copy, dataDir);
   } finally {

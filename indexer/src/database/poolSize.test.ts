@@ -55,7 +55,7 @@ test(`pools of ${POOL} keep an instance within ${3 * POOL + 2} connections under
   const sampled = (async () => {
     while (sampling) {
       const r = await sampler.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
       );
       most = Math.max(most, r.rows[0]!.n);
     }
@@ -73,6 +73,6 @@ test(`pools of ${POOL} keep an instance within ${3 * POOL + 2} connections under
     await sampler.end();
   }
   assert.ok(most <= 3 * POOL + 2, `${most} connections open at once`);
-  // The load reached past one pool: the bound is what held it.
-  assert.ok(most > POOL, `only ${most} connections were ever open`);
+  // The load filled more than the LISTEN and lock connections and one pool: the bound is what held it.
+  assert.ok(most > POOL + 2, `only ${most} connections were ever open`);
 });

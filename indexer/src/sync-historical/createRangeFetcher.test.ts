@@ -5,6 +5,7 @@
  * a shutdown stops a fetch the node never answers, and no fetch starts after it.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { createLogRpc } from "../../../sdk/src/events/createLogRpc.ts";
@@ -74,7 +75,7 @@ for (const where of ["main thread", "fetch thread"] as const)
       const { metrics } = common;
       assert.ok(metrics.get("dvpn_indexer_rpc_requests_total", { method: "eth_getLogs" }) >= requests);
       assert.ok(metrics.get("dvpn_indexer_log_range_blocks") > 1, "the range gauge is set");
-      assert.equal(metrics.get("dvpn_indexer_fetch_threads"), where === "fetch thread" ? 1 : 0);
+      if (where === "fetch thread") assert.equal(metrics.get("dvpn_indexer_fetch_threads"), 1);
     } finally {
       await common.shutdown.shutdown();
     }
@@ -93,7 +94,7 @@ test("a shutdown stops a fetch the node never answers, and refuses the next", as
     const ranges = createRangeThread(common);
     const fetching = ranges.fetch(chain.deployment.startBlock, chain.deployment.startBlock + 10);
     // The thread started and asked the node.
-    for (let i = 0; i < 200 && sockets.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && sockets.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(sockets.length > 0, "the fetch thread connected to the node");
     await common.shutdown.shutdown();
     await assert.rejects(fetching, /backfill fetch thread stopped/);
@@ -116,6 +117,7 @@ test("a closed fetch thread refuses fetches and is not started again", async () 
     assert.ok(await ranges.fetch(from, from), "the thread answers before it is closed");
     await ranges.close();
     await assert.rejects(ranges.fetch(from, from), /fetch thread is closed/);
+    assert.equal(common.metrics.get("dvpn_indexer_fetch_threads"), 0, "no thread left");
   } finally {
     await common.shutdown.shutdown();
   }
@@ -146,5 +148,27 @@ test("a released fetch thread keeps a fetch in flight and starts again for the n
     assert.equal(metrics.get("dvpn_indexer_fetch_threads"), 0, "every released thread exited");
   } finally {
     await common.shutdown.shutdown();
+  }
+});
+
+test("a process holding an idle fetch thread still exits on its own", async () => {
+  const child = spawn(process.execPath, [new URL("../testing/idleRangeThread.ts", import.meta.url).pathname], {
+    env: { ...process.env, DVPN_TEST_RPC_URL: chain.url, DVPN_TEST_DEPLOYMENT: JSON.stringify(chain.deployment) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    const [code, signal] = (await new Promise((resolve) => child.once("exit", (c, s) => resolve([c, s])))) as [
+      number | null,
+      NodeJS.Signals | null,
+    ];
+    assert.equal(signal, null, `the process had to be killed: ${out}`);
+    assert.equal(code, 0, out);
+    assert.match(out, new RegExp(`answered ${chain.deployment.startBlock}`));
+  } finally {
+    clearTimeout(timer);
   }
 });

@@ -18,7 +18,7 @@ import { createLogFetcher, type LogFetcher } from "../../../sdk/src/events/creat
 import type { Common } from "../common/common.ts";
 import type { BlockRef } from "../database/checkpoint.ts";
 import { contractsOf, decodeLogs, type ChainEvent } from "../indexing/decodeLogs.ts";
-import type { Rpc } from "./createRpc.ts";
+import { createRpc, type Rpc } from "./createRpc.ts";
 
 /** A fetched block range of the backfill: its events, decoded as soon as they arrived, and its last block. */
 export interface FetchedRange {
@@ -111,10 +111,15 @@ export function createRangeFetcher(common: Common, rpc: Rpc): RangeFetcher {
   };
 }
 
+/** Threads in a row that may stop before answering anything before ranges are read on the main thread. */
+const THREAD_START_TRIES = 3;
+
 /**
  * Reads ranges on a worker thread (rangeWorker.ts), started now and again by the first fetch after
  * a {@link RangeFetcher.release} (an idle thread holds ≈ 64 MiB). The shutdown's signal
- * terminates it, so a fetch in flight rejects before any closer waits for the sync.
+ * terminates it, so a fetch in flight rejects before any closer waits for the sync. A thread that
+ * cannot start ({@link THREAD_START_TRIES} in a row stopped before answering) is logged and the
+ * ranges are read on the main thread instead.
  */
 export function createRangeThread(common: Common): RangeFetcher {
   const { config, logger, metrics, shutdown } = common;
@@ -127,6 +132,9 @@ export function createRangeThread(common: Common): RangeFetcher {
   let worker: Worker | undefined;
   /** Threads started and not yet exited (a released one may still be exiting). */
   let threads = 0;
+  /** Threads in a row that stopped before any message (they could not load). */
+  let failedStarts = 0;
+  let fallback: RangeFetcher | undefined;
   let closed = false;
   let stopped: Promise<unknown> | undefined;
   const stop = () => {
@@ -138,13 +146,32 @@ export function createRangeThread(common: Common): RangeFetcher {
     await stop();
   });
 
+  /** Rejects the fetches sent to `w`. */
+  function rejectAll(w: Worker, error: Error): void {
+    for (const [id, p] of pending)
+      if (p.thread === w) {
+        pending.delete(id);
+        p.reject(error);
+      }
+    hold(w);
+  }
+  /**
+   * A thread keeps the process alive only while a fetch waits for it: idle, it never does (a
+   * `message` listener refs it, so this runs after the listeners are added).
+   */
+  function hold(w: Worker): void {
+    for (const p of pending.values()) if (p.thread === w) return w.ref();
+    w.unref();
+  }
+
   function start(): Worker {
     const w = new Worker(new URL("./rangeWorker.ts", import.meta.url), { workerData: { config } });
-    // The thread never keeps the process alive on its own.
-    w.unref();
+    let answered = false;
     threads += 1;
     metrics.set("dvpn_indexer_fetch_threads", threads);
     w.on("message", (m: RangeReply) => {
+      answered = true;
+      failedStarts = 0;
       if (m.type === "metric") {
         if (m.op === "inc") metrics.inc(m.name, m.labels, m.value);
         else if (m.op === "set") metrics.set(m.name, m.value ?? 0, m.labels);
@@ -154,6 +181,7 @@ export function createRangeThread(common: Common): RangeFetcher {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
+      hold(w);
       if (m.type === "failed") p.reject(new Error(m.message));
       else if (!m.range) p.resolve(undefined);
       else {
@@ -163,18 +191,28 @@ export function createRangeThread(common: Common): RangeFetcher {
         p.resolve(m.range);
       }
     });
-    w.on("error", (error) => logger.error({ err: error.message }, "backfill fetch thread failed"));
+    // A reply that cannot be read here would leave its fetch waiting: fail the thread's fetches.
+    w.on("messageerror", (error) => {
+      logger.error({ err: String(error) }, "backfill fetch thread: a reply could not be read; restarting it");
+      rejectAll(w, new Error(`a reply of the backfill fetch thread could not be read: ${String(error)}`));
+      if (worker === w) worker = undefined;
+      void w.terminate();
+    });
+    w.on("error", (error) => logger.error({ err: error.stack ?? String(error) }, "backfill fetch thread failed"));
     w.on("exit", (code) => {
       if (worker === w) worker = undefined;
       threads -= 1;
       metrics.set("dvpn_indexer_fetch_threads", threads);
-      const error = new Error(`the backfill fetch thread stopped (exit code ${code})`);
-      for (const [id, p] of pending)
-        if (p.thread === w) {
-          pending.delete(id);
-          p.reject(error);
-        }
+      if (!answered && !closed && ++failedStarts >= THREAD_START_TRIES && !fallback) {
+        logger.error(
+          { tries: failedStarts },
+          "the backfill fetch thread cannot start: reading ranges on the main thread instead",
+        );
+        fallback = createRangeFetcher(common, createRpc(common));
+      }
+      rejectAll(w, new Error(`the backfill fetch thread stopped (exit code ${code})`));
     });
+    hold(w);
     return w;
   }
   if (!shutdown.isKilled) worker = start();
@@ -182,14 +220,20 @@ export function createRangeThread(common: Common): RangeFetcher {
   return {
     fetch(from, safe) {
       if (closed || shutdown.isKilled) return Promise.reject(new Error("the backfill fetch thread is closed"));
-      // A thread that failed is started again.
-      const thread = (worker ??= start());
-      const id = nextId++;
-      const result = new Promise<FetchedRange | undefined>((resolve, reject) =>
-        pending.set(id, { thread, resolve, reject }),
-      );
-      thread.postMessage({ id, from, safe } satisfies RangeRequest);
-      return result;
+      if (fallback) return fallback.fetch(from, safe);
+      try {
+        // A thread that stopped (or was released) is started again.
+        const thread = (worker ??= start());
+        const id = nextId++;
+        const result = new Promise<FetchedRange | undefined>((resolve, reject) =>
+          pending.set(id, { thread, resolve, reject }),
+        );
+        hold(thread);
+        thread.postMessage({ id, from, safe } satisfies RangeRequest);
+        return result;
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     },
     release() {
       if (!worker || pending.size > 0) return;

@@ -36,12 +36,13 @@ const common: Common = { config, logger, metrics, shutdown };
 const rpc = createRpc(common);
 const fetcher = createBackfillLogFetcher(common, rpc);
 const contracts = contractsOf(config.deployment);
-/** Wall-clock milliseconds: each thread's performance.now() has its own origin. */
+/** Wall-clock milliseconds, placed on the main thread's clock there (whatever each thread's origin). */
 const now = () => performance.timeOrigin + performance.now();
 
 port.on("message", (request: RangeRequest) => {
   readRange(fetcher, rpc, contracts, request.from, request.safe, now).then(
     (range) => post({ type: "range", id: request.id, range }),
-    (error: unknown) => post({ type: "failed", id: request.id, message: (error as Error).message }),
+    (error: unknown) =>
+      post({ type: "failed", id: request.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });

@@ -39,7 +39,8 @@ describe("ProviderRegistry handlers", () => {
   test("ProviderRegistered writes the provider and counts as a heartbeat covering the timeout", () => {
     const { store, apply } = setup();
     const t = HOUR0 + HOUR - 300; // coverage runs 600 s into the next hour
-    apply(registered(t));
+    const event = registered(t);
+    apply(event);
     const p = store.rows.providers.get(PROVIDER)!;
     assert.deepEqual(
       [p.endpoint, p.wgPublicKey, p.region, p.pricePerGiB, p.pricePerMinute, p.maxSessions, p.stake],
@@ -59,7 +60,7 @@ describe("ProviderRegistry handlers", () => {
       [true, false, true, t, 7, t, 1, t + 900],
     );
     assert.deepEqual(store.appended.heartbeats, [
-      { blockNumber: 7, logIndex: store.appended.heartbeats[0]!.logIndex, timestamp: t, provider: PROVIDER },
+      { blockNumber: 7, logIndex: event.logIndex, timestamp: t, provider: PROVIDER },
     ]);
     assert.deepEqual(store.bucket("provider_hours", { provider: PROVIDER, hour: HOUR0 }), {
       coveredSeconds: 300,
