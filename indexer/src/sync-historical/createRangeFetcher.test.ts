@@ -172,3 +172,28 @@ test("a process holding an idle fetch thread still exits on its own", async () =
     clearTimeout(timer);
   }
 });
+
+test("threads that cannot start: after three tries the ranges are read on the main thread", async () => {
+  const base = createCommon(createConfig({ rpcUrl: chain.url, deployment: chain.deployment, logLevel: "silent" }));
+  // A log level pino refuses: each thread throws while it loads (the main thread's logger is built).
+  const common = { ...base, config: { ...base.config, logLevel: "no-such-level" } };
+  try {
+    const ranges = createRangeThread(common);
+    const from = chain.deployment.startBlock;
+    let failures = 0;
+    let range;
+    for (let i = 0; i < 5 && !range; i++) {
+      try {
+        range = await ranges.fetch(from, from);
+      } catch (error) {
+        assert.match((error as Error).message, /fetch thread stopped/);
+        failures += 1;
+      }
+    }
+    assert.equal(range?.toBlock, from, "the range was read in the end");
+    assert.ok(failures >= 2 && failures <= 3, `${failures} fetches failed first`);
+    assert.equal(common.metrics.get("dvpn_indexer_fetch_threads"), 0, "no thread left");
+  } finally {
+    await base.shutdown.shutdown();
+  }
+});

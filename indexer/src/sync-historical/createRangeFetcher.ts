@@ -134,6 +134,8 @@ export function createRangeThread(common: Common): RangeFetcher {
   let threads = 0;
   /** Threads in a row that stopped before any message (they could not load). */
   let failedStarts = 0;
+  /** Threads terminated here (released or failed): their exit is no failed start. */
+  const ended = new WeakSet<Worker>();
   let fallback: RangeFetcher | undefined;
   let closed = false;
   let stopped: Promise<unknown> | undefined;
@@ -196,6 +198,7 @@ export function createRangeThread(common: Common): RangeFetcher {
       logger.error({ err: String(error) }, "backfill fetch thread: a reply could not be read; restarting it");
       rejectAll(w, new Error(`a reply of the backfill fetch thread could not be read: ${String(error)}`));
       if (worker === w) worker = undefined;
+      ended.add(w);
       void w.terminate();
     });
     w.on("error", (error) => logger.error({ err: error.stack ?? String(error) }, "backfill fetch thread failed"));
@@ -203,7 +206,7 @@ export function createRangeThread(common: Common): RangeFetcher {
       if (worker === w) worker = undefined;
       threads -= 1;
       metrics.set("dvpn_indexer_fetch_threads", threads);
-      if (!answered && !closed && ++failedStarts >= THREAD_START_TRIES && !fallback) {
+      if (!answered && !closed && !ended.has(w) && ++failedStarts >= THREAD_START_TRIES && !fallback) {
         logger.error(
           { tries: failedStarts },
           "the backfill fetch thread cannot start: reading ranges on the main thread instead",
@@ -239,6 +242,7 @@ export function createRangeThread(common: Common): RangeFetcher {
       if (!worker || pending.size > 0) return;
       const w = worker;
       worker = undefined;
+      ended.add(w);
       void w.terminate();
     },
     async close() {
