@@ -74,26 +74,69 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
     return info ? { ifindex: info.ifindex, kind: info.linkinfo?.info_kind } : undefined;
   }
 
-  async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
+  /** Polls `fn` for `ms`; fails at once when `proc` (the wireguard-go it waits for; null: none) has exited. */
+  async function waitFor<T>(
+    what: string,
+    fn: () => Promise<T | undefined>,
+    ms: number,
+    proc: ChildProcess | null | undefined = child,
+  ): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
       const v = await fn().catch(() => undefined);
       if (v !== undefined) return v;
-      if (child && child.exitCode !== null)
-        throw new WgCommandError(`wireguard-go exited (${child.exitCode}) before ${what}`);
+      if (proc && proc.exitCode !== null)
+        throw new WgCommandError(`wireguard-go exited (${proc.exitCode}) before ${what}`);
       if (Date.now() > deadline) throw new WgCommandError(`timed out after ${ms} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
+  /** Whether a wireguard-go (ours or not) answers on the interface's control socket. */
+  const served = () =>
+    run("wg", ["show", iface, "dump"]).then(
+      () => true,
+      () => false,
+    );
+
+  /**
+   * Starts wireguard-go and waits for its control socket. One that exits first may have lost the
+   * name to another wireguard-go (left by an agent killed while it started): while the interface
+   * exists, its socket is waited for and that wireguard-go adopted; once it is gone, wireguard-go
+   * is started again (3 tries in all).
+   */
   async function startWireguardGo(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const started = spawnWireguardGo();
+      try {
+        await waitFor("the wireguard-go control socket", () => run("wg", ["show", iface, "dump"]), 10_000, started);
+        return;
+      } catch (err) {
+        if (started.exitCode === null || attempt >= 3) throw err;
+        log.warn({ iface, code: started.exitCode, attempt }, "wireguard-go exited as it started");
+        const other = await waitFor(
+          "another wireguard-go's control socket",
+          async () => ((await served()) ? true : (await link()) ? undefined : false),
+          10_000,
+          null,
+        );
+        if (other) {
+          log.info({ iface }, "another wireguard-go serves the interface; adopting it");
+          return;
+        }
+      }
+    }
+  }
+
+  function spawnWireguardGo(): ChildProcess {
     mkdirSync(params.runDir, { recursive: true });
     const logFd = openSync(join(params.runDir, `wireguard-go.${iface}.log`), "a");
+    let started: ChildProcess;
     try {
       const [cmd, args] = params.netns
         ? ["ip", ["netns", "exec", params.netns, params.wireguardGo, "-f", iface]]
         : [params.wireguardGo, ["-f", iface]];
-      child = spawn(cmd as string, args as string[], {
+      started = spawn(cmd as string, args as string[], {
         detached: true,
         stdio: ["ignore", logFd, logFd],
         env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1", LOG_LEVEL: "error" },
@@ -101,7 +144,7 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
     } finally {
       closeSync(logFd);
     }
-    const started = child;
+    child = started;
     started.unref();
     started.once("error", (err) => log.error({ err: err.message }, "wireguard-go could not start"));
     started.once("exit", (code, signal) => {
@@ -111,7 +154,7 @@ export function createSystemBackend(params: SystemBackendParams): WgBackend {
       for (const cb of downCallbacks) cb();
     });
     if (started.pid) writeFileSync(pidFile, `${started.pid}\n`);
-    await waitFor("the wireguard-go control socket", () => run("wg", ["show", iface, "dump"]), 10_000);
+    return started;
   }
 
   return {
