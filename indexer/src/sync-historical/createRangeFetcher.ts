@@ -166,6 +166,13 @@ export function createRangeThread(common: Common): RangeFetcher {
     w.unref();
   }
 
+  /** Terminates `w` here (no failed start); the next fetch starts another thread. */
+  function end(w: Worker): void {
+    if (worker === w) worker = undefined;
+    ended.add(w);
+    void w.terminate();
+  }
+
   function start(): Worker {
     const w = new Worker(new URL("./rangeWorker.ts", import.meta.url), { workerData: { config } });
     let answered = false;
@@ -197,9 +204,7 @@ export function createRangeThread(common: Common): RangeFetcher {
     w.on("messageerror", (error) => {
       logger.error({ err: String(error) }, "backfill fetch thread: a reply could not be read; restarting it");
       rejectAll(w, new Error(`a reply of the backfill fetch thread could not be read: ${String(error)}`));
-      if (worker === w) worker = undefined;
-      ended.add(w);
-      void w.terminate();
+      end(w);
     });
     w.on("error", (error) => logger.error({ err: error.stack ?? String(error) }, "backfill fetch thread failed"));
     w.on("exit", (code) => {
@@ -239,11 +244,7 @@ export function createRangeThread(common: Common): RangeFetcher {
       }
     },
     release() {
-      if (!worker || pending.size > 0) return;
-      const w = worker;
-      worker = undefined;
-      ended.add(w);
-      void w.terminate();
+      if (worker && pending.size === 0) end(worker);
     },
     async close() {
       await stop();
